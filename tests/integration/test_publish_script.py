@@ -1,0 +1,136 @@
+"""The atomic claim-and-append against a real Redis."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import redis
+
+from worker.adapters.stream import ArticleStream
+from worker.keys import Keys
+from worker.stages.publish import OutgoingMessage
+
+ORIGINAL = "a" * 32
+COPY = "b" * 32
+BODY = "1" * 32
+NEW_BODY = "2" * 32
+
+
+def message(article_id: str, content_hash: str) -> OutgoingMessage:
+    data = json.dumps({"id": article_id, "authors": [], "tags": {"places": []}})
+    return OutgoingMessage(
+        article_id=article_id,
+        content_hash=content_hash,
+        flat_fields={
+            "schema": "wirestream.article/1",
+            "id": article_id,
+            "url": f"https://example.org/{article_id}",
+            "feed": "f1",
+            "lang": "en",
+        },
+        data_without_dedupe=data[:-1],
+    )
+
+
+def stream_events(client: redis.Redis, keys: Keys) -> list[dict[str, str]]:
+    return [fields for _, fields in client.xrange(keys.articles_stream)]
+
+
+def test_first_publish_is_created_and_a_redelivery_publishes_nothing(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60)
+    first = stream.publish(message(ORIGINAL, BODY))
+    again = stream.publish(message(ORIGINAL, BODY))
+    assert first.event == "article.created"
+    assert first.cluster_id == ORIGINAL
+    assert again.event is None
+    assert again.stream_id == first.stream_id
+    assert len(stream_events(redis_client, keys)) == 1
+
+
+def test_same_body_under_another_id_is_a_duplicate_of_the_first(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60)
+    stream.publish(message(ORIGINAL, BODY))
+    copy = stream.publish(message(COPY, BODY))
+    assert copy.event == "article.duplicate"
+    assert copy.duplicate_of == ORIGINAL
+    assert copy.cluster_id == ORIGINAL
+    fields = stream_events(redis_client, keys)[1]
+    assert fields["duplicate_of"] == ORIGINAL
+    dedupe = json.loads(fields["data"])["dedupe"]
+    assert dedupe == {
+        "content_hash": BODY,
+        "cluster_id": ORIGINAL,
+        "duplicate_of": ORIGINAL,
+        "similarity": 1.0,
+    }
+
+
+def test_new_body_at_a_known_url_is_an_update_in_the_same_cluster(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60)
+    stream.publish(message(ORIGINAL, BODY))
+    update = stream.publish(message(ORIGINAL, NEW_BODY))
+    assert update.event == "article.updated"
+    assert update.cluster_id == ORIGINAL
+    assert [f["event"] for f in stream_events(redis_client, keys)] == [
+        "article.created",
+        "article.updated",
+    ]
+
+
+def test_spliced_data_keeps_empty_lists_and_is_valid_json(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60)
+    stream.publish(message(ORIGINAL, BODY))
+    data = json.loads(stream_events(redis_client, keys)[0]["data"])
+    assert data["authors"] == []
+    assert data["tags"] == {"places": []}
+
+
+def test_claims_expire_with_the_configured_ttl(redis_client: redis.Redis, keys: Keys) -> None:
+    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60)
+    stream.publish(message(ORIGINAL, BODY))
+    assert 0 < redis_client.ttl(keys.article(ORIGINAL)) <= 60
+    assert 0 < redis_client.ttl(keys.content(BODY)) <= 60
+
+
+def test_concurrent_publishes_of_one_body_yield_exactly_one_original(
+    redis_url: str, keys: Keys, redis_client: redis.Redis
+) -> None:
+    ids = [f"{n:032x}" for n in range(1, 17)]
+    barrier = threading.Barrier(len(ids))
+
+    def publish(article_id: str) -> None:
+        client = redis.Redis.from_url(redis_url, decode_responses=True)
+        stream = ArticleStream(client, keys, maxlen=1000, ttl_seconds=60)
+        barrier.wait()
+        stream.publish(message(article_id, BODY))
+        stream.publish(message(article_id, BODY))  # a redelivery on top
+        client.close()
+
+    threads = [threading.Thread(target=publish, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    events = stream_events(redis_client, keys)
+    created = [f for f in events if f["event"] == "article.created"]
+    assert len(events) == len(ids)
+    assert len(created) == 1
+    assert {f["duplicate_of"] for f in events if f["event"] == "article.duplicate"} == {
+        created[0]["id"]
+    }
+
+
+def test_stream_is_trimmed_near_maxlen(redis_client: redis.Redis, keys: Keys) -> None:
+    stream = ArticleStream(redis_client, keys, maxlen=10, ttl_seconds=60)
+    for n in range(300):
+        stream.publish(message(f"{n:032x}", f"{n:032x}"))
+    assert redis_client.xlen(keys.articles_stream) < 300

@@ -1,0 +1,1 @@
+"""All I/O, no decisions: each module wraps one client and translates its errors once."""

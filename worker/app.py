@@ -1,0 +1,88 @@
+"""The Celery app: broker, queues, routes, beat schedule, and why each setting is so.
+
+Delivery (measured here, see ``shared/notes/celery-redis-flower.md``):
+
+- ``task_acks_late`` + ``task_reject_on_worker_lost``: a task whose process dies (OOM kill,
+  SIGKILL) is requeued and run again; with early acks it would be lost. Every task is
+  idempotent (the publish is one Lua script), so running twice is safe.
+- ``task_retry_on_worker_lost`` with ``max_retries``: a page that kills its worker every
+  time ends after ``max_attempts`` instead of looping forever.
+- ``visibility_timeout`` (900 s) exceeds the hard time limit (120 s) and the longest retry
+  delay (300 s): a task still running or waiting when it passes is delivered twice.
+  Settings refuse a combination that breaks this. Long delays never go through Celery's
+  ETA: the due-feed ZSET, drained every ``beat_interval``, holds future polls.
+- ``unacked_restore_interval`` with throttle 1: a whole worker killed with SIGKILL has its
+  unacknowledged tasks restored by another worker about ``visibility_timeout`` later,
+  instead of kombu's default extra 100 s sweep period.
+- ``worker_prefetch_multiplier = 1``: a process reserves one task at a time, so a slow
+  article never holds others hostage behind it.
+- ``global_keyprefix``: the broker's lists live under ``<namespace>:celery:`` like all our keys.
+
+Pools (2-core machine, notes): feed polls are waiting on the network, so the ``feeds``
+worker runs the threads pool (threads c=32 did 220 fetches/s against a 100 ms server, prefork
+c=8 only 54/s); ``feeds_concurrency`` defaults to 16, plenty for the politeness budget.
+``process_entry`` mixes a fetch with 10-20 ms of CPU-bound extraction that the GIL would
+serialise in threads, and must honour time limits (the threads pool ignores them), so the
+``articles`` worker runs prefork with 2 processes per core (``articles_concurrency`` 4).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+from worker.adapters.embedded_redis import broker_url_for, redis_url_for
+from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
+from worker.settings import Settings, load_settings
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    keys = Keys(settings.namespace)
+    broker = broker_url_for(redis_url_for(settings.redis_url, settings.data_dir))
+    return {
+        "broker_url": broker,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {
+            "visibility_timeout": settings.visibility_timeout,
+            "global_keyprefix": keys.broker_prefix,
+            "unacked_restore_interval": settings.unacked_restore_interval,
+            "unacked_restore_throttle": 1,
+        },
+        "task_default_queue": FEEDS_QUEUE,
+        "task_routes": {
+            "wirestream.poll_feed": {"queue": FEEDS_QUEUE},
+            "wirestream.schedule_due_feeds": {"queue": FEEDS_QUEUE},
+            "wirestream.process_entry": {"queue": ARTICLES_QUEUE},
+        },
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "task_ignore_result": True,
+        "task_store_errors_even_if_ignored": False,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_retry_on_worker_lost": True,
+        "task_acks_on_failure_or_timeout": True,
+        "task_time_limit": settings.task_time_limit,
+        "task_soft_time_limit": max(settings.task_time_limit - 10, 1),
+        "worker_prefetch_multiplier": 1,
+        "worker_hijack_root_logger": False,
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
+        "beat_schedule": {
+            "schedule-due-feeds": {
+                "task": "wirestream.schedule_due_feeds",
+                "schedule": settings.beat_interval,
+                # A tick nobody ran in time is useless: the next one sees the same feeds.
+                "options": {"expires": settings.beat_interval},
+            }
+        },
+        "beat_schedule_filename": str(settings.data_dir / "celerybeat-schedule"),
+        "timezone": "UTC",
+        "enable_utc": True,
+    }
+
+
+settings = load_settings()
+app = Celery("wirestream", include=["worker.tasks"])
+app.config_from_object(celery_config(settings))

@@ -1,0 +1,49 @@
+"""One error tree for the whole pipeline.
+
+::
+
+    WirestreamError
+    ├── ConfigError            a setting, config file or CLI argument is wrong (exit 2)
+    └── StageError             one stage could not handle one input
+        ├── RetryableError     may work later: timeouts, connection errors, 5xx, 429
+        └── PermanentError     will never work: 404/410, refused address or type,
+                               oversized body, unparseable feed or page
+
+Adapters translate their clients' exceptions into these once; tasks decide retry or
+dead-letter from the class alone. Expected outcomes (a 304, a duplicate, an entry seen
+before) are return values, never exceptions.
+"""
+
+from __future__ import annotations
+
+
+class WirestreamError(Exception):
+    """Base of every error wirestream raises on purpose."""
+
+
+class ConfigError(WirestreamError):
+    """A setting, a config file or a command-line argument is invalid."""
+
+
+class StageError(WirestreamError):
+    """One stage failed on one input; the message names the stage and the input."""
+
+    def __init__(self, stage: str, subject: str, reason: str) -> None:
+        self.stage = stage
+        self.subject = subject
+        self.reason = reason
+        super().__init__(f"{stage}: {reason} for {subject}")
+
+
+class RetryableError(StageError):
+    """A failure that may go away: retried with backoff, dead-lettered when attempts run out."""
+
+    def __init__(
+        self, stage: str, subject: str, reason: str, *, retry_after: float | None = None
+    ) -> None:
+        super().__init__(stage, subject, reason)
+        self.retry_after = retry_after
+
+
+class PermanentError(StageError):
+    """A failure that retrying cannot fix: dead-lettered at once."""

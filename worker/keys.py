@@ -1,0 +1,66 @@
+"""Every Redis key, stream name and queue name the project writes, in one place.
+
+All of them start with the namespace (``WIRESTREAM_NAMESPACE``), so several deployments
+can share one Redis and ``redis-cli --scan --pattern 'ns:*'`` shows everything of one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FEEDS_QUEUE = "feeds"
+ARTICLES_QUEUE = "articles"
+
+
+@dataclass(frozen=True)
+class Keys:
+    namespace: str
+
+    @property
+    def articles_stream(self) -> str:
+        """The product: one entry per article event."""
+        return f"{self.namespace}:articles"
+
+    @property
+    def dead_stream(self) -> str:
+        """Everything that could not be processed, with stage, reason, input and attempts."""
+        return f"{self.namespace}:dead"
+
+    @property
+    def feeds(self) -> str:
+        """HASH feed id -> feed definition and state (JSON)."""
+        return f"{self.namespace}:feeds"
+
+    @property
+    def due(self) -> str:
+        """ZSET feed id -> time of its next poll (epoch seconds)."""
+        return f"{self.namespace}:due"
+
+    @property
+    def stats(self) -> str:
+        """HASH counter name -> count, for run summaries and status."""
+        return f"{self.namespace}:stats"
+
+    def seen_entry(self, entry_key: str) -> str:
+        """Present while a feed entry (by GUID or canonical URL digest) counts as seen."""
+        return f"{self.namespace}:seen:{entry_key}"
+
+    def article(self, article_id: str) -> str:
+        """HASH: the published article's content hash, cluster and stream entry id."""
+        return f"{self.namespace}:article:{article_id}"
+
+    def content(self, content_hash: str) -> str:
+        """The id of the first article published with this exact body."""
+        return f"{self.namespace}:content:{content_hash}"
+
+    @property
+    def broker_prefix(self) -> str:
+        """Prefix kombu puts before its queue lists and unacked hash."""
+        return f"{self.namespace}:celery:"
+
+    def broker_queue(self, queue: str) -> str:
+        return f"{self.broker_prefix}{queue}"
+
+    @property
+    def broker_unacked(self) -> str:
+        return f"{self.broker_prefix}unacked"

@@ -1,0 +1,71 @@
+"""structlog set-up, done once per process: JSON lines off a terminal, console on one.
+
+Celery's own records and every stdlib logger go through the same renderer, so a worker's
+output is one format. Task id and name are bound from Celery signals (see ``app.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import Any
+
+import structlog
+
+_PASSWORD_IN_URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@\s]+@")
+
+
+def mask_secrets(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    """No password in a URL ever reaches a log line, whatever logged it."""
+    for key, value in event.items():
+        if isinstance(value, str) and "@" in value:
+            event[key] = _PASSWORD_IN_URL.sub(r"\g<scheme>\g<user>:***@", value)
+    return event
+
+
+def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
+    as_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        mask_secrets,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if as_json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    structlog.configure(
+        processors=[
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    final_steps: list[Any] = [
+        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+        *([structlog.processors.format_exc_info] if as_json else []),
+        renderer,
+    ]
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=final_steps,
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx logs every request at INFO: our own fetch events say more, once.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+
+
+def get_logger(name: str) -> Any:
+    return structlog.stdlib.get_logger(name)

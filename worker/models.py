@@ -1,0 +1,253 @@
+"""Frozen dataclasses passed between stages, adapters and tasks.
+
+Tasks carry only small JSON-friendly dicts (``to_payload``/``from_payload``), never HTML.
+Every datetime is timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+
+def utc_iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z``, the one date format of the stream."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_utc_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class FeedRef:
+    """How an article names the feed it came from."""
+
+    id: str
+    url: str
+    title: str | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"id": self.id, "url": self.url, "title": self.title}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> FeedRef:
+        return cls(id=payload["id"], url=payload["url"], title=payload.get("title"))
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A subscribed feed: what the user gave, and what polling learnt about it."""
+
+    id: str
+    url: str
+    title: str | None = None
+    tags: tuple[str, ...] = ()
+    added_at: datetime | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled_at: datetime | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+
+    @property
+    def ref(self) -> FeedRef:
+        return FeedRef(id=self.id, url=self.url, title=self.title)
+
+    def with_changes(self, **changes: Any) -> Feed:
+        return replace(self, **changes)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "tags": list(self.tags),
+            "added_at": utc_iso(self.added_at),
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+            "last_polled_at": utc_iso(self.last_polled_at),
+            "last_status": self.last_status,
+            "last_error": self.last_error,
+            "consecutive_failures": self.consecutive_failures,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Feed:
+        return cls(
+            id=payload["id"],
+            url=payload["url"],
+            title=payload.get("title"),
+            tags=tuple(payload.get("tags") or ()),
+            added_at=parse_utc_iso(payload.get("added_at")),
+            etag=payload.get("etag"),
+            last_modified=payload.get("last_modified"),
+            last_polled_at=parse_utc_iso(payload.get("last_polled_at")),
+            last_status=payload.get("last_status"),
+            last_error=payload.get("last_error"),
+            consecutive_failures=int(payload.get("consecutive_failures") or 0),
+        )
+
+
+@dataclass(frozen=True)
+class Response:
+    """One HTTP response as the guarded client returns it (body already decompressed)."""
+
+    requested_url: str
+    final_url: str
+    status: int
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    fetched_at: datetime
+    redirects: tuple[str, ...] = ()
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+@dataclass(frozen=True)
+class ParsedEntry:
+    """One item of a feed, as the feed says it."""
+
+    link: str | None
+    guid: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    published: datetime | None = None
+    updated: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A feed document: its format, what it says of itself, its entries."""
+
+    format: str  # e.g. "rss20", "atom10", "rss10", "json11"
+    title: str | None
+    link: str | None
+    encoding: str | None
+    entries: tuple[ParsedEntry, ...]
+    problems: tuple[str, ...] = ()  # recoverable oddities the parser worked around
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """An entry judged new, on its way from the poll to an article worker."""
+
+    feed: FeedRef
+    url: str  # canonical form of the link
+    source_url: str  # the link exactly as the feed gave it
+    guid: str | None
+    title: str | None
+    published: datetime | None
+    discovered_at: datetime
+    feed_tags: tuple[str, ...] = ()
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "feed": self.feed.to_payload(),
+            "url": self.url,
+            "source_url": self.source_url,
+            "guid": self.guid,
+            "title": self.title,
+            "published": utc_iso(self.published),
+            "discovered_at": utc_iso(self.discovered_at),
+            "feed_tags": list(self.feed_tags),
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> FeedEntry:
+        discovered = parse_utc_iso(payload["discovered_at"])
+        if discovered is None:
+            raise ValueError("discovered_at is missing")
+        return cls(
+            feed=FeedRef.from_payload(payload["feed"]),
+            url=payload["url"],
+            source_url=payload.get("source_url") or payload["url"],
+            guid=payload.get("guid"),
+            title=payload.get("title"),
+            published=parse_utc_iso(payload.get("published")),
+            discovered_at=discovered,
+            feed_tags=tuple(payload.get("feed_tags") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class DatedValue:
+    """A date and the place it was found: ``page`` metadata, ``feed``, ..."""
+
+    value: datetime
+    source: str
+
+
+@dataclass(frozen=True)
+class ExtractedPage:
+    """What extraction found on one page."""
+
+    title: str | None
+    authors: tuple[str, ...]
+    published: DatedValue | None
+    modified: DatedValue | None
+    language: str | None
+    site_name: str | None
+    image: str | None
+    description: str | None
+    canonical_url: str | None
+    text: str
+    extractor: str
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Tags:
+    language: str | None
+    feed: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article ready to publish: everything of the contract but the dedupe verdict."""
+
+    id: str
+    url: str
+    source_url: str
+    final_url: str
+    feed: FeedRef
+    page: ExtractedPage
+    tags: Tags
+    content_hash: str
+    word_count: int
+    discovered_at: datetime
+    fetched_at: datetime
+    processed_at: datetime
+    agency: tuple[str, ...] = ()
+    quality: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What the atomic claim-and-append decided for one article."""
+
+    event: str | None  # article.created / article.updated / article.duplicate; None: unchanged
+    stream_id: str | None
+    cluster_id: str
+    duplicate_of: str | None

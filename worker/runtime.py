@@ -1,0 +1,148 @@
+"""Running the pipeline's processes: the Redis to use, Celery children, waiting for idle."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from worker.adapters.embedded_redis import EmbeddedRedis
+from worker.adapters.redis_client import RedisClient, connect, mask_url, redis_errors
+from worker.errors import WirestreamError
+from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
+from worker.settings import Settings
+
+STOP_GRACE_SECONDS = 30.0
+
+
+@contextmanager
+def redis_for(settings: Settings) -> Iterator[tuple[str, RedisClient]]:
+    """The configured Redis, or the embedded one started for as long as the block runs."""
+    embedded = None if settings.redis_url else EmbeddedRedis(settings.data_dir)
+    started = embedded.start() if embedded else False
+    url = settings.redis_url or (embedded.url if embedded else "")
+    client = connect(url)
+    try:
+        with redis_errors("redis", mask_url(url)):
+            client.ping()
+        yield url, client
+    finally:
+        client.close()
+        if embedded and started:
+            embedded.stop()
+
+
+def child_environment(settings: Settings, redis_url: str, **extra: str) -> dict[str, str]:
+    """The environment for Celery children: same settings, the Redis actually in use."""
+    env = dict(os.environ)
+    env["WIRESTREAM_REDIS_URL"] = redis_url
+    env["WIRESTREAM_DATA_DIR"] = str(settings.data_dir.resolve())
+    env.update(extra)
+    return env
+
+
+def worker_command(queue: str, settings: Settings, concurrency: int | None = None) -> list[str]:
+    """A Celery worker for one queue, with the pool that suits its work (see ``app.py``)."""
+    if queue == FEEDS_QUEUE:
+        pool, default = "threads", settings.feeds_concurrency
+    else:
+        pool, default = "prefork", settings.articles_concurrency
+    return [
+        sys.executable, "-m", "celery", "-A", "worker.app", "worker",
+        "--queues", queue, "--pool", pool, "--concurrency", str(concurrency or default),
+        "--hostname", f"{queue}-{os.getpid()}@%h", "--loglevel", settings.log_level,
+        "--without-mingle", "--without-gossip",
+    ]  # fmt: skip
+
+
+def beat_command(settings: Settings) -> list[str]:
+    return [
+        sys.executable, "-m", "celery", "-A", "worker.app", "beat",
+        "--schedule", str(settings.data_dir.resolve() / "celerybeat-schedule"),
+        "--loglevel", settings.log_level,
+    ]  # fmt: skip
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen[bytes]
+
+
+class Children:
+    """Processes started together and stopped together, gracefully first."""
+
+    def __init__(self, env: Mapping[str, str], log_dir: Path | None = None) -> None:
+        self._env = dict(env)
+        self._log_dir = log_dir
+        self._children: list[Child] = []
+        self._logs: list[IO[bytes]] = []
+
+    def start(self, name: str, command: list[str]) -> None:
+        output: IO[bytes] | None = None
+        if self._log_dir is not None:
+            self._log_dir.mkdir(parents=True, exist_ok=True)
+            output = open(self._log_dir / f"{name}.log", "ab")  # noqa: SIM115 closed in stop()
+            self._logs.append(output)
+        process = subprocess.Popen(
+            command, env=self._env, stdin=subprocess.DEVNULL, stdout=output, stderr=output
+        )
+        self._children.append(Child(name, process))
+
+    def exited(self) -> list[str]:
+        return [
+            f"{child.name} (exit {child.process.returncode})"
+            for child in self._children
+            if child.process.poll() is not None
+        ]
+
+    def stop(self) -> None:
+        for child in self._children:
+            if child.process.poll() is None:
+                child.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for child in self._children:
+            try:
+                child.process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                child.process.kill()
+                child.process.wait()
+        self._children.clear()
+        for log in self._logs:
+            log.close()
+        self._logs.clear()
+
+
+def pending_work(client: RedisClient, keys: Keys) -> int:
+    """Tasks queued or delivered but not yet acknowledged (running or waiting to retry)."""
+    with redis_errors("run", keys.broker_prefix):
+        pipe = client.pipeline(transaction=False)
+        pipe.llen(keys.broker_queue(FEEDS_QUEUE))
+        pipe.llen(keys.broker_queue(ARTICLES_QUEUE))
+        pipe.hlen(keys.broker_unacked)
+        return sum(int(count) for count in pipe.execute())
+
+
+def wait_until_idle(
+    client: RedisClient, keys: Keys, children: Children, *, timeout: float, quiet_checks: int = 4
+) -> None:
+    """Return once no work is queued or in flight for several checks in a row."""
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while quiet < quiet_checks:
+        if time.monotonic() > deadline:
+            raise WirestreamError(
+                f"run: still busy after {timeout:g} s ({pending_work(client, keys)} tasks pending)"
+            )
+        dead = children.exited()
+        if dead:
+            raise WirestreamError(f"run: worker exited early: {', '.join(dead)}")
+        quiet = quiet + 1 if pending_work(client, keys) == 0 else 0
+        time.sleep(0.5)

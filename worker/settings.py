@@ -1,0 +1,176 @@
+"""The only reader of the environment and of config files.
+
+Settings come from, highest first: ``WIRESTREAM_*`` environment variables, the TOML file
+(``WIRESTREAM_CONFIG``, default ``config/wirestream.toml``), the defaults below. Every
+setting is listed with its default and a one-line comment in ``config/wirestream.toml``; a
+test keeps the two in step. An invalid value raises :class:`ConfigError` naming the setting.
+"""
+
+from __future__ import annotations
+
+import os
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from worker.errors import ConfigError
+
+ENV_PREFIX = "WIRESTREAM_"
+CONFIG_ENV = "WIRESTREAM_CONFIG"
+DEFAULT_CONFIG_PATH = Path("config/wirestream.toml")
+
+Network = IPv4Network | IPv6Network
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    redis_url: str | None = Field(
+        None, description="Redis for broker, state and output; unset: an embedded server"
+    )
+    namespace: str = Field(
+        "wirestream", pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="Prefix of every Redis key"
+    )
+    data_dir: Path = Field(Path(".wirestream"), description="Embedded Redis data and beat state")
+    allowed_networks: Annotated[list[Network], NoDecode] = Field(
+        default_factory=list,
+        description="CIDRs the fetcher may reach although private or loopback (comma-separated)",
+    )
+    user_agent: str = Field(
+        "wirestream/0.1 (+https://github.com/wirestream/wirestream)",
+        min_length=1,
+        description="User-Agent sent with every request",
+    )
+    connect_timeout: float = Field(5.0, gt=0, description="Seconds to open a connection")
+    read_timeout: float = Field(10.0, gt=0, description="Seconds to wait for each read")
+    total_timeout: float = Field(30.0, gt=0, description="Seconds for a whole response")
+    max_redirects: int = Field(5, ge=0, le=20, description="Redirect hops followed per fetch")
+    max_feed_bytes: int = Field(10_000_000, gt=0, description="Largest feed body accepted")
+    max_page_bytes: int = Field(5_000_000, gt=0, description="Largest article body accepted")
+    stream_maxlen: int = Field(
+        1_000_000, gt=0, description="Approximate cap on <namespace>:articles entries"
+    )
+    dead_maxlen: int = Field(100_000, gt=0, description="Approximate cap on <namespace>:dead")
+    seen_ttl_days: int = Field(90, gt=0, description="Days a feed entry is remembered as seen")
+    article_ttl_days: int = Field(
+        90, gt=0, description="Days a published article (URL and content hash) is remembered"
+    )
+    poll_interval: int = Field(900, ge=10, description="Seconds between two polls of a feed")
+    poll_lease: int = Field(
+        300, ge=10, description="Seconds a due feed is held for its poll before it is offered again"
+    )
+    beat_interval: float = Field(5.0, gt=0, description="Seconds between two due-feed sweeps")
+    max_attempts: int = Field(5, ge=1, description="Attempts per task before dead-lettering")
+    retry_backoff_base: float = Field(2.0, gt=0, description="First retry delay in seconds")
+    retry_backoff_max: float = Field(300.0, gt=0, description="Longest retry delay in seconds")
+    task_time_limit: int = Field(120, ge=5, description="Hard time limit of a task in seconds")
+    visibility_timeout: int = Field(
+        900, ge=10, description="Seconds before an unacknowledged task is redelivered"
+    )
+    unacked_restore_interval: float = Field(
+        10.0, gt=0, description="Seconds between sweeps for unacknowledged tasks of dead workers"
+    )
+    feeds_concurrency: int = Field(16, ge=1, description="Threads of a feeds worker")
+    articles_concurrency: int = Field(4, ge=1, description="Processes of an articles worker")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level")
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto", description="auto: console on a terminal, JSON otherwise"
+    )
+
+    @field_validator("allowed_networks", mode="before")
+    @classmethod
+    def _split_networks(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            return [
+                ip_network(item, strict=False) if isinstance(item, str) else item for item in value
+            ]
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Settings:
+        if self.total_timeout < self.connect_timeout:
+            raise ValueError("total_timeout must not be shorter than connect_timeout")
+        # A task still running, or still waiting for its retry, when the visibility timeout
+        # passes is delivered a second time (kombu#337, celery#4400).
+        longest = max(self.task_time_limit, self.retry_backoff_max)
+        if self.visibility_timeout <= longest:
+            raise ValueError(
+                f"visibility_timeout ({self.visibility_timeout}) must exceed task_time_limit"
+                f" and retry_backoff_max ({longest:g})"
+            )
+        return self
+
+    @property
+    def seen_ttl_seconds(self) -> int:
+        return self.seen_ttl_days * 86_400
+
+    @property
+    def article_ttl_seconds(self) -> int:
+        return self.article_ttl_days * 86_400
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_path())
+        return (init_settings, env_settings, toml)
+
+
+def config_path() -> Path:
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate the settings once; every error names the setting and the reason."""
+    explicit = os.environ.get(CONFIG_ENV)
+    if explicit and not Path(explicit).is_file():
+        raise ConfigError(f"settings: {CONFIG_ENV}={explicit}: no such file")
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise ConfigError(describe_validation_error(error)) from None
+    except ValueError as error:  # a TOML syntax error surfaces as a plain ValueError
+        raise ConfigError(f"settings: {config_path()}: {error}") from None
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """Each problem with the setting's name, where it can be set, and the reason."""
+    problems = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"] if isinstance(part, str))
+        value = item.get("input")
+        shown = "" if isinstance(value, dict) else f" (got {value!r})"
+        if not field:
+            problems.append(f"{item['msg']}{shown}")
+        elif item["type"] == "extra_forbidden":
+            # Only the TOML file can carry a name that is no setting: the environment
+            # source reads known names alone.
+            problems.append(f"{config_path()}: {field!r} is not a setting{shown}")
+        else:
+            problems.append(f"{field} ({ENV_PREFIX}{field.upper()}): {item['msg']}{shown}")
+    return "settings: " + "; ".join(problems)

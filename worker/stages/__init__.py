@@ -1,0 +1,1 @@
+"""Pure pipeline logic: no Redis, no network, no clock."""

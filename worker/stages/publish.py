@@ -1,0 +1,159 @@
+"""Publish stage: the article assembled, and its stream message as the v1 contract says.
+
+The dedupe verdict (event, cluster, duplicate_of) is decided atomically inside Redis by the
+publishing script, so the message is built here without it: ``data`` is serialised with
+its closing brace left off, and the script appends ``"dedupe": {...}}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from worker.errors import PermanentError
+from worker.models import (
+    Article,
+    DatedValue,
+    ExtractedPage,
+    FeedEntry,
+    Response,
+    Tags,
+    utc_iso,
+)
+from worker.stages.urls import article_id, canonical_url, same_site
+
+SCHEMA = "wirestream.article/1"
+CREATED = "article.created"
+UPDATED = "article.updated"
+DUPLICATE = "article.duplicate"
+EVENTS = (CREATED, UPDATED, DUPLICATE)
+
+_WORD = re.compile(r"\w+")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """Everything the publishing script needs for one article."""
+
+    article_id: str
+    content_hash: str
+    flat_fields: dict[str, str]  # schema, id, url, feed, lang: copies for cheap filtering
+    data_without_dedupe: str  # JSON object text with its final "}" removed
+
+
+def build_article(
+    entry: FeedEntry,
+    response: Response,
+    page: ExtractedPage,
+    tags: Tags,
+    *,
+    processed_at: datetime,
+) -> Article:
+    url = article_url(entry, response, page)
+    return Article(
+        id=article_id(url),
+        url=url,
+        source_url=entry.source_url,
+        final_url=response.final_url,
+        feed=entry.feed,
+        page=page,
+        tags=tags,
+        content_hash=content_hash(page.text),
+        word_count=len(_WORD.findall(page.text)),
+        discovered_at=entry.discovered_at,
+        fetched_at=response.fetched_at,
+        processed_at=processed_at,
+        quality={"extractor": page.extractor, "truncated": False, "paywalled": False},
+    )
+
+
+def article_url(entry: FeedEntry, response: Response, page: ExtractedPage) -> str:
+    """The canonical URL: the page's own claim when it stays on the site, else where we landed.
+
+    A page may only name a canonical on its own site; otherwise any page could claim to be
+    another outlet's article.
+    """
+    landed = canonical_url(response.final_url)
+    if not page.canonical_url:
+        return landed
+    claimed = urljoin(response.final_url, page.canonical_url)
+    if not same_site(claimed, landed):
+        return landed
+    try:
+        return canonical_url(claimed)
+    except PermanentError:  # a broken canonical link is the page's problem, not the article's
+        return landed
+
+
+def content_hash(text: str) -> str:
+    """Digest of the body with case, Unicode forms and white space normalised."""
+    normalised = _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:32]
+
+
+def article_data(article: Article) -> dict[str, Any]:
+    page = article.page
+    return {
+        "id": article.id,
+        "url": article.url,
+        "source_url": article.source_url,
+        "final_url": article.final_url,
+        "feed": article.feed.to_payload(),
+        "title": page.title,
+        "authors": list(page.authors),
+        "published_at": utc_iso(page.published.value) if page.published else None,
+        "published_at_source": page.published.source if page.published else None,
+        "modified_at": utc_iso(page.modified.value) if page.modified else None,
+        "modified_at_source": page.modified.source if page.modified else None,
+        "discovered_at": utc_iso(article.discovered_at),
+        "fetched_at": utc_iso(article.fetched_at),
+        "processed_at": utc_iso(article.processed_at),
+        "language": article.tags.language,
+        "site_name": page.site_name,
+        "image": page.image,
+        "description": page.description,
+        "text": page.text,
+        "word_count": article.word_count,
+        "agency": list(article.agency),
+        "tags": {
+            "feed": list(article.tags.feed),
+            "categories": list(article.tags.categories),
+            "places": list(article.tags.places),
+            "people": list(article.tags.people),
+            "organisations": list(article.tags.organisations),
+            "topics": list(article.tags.topics),
+            "keywords": list(article.tags.keywords),
+            "rules": list(article.tags.rules),
+        },
+        "quality": article.quality,
+    }
+
+
+def build_message(article: Article) -> OutgoingMessage:
+    data = json.dumps(article_data(article), ensure_ascii=False, separators=(",", ":"))
+    return OutgoingMessage(
+        article_id=article.id,
+        content_hash=article.content_hash,
+        flat_fields={
+            "schema": SCHEMA,
+            "id": article.id,
+            "url": article.url,
+            "feed": article.feed.id,
+            "lang": article.tags.language or "",
+        },
+        data_without_dedupe=data[:-1],
+    )
+
+
+def dated_from_feed(entry: FeedEntry, page: ExtractedPage) -> ExtractedPage:
+    """Keep the feed's date when the page gives none."""
+    if page.published is None and entry.published is not None:
+        return replace(page, published=DatedValue(entry.published, "feed"))
+    return page

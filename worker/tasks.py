@@ -1,0 +1,202 @@
+"""Thin Celery glue: arguments in, one pipeline call, the retry policy, a summary log line."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from celery import Task
+from celery.signals import (
+    setup_logging,
+    task_postrun,
+    task_prerun,
+    worker_process_shutdown,
+    worker_shutdown,
+)
+from structlog.contextvars import bind_contextvars, clear_contextvars
+
+from worker import pipeline
+from worker.adapters.embedded_redis import redis_url_for
+from worker.app import app, settings
+from worker.errors import RetryableError, StageError
+from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE
+from worker.logs import configure_logging, get_logger
+from worker.models import FeedEntry
+from worker.services import Services, build_services
+from worker.stages.schedule import retry_delay
+
+log = get_logger(__name__)
+
+# The most feeds one beat tick hands out per batch, and batches per tick.
+DUE_BATCH = 500
+DUE_BATCHES_PER_TICK = 20
+
+_services: tuple[int, Services] | None = None
+
+
+def current_services() -> Services:
+    """This process's resources, built on first use after the fork (never shared across it)."""
+    global _services
+    if _services is None or _services[0] != os.getpid():
+        _services = (
+            os.getpid(),
+            build_services(
+                settings, redis_url_for(settings.redis_url, settings.data_dir), enqueue_entries
+            ),
+        )
+    return _services[1]
+
+
+def enqueue_entries(entries: Sequence[FeedEntry]) -> None:
+    if not entries:
+        return
+    with app.producer_or_acquire() as producer:
+        for entry in entries:
+            process_entry.apply_async(
+                (entry.to_payload(),),
+                queue=ARTICLES_QUEUE,
+                producer=producer,
+                argsrepr=repr(entry.source_url),
+            )
+
+
+@app.task(name="wirestream.schedule_due_feeds", ignore_result=True)
+def schedule_due_feeds() -> int:
+    services = current_services()
+    handed_out = 0
+    for _ in range(DUE_BATCHES_PER_TICK):
+        feed_ids = services.feeds.claim_due(
+            services.clock(), lease_seconds=settings.poll_lease, limit=DUE_BATCH
+        )
+        with app.producer_or_acquire() as producer:
+            for feed_id in feed_ids:
+                poll_feed.apply_async((feed_id,), queue=FEEDS_QUEUE, producer=producer)
+        handed_out += len(feed_ids)
+        if len(feed_ids) < DUE_BATCH:
+            break
+    if handed_out:
+        log.info("due_feeds_scheduled", count=handed_out)
+    return handed_out
+
+
+@app.task(name="wirestream.poll_feed", ignore_result=True)
+def poll_feed(feed_id: str) -> None:
+    outcome = pipeline.poll_feed(feed_id, current_services())
+    log.info(
+        "feed_polled",
+        feed_id=feed_id,
+        status=outcome.status,
+        new_entries=outcome.new_entries,
+        rejected_entries=outcome.rejected_entries,
+        error=str(outcome.error) if outcome.error else None,
+        timings_ms=outcome.timings,
+    )
+
+
+@app.task(
+    name="wirestream.process_entry",
+    bind=True,
+    ignore_result=True,
+    max_retries=settings.max_attempts - 1,
+)
+def process_entry(self: Task, payload: dict[str, Any]) -> None:
+    services = current_services()
+    attempt = self.request.retries + 1
+    url = payload.get("source_url") or payload.get("url") if isinstance(payload, dict) else None
+    bind_contextvars(url=url)
+    try:
+        entry = FeedEntry.from_payload(payload)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        _dead_letter(
+            services, "input", f"malformed task payload: {error!r}", payload, attempt, "ValueError"
+        )
+        return
+    try:
+        outcome = pipeline.process_entry(entry, services)
+    except RetryableError as error:
+        if attempt < settings.max_attempts:
+            delay = retry_delay(
+                attempt,
+                base=settings.retry_backoff_base,
+                cap=settings.retry_backoff_max,
+                random_fraction=services.random_fraction(),
+                retry_after=error.retry_after,
+            )
+            log.info("entry_retry_scheduled", error=str(error), attempt=attempt, delay_s=delay)
+            raise self.retry(countdown=delay, exc=error) from error
+        _dead_letter(services, error.stage, error.reason, payload, attempt, type(error).__name__)
+        return
+    except StageError as error:
+        _dead_letter(services, error.stage, error.reason, payload, attempt, type(error).__name__)
+        return
+    except Exception as error:
+        # A bug, or a library failing on hostile input: the entry is kept, the worker goes on.
+        log.exception("entry_crashed", error=repr(error))
+        _dead_letter(
+            services,
+            "process",
+            f"unexpected {type(error).__name__}: {error}",
+            payload,
+            attempt,
+            type(error).__name__,
+        )
+        return
+    log.info(
+        "entry_processed",
+        outcome=outcome.outcome,
+        article_id=outcome.result.cluster_id if outcome.result.event is None else None,
+        event=outcome.result.event,
+        cluster_id=outcome.result.cluster_id,
+        duplicate_of=outcome.result.duplicate_of,
+        stream_id=outcome.result.stream_id,
+        attempt=attempt,
+        timings_ms=outcome.timings,
+    )
+
+
+def _dead_letter(
+    services: Services, stage: str, reason: str, payload: Any, attempt: int, error: str
+) -> None:
+    dead_id = pipeline.record_failure(
+        services,
+        stage=stage,
+        reason=reason,
+        payload=payload if isinstance(payload, dict) else {"payload": repr(payload)},
+        attempts=attempt,
+        task="process_entry",
+        error=error,
+    )
+    log.warning(
+        "entry_failed",
+        outcome="failed",
+        stage=stage,
+        reason=reason,
+        attempt=attempt,
+        dead_letter_id=dead_id,
+    )
+
+
+@setup_logging.connect
+def _configure_logging(**_: Any) -> None:
+    configure_logging(settings.log_level, settings.log_format)
+
+
+@task_prerun.connect
+def _bind_task_context(task_id: str | None = None, task: Task | None = None, **_: Any) -> None:
+    clear_contextvars()
+    bind_contextvars(task_id=task_id, task_name=task.name if task else None)
+
+
+@task_postrun.connect
+def _clear_task_context(**_: Any) -> None:
+    clear_contextvars()
+
+
+@worker_process_shutdown.connect
+@worker_shutdown.connect
+def _close_services(**_: Any) -> None:
+    global _services
+    if _services is not None and _services[0] == os.getpid():
+        _services[1].close()
+        _services = None
