@@ -64,7 +64,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_retry_on_worker_lost": True,
         "task_acks_on_failure_or_timeout": True,
         "task_time_limit": settings.task_time_limit,
-        "task_soft_time_limit": max(settings.task_time_limit - 10, 1),
+        # The soft limit leaves the task time to retry or dead-letter before the hard kill.
+        "task_soft_time_limit": max(round(settings.task_time_limit * 0.9), 1),
         "worker_prefetch_multiplier": 1,
         "worker_hijack_root_logger": False,
         "worker_send_task_events": True,

@@ -456,15 +456,9 @@ def guarded_client(settings: Settings) -> HttpClient:
 
 
 def serve_simweb(args: argparse.Namespace, settings: Settings) -> int:
-    from worker.simweb import SimWeb
+    from worker.simweb import serve_forever
 
-    with SimWeb(port=args.port, corpus_dir=corpus_dir()) as web:
-        print(f"simulated web at {web.base_url}; feeds: {web.opml_url}", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+    serve_forever("127.0.0.1", args.port, corpus_dir=corpus_dir())
     return 0
 
 

@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import (
     setup_logging,
     task_postrun,
     task_prerun,
+    worker_init,
     worker_process_shutdown,
     worker_shutdown,
 )
@@ -24,6 +26,7 @@ from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE
 from worker.logs import configure_logging, get_logger
 from worker.models import FeedEntry
 from worker.services import Services, build_services
+from worker.stages.extract import detect_language
 from worker.stages.schedule import retry_delay
 
 log = get_logger(__name__)
@@ -114,18 +117,13 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
         return
     try:
         outcome = pipeline.process_entry(entry, services)
+    except SoftTimeLimitExceeded:
+        # A slow host or a pathological page: worth another try, later.
+        timed_out = RetryableError("process", entry.source_url, "time limit exceeded")
+        _retry_or_dead_letter(self, services, timed_out, payload, attempt)
+        return
     except RetryableError as error:
-        if attempt < settings.max_attempts:
-            delay = retry_delay(
-                attempt,
-                base=settings.retry_backoff_base,
-                cap=settings.retry_backoff_max,
-                random_fraction=services.random_fraction(),
-                retry_after=error.retry_after,
-            )
-            log.info("entry_retry_scheduled", error=str(error), attempt=attempt, delay_s=delay)
-            raise self.retry(countdown=delay, exc=error) from error
-        _dead_letter(services, error.stage, error.reason, payload, attempt, type(error).__name__)
+        _retry_or_dead_letter(self, services, error, payload, attempt)
         return
     except StageError as error:
         _dead_letter(services, error.stage, error.reason, payload, attempt, type(error).__name__)
@@ -155,6 +153,23 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
     )
 
 
+def _retry_or_dead_letter(
+    task: Task, services: Services, error: RetryableError, payload: Any, attempt: int
+) -> None:
+    if attempt >= settings.max_attempts:
+        _dead_letter(services, error.stage, error.reason, payload, attempt, type(error).__name__)
+        return
+    delay = retry_delay(
+        attempt,
+        base=settings.retry_backoff_base,
+        cap=settings.retry_backoff_max,
+        random_fraction=services.random_fraction(),
+        retry_after=error.retry_after,
+    )
+    log.info("entry_retry_scheduled", error=str(error), attempt=attempt, delay_s=round(delay, 2))
+    raise task.retry(countdown=delay, exc=error)
+
+
 def _dead_letter(
     services: Services, stage: str, reason: str, payload: Any, attempt: int, error: str
 ) -> None:
@@ -175,6 +190,12 @@ def _dead_letter(
         attempt=attempt,
         dead_letter_id=dead_id,
     )
+
+
+@worker_init.connect
+def _load_models_before_fork(**_: Any) -> None:
+    # Forked pool processes then share the language model instead of each loading it (~1 s).
+    detect_language("wirestream")
 
 
 @setup_logging.connect

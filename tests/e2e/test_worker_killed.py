@@ -26,8 +26,8 @@ from worker.stages.urls import canonical_url
 # Short enough that the test waits seconds, and still above the time limit and retry delay
 # as the settings require.
 FAST_REDELIVERY = {
-    "WIRESTREAM_VISIBILITY_TIMEOUT": "12",
-    "WIRESTREAM_TASK_TIME_LIMIT": "10",
+    "WIRESTREAM_VISIBILITY_TIMEOUT": "20",
+    "WIRESTREAM_TASK_TIME_LIMIT": "15",
     "WIRESTREAM_RETRY_BACKOFF_MAX": "5",
     "WIRESTREAM_UNACKED_RESTORE_INTERVAL": "1",
 }
@@ -82,8 +82,8 @@ def test_sigkilled_worker_mid_article_publishes_it_exactly_once_after_redelivery
         redis_url=env["WIRESTREAM_REDIS_URL"],
         namespace=env["WIRESTREAM_NAMESPACE"],
         data_dir=Path(env["WIRESTREAM_DATA_DIR"]),
-        visibility_timeout=12,
-        task_time_limit=10,
+        visibility_timeout=20,
+        task_time_limit=15,
         retry_backoff_max=5,
     )
     sender = Celery("test-sender")

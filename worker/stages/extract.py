@@ -7,6 +7,7 @@ because trafilatura keeps only the day of a date and drops its time zone.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -35,7 +36,7 @@ EARLIEST_DATE = datetime(1990, 1, 1, tzinfo=UTC)
 # Below this probability the detector is guessing (short or mixed text): the page's own
 # declaration is the better answer.
 MIN_LANGUAGE_CONFIDENCE = 0.5
-LANGUAGE_SAMPLE_CHARS = 2000
+LANGUAGE_SAMPLE_CHARS = 1000
 # charset-normalizer slows down with size while its answer stops changing.
 DETECTION_SAMPLE_BYTES = 64 * 1024
 
@@ -45,6 +46,8 @@ _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|ClaimReview)$")
 _LANGUAGE_TAG = re.compile(r"([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*")
 _WORD = re.compile(r"\w+")
 _AUTHOR_SEPARATOR = re.compile(r";|\s+\|\s+")
+# Hyphen, bar, colon, en and em dash, full-width colon and bar.
+_TITLE_SEPARATOR = "[-|:\u2013\u2014\uff1a\uff5c]"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 _PUBLISHED_META = ("article:published_time", "datepublished", "og:published_time")
@@ -54,21 +57,30 @@ _MODIFIED_META = ("article:modified_time", "datemodified", "og:updated_time")
 def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
     """Decode as a browser does: BOM, HTTP charset, ``<meta>`` charset, then detection.
 
+    One exception comes first: a body that is valid UTF-8 beyond ASCII is read as UTF-8,
+    whatever it declares. Legacy encodings practically never produce such bytes by chance,
+    while stale declarations (a server's default charset, a page re-encoded but not its
+    ``<meta>``) are common, and honouring them would turn the text to mojibake.
+
     Returns the text and the name of the encoding used.
     """
+    if not body.isascii():
+        try:
+            return body.decode("utf-8-sig"), "utf-8"
+        except UnicodeDecodeError:
+            pass
     encoding, text = html_to_unicode(
-        content_type, body, default_encoding="cp1252", auto_detect_fun=_detect_encoding
+        content_type, body, default_encoding="utf-8", auto_detect_fun=_detect_encoding
     )
     return text, encoding
 
 
 def _detect_encoding(body: bytes) -> str | None:
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        best = charset_normalizer.from_bytes(body[:DETECTION_SAMPLE_BYTES]).best()
-        return best.encoding if best else None
-    return "utf-8"
+    if body.isascii():
+        return None
+    best = charset_normalizer.from_bytes(body[:DETECTION_SAMPLE_BYTES]).best()
+    # windows-1252 is what browsers assume for an undeclared page they cannot place.
+    return best.encoding if best else "cp1252"
 
 
 def extract_page(body: bytes, *, url: str, content_type: str | None = None) -> ExtractedPage:
@@ -83,15 +95,15 @@ def extract_page(body: bytes, *, url: str, content_type: str | None = None) -> E
     if not isinstance(document, Document):
         raise PermanentError(STAGE, url, "no article text found")
     body_text = _body_text(document.body)
-    title = _clean(document.title)
+    site_name = page.first_meta("og:site_name") or _clean(document.sitename)
+    title = _title(page.headline() or document.title, site_name)
     if not body_text or (len(_WORD.findall(body_text)) < MIN_WORDS_WITHOUT_TITLE and not title):
         raise PermanentError(STAGE, url, "no article text found")
 
-    site_name = page.first_meta("og:site_name") or _clean(document.sitename)
     categories = [*(document.categories or ()), *page.all_meta("article:section")]
     return ExtractedPage(
         title=title,
-        authors=_authors(document.author, site_name),
+        authors=_authors(page, document.author, site_name, url),
         published=page.date("datePublished", _PUBLISHED_META, document.date),
         modified=page.date("dateModified", _MODIFIED_META, None),
         language=detect_language(body_text, declared=page.declared_language),
@@ -133,14 +145,38 @@ def _body_text(body: HtmlElement) -> str:
     return "\n\n".join(block for block in blocks if block)
 
 
-def _authors(joined: str | None, site_name: str | None) -> tuple[str, ...]:
-    if not joined:
-        return ()
-    not_people = {_fold(site_name)} if site_name else set()
-    names = (_clean(name) for name in _AUTHOR_SEPARATOR.split(joined))
-    return _unique(
-        name for name in names if name and _fold(name) not in not_people and "://" not in name
-    )
+def _title(title: str | None, site_name: str | None) -> str | None:
+    title = _clean(html.unescape(title or ""))
+    if title and site_name:
+        # "Headline - Site" / "Headline | Site": the site is not part of the headline.
+        suffix = re.compile(rf"\s*{_TITLE_SEPARATOR}\s*{re.escape(site_name)}$", re.I)
+        title = suffix.sub("", title) or title
+    return title
+
+
+def _authors(
+    page: _PageMetadata, joined: str | None, site_name: str | None, url: str
+) -> tuple[str, ...]:
+    """The people credited: JSON-LD ``Person`` authors, else trafilatura's byline.
+
+    Outlets credit themselves too (as an author ``Organization``, in the byline meta, as the
+    site): those names are dropped.
+    """
+    host = urlsplit(url).hostname or ""
+    not_people = {_fold(name) for name in (*page.organisations(), site_name, host) if name}
+    not_people.add(_fold(host.removeprefix("www.")))
+
+    def people(names: Iterable[str | None]) -> tuple[str, ...]:
+        return _unique(
+            name
+            for name in map(_clean, names)
+            if name
+            and _fold(name) not in not_people
+            and "http" not in name
+            and "www" not in name.lower()
+        )
+
+    return people(page.people()) or people(_AUTHOR_SEPARATOR.split(joined or ""))
 
 
 class _PageMetadata:
@@ -183,7 +219,7 @@ class _PageMetadata:
         self._linked_data.extend(
             node
             for node in _json_ld_nodes(_load_json(text))
-            if _ARTICLE_TYPES.search(" ".join(_strings(node.get("@type"))))
+            if any(_ARTICLE_TYPES.search(kind) for kind in _strings(node.get("@type")))
         )
 
     def _add_time(self, element: HtmlElement) -> None:
@@ -195,6 +231,29 @@ class _PageMetadata:
             self._times[itemprop].append(stamp)
         elif element.get("pubdate") is not None or _in_article(element):
             self._times[""].append(stamp)
+
+    def headline(self) -> str | None:
+        return next((h for node in self._linked_data for h in _strings(node.get("headline"))), None)
+
+    def people(self) -> list[str]:
+        return [
+            name
+            for node in self._linked_data
+            for author in _json_ld_nodes(node.get("author"))
+            if "Person" in _strings(author.get("@type"))
+            for name in _strings(author.get("name"))
+        ]
+
+    def organisations(self) -> list[str]:
+        return [
+            name
+            for node in self._linked_data
+            for role in ("publisher", "author", "creator")
+            for party in _json_ld_nodes(node.get(role))
+            if role == "publisher"
+            or any(kind.endswith("Organization") for kind in _strings(party.get("@type")))
+            for name in _strings(party.get("name"))
+        ]
 
     def first_meta(self, *keys: str) -> str | None:
         return next(iter(self.all_meta(*keys)), None)
@@ -300,9 +359,13 @@ def _clean(value: str | None) -> str | None:
 
 
 def _fold(name: str) -> str:
-    return "".join(name.casefold().split())
+    return "".join(char for char in name.casefold() if char.isalnum())
 
 
 def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
-    cleaned = (_clean(value) for value in values)
-    return tuple(dict.fromkeys(value for value in cleaned if value))
+    """Cleaned values, first spelling kept: "Sophie Foster" and "sophie-foster" are one."""
+    kept: dict[str, str] = {}
+    for value in map(_clean, values):
+        if value:
+            kept.setdefault(_fold(value) or value, value)
+    return tuple(kept.values())

@@ -1,0 +1,183 @@
+"""The demo web at one base URL: article pages, outlet feeds, the OPML lists and robots.txt.
+
+Pages are rendered once, when the server knows its address (links on them are absolute
+URLs on the simulated web); feeds are rendered per request because scheduled release
+changes what they list.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from datetime import UTC, datetime, timezone
+from html import escape
+
+from worker.simweb import catalog
+from worker.simweb.feeds import (
+    CONTENT_TYPES,
+    OPML_CONTENT_TYPE,
+    Channel,
+    Entry,
+    Subscription,
+    render_feed,
+    render_opml,
+)
+from worker.simweb.model import Article, Feed, Outlet
+from worker.simweb.replies import HTML, Reply, content
+from worker.simweb.templates import Page, render_page
+
+ROBOTS = b"User-agent: *\nAllow: /\n"
+
+_LIST_DATE = max(article.last_modified for article in catalog.ARTICLES)
+"""Stamps the index and OPML lists, so that their bytes and validators never change."""
+
+
+class Site:
+    def __init__(self, base_url: str, *, scheduled: bool) -> None:
+        self.base_url = base_url
+        self._lock = threading.Lock()
+        self._visible = {
+            feed.key: len(catalog.articles_in(feed)) // 2
+            if scheduled
+            else len(catalog.articles_in(feed))
+            for feed in catalog.FEEDS
+        }
+        self._pages = self._render_pages()
+        self.hosts = frozenset(outlet.host for outlet in catalog.OUTLETS)
+
+    def url_for(self, article: Article) -> str:
+        return f"{self.base_url}/{article.key}"
+
+    def home(self, host: str) -> str:
+        return f"{self.base_url}/{host}/"
+
+    def feed_url(self, feed: Feed) -> str:
+        return f"{self.base_url}/{feed.key}"
+
+    def advance(self, count: int) -> dict[str, int]:
+        """Reveal ``count`` more items of every feed; returns how many each feed now lists."""
+        with self._lock:
+            for feed in catalog.FEEDS:
+                total = len(catalog.articles_in(feed))
+                self._visible[feed.key] = min(total, self._visible[feed.key] + count)
+            return {self.feed_url(feed): self._visible[feed.key] for feed in catalog.FEEDS}
+
+    def reply(self, host: str, path: str) -> Reply | None:
+        """The page or feed at ``path`` (query removed) on a demo outlet's host."""
+        key = host + path
+        if key in self._pages:
+            return self._pages[key]
+        for feed in catalog.FEEDS:
+            if feed.key == key:
+                return self._feed(feed)
+        return None
+
+    def index(self) -> Reply:
+        items = "\n".join(
+            f'<li><a href="{escape(self.feed_url(feed))}">{escape(feed.title)}</a> '
+            f"({feed.format})</li>"
+            for feed in catalog.FEEDS
+        )
+        body = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>wirestream simulated web</title></head>
+<body>
+<h1>wirestream simulated web</h1>
+<p><a href="/opml.xml">opml.xml</a> (demo outlets) &middot;
+<a href="/opml-faults.xml">opml-faults.xml</a> (faulty URLs) &middot;
+<a href="/corpus-opml.xml">corpus-opml.xml</a> (real corpus, when loaded) &middot;
+<a href="/_stats">_stats</a></p>
+<ul>
+{items}
+</ul>
+</body></html>
+"""
+        return content(body.encode(), HTML, _LIST_DATE)
+
+    def opml(self) -> Reply:
+        subscriptions = [
+            Subscription(
+                title=feed.title,
+                xml_url=self.feed_url(feed),
+                html_url=self.home(feed.outlet),
+                language=catalog.outlet(feed.outlet).language,
+            )
+            for feed in catalog.FEEDS
+        ]
+        body = render_opml("wirestream simulated web: demo outlets", _LIST_DATE, subscriptions)
+        return content(body, OPML_CONTENT_TYPE, _LIST_DATE)
+
+    def _render_pages(self) -> dict[str, Reply]:
+        pages: dict[str, Reply] = {}
+        # Originals first: an exact copy is the very reply of the page it copies.
+        for article in sorted(catalog.ARTICLES, key=lambda a: a.exact_copy_of is not None):
+            if article.exact_copy_of is not None:
+                pages[article.key] = pages[article.exact_copy_of]
+                continue
+            outlet = catalog.outlet(article.outlet)
+            page = Page(
+                article=article,
+                outlet=outlet,
+                url=self.url_for(article),
+                home=self.home(outlet.host),
+                related=self._related(article),
+            )
+            body = render_page(page).encode("utf-8")
+            pages[article.key] = content(body, HTML, article.last_modified)
+        return pages
+
+    def _related(self, article: Article) -> tuple[tuple[str, str], ...]:
+        """The outlet's three stories published closest in time."""
+        others = [
+            other
+            for other in catalog.ARTICLES
+            if other.outlet == article.outlet
+            and other.key != article.key
+            and other.exact_copy_of is None
+        ]
+        others.sort(key=lambda other: abs((other.published - article.published).total_seconds()))
+        return tuple((other.title, self.url_for(other)) for other in others[:3])
+
+    def _feed(self, feed: Feed) -> Reply:
+        with self._lock:
+            visible = self._visible[feed.key]
+        articles = catalog.articles_in(feed)[:visible]
+        outlet = catalog.outlet(feed.outlet)
+        updated = max(
+            (article.last_modified for article in articles),
+            default=datetime(2026, 11, 1, tzinfo=UTC),
+        )
+        channel = Channel(
+            id=f"tag:{outlet.host},2026:{feed.path}",
+            title=feed.title,
+            description=feed.description,
+            home=self.home(outlet.host),
+            self_url=self.feed_url(feed),
+            language=f"{outlet.language}-{outlet.country}",
+            updated=updated.astimezone(timezone(outlet.utc_offset)),
+        )
+        entries = [self._entry(feed, outlet, article) for article in reversed(articles)]
+        return content(
+            render_feed(feed.format, channel, entries), CONTENT_TYPES[feed.format], updated
+        )
+
+    def _entry(self, feed: Feed, outlet: Outlet, article: Article) -> Entry:
+        url = self.url_for(article)
+        if feed.opaque_guids:
+            # A WordPress-style id that looks like a URL but is none: isPermaLink="false".
+            entry_id = f"https://{outlet.host}/?p={zlib.crc32(article.path.encode()) % 1_000_000}"
+        else:
+            entry_id = url
+        body = "".join(f"<p>{escape(text)}</p>" for text in article.paragraphs)
+        return Entry(
+            id=entry_id,
+            id_is_link=not feed.opaque_guids,
+            title=article.title,
+            link=f"{url}?{outlet.tracking_query}" if outlet.tracking_query else url,
+            published=article.published,
+            updated=article.last_modified,
+            authors=article.authors or ((article.agency,) if article.agency else ()),
+            categories=(catalog.section_label(article.section),),
+            summary=article.summary,
+            content_html=body if feed.full_content else None,
+            language=article.language,
+        )
