@@ -25,9 +25,9 @@ from worker.logs import configure_logging
 from worker.models import FeedEntry, FeedRef, Response, utc_iso
 from worker.runtime import (
     Children,
-    beat_command,
     child_environment,
     redis_for,
+    start_beat,
     wait_until_idle,
     worker_command,
 )
@@ -239,7 +239,7 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
 def run_beat(args: argparse.Namespace, settings: Settings) -> int:
     with redis_for(settings) as (url, _):
         children = Children(child_environment(settings, url))
-        children.start("beat", beat_command(settings))
+        start_beat(children, settings)
         return supervise(children)
 
 
@@ -249,7 +249,7 @@ def run_pipeline(args: argparse.Namespace, settings: Settings) -> int:
         for queue in (FEEDS_QUEUE, ARTICLES_QUEUE):
             children.start(f"worker-{queue}", worker_command(queue, settings))
         if not args.until_idle:
-            children.start("beat", beat_command(settings))
+            start_beat(children, settings)
             return supervise(children)
         try:
             print_summary(poll_all_until_idle(settings, client, children, args.timeout))

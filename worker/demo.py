@@ -18,7 +18,7 @@ from worker.adapters.store import FeedStore
 from worker.adapters.stream import StreamReader
 from worker.errors import WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
-from worker.runtime import Children, beat_command, child_environment, redis_for, worker_command
+from worker.runtime import Children, child_environment, redis_for, start_beat, worker_command
 from worker.settings import Settings
 from worker.simweb import SimWeb
 from worker.subscriptions import import_opml
@@ -46,7 +46,7 @@ def run_demo(settings: Settings, *, port: int, duration: float | None) -> int:
         children = Children(env, log_dir=settings.data_dir / "demo-logs")
         for queue in (FEEDS_QUEUE, ARTICLES_QUEUE):
             children.start(f"worker-{queue}", worker_command(queue, settings))
-        children.start("beat", beat_command(settings))
+        start_beat(children, settings)
         print(
             f"workers and scheduler started; logs in {settings.data_dir / 'demo-logs'};"
             " Ctrl-C to stop\n"

@@ -62,6 +62,12 @@ def worker_command(queue: str, settings: Settings, concurrency: int | None = Non
     ]  # fmt: skip
 
 
+def start_beat(children: Children, settings: Settings) -> None:
+    """The one scheduler; its schedule file lives in the data directory."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    children.start("beat", beat_command(settings))
+
+
 def beat_command(settings: Settings) -> list[str]:
     return [
         sys.executable, "-m", "celery", "-A", "worker.app", "beat",

@@ -94,9 +94,9 @@ def extract_page(body: bytes, *, url: str, content_type: str | None = None) -> E
     document = bare_extraction(tree, url=url, with_metadata=True, include_comments=False)
     if not isinstance(document, Document):
         raise PermanentError(STAGE, url, "no article text found")
-    body_text = _body_text(document.body)
     site_name = page.first_meta("og:site_name") or _clean(document.sitename)
     title = _title(page.headline() or document.title, site_name)
+    body_text = _body_text(document.body, title)
     if not body_text or (len(_WORD.findall(body_text)) < MIN_WORDS_WITHOUT_TITLE and not title):
         raise PermanentError(STAGE, url, "no article text found")
 
@@ -138,11 +138,15 @@ def _language_code(tag: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def _body_text(body: HtmlElement) -> str:
+def _body_text(body: HtmlElement, title: str | None) -> str:
     # trafilatura ends paragraphs and <br> alike with one newline; rendering each top-level
     # block on its own keeps the two apart.
-    blocks = (xmltotxt(block, False).strip() for block in body)
-    return "\n\n".join(block for block in blocks if block)
+    blocks = [text for text in (xmltotxt(block, False).strip() for block in body) if text]
+    # The headline is the title's job; left in, it would count as body text in word counts
+    # and in near-duplicate comparison across outlets that title the story differently.
+    if blocks and title and _fold(blocks[0]) == _fold(title):
+        del blocks[0]
+    return "\n\n".join(blocks)
 
 
 def _title(title: str | None, site_name: str | None) -> str | None:

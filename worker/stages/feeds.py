@@ -13,6 +13,7 @@ import io
 import json
 import re
 import xml.sax
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -120,8 +121,8 @@ def _describe(error: object) -> str:
 
 
 def _xml_entry(entry: dict[str, Any], base: str, inherited: tuple[str, ...]) -> ParsedEntry:
-    # dict.get, not entry.get: FeedParserDict answers a missing "updated_parsed" with
-    # "published_parsed" (and a DeprecationWarning), which would invent an update date.
+    # Entries are read with dict.get, never entry.get: FeedParserDict maps some missing keys to
+    # others, e.g. answers "updated_parsed" with "published_parsed", inventing an update.
     summary = _detail_text(entry, "summary")
     if summary is None:
         contents = dict.get(entry, "content") or []
@@ -133,7 +134,7 @@ def _xml_entry(entry: dict[str, Any], base: str, inherited: tuple[str, ...]) -> 
         summary=summary,
         authors=_xml_names(entry) or inherited,
         categories=_unique(
-            tag.get("term") or tag.get("label") for tag in dict.get(entry, "tags") or []
+            tag.get("label") or tag.get("term") for tag in dict.get(entry, "tags") or []
         ),
         published=_struct_to_utc(dict.get(entry, "published_parsed")),
         updated=_struct_to_utc(dict.get(entry, "updated_parsed")),
@@ -299,6 +300,10 @@ def _clean(value: Any) -> str | None:
     return _SPACE.sub(" ", value).strip() or None
 
 
-def _unique(values: Any) -> tuple[str, ...]:
-    cleaned = (_clean(value) for value in values)
-    return tuple(dict.fromkeys(value for value in cleaned if value))
+def _unique(values: Iterable[Any]) -> tuple[str, ...]:
+    """Cleaned strings, once each ignoring case, in their first spelling."""
+    kept: dict[str, str] = {}
+    for value in map(_clean, values):
+        if value:
+            kept.setdefault(value.casefold(), value)
+    return tuple(kept.values())

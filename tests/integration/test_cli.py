@@ -1,0 +1,412 @@
+"""The `wirestream` command as a user runs it: a real process, the test Redis, the simulated web
+over loopback. Only the commands that do not start Celery workers are exercised here; the
+pipeline itself is in tests/e2e/."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from worker.keys import Keys
+from worker.simweb import Article, SimWeb, catalog
+from worker.stages.urls import article_id, canonical_url
+
+Wirestream = Callable[..., subprocess.CompletedProcess[str]]
+Piped = Callable[..., subprocess.CompletedProcess[str]]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((REPO_ROOT / "worker/schema/article-v1.json").read_text())
+DATA_FIELDS = set(SCHEMA["$defs"]["data"]["required"])
+FEED_URL = "https://www.example.org/news/feed.xml"
+
+
+@pytest.fixture
+def piped(pipeline_env: dict[str, str], tmp_path: Path) -> Piped:
+    """Like `wirestream`, with ``stdin`` text fed to the command."""
+
+    def run(*args: str, stdin: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "worker.cli", *args],
+            env={**pipeline_env, **env},
+            cwd=tmp_path,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    return run
+
+
+@pytest.fixture
+def other_namespace(redis_url: str) -> Iterator[str]:
+    """A second fresh namespace, for round trips between two subscribers."""
+    name = f"wstest-{uuid.uuid4().hex[:12]}"
+    yield name
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(match=f"{name}:*", count=1000):
+        client.delete(key)
+    client.close()
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def listed_feeds(wirestream: Wirestream, **env: str) -> list[dict[str, Any]]:
+    result = wirestream("feeds", "list", **env)
+    assert result.returncode == 0, result.stderr
+    return json_lines(result.stdout)
+
+
+def first_article(predicate: Callable[[Article], bool]) -> Article:
+    return next(article for article in catalog.ARTICLES if predicate(article))
+
+
+def save_page(simweb: SimWeb, article: Article, path: Path) -> bytes:
+    body = httpx.get(simweb.url_for(article), timeout=10).raise_for_status().content
+    path.write_bytes(body)
+    return body
+
+
+# --- feeds ---------------------------------------------------------------------------------
+
+
+def test_feeds_add_lists_the_feed_as_json_with_its_tags_and_next_poll(
+    wirestream: Wirestream,
+) -> None:
+    added = wirestream("feeds", "add", FEED_URL, "--name", "Example", "--tag", "eu", "--tag", "x")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith(f"added {FEED_URL}")
+
+    [feed] = listed_feeds(wirestream)
+    assert feed["url"] == FEED_URL
+    assert feed["title"] == "Example"
+    assert feed["tags"] == ["eu", "x"]
+    assert feed["next_poll_at"] and feed["next_poll_at"].endswith("Z")
+    assert feed["last_polled_at"] is None
+
+
+def test_feeds_add_twice_reports_updated_and_keeps_one_feed(wirestream: Wirestream) -> None:
+    assert wirestream("feeds", "add", FEED_URL, "--tag", "a").returncode == 0
+    again = wirestream("feeds", "add", FEED_URL, "--tag", "b")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(f"updated {FEED_URL}")
+    [feed] = listed_feeds(wirestream)
+    assert feed["url"] == FEED_URL
+
+
+def test_feeds_remove_unsubscribes_and_an_unknown_feed_exits_1_naming_it(
+    wirestream: Wirestream,
+) -> None:
+    assert wirestream("feeds", "add", FEED_URL).returncode == 0
+    removed = wirestream("feeds", "remove", FEED_URL)
+    assert removed.returncode == 0, removed.stderr
+    assert listed_feeds(wirestream) == []
+
+    unknown = wirestream("feeds", "remove", FEED_URL)
+    assert unknown.returncode == 1
+    assert FEED_URL in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+
+
+def test_feeds_add_of_a_non_url_exits_2_naming_the_input(wirestream: Wirestream) -> None:
+    result = wirestream("feeds", "add", "notaurl")
+    assert result.returncode == 2
+    assert "notaurl" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert listed_feeds(wirestream) == []
+
+
+def test_feeds_import_of_the_simweb_opml_url_subscribes_every_feed(
+    wirestream: Wirestream, simweb: SimWeb
+) -> None:
+    result = wirestream("feeds", "import", simweb.opml_url)
+    assert result.returncode == 0, result.stderr
+    assert f"({len(catalog.FEEDS)} new)" in result.stdout
+    feeds = listed_feeds(wirestream)
+    assert sorted(feed["url"] for feed in feeds) == sorted(simweb.feed_urls())
+    assert {feed["title"] for feed in feeds} == {feed.title for feed in catalog.FEEDS}
+
+
+def test_feeds_export_imported_into_another_namespace_gives_the_same_feeds(
+    wirestream: Wirestream, simweb: SimWeb, other_namespace: str, tmp_path: Path
+) -> None:
+    assert wirestream("feeds", "import", simweb.opml_url).returncode == 0
+    exported = wirestream("feeds", "export")
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.lstrip().startswith("<?xml")
+    opml = tmp_path / "exported.opml"
+    opml.write_text(exported.stdout, encoding="utf-8")
+
+    imported = wirestream("feeds", "import", str(opml), WIRESTREAM_NAMESPACE=other_namespace)
+    assert imported.returncode == 0, imported.stderr
+
+    def url_and_title(feeds: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        return {(feed["url"], feed["title"]) for feed in feeds}
+
+    original = url_and_title(listed_feeds(wirestream))
+    copy = url_and_title(listed_feeds(wirestream, WIRESTREAM_NAMESPACE=other_namespace))
+    assert copy == original
+    assert len(copy) == len(catalog.FEEDS)
+
+
+def test_feeds_import_reads_an_opml_file_and_standard_input(
+    wirestream: Wirestream,
+    piped: Piped,
+    simweb: SimWeb,
+    other_namespace: str,
+    tmp_path: Path,
+) -> None:
+    opml = httpx.get(simweb.opml_url, timeout=10).raise_for_status().text
+    path = tmp_path / "simweb.opml"
+    path.write_text(opml, encoding="utf-8")
+
+    from_file = wirestream("feeds", "import", str(path))
+    assert from_file.returncode == 0, from_file.stderr
+    from_stdin = piped("feeds", "import", "-", stdin=opml, WIRESTREAM_NAMESPACE=other_namespace)
+    assert from_stdin.returncode == 0, from_stdin.stderr
+
+    expected = sorted(simweb.feed_urls())
+    assert sorted(feed["url"] for feed in listed_feeds(wirestream)) == expected
+    in_other = listed_feeds(wirestream, WIRESTREAM_NAMESPACE=other_namespace)
+    assert sorted(feed["url"] for feed in in_other) == expected
+
+
+def test_feeds_import_of_a_non_opml_file_fails_naming_the_file(
+    wirestream: Wirestream, tmp_path: Path
+) -> None:
+    path = tmp_path / "page.html"
+    path.write_text("<!DOCTYPE html><html><body><p>not a list</p></body></html>")
+    result = wirestream("feeds", "import", str(path))
+    assert result.returncode != 0
+    assert str(path) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert listed_feeds(wirestream) == []
+
+
+# --- settings and arguments ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("WIRESTREAM_ALLOWED_NETWORKS", "bogus"), ("WIRESTREAM_POLL_INTERVAL", "-1")],
+)
+@pytest.mark.parametrize(
+    "command",
+    [("feeds", "list"), ("tail", "--no-follow"), ("run", "--until-idle", "--timeout", "5")],
+    ids=["feeds-list", "tail", "run"],
+)
+def test_a_bad_setting_stops_any_command_with_exit_2_naming_the_variable(
+    wirestream: Wirestream, variable: str, value: str, command: tuple[str, ...]
+) -> None:
+    result = wirestream(*command, **{variable: value})
+    assert result.returncode == 2, result.stderr
+    assert variable in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [("run", "--timeout", "abc"), ("worker", "--queues", "nope")],
+    ids=["run-timeout", "worker-queues"],
+)
+def test_a_bad_argument_exits_2_naming_it(
+    wirestream: Wirestream, arguments: tuple[str, ...]
+) -> None:
+    result = wirestream(*arguments)
+    assert result.returncode == 2, result.stderr
+    assert arguments[-1] in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# --- extract -------------------------------------------------------------------------------
+
+
+def check_extracted(result: subprocess.CompletedProcess[str], article: Article, url: str) -> Any:
+    assert result.returncode == 0, result.stderr
+    [data] = json_lines(result.stdout)
+    assert set(data) == DATA_FIELDS
+    assert data["title"] == article.title
+    assert data["language"] == article.language
+    assert data["url"] == canonical_url(url)
+    assert data["id"] == article_id(canonical_url(url))
+    assert article.paragraphs[0][:60] in data["text"]
+    return data
+
+
+def test_extract_gives_the_same_article_for_a_file_a_gzipped_file_stdin_and_the_url(
+    wirestream: Wirestream, piped: Piped, simweb: SimWeb, tmp_path: Path
+) -> None:
+    # A German page with a canonical link, so a file needs no --url.
+    article = first_article(lambda a: a.outlet == "www.rheinkurier.example")
+    url = simweb.url_for(article)
+    page = tmp_path / "page.html"
+    body = save_page(simweb, article, page)
+    zipped = tmp_path / "page.html.gz"
+    zipped.write_bytes(gzip.compress(body))
+
+    results = {
+        "file": wirestream("extract", str(page)),
+        "gz": wirestream("extract", str(zipped)),
+        "stdin": piped("extract", "-", "--url", url, stdin=body.decode("utf-8")),
+        "url": wirestream("extract", url),
+    }
+    extracted = {kind: check_extracted(result, article, url) for kind, result in results.items()}
+    assert len({data["text"] for data in extracted.values()}) == 1
+    assert len({data["dedupe"]["content_hash"] for data in extracted.values()}) == 1
+    assert extracted["url"]["final_url"] == url
+
+
+def test_extract_of_a_page_without_canonical_link_asks_for_url(
+    wirestream: Wirestream, simweb: SimWeb, tmp_path: Path
+) -> None:
+    # Exact copies (print views, syndication) name no original: no rel=canonical, no og:url.
+    article = first_article(lambda a: a.exact_copy_of is not None)
+    page = tmp_path / "copy.html"
+    assert b'rel="canonical"' not in save_page(simweb, article, page)
+
+    result = wirestream("extract", str(page))
+    assert result.returncode == 2
+    assert "--url" in result.stderr
+    assert str(page) in result.stderr
+    assert result.stdout == ""
+
+    url = simweb.url_for(article)
+    check_extracted(wirestream("extract", str(page), "--url", url), article, url)
+
+
+def test_extract_of_a_loopback_url_without_allowed_networks_is_refused(
+    wirestream: Wirestream, simweb: SimWeb
+) -> None:
+    article = catalog.ARTICLES[0]
+    result = wirestream("extract", simweb.url_for(article), WIRESTREAM_ALLOWED_NETWORKS="")
+    assert result.returncode == 1
+    assert "refused address 127.0.0.1" in result.stderr
+    assert result.stdout == ""
+    assert simweb.hits().get(article.outlet, 0) == 0
+
+
+# --- parse-feed ----------------------------------------------------------------------------
+
+
+def test_parse_feed_describes_every_simweb_feed_then_one_line_per_entry(
+    wirestream: Wirestream, simweb: SimWeb
+) -> None:
+    formats = set()
+    for feed in catalog.FEEDS:
+        url = f"{simweb.base_url}/{feed.key}"
+        result = wirestream("parse-feed", url)
+        assert result.returncode == 0, (url, result.stderr)
+        head, *entries = json_lines(result.stdout)
+        assert head["title"] == feed.title
+        assert head["encoding"].lower() == "utf-8"
+        assert head["entries"] == len(entries) == len(catalog.articles_in(feed))
+        expected_titles = {article.title for article in catalog.articles_in(feed)}
+        assert {entry["title"] for entry in entries} == expected_titles
+        assert all(entry["link"].startswith(simweb.base_url) for entry in entries)
+        formats.add(head["format"])
+    assert {"rss20", "atom10", "rss10", "json11"} <= formats
+
+
+def test_parse_feed_reads_a_file_and_rejects_an_html_page(
+    wirestream: Wirestream, simweb: SimWeb, tmp_path: Path
+) -> None:
+    feed = next(feed for feed in catalog.FEEDS if feed.format == "atom")
+    path = tmp_path / "feed.xml"
+    path.write_bytes(httpx.get(f"{simweb.base_url}/{feed.key}", timeout=10).content)
+    result = wirestream("parse-feed", str(path))
+    assert result.returncode == 0, result.stderr
+    head, *entries = json_lines(result.stdout)
+    assert (head["format"], head["title"]) == ("atom10", feed.title)
+    assert len(entries) == len(catalog.articles_in(feed))
+
+    page = tmp_path / "page.html"
+    save_page(simweb, catalog.ARTICLES[0], page)
+    rejected = wirestream("parse-feed", str(page))
+    assert rejected.returncode == 1
+    assert "parse: not a feed" in rejected.stderr
+    assert rejected.stdout == ""
+
+
+# --- tail ----------------------------------------------------------------------------------
+
+
+def publish(client: redis.Redis, keys: Keys, count: int) -> list[str]:
+    """XADD ``count`` contract-shaped entries; returns their stream ids."""
+    ids = []
+    for _ in range(count):
+        url = f"https://news.example/{uuid.uuid4().hex[:8]}"
+        data = {"url": url, "title": f"Story at {url}", "language": "en"}
+        fields = {
+            "schema": "wirestream.article/1",
+            "event": "article.created",
+            "id": article_id(url),
+            "url": url,
+            "feed": "feed0",
+            "lang": "en",
+            "cluster": article_id(url),
+            "data": json.dumps(data),
+        }
+        ids.append(client.xadd(keys.articles_stream, fields))
+    return ids
+
+
+def test_tail_from_start_prints_every_entry_with_data_decoded(
+    wirestream: Wirestream, redis_client: redis.Redis, keys: Keys
+) -> None:
+    ids = publish(redis_client, keys, 3)
+    result = wirestream("tail", "--from-start", "--no-follow", timeout=30)
+    assert result.returncode == 0, result.stderr
+    lines = json_lines(result.stdout)
+    assert [line["stream_id"] for line in lines] == ids
+    for line in lines:
+        assert isinstance(line["data"], dict)
+        assert line["data"]["url"] == line["url"]
+        assert line["schema"] == "wirestream.article/1"
+
+
+def test_tail_count_stops_after_that_many_entries(
+    wirestream: Wirestream, redis_client: redis.Redis, keys: Keys
+) -> None:
+    ids = publish(redis_client, keys, 4)
+    result = wirestream("tail", "--from-start", "--count", "2", timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert [line["stream_id"] for line in json_lines(result.stdout)] == ids[:2]
+
+
+def test_tail_in_a_group_acknowledges_what_it_printed(
+    wirestream: Wirestream, redis_client: redis.Redis, keys: Keys
+) -> None:
+    ids = publish(redis_client, keys, 3)
+    group = ("--group", "g", "--consumer", "c")
+    first = wirestream("tail", "--from-start", "--no-follow", *group, timeout=30)
+    assert first.returncode == 0, first.stderr
+    assert [line["stream_id"] for line in json_lines(first.stdout)] == ids
+    assert redis_client.xpending(keys.articles_stream, "g")["pending"] == 0
+
+    second = wirestream("tail", "--from-start", "--no-follow", *group, timeout=30)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == ""
+
+    [newer] = publish(redis_client, keys, 1)
+    third = wirestream("tail", "--no-follow", *group, timeout=30)
+    assert [line["stream_id"] for line in json_lines(third.stdout)] == [newer]
+    assert redis_client.xpending(keys.articles_stream, "g")["pending"] == 0
+
+
+def test_tail_group_without_consumer_exits_2(wirestream: Wirestream) -> None:
+    result = wirestream("tail", "--no-follow", "--group", "g", timeout=30)
+    assert result.returncode == 2
+    assert "--consumer" in result.stderr

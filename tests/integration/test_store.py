@@ -1,0 +1,93 @@
+"""Feed list, due schedule and seen entries against a real Redis."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import redis
+
+from worker.adapters.store import FeedStore, SeenStore, Stats
+from worker.keys import Keys
+from worker.models import Feed
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def feed(n: int, **changes: object) -> Feed:
+    base = Feed(id=f"feed{n}", url=f"https://outlet{n}.example/rss", title=f"Outlet {n}")
+    return base.with_changes(**changes) if changes else base
+
+
+def test_adding_a_known_feed_keeps_its_polling_state(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    store = FeedStore(redis_client, keys)
+    assert store.add(feed(1), poll_at=NOW) is True
+    store.save(feed(1, etag='"v1"', consecutive_failures=2), next_poll_at=NOW)
+    assert store.add(feed(1, title="Renamed", tags=("world",)), poll_at=NOW) is False
+    stored = store.get("feed1")
+    assert stored is not None
+    assert (stored.title, stored.tags, stored.etag, stored.consecutive_failures) == (
+        "Renamed",
+        ("world",),
+        '"v1"',
+        2,
+    )
+
+
+def test_claim_due_hands_each_due_feed_out_once_until_its_lease_ends(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    store = FeedStore(redis_client, keys)
+    store.add(feed(1), poll_at=NOW - timedelta(seconds=5))
+    store.add(feed(2), poll_at=NOW)
+    store.add(feed(3), poll_at=NOW + timedelta(hours=1))
+
+    assert sorted(store.claim_due(NOW, lease_seconds=60, limit=10)) == ["feed1", "feed2"]
+    assert store.claim_due(NOW + timedelta(seconds=30), lease_seconds=60, limit=10) == []
+    later = NOW + timedelta(seconds=61)
+    assert sorted(store.claim_due(later, lease_seconds=60, limit=10)) == ["feed1", "feed2"]
+
+
+def test_claim_due_respects_the_batch_limit(redis_client: redis.Redis, keys: Keys) -> None:
+    store = FeedStore(redis_client, keys)
+    for n in range(5):
+        store.add(feed(n), poll_at=NOW)
+    first = store.claim_due(NOW, lease_seconds=60, limit=3)
+    second = store.claim_due(NOW, lease_seconds=60, limit=3)
+    assert len(first) == 3
+    assert len(second) == 2
+    assert not set(first) & set(second)
+
+
+def test_saving_a_removed_feed_does_not_bring_it_back(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    store = FeedStore(redis_client, keys)
+    store.add(feed(1), poll_at=NOW)
+    assert store.remove("feed1") is True
+    store.save(feed(1), next_poll_at=NOW)
+    assert store.get("feed1") is None
+    assert store.due_times() == {}
+    assert store.remove("feed1") is False
+
+
+def test_seen_store_reports_a_group_seen_when_any_of_its_keys_is(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    seen = SeenStore(redis_client, keys, ttl_seconds=60)
+    seen.mark(["url:a", "guid:f:1"])
+    assert seen.unseen([["url:a"], ["url:b", "guid:f:1"], ["url:c", "guid:f:2"], []]) == [
+        False,
+        False,
+        True,
+        True,
+    ]
+    assert 0 < redis_client.ttl(keys.seen_entry("url:a")) <= 60
+
+
+def test_stats_count_and_snapshot(redis_client: redis.Redis, keys: Keys) -> None:
+    stats = Stats(redis_client, keys)
+    stats.add("feeds.polled")
+    stats.add("feeds.polled", 2)
+    assert stats.snapshot() == {"feeds.polled": 3}
