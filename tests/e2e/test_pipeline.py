@@ -11,7 +11,6 @@ from typing import Any
 import redis
 from jsonschema import Draft202012Validator
 
-
 from worker.keys import Keys
 from worker.simweb import SimWeb, catalog
 from worker.stages.urls import article_id, canonical_url

@@ -47,7 +47,9 @@ def start_worker(env: dict[str, str], name: str, cwd: Path) -> subprocess.Popen[
 
 
 @pytest.fixture
-def workers(pipeline_env: dict[str, str], tmp_path: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
+def workers(
+    pipeline_env: dict[str, str], tmp_path: Path
+) -> Iterator[list[subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
     yield started
     for process in started:

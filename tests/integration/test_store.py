@@ -18,9 +18,7 @@ def feed(n: int, **changes: object) -> Feed:
     return base.with_changes(**changes) if changes else base
 
 
-def test_adding_a_known_feed_keeps_its_polling_state(
-    redis_client: redis.Redis, keys: Keys
-) -> None:
+def test_adding_a_known_feed_keeps_its_polling_state(redis_client: redis.Redis, keys: Keys) -> None:
     store = FeedStore(redis_client, keys)
     assert store.add(feed(1), poll_at=NOW) is True
     store.save(feed(1, etag='"v1"', consecutive_failures=2), next_poll_at=NOW)

@@ -113,9 +113,7 @@ class TestPageWithOnlyMetaTags:
         assert meta_only.language == "de"
         assert meta_only.site_name == "Förde Kurier"
 
-    def test_body_has_the_paragraphs_and_no_menu_or_footer(
-        self, meta_only: ExtractedPage
-    ) -> None:
+    def test_body_has_the_paragraphs_and_no_menu_or_footer(self, meta_only: ExtractedPage) -> None:
         assert meta_only.text.startswith("Seit dem frühen Morgen liegen alle Fähren im Hafen fest.")
         assert meta_only.text.count("\n\n") == 2
         assert "Jetzt abonnieren" not in meta_only.text
@@ -187,7 +185,9 @@ def test_timestamp_with_zone_wins_over_an_earlier_source_without_one() -> None:
 
 
 def test_dates_before_1990_are_ignored() -> None:
-    body = page_bytes("meta-only.html").replace(b"2024-03-05T09:15:00-08:00", b"1970-01-01T00:00:00Z")
+    body = page_bytes("meta-only.html").replace(
+        b"2024-03-05T09:15:00-08:00", b"1970-01-01T00:00:00Z"
+    )
 
     page = extract_page(body, url="https://foerde-kurier.example/hafen/faehrstreik")
 
