@@ -92,7 +92,8 @@ class Children:
         self._logs: list[IO[bytes]] = []
 
     def start(self, name: str, command: list[str]) -> None:
-        output: IO[bytes] | None = None
+        # Celery prints its banner on stdout: keep stdout for the command's own output.
+        output: IO[bytes] | int = sys.stderr.fileno()
         if self._log_dir is not None:
             self._log_dir.mkdir(parents=True, exist_ok=True)
             output = open(self._log_dir / f"{name}.log", "ab")  # noqa: SIM115 closed in stop()

