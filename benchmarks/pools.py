@@ -11,16 +11,16 @@ For each latency and workload, first a sequential baseline: the same pipeline fu
 plain loop in one process, no Celery. Then, per configuration, real ``celery worker``
 processes (``--pool`` and ``--concurrency`` as listed) on a namespace of their own, fed the
 same tasks. Each run first drains a few warm-up tasks (worker start-up, first connections),
-then times the real tasks from the first enqueue until the work is done and the broker is
-drained. Measured: tasks per second, its ratio to the baseline, CPU per task of the worker
-process tree (user + system, from ``/proc``), its peak RSS and PSS (PSS shares the pages a
-prefork pool inherits from its parent fairly), and the CPU the simulated web and this
-driver spent per task (they share the same cores).
+then times the real tasks from the first enqueue until they are all finished and the broker
+holds none. Measured: tasks per second and the ratio to the baseline; CPU per task of the
+worker process tree (user + system, from ``/proc``); its peak RSS and PSS (PSS splits the
+pages a prefork pool shares with its parent, RSS counts them in every process); and CPU per
+task of the simulated web, which runs in a process of its own on the same cores.
 
-Every key lives under ``bench-<random>-<n>:`` on the given Redis and is deleted at the end.
-Run from anywhere; see ``benchmarks/README.md``::
+Every Redis key lives under ``bench-<random>-<n>:`` and is deleted at the end. Usage in
+``benchmarks/README.md``::
 
-    .venv/bin/python benchmarks/pools.py               # latency 0.1 s and 0.0 s, ~10 min
+    .venv/bin/python benchmarks/pools.py               # latency 0.1 s and 0.0 s
     .venv/bin/python benchmarks/pools.py --quick       # smoke check, under a minute
 """
 
@@ -39,9 +39,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
@@ -57,15 +58,18 @@ from worker.models import FeedEntry, FeedRef
 from worker.services import build_services
 from worker.settings import Settings, load_settings
 from worker.simweb import SimWeb, catalog
+from worker.simweb.model import Feed
 from worker.stages.urls import canonical_url, feed_id
 from worker.subscriptions import new_feed
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_BUDGET_SECONDS = 120.0
 STOP_GRACE_SECONDS = 20.0
-POLL_SECONDS = 0.02
+POLL_SECONDS = 0.05
 SAMPLE_SECONDS = 0.2
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PROCESS_ENTRY = "wirestream.process_entry"
+POLL_FEED = "wirestream.poll_feed"
 
 
 @dataclass(frozen=True)
@@ -100,21 +104,21 @@ QUICK_ARTICLE_POOLS = (PoolConfig("prefork", 2), PoolConfig("threads", 8))
 QUICK_FEED_POOLS = (PoolConfig("threads", 16),)
 
 
-# --- the worker process tree, read from /proc --------------------------------------------
+# --- processes, read from /proc ----------------------------------------------------------
 
 
-def _stat(pid: int) -> tuple[int, float]:
-    """Parent pid and CPU seconds (own, plus children already reaped) of one process."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (all its threads), plus its children already reaped."""
     text = Path(f"/proc/{pid}/stat").read_text()
     # The command name may hold spaces and parentheses: the fields start after the last ")".
     fields = text[text.rindex(")") + 2 :].split()
     utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
-    return int(fields[1]), (utime + stime + cutime + cstime) / CLOCK_TICKS
+    return (utime + stime + cutime + cstime) / CLOCK_TICKS
 
 
 def _children(pid: int) -> list[int]:
     """Direct children of a process, whichever of its threads forked them."""
-    children = []
+    children: list[int] = []
     for task in os.scandir(f"/proc/{pid}/task"):
         with contextlib.suppress(OSError):  # the thread ended while we looked
             children.extend(int(child) for child in Path(task.path, "children").read_text().split())
@@ -131,17 +135,16 @@ def process_tree(roots: Sequence[int]) -> list[int]:
 
 def _memory_kb(pid: int) -> tuple[int, int]:
     """RSS and PSS of one process, in kB."""
-    rss = pss = 0
+    found = {}
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
         name, _, rest = line.partition(":")
         if name in ("Rss", "Pss"):
-            value = int(rest.split()[0])
-            rss, pss = (value, pss) if name == "Rss" else (rss, value)
-    return rss, pss
+            found[name] = int(rest.split()[0])
+    return found.get("Rss", 0), found.get("Pss", 0)
 
 
 class TreeMonitor:
-    """Peak memory of a process tree, sampled in a thread; its CPU time on demand."""
+    """Peak memory of process trees, sampled in a thread; their CPU time on demand."""
 
     def __init__(self, roots: Sequence[int]) -> None:
         self._roots = list(roots)
@@ -161,25 +164,68 @@ class TreeMonitor:
     def cpu_seconds(self) -> float:
         total = 0.0
         for pid in process_tree(self._roots):
-            with contextlib.suppress(OSError, ValueError):
-                total += _stat(pid)[1]
+            with contextlib.suppress(OSError):
+                total += cpu_seconds(pid)
         return total
 
     def _sample(self) -> None:
         while not self._stop.wait(SAMPLE_SECONDS):
             rss = pss = 0
             for pid in process_tree(self._roots):
-                with contextlib.suppress(OSError, ValueError):
+                with contextlib.suppress(OSError):
                     one_rss, one_pss = _memory_kb(pid)
                     rss, pss = rss + one_rss, pss + one_pss
             self.peak_rss_mb = max(self.peak_rss_mb, rss / 1024)
             self.peak_pss_mb = max(self.peak_pss_mb, pss / 1024)
 
 
-def driver_cpu_seconds() -> float:
-    """This process: the simulated web's threads, the enqueuing, the sampling."""
-    times = os.times()
-    return times.user + times.system
+# --- the simulated web, in a process of its own ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Web:
+    pid: int
+    base_urls: list[str]
+    """One per mirror: the same catalog on another port."""
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
+
+
+def serve_mirrors(latency: float, count: int, ready: Connection, stop: Event) -> None:
+    """The web process: ``count`` SimWebs with one latency, until ``stop`` is set."""
+    webs = [SimWeb(latency=latency).start() for _ in range(count)]
+    try:
+        ready.send([web.base_url for web in webs])
+        stop.wait()
+    finally:
+        for web in webs:
+            web.stop()
+
+
+@contextlib.contextmanager
+def simulated_web(latency: float, count: int) -> Iterator[Web]:
+    # Its own process, so that its CPU can be told apart from the workers' and this
+    # driver's, and its threads never hold this process's GIL.
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    stop = context.Event()
+    process = context.Process(
+        target=serve_mirrors, args=(latency, count, sender, stop), name="simweb", daemon=True
+    )
+    process.start()
+    sender.close()
+    try:
+        if not receiver.poll(60):
+            raise RuntimeError("simweb: the web process did not start within 60 s")
+        assert process.pid is not None
+        yield Web(process.pid, receiver.recv())
+    finally:
+        stop.set()
+        process.join(STOP_GRACE_SECONDS)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 # --- workloads ---------------------------------------------------------------------------
@@ -205,13 +251,13 @@ class Workload:
             store.add(new_feed(url, None, (), added_at=now), poll_at=now)
 
     def progress(self, client: redis.Redis, keys: Keys) -> tuple[int, int, int]:
-        """Tasks finished, of which failed, and messages still queued or unacknowledged."""
+        """Tasks finished, how many of them failed, and messages queued or unacknowledged."""
         pipe = client.pipeline(transaction=False)
         pipe.llen(keys.broker_queue(self.queue))
         pipe.hlen(keys.broker_unacked)
         if self.queue == ARTICLES_QUEUE:
             # Every finished article is one stream entry (created or duplicate) or one dead
-            # letter: the variants are distinct articles, so none is "unchanged".
+            # letter: the mirrors make every task a distinct article, none is "unchanged".
             pipe.xlen(keys.articles_stream)
             pipe.xlen(keys.dead_stream)
             queued, unacked, published, dead = (int(value) for value in pipe.execute())
@@ -222,13 +268,19 @@ class Workload:
         return polled + not_modified + failed, failed, int(queued) + int(unacked)
 
 
-def article_payloads(web: SimWeb, discovered_at: datetime) -> list[dict[str, Any]]:
-    """Every catalog article as served by ``web``, as the feeds worker would enqueue it."""
+# URLs as SimWeb.url_for() and SimWeb.feed_urls() give them; the SimWeb objects live in the
+# web process.
+def _feed_url(base_url: str, feed: Feed) -> str:
+    return f"{base_url}/{feed.key}"
+
+
+def article_payloads(base_url: str, discovered_at: datetime) -> list[dict[str, Any]]:
+    """Every catalog article on one mirror, as the feeds worker would enqueue it."""
     payloads = []
     for article in catalog.ARTICLES:
         feed = catalog.feed_for(article)
-        feed_url = f"{web.base_url}/{feed.key}"
-        source_url = web.url_for(article)
+        feed_url = _feed_url(base_url, feed)
+        source_url = f"{base_url}/{article.key}"
         entry = FeedEntry(
             feed=FeedRef(id=feed_id(feed_url), url=feed_url, title=feed.title),
             url=canonical_url(source_url),
@@ -242,41 +294,40 @@ def article_payloads(web: SimWeb, discovered_at: datetime) -> list[dict[str, Any
     return payloads
 
 
-def articles_workload(mirrors: Sequence[SimWeb], count: int) -> Workload:
+def articles_workload(web: Web, count: int) -> Workload:
     """``count`` article tasks cycling over the catalog on the mirrors; the last mirror is
     kept for warm-up tasks.
 
     Each mirror is a SimWeb on its own port. A query-string variant would not do: the pages
-    name their canonical URL, so ``?bench=k`` is the same article and comes back
+    name their canonical URL, so ``?bench=k`` is the same article again and comes back
     "unchanged", without a stream entry. A page on another port is another article; its
     text equals the first mirror's, so it is published as ``article.duplicate`` after the
     full fetch, extract, tag and publish path.
     """
     now = datetime.now(UTC)
-    *served, spare = mirrors
-    cycle = [payload for web in served for payload in article_payloads(web, now)]
+    *served, spare = web.base_urls
+    cycle = [payload for base_url in served for payload in article_payloads(base_url, now)]
     timed = [[cycle[index % len(cycle)]] for index in range(count)]
     warmup = [[payload] for payload in article_payloads(spare, now)[:16]]
-    return Workload(
-        "articles", "article", ARTICLES_QUEUE, "wirestream.process_entry", warmup, timed
-    )
+    return Workload("articles", "article", ARTICLES_QUEUE, PROCESS_ENTRY, warmup, timed)
 
 
-def feeds_workload(web: SimWeb, count: int) -> Workload:
+def feeds_workload(web: Web, count: int) -> Workload:
     """``count`` polls of distinct feeds: the catalog's feeds under ``?bench=k`` variants.
 
-    Unlike article pages, a feed URL with a query is another feed (a new id), and its first
-    poll is a full 200 with a body to parse. The entries it lists are new in the first
-    variant polled and already seen afterwards, as in a steady state.
+    Unlike an article page, a feed URL with a query is another feed (another id), and its
+    first poll is a full 200 with a body to parse. The entries it lists are new in the first
+    variant polled (the warm-up) and already seen afterwards, as in a steady state.
     """
-    rounds = math.ceil(count / len(catalog.FEEDS))
-    timed_urls = [f"{url}?bench={k}" for k in range(rounds) for url in web.feed_urls()][:count]
-    warmup_urls = [f"{url}?warmup=1" for url in web.feed_urls()]
+    feed_urls = [_feed_url(web.base_urls[0], feed) for feed in catalog.FEEDS]
+    rounds = math.ceil(count / len(feed_urls))
+    timed_urls = [f"{url}?bench={k}" for k in range(rounds) for url in feed_urls][:count]
+    warmup_urls = [f"{url}?warmup=1" for url in feed_urls]
     return Workload(
         "feeds",
         "poll",
         FEEDS_QUEUE,
-        "wirestream.poll_feed",
+        POLL_FEED,
         warmup=[[feed_id(url)] for url in warmup_urls],
         timed=[[feed_id(url)] for url in timed_urls],
         feed_urls=(*warmup_urls, *timed_urls),
@@ -294,7 +345,7 @@ class Row:
     failed: int = 0
     seconds: float = 0.0
     cpu_seconds: float = 0.0
-    driver_seconds: float = 0.0
+    web_seconds: float = 0.0
     peak_rss_mb: float = 0.0
     peak_pss_mb: float = 0.0
     note: str = ""
@@ -310,18 +361,18 @@ class Bench:
 
     redis_url: str
     prefix: str
-    log_dir: Path
+    scratch: Path
     client: redis.Redis
     runs: int = 0
-    rows: dict[tuple[str, float], list[Row]] = field(default_factory=dict)
 
     def new_namespace(self) -> Settings:
+        """Settings for a run of its own: nothing it publishes was published before."""
         self.runs += 1
         return load_settings(
             redis_url=self.redis_url,
             namespace=f"{self.prefix}-{self.runs}",
             allowed_networks="127.0.0.0/8",
-            data_dir=self.log_dir / f"data-{self.runs}",
+            data_dir=self.scratch / f"data-{self.runs}",
         )
 
     def delete_keys(self) -> int:
@@ -360,8 +411,8 @@ def worker_environment(settings: Settings) -> dict[str, str]:
 def celery_workers(
     config: PoolConfig, queue: str, settings: Settings, log_dir: Path
 ) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """``config.workers`` worker processes, as ``worker.runtime.worker_command`` starts them
-    but with the pool under test; stopped with a warm shutdown, killed if it hangs."""
+    """``config.workers`` worker processes, started as ``worker.runtime.worker_command`` does
+    but with the pool under test; stopped with a warm shutdown, killed if that hangs."""
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for index in range(config.workers):
@@ -381,7 +432,7 @@ def celery_workers(
                         stdin=subprocess.DEVNULL,
                         stdout=log,
                         stderr=subprocess.STDOUT,
-                        # Its own process group, so a hung pool can be killed as a whole.
+                        # A process group of its own, so a hung pool can be killed as a whole.
                         start_new_session=True,
                     )
                 )
@@ -425,25 +476,26 @@ def wait_for_tasks(
         time.sleep(POLL_SECONDS)
 
 
-def run_pool(bench: Bench, workload: Workload, config: PoolConfig) -> Row:
+def run_pool(bench: Bench, web: Web, workload: Workload, config: PoolConfig) -> Row:
     settings = bench.new_namespace()
     keys = Keys(settings.namespace)
     workload.prepare(bench.client, keys)
     row = Row(config.label, total=len(workload.timed))
+    progress(f"{workload.name}: {row.label} ...")
     sender = sender_for(settings)
     deadline = time.monotonic() + CONFIG_BUDGET_SECONDS
     warm = len(workload.warmup)
     started = time.perf_counter()
     try:
         with (
-            celery_workers(config, workload.queue, settings, bench.log_dir) as processes,
+            celery_workers(config, workload.queue, settings, bench.scratch) as processes,
             TreeMonitor([process.pid for process in processes]) as monitor,
         ):
             try:
-                # Warm-up: worker start-up, the first connections of each pool process.
+                # Warm-up, untimed: worker start-up, the first connections of each process.
                 send(sender, workload.task, workload.queue, workload.warmup)
                 wait_for_tasks(workload, bench.client, keys, warm, deadline, processes)
-                cpu, driver = monitor.cpu_seconds(), driver_cpu_seconds()
+                cpu, web_cpu = monitor.cpu_seconds(), web.cpu_seconds()
                 started = time.perf_counter()
                 send(sender, workload.task, workload.queue, workload.timed)
                 finished, failed = wait_for_tasks(
@@ -451,7 +503,7 @@ def run_pool(bench: Bench, workload: Workload, config: PoolConfig) -> Row:
                 )
                 row.done, row.failed = finished - warm, failed
                 row.cpu_seconds = monitor.cpu_seconds() - cpu
-                row.driver_seconds = driver_cpu_seconds() - driver
+                row.web_seconds = web.cpu_seconds() - web_cpu
             except GaveUp as error:
                 finished, failed, _ = workload.progress(bench.client, keys)
                 row.done, row.failed = max(finished - warm, 0), failed
@@ -474,13 +526,12 @@ class SequentialResult:
 def sequential_loop(
     workload: Workload, settings: Settings, budget: float, results: Connection
 ) -> None:
-    """The baseline, in a process of its own: the pipeline function in a plain loop."""
+    """The baseline process: the pipeline function in a plain loop, no Celery."""
     sender = sender_for(settings)
 
     def enqueue(entries: Sequence[FeedEntry]) -> None:
-        # What ``worker.tasks.enqueue_entries`` does, without importing the worker's app.
-        payloads = [[entry.to_payload()] for entry in entries]
-        send(sender, "wirestream.process_entry", ARTICLES_QUEUE, payloads)
+        # What worker.tasks.enqueue_entries does, without importing the worker's app.
+        send(sender, PROCESS_ENTRY, ARTICLES_QUEUE, [[entry.to_payload()] for entry in entries])
 
     services = build_services(settings, str(settings.redis_url), enqueue)
 
@@ -493,6 +544,7 @@ def sequential_loop(
     for args in workload.warmup:
         with contextlib.suppress(StageError):
             run(args)
+    results.send(None)  # warm: the parent starts its clock on the web process
     deadline = time.monotonic() + budget
     cpu, started = time.process_time(), time.perf_counter()
     done = failed = 0
@@ -510,37 +562,39 @@ def sequential_loop(
     sender.close()
 
 
-def run_sequential(bench: Bench, workload: Workload) -> Row:
+def run_sequential(bench: Bench, web: Web, workload: Workload) -> Row:
     settings = bench.new_namespace()
     workload.prepare(bench.client, Keys(settings.namespace))
     row = Row("sequential, 1 process", total=len(workload.timed))
-    # A spawned process: its CPU and memory are the loop's alone, not the simulated web's.
+    progress(f"{workload.name}: {row.label} ...")
+    # A process of its own, like a worker: its CPU and memory are the loop's alone.
     context = multiprocessing.get_context("spawn")
     receiver, results = context.Pipe(duplex=False)
     child = context.Process(
         target=sequential_loop, args=(workload, settings, CONFIG_BUDGET_SECONDS, results)
     )
-    driver = driver_cpu_seconds()
     child.start()
     results.close()
     assert child.pid is not None
     with TreeMonitor([child.pid]) as monitor:
-        # The child reports within the budget plus its start-up; a crash closes the pipe.
-        if receiver.poll(CONFIG_BUDGET_SECONDS + 60):
-            try:
-                result: SequentialResult = receiver.recv()
-                row.done, row.failed = result.done, result.failed
-                row.seconds, row.cpu_seconds = result.seconds, result.cpu_seconds
-            except EOFError:
-                row.note = "baseline process died"
-        else:
-            row.note = "baseline gave no result"
+        try:
+            # The start-up and the warm-up, then the budget: a crash closes the pipe (EOFError).
+            if not receiver.poll(CONFIG_BUDGET_SECONDS):
+                raise TimeoutError
+            receiver.recv()
+            web_cpu = web.cpu_seconds()
+            if not receiver.poll(CONFIG_BUDGET_SECONDS + 10):
+                raise TimeoutError
+            result: SequentialResult = receiver.recv()
+            row.web_seconds = web.cpu_seconds() - web_cpu
+            row.done, row.failed = result.done, result.failed
+            row.seconds, row.cpu_seconds = result.seconds, result.cpu_seconds
+        except (EOFError, TimeoutError):
+            row.note = "the baseline process died or hung"
         child.join(timeout=STOP_GRACE_SECONDS)
         if child.is_alive():
             child.kill()
             child.join()
-    # Includes the child's start-up; the baseline's web share is indicative only.
-    row.driver_seconds = driver_cpu_seconds() - driver
     row.peak_rss_mb, row.peak_pss_mb = monitor.peak_rss_mb, monitor.peak_pss_mb
     if row.done < row.total and not row.note:
         row.note = f"stopped after {CONFIG_BUDGET_SECONDS:g} s"
@@ -550,22 +604,23 @@ def run_sequential(bench: Bench, workload: Workload) -> Row:
 # --- report ------------------------------------------------------------------------------
 
 
-def format_table(workload: str, unit: str, latency: float, rows: Sequence[Row]) -> str:
+def format_table(workload: Workload, latency: float, rows: Sequence[Row]) -> str:
+    unit = workload.unit
     base = rows[0].rate if rows and rows[0].rate > 0 else float("nan")
     header = (
-        f"{'configuration':<22} {'done':>9} {unit + 's/s':>11} {'vs seq':>7}"
-        f" {'CPU ms/' + unit:>14} {'peak RSS MB':>12} {'peak PSS MB':>12}"
-        f" {'web ms/' + unit:>14}  note"
+        f"{'configuration':<22}  {'done':>7}  {unit + 's/s':>10}  {'vs seq':>6}"
+        f"  {'CPU ms/' + unit:>14}  {'peak RSS MB':>11}  {'peak PSS MB':>11}"
+        f"  {'web ms/' + unit:>14}  note"
     )
-    lines = [f"{workload}, latency {latency:g} s", header, "-" * len(header)]
+    lines = [f"{workload.name}, latency {latency:g} s", header, "-" * len(header)]
     for row in rows:
         per_task = 1000 / row.done if row.done else float("nan")
+        note = (f"{row.failed} failed; " if row.failed else "") + row.note
         lines.append(
-            f"{row.label:<22} {f'{row.done}/{row.total}':>9} {row.rate:>11.1f}"
-            f" {row.rate / base:>6.2f}x {row.cpu_seconds * per_task:>14.1f}"
-            f" {row.peak_rss_mb:>12.0f} {row.peak_pss_mb:>12.0f}"
-            f" {row.driver_seconds * per_task:>14.1f}"
-            f"  {(f'{row.failed} failed; ' if row.failed else '') + row.note}".rstrip()
+            f"{row.label:<22}  {f'{row.done}/{row.total}':>7}  {row.rate:>10.1f}"
+            f"  {row.rate / base:>5.2f}x  {row.cpu_seconds * per_task:>14.1f}"
+            f"  {row.peak_rss_mb:>11.0f}  {row.peak_pss_mb:>11.0f}"
+            f"  {row.web_seconds * per_task:>14.1f}  {note}".rstrip()
         )
     return "\n".join(lines)
 
@@ -582,21 +637,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--latency",
         type=float,
         default=0.1,
-        help="seconds the simulated web waits before each response (default 0.1); the full "
-        "run adds 0.0, the CPU-bound case",
+        help="seconds the simulated web waits before each response (default 0.1); a full run"
+        " adds 0.0, the CPU-bound case",
     )
     parser.add_argument("--articles", type=int, help="article tasks per run (default 400)")
     parser.add_argument("--polls", type=int, help="feed polls per run (default 240)")
-    parser.add_argument("--quick", action="store_true", help="a smoke check in under a minute")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer tasks and pools, one latency: < 60 s"
+    )
     parser.add_argument(
         "--redis-url",
-        default=os.environ.get("WIRESTREAM_REDIS_URL") or "redis://127.0.0.1:6379/0",
-        help="the Redis to use (default $WIRESTREAM_REDIS_URL or redis://127.0.0.1:6379/0)",
+        default="redis://127.0.0.1:6379/0",
+        help="the Redis to use (default redis://127.0.0.1:6379/0)",
     )
     args = parser.parse_args(argv)
     if args.latency < 0:
         parser.error("--latency must be 0 or more")
-    args.articles = args.articles or (80 if args.quick else 400)
+    args.articles = args.articles or (60 if args.quick else 400)
     args.polls = args.polls or (48 if args.quick else 240)
     if args.articles < 1 or args.polls < 1:
         parser.error("--articles and --polls must be positive")
@@ -611,7 +668,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     latencies = [args.latency] if args.quick or args.latency == 0 else [args.latency, 0.0]
     article_pools = QUICK_ARTICLE_POOLS if args.quick else ARTICLE_POOLS
     feed_pools = QUICK_FEED_POOLS if args.quick else FEED_POOLS
-    mirrors_needed = math.ceil(args.articles / len(catalog.ARTICLES)) + 1
+    # One mirror per repetition of the catalog, and one for warm-up tasks.
+    mirrors = math.ceil(args.articles / len(catalog.ARTICLES)) + 1
 
     begun = time.monotonic()
     client = redis.Redis.from_url(args.redis_url)
@@ -619,35 +677,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     tables = []
     with tempfile.TemporaryDirectory(prefix="wirestream-bench-") as scratch:
         bench = Bench(args.redis_url, f"bench-{secrets.token_hex(4)}", Path(scratch), client)
-        progress(f"namespaces {bench.prefix}-*, worker logs in {scratch} (removed at the end)")
+        progress(f"namespaces {bench.prefix}-*; worker logs in {scratch} until the end")
         try:
             for latency in latencies:
-                with contextlib.ExitStack() as stack:
-                    mirrors = [
-                        stack.enter_context(SimWeb(latency=latency)) for _ in range(mirrors_needed)
-                    ]
-                    workloads = [
-                        (articles_workload(mirrors, args.articles), article_pools),
-                        (feeds_workload(mirrors[0], args.polls), feed_pools),
-                    ]
-                    for workload, pools in workloads:
-                        rows = [run_sequential(bench, workload)]
-                        progress(f"{workload.name} {latency:g} s: {rows[-1].label} done")
-                        for config in pools:
-                            rows.append(run_pool(bench, workload, config))
-                            progress(f"{workload.name} {latency:g} s: {config.label} done")
-                        tables.append(format_table(workload.name, workload.unit, latency, rows))
+                with simulated_web(latency, mirrors) as web:
+                    for workload, pools in (
+                        (articles_workload(web, args.articles), article_pools),
+                        (feeds_workload(web, args.polls), feed_pools),
+                    ):
+                        rows = [run_sequential(bench, web, workload)]
+                        rows += [run_pool(bench, web, workload, config) for config in pools]
+                        tables.append(format_table(workload, latency, rows))
+                        progress(f"\n{tables[-1]}\n")
         finally:
             deleted = bench.delete_keys()
             client.close()
-    elapsed = time.monotonic() - begun
     print(
         f"wirestream pool benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]},"
-        f" {args.articles} article tasks and {args.polls} feed polls per run"
+        f" {args.articles} article tasks and {args.polls} feed polls per run.\n"
+        "CPU and memory: the worker process tree (the baseline: its one process);"
+        " web: the simulated web's process.\n"
     )
-    print("CPU, RSS and PSS: the worker process tree; web: the simulated web and this driver\n")
     print("\n\n".join(tables))
-    print(f"\ntotal {elapsed:.0f} s; deleted {deleted} Redis keys under {bench.prefix}-*")
+    print(
+        f"\ntotal {time.monotonic() - begun:.0f} s;"
+        f" deleted {deleted} Redis keys under {bench.prefix}-*"
+    )
     return 0
 
 

@@ -1,8 +1,9 @@
 """Extract one article page: its body text and the metadata a consumer needs.
 
-trafilatura finds the body, title, authors and site name. Dates, canonical URL, image and
-declared language are read here from the same lxml tree (JSON-LD, ``<meta>``, ``<time>``),
-because trafilatura keeps only the day of a date and drops its time zone.
+trafilatura finds the body and fills in what the page does not state outright. What the page
+states itself (JSON-LD, ``<meta>``, ``<time>``, ``<link rel=canonical>``) is read here from
+the same lxml tree and preferred: trafilatura keeps only the day of a date, drops its time
+zone, and often leaves the site's name in the title and the byline.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
-from lxml.html import HtmlElement  # type: ignore[import-untyped]
+from lxml.html import HtmlElement
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura import bare_extraction, load_html
 from trafilatura.settings import Document
@@ -46,6 +47,8 @@ _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|ClaimReview)$")
 _LANGUAGE_TAG = re.compile(r"([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*")
 _WORD = re.compile(r"\w+")
 _AUTHOR_SEPARATOR = re.compile(r";|\s+\|\s+")
+# Bylines mangled from a URL ("Www Example Com", "The Times https") are not people.
+_URL_WORD = re.compile(r"\b(?:https?|www)\b", re.I)
 # Hyphen, bar, colon, en and em dash, full-width colon and bar.
 _TITLE_SEPARATOR = "[-|:\u2013\u2014\uff1a\uff5c]"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -174,10 +177,7 @@ def _authors(
         return _unique(
             name
             for name in map(_clean, names)
-            if name
-            and _fold(name) not in not_people
-            and "http" not in name
-            and "www" not in name.lower()
+            if name and _fold(name) not in not_people and not _URL_WORD.search(name)
         )
 
     return people(page.people()) or people(_AUTHOR_SEPARATOR.split(joined or ""))
@@ -373,3 +373,14 @@ def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
         if value:
             kept.setdefault(_fold(value) or value, value)
     return tuple(kept.values())
+
+
+_WARM_UP_PAGE = b"""<!DOCTYPE html><html lang="en"><head><title>Warm-up</title></head><body>
+<article><h1>Warm-up</h1><p>Published on 3 March 2025, this paragraph loads the language
+model and the date parser's tables once, so that the processes forked after it share them
+instead of each paying a second or two on its first page.</p></article></body></html>"""
+
+
+def warm_up() -> None:
+    """Load extraction's lazily built models now (in a prefork parent, before the fork)."""
+    extract_page(_WARM_UP_PAGE, url="https://warm-up.invalid/", content_type="text/html")

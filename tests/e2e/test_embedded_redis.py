@@ -1,0 +1,96 @@
+"""With no WIRESTREAM_REDIS_URL the command runs its own redis-server on a unix socket in the
+data directory: the pipeline publishes into it, the data outlives the server, and nothing is
+left running afterwards."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from worker.adapters.embedded_redis import EmbeddedRedis
+from worker.keys import Keys
+from worker.simweb import SimWeb, catalog
+
+Wirestream = Callable[..., subprocess.CompletedProcess[str]]
+
+# The feed of the Pacific Ledger's world section: four articles, one wire story among them.
+FEED = next(feed for feed in catalog.FEEDS if feed.key.endswith("/rss/world.xml"))
+NO_REDIS_URL = {"WIRESTREAM_REDIS_URL": ""}  # the `wirestream` fixture removes it
+
+
+def processes_using(socket_path: Path) -> list[int]:
+    """Pids of live processes whose command line names ``socket_path``."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if str(socket_path).encode() in cmdline:
+            pids.append(int(proc.name))
+    return pids
+
+
+@pytest.fixture
+def data_dir(pipeline_env: dict[str, str]) -> Path:
+    return Path(pipeline_env["WIRESTREAM_DATA_DIR"])
+
+
+@pytest.fixture
+def running_server(data_dir: Path) -> Iterator[EmbeddedRedis]:
+    server = EmbeddedRedis(data_dir)
+    assert server.start(), "a fresh data directory should have no server yet"
+    yield server
+    server.stop()
+
+
+def test_run_until_idle_without_redis_url_publishes_into_embedded_redis_and_stops_it(
+    wirestream: Wirestream, simweb: SimWeb, data_dir: Path, namespace: str
+) -> None:
+    feed_url = f"{simweb.base_url}/{FEED.key}"
+    added = wirestream("feeds", "add", feed_url, **NO_REDIS_URL)
+    assert added.returncode == 0, added.stderr
+
+    run = wirestream("run", "--until-idle", "--timeout", "120", timeout=180, **NO_REDIS_URL)
+    assert run.returncode == 0, run.stderr[-3000:]
+    expected = len(catalog.articles_in(FEED))
+    assert f"new entries: {expected}" in run.stdout
+
+    tail = wirestream("tail", "--from-start", "--no-follow", timeout=60, **NO_REDIS_URL)
+    assert tail.returncode == 0, tail.stderr
+    messages = [json.loads(line) for line in tail.stdout.splitlines()]
+    assert len(messages) == expected
+    assert {message["data"]["title"] for message in messages} == {
+        article.title for article in catalog.articles_in(FEED)
+    }
+
+    server = EmbeddedRedis(data_dir)
+    aof = [path for path in data_dir.glob("appendonly*") if path.stat().st_size > 0]
+    assert aof, f"no append-only file in {sorted(p.name for p in data_dir.iterdir())}"
+    assert not server.answers()
+    assert processes_using(server.socket_path) == []
+
+
+def test_commands_share_an_embedded_server_that_is_already_running(
+    wirestream: Wirestream, running_server: EmbeddedRedis, namespace: str
+) -> None:
+    feed_url = "https://www.example.org/feed.xml"
+    added = wirestream("feeds", "add", feed_url, **NO_REDIS_URL)
+    assert added.returncode == 0, added.stderr
+    listed = wirestream("feeds", "list", **NO_REDIS_URL)
+    assert listed.returncode == 0, listed.stderr
+    assert [json.loads(line)["url"] for line in listed.stdout.splitlines()] == [feed_url]
+
+    assert running_server.answers(), "a command stopped a server it did not start"
+    client = redis.Redis(unix_socket_path=str(running_server.socket_path), decode_responses=True)
+    try:
+        assert client.exists(Keys(namespace).feeds)
+    finally:
+        client.close()
