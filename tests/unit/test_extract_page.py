@@ -258,3 +258,12 @@ class TestDetectLanguage:
 
     def test_declaration_that_is_not_a_language_tag_is_ignored(self) -> None:
         assert detect_language("OK", declared="english please") is None
+
+
+def test_a_bare_host_and_port_is_not_taken_for_the_site_name() -> None:
+    page = extract_page(
+        page_bytes("utf8-undeclared.html"),
+        url="http://127.0.0.1:8765/przyroda.example/2024/03/18/zurawie-biebrza",
+    )
+
+    assert page.site_name is None

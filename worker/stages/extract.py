@@ -97,7 +97,7 @@ def extract_page(body: bytes, *, url: str, content_type: str | None = None) -> E
     document = bare_extraction(tree, url=url, with_metadata=True, include_comments=False)
     if not isinstance(document, Document):
         raise PermanentError(STAGE, url, "no article text found")
-    site_name = page.first_meta("og:site_name") or _clean(document.sitename)
+    site_name = page.first_meta("og:site_name") or _site_name_guess(document.sitename, url)
     title = _title(page.headline() or document.title, site_name)
     body_text = _body_text(document.body, title)
     if not body_text or (len(_WORD.findall(body_text)) < MIN_WORDS_WITHOUT_TITLE and not title):
@@ -150,6 +150,14 @@ def _body_text(body: HtmlElement, title: str | None) -> str:
     if blocks and title and _fold(blocks[0]) == _fold(title):
         del blocks[0]
     return "\n\n".join(blocks)
+
+
+def _site_name_guess(guess: str | None, url: str) -> str | None:
+    """trafilatura's site name, unless it is only the URL's host and port, which names nothing."""
+    cleaned = _clean(guess)
+    if cleaned is None or cleaned.lower() == urlsplit(url).netloc.lower():
+        return None
+    return cleaned
 
 
 def _title(title: str | None, site_name: str | None) -> str | None:
