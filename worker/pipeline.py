@@ -62,7 +62,8 @@ class PollOutcome:
 
 @dataclass(frozen=True)
 class ProcessOutcome:
-    url: str
+    article_id: str
+    url: str  # canonical
     result: PublishResult
     timings: dict[str, float]
 
@@ -139,7 +140,7 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
     with timings.stage("publish"):
         article = build_article(entry, response, page, tags, processed_at=services.clock())
         result = services.stream.publish(build_message(article))
-    return ProcessOutcome(entry.source_url, result, timings.stages)
+    return ProcessOutcome(article.id, article.url, result, timings.stages)
 
 
 def record_failure(

@@ -143,7 +143,8 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
     log.info(
         "entry_processed",
         outcome=outcome.outcome,
-        article_id=outcome.result.cluster_id if outcome.result.event is None else None,
+        article_id=outcome.article_id,
+        article_url=outcome.url,
         event=outcome.result.event,
         cluster_id=outcome.result.cluster_id,
         duplicate_of=outcome.result.duplicate_of,
