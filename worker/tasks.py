@@ -145,7 +145,7 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
         outcome=outcome.outcome,
         article_id=outcome.article_id,
         article_url=outcome.url,
-        event=outcome.result.event,
+        stream_event=outcome.result.event,
         cluster_id=outcome.result.cluster_id,
         duplicate_of=outcome.result.duplicate_of,
         stream_id=outcome.result.stream_id,

@@ -52,7 +52,11 @@ def running_server(data_dir: Path) -> Iterator[EmbeddedRedis]:
 
 
 def test_run_until_idle_without_redis_url_publishes_into_embedded_redis_and_stops_it(
-    wirestream: Wirestream, simweb: SimWeb, data_dir: Path, namespace: str
+    wirestream: Wirestream,
+    simweb: SimWeb,
+    data_dir: Path,
+    redis_client: redis.Redis,
+    keys: Keys,
 ) -> None:
     feed_url = f"{simweb.base_url}/{FEED.key}"
     added = wirestream("feeds", "add", feed_url, **NO_REDIS_URL)
@@ -70,6 +74,7 @@ def test_run_until_idle_without_redis_url_publishes_into_embedded_redis_and_stop
     assert {message["data"]["title"] for message in messages} == {
         article.title for article in catalog.articles_in(FEED)
     }
+    assert not redis_client.exists(keys.articles_stream, keys.feeds), "used the test Redis"
 
     server = EmbeddedRedis(data_dir)
     aof = [path for path in data_dir.glob("appendonly*") if path.stat().st_size > 0]
