@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from worker.errors import ConfigError
 
@@ -100,7 +102,11 @@ class EmbeddedRedis:
     def stop(self) -> None:
         if self._process is None:
             return
-        client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=5)
+        # No retries: the server closing the connection is the answer to SHUTDOWN, and
+        # redis-py's default policy would spend seconds reconnecting to a stopped server.
+        client = redis.Redis(
+            unix_socket_path=str(self.socket_path), socket_timeout=5, retry=Retry(NoBackoff(), 0)
+        )
         try:
             client.shutdown()  # flushes the append-only file before exiting
         except (redis.ConnectionError, redis.TimeoutError):
