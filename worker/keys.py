@@ -21,6 +21,10 @@ class Keys:
         """The product: one entry per article event."""
         return f"{self.namespace}:articles"
 
+    def route_stream(self, route: str) -> str:
+        """A copy of the entries a user rule routes there, in the same contract."""
+        return f"{self.namespace}:route:{route}"
+
     @property
     def dead_stream(self) -> str:
         """Everything that could not be processed, with stage, reason, input and attempts."""

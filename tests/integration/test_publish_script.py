@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 
 import redis
 
@@ -134,3 +135,16 @@ def test_stream_is_trimmed_near_maxlen(redis_client: redis.Redis, keys: Keys) ->
     for n in range(300):
         stream.publish(message(f"{n:032x}", f"{n:032x}"))
     assert redis_client.xlen(keys.articles_stream) < 300
+
+
+def test_routes_receive_the_same_entry_only_when_something_is_published(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60)
+    routed = replace(message(ORIGINAL, BODY), routes=("korea", "afp"))
+    stream.publish(routed)
+    stream.publish(routed)  # a redelivery: nothing new anywhere
+    [(_, main)] = redis_client.xrange(keys.articles_stream)
+    for route in ("korea", "afp"):
+        [(_, copy)] = redis_client.xrange(keys.route_stream(route))
+        assert copy == main

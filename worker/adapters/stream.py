@@ -16,7 +16,8 @@ from worker.stages.publish import OutgoingMessage
 
 # Claim and append in one step, so a redelivered task never publishes twice and a crash
 # between the two never loses an article.
-#   KEYS: article hash, content key, articles stream, stats hash
+#   KEYS: article hash, content key, articles stream, stats hash, then the route streams
+#         that get a copy of the entry
 #   ARGV: article id, content hash, maxlen, ttl, data without its final "}", then the
 #         flat fields as name/value pairs
 # The article hash remembers its content hash, cluster and stream entry; the content key
@@ -60,6 +61,9 @@ local stream_id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', unpack
 redis.call('HSET', KEYS[1], 'content_hash', content_hash, 'cluster', cluster,
   'stream_id', stream_id)
 redis.call('EXPIRE', KEYS[1], ttl)
+for i = 5, #KEYS do
+  redis.call('XADD', KEYS[i], 'MAXLEN', '~', maxlen, '*', unpack(fields))
+end
 redis.call('HINCRBY', KEYS[4], event, 1)
 return {event, stream_id, cluster, duplicate_of or ''}
 """
@@ -82,6 +86,7 @@ class ArticleStream:
                     self._keys.content(message.content_hash),
                     self._keys.articles_stream,
                     self._keys.stats,
+                    *(self._keys.route_stream(route) for route in message.routes),
                 ],
                 args=[
                     message.article_id,

@@ -46,6 +46,7 @@ class OutgoingMessage:
     content_hash: str
     flat_fields: dict[str, str]  # schema, id, url, feed, lang: copies for cheap filtering
     data_without_dedupe: str  # JSON object text with its final "}" removed
+    routes: tuple[str, ...] = ()  # named streams that also receive the entry
 
 
 def build_article(
