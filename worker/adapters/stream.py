@@ -266,6 +266,25 @@ class ArticleStream:
             return int(self._redis.xlen(self._keys.articles_stream))
 
 
+class Clusters:
+    """The members of a story, as the publishing script recorded them within the window."""
+
+    def __init__(self, client: RedisClient, keys: Keys) -> None:
+        self._redis = client
+        self._keys = keys
+
+    def members(self, cluster_id: str) -> list[dict[str, Any]]:
+        """Oldest first: id, url, feed (id), at, event, similarity."""
+        key = self._keys.cluster(cluster_id)
+        with redis_errors("cluster", cluster_id):
+            return [json.loads(member) for member in self._redis.lrange(key, 0, -1)]
+
+    def cluster_of(self, article_id: str) -> str | None:
+        with redis_errors("cluster", article_id):
+            cluster = self._redis.hget(self._keys.article(article_id), "cluster")
+        return str(cluster) if cluster else None
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     stage: str
