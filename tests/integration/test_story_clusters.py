@@ -201,3 +201,22 @@ def test_copies_published_at_once_by_several_processes_have_one_original(
     assert events == ["article.created"] + ["article.duplicate"] * (len(copies) - 1)
     original = next(e for e in published if e["event"] == "article.created")
     assert {entry["cluster"] for entry in published} == {original["id"]}
+
+
+def test_a_band_shared_by_many_articles_keeps_only_the_newest_refs(
+    redis_url: str, redis_client: redis.Redis, keys: Keys
+) -> None:
+    dedupe = DedupeSettings(0.75, WEEK, "emit", max_refs_per_band=8)
+    stream = stream_for(redis_client, keys, dedupe)
+    shared = fingerprint(ORIGINAL_TEXT)
+    for number in range(20):
+        text = f"{ORIGINAL_TEXT} {number}"
+        stream.publish(message(f"outlet-{number}", text), shared, at=NOW)
+    raw = redis.Redis.from_url(redis_url)  # band fields are binary
+    [bucket] = raw.keys(f"{keys.namespace}:lsh:*")
+    bands = {f: v for f, v in raw.hgetall(bucket).items() if not f.startswith(b"s")}
+    raw.close()
+    assert bands
+    assert all(len(refs) == 8 * 12 for refs in bands.values())
+    newest = article_id("outlet-19")[:12].encode()
+    assert all(refs.endswith(newest) for refs in bands.values())

@@ -25,7 +25,8 @@ from worker.stages.publish import OutgoingMessage
 #         index buckets, signature ('' when the body is too short to index), shingle count,
 #         now (epoch s), window (s), expiry of the current bucket (epoch s), threshold, mode,
 #         cluster key prefix, member JSON without its final "}", bands, rows per band, most
-#         candidates verified, then the flat fields as name/value pairs
+#         candidates verified, most refs kept per band, then the flat fields as name/value
+#         pairs
 # The article hash remembers its content hash, cluster and stream entry; the content key
 # names the first article (and its cluster) that had this exact body. An index bucket maps
 # each LSH band (band number + its signature bytes) to the 12-character refs of the
@@ -40,6 +41,7 @@ local buckets, signature, shingles = tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8
 local now, window, expire_at = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
 local threshold, mode, cluster_prefix, member = tonumber(ARGV[12]), ARGV[13], ARGV[14], ARGV[15]
 local bands, rows, max_candidates = tonumber(ARGV[16]), tonumber(ARGV[17]), tonumber(ARGV[18])
+local max_refs = tonumber(ARGV[19])
 local current, width, ref = KEYS[5], 2 * rows, string.sub(article_id, 1, 12)
 
 local function band_field(band)
@@ -104,7 +106,8 @@ local function index(cluster)
     local field = band_field(band)
     local refs = redis.call('HGET', current, field) or ''
     if not string.find(refs, ref, 1, true) then
-      redis.call('HSET', current, field, refs .. ref)
+      -- Newest refs kept, so a band that boilerplate shares stays short to read and store.
+      redis.call('HSET', current, field, string.sub(refs .. ref, -max_refs * 12))
     end
   end
   redis.call('HSET', current, 's' .. ref, string.format('%010d', now) .. article_id .. cluster
@@ -152,7 +155,7 @@ if duplicate_of then
   table.insert(fields, 'duplicate_of')
   table.insert(fields, duplicate_of)
 end
-for i = 19, #ARGV do table.insert(fields, ARGV[i]) end
+for i = 20, #ARGV do table.insert(fields, ARGV[i]) end
 table.insert(fields, 'data')
 table.insert(fields, ARGV[5] .. dedupe)
 local stream_id = ''
@@ -181,6 +184,9 @@ class DedupeSettings:
     window_seconds: int
     mode: str  # emit or drop
     max_candidates: int = 16
+    """Candidates verified against their signatures, those sharing the most bands first."""
+    max_refs_per_band: int = 64
+    """Articles remembered per band value in a bucket: bounds the cost of a common band."""
 
 
 class ArticleStream:
@@ -250,6 +256,7 @@ class ArticleStream:
                     BANDS,
                     BAND_ROWS,
                     self._dedupe.max_candidates,
+                    self._dedupe.max_refs_per_band,
                     *flat,
                 ],
             )
