@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import zlib
+from collections.abc import Sequence
 from datetime import UTC, datetime, timezone
 from html import escape
 
@@ -98,20 +99,13 @@ class Site:
         return content(body.encode(), HTML, _LIST_DATE)
 
     def opml(self) -> Reply:
-        subscriptions = [
-            Subscription(
-                title=feed.title,
-                xml_url=self.feed_url(feed),
-                html_url=self.home(feed.outlet),
-                language=catalog.outlet(feed.outlet).language,
-            )
-            for feed in catalog.FEEDS
-        ]
-        body = render_opml("wirestream simulated web: demo outlets", _LIST_DATE, subscriptions)
-        return content(body, OPML_CONTENT_TYPE, _LIST_DATE)
+        return self._opml("wirestream simulated web: demo outlets", catalog.FEEDS)
 
     def evalset_opml(self) -> Reply:
         """The evaluation set's feeds: one per outlet, every article listed at once."""
+        return self._opml("wirestream simulated web: evaluation set", evalset.FEEDS)
+
+    def _opml(self, title: str, feeds: tuple[Feed, ...]) -> Reply:
         subscriptions = [
             Subscription(
                 title=feed.title,
@@ -119,9 +113,9 @@ class Site:
                 html_url=self.home(feed.outlet),
                 language=catalog.outlet(feed.outlet).language,
             )
-            for feed in evalset.FEEDS
+            for feed in feeds
         ]
-        body = render_opml("wirestream simulated web: evaluation set", _LIST_DATE, subscriptions)
+        body = render_opml(title, _LIST_DATE, subscriptions)
         return content(body, OPML_CONTENT_TYPE, _LIST_DATE)
 
     def _render_pages(self, articles: tuple[Article, ...]) -> dict[str, Reply]:
@@ -160,7 +154,12 @@ class Site:
     def _feed(self, feed: Feed) -> Reply:
         with self._lock:
             visible = self._visible[feed.key]
-        articles = catalog.articles_in(feed)[:visible]
+        return self._feed_reply(feed, catalog.articles_in(feed)[:visible])
+
+    def _evalset_feed(self, feed: Feed) -> Reply:
+        return self._feed_reply(feed, [a for a in evalset.ARTICLES if a.outlet == feed.outlet])
+
+    def _feed_reply(self, feed: Feed, articles: Sequence[Article]) -> Reply:
         outlet = catalog.outlet(feed.outlet)
         updated = max(
             (article.last_modified for article in articles),
@@ -179,22 +178,6 @@ class Site:
         return content(
             render_feed(feed.format, channel, entries), CONTENT_TYPES[feed.format], updated
         )
-
-    def _evalset_feed(self, feed: Feed) -> Reply:
-        articles = [a for a in evalset.ARTICLES if a.outlet == feed.outlet]
-        outlet = catalog.outlet(feed.outlet)
-        updated = max(article.last_modified for article in articles)
-        channel = Channel(
-            id=f"tag:{outlet.host},2026:{feed.path}",
-            title=feed.title,
-            description=feed.description,
-            home=self.home(outlet.host),
-            self_url=self.feed_url(feed),
-            language=outlet.language,
-            updated=updated,
-        )
-        entries = [self._entry(feed, outlet, article) for article in reversed(articles)]
-        return content(render_feed(feed.format, channel, entries), CONTENT_TYPES["rss2"], updated)
 
     def _entry(self, feed: Feed, outlet: Outlet, article: Article) -> Entry:
         url = self.url_for(article)
