@@ -180,7 +180,7 @@ def test_copies_published_at_once_by_several_processes_have_one_original(
         "outlet-d": "\n\n".join(paragraphs[1:]),
         "outlet-e": ORIGINAL_TEXT,
     }
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("fork")
     barrier = context.Barrier(len(copies))
     workers = [
         context.Process(
