@@ -6,6 +6,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 
 from worker.adapters.http import HttpClient
 from worker.adapters.redis_client import RedisClient, connect
@@ -13,7 +14,10 @@ from worker.adapters.store import FeedStore, SeenStore, Stats
 from worker.adapters.stream import ArticleStream, DeadLetters
 from worker.keys import Keys
 from worker.models import FeedEntry
-from worker.settings import Settings
+from worker.settings import Settings, read_config_file
+from worker.stages.entities import load_spacy_model
+from worker.stages.rules import RuleSet, parse_rules
+from worker.stages.tag import Tagger
 
 EntrySink = Callable[[Sequence[FeedEntry]], None]
 
@@ -34,6 +38,8 @@ class Services:
     dead: DeadLetters
     stats: Stats
     enqueue_entries: EntrySink
+    tagger: Tagger
+    rules: RuleSet
     clock: Callable[[], datetime] = utc_now
     random_fraction: Callable[[], float] = field(default=random.random)
 
@@ -58,4 +64,22 @@ def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySin
         dead=DeadLetters(client, keys, maxlen=settings.dead_maxlen),
         stats=Stats(client, keys),
         enqueue_entries=enqueue_entries,
+        tagger=build_tagger(settings),
+        rules=load_rules(settings),
+    )
+
+
+@cache
+def build_tagger(settings: Settings) -> Tagger:
+    """One per process, and built before the fork where the worker warms up."""
+    text = read_config_file(settings.tags_file, "tags")
+    return Tagger.from_toml(
+        text, source=str(settings.tags_file), model=load_spacy_model(settings.ner_model)
+    )
+
+
+def load_rules(settings: Settings) -> RuleSet:
+    """The user rules; a broken file is a ConfigError with its line and the reason."""
+    return parse_rules(
+        read_config_file(settings.rules_file, "rules"), source=str(settings.rules_file)
     )

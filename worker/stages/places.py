@@ -1,0 +1,258 @@
+"""Places: countries named by name, demonym, capital or city, resolved to ISO 3166 codes.
+
+Names come from maintained data: pycountry (ISO names), babel's CLDR (country names and the
+cities of the time-zone database, localized in en/de/fr/es) and countryinfo (English
+demonyms and capitals). ``config/tags.toml`` adds only what none of them has: short forms,
+names of two countries (Georgia), first names (Jordan) and inflected adjectives in
+German, French and Spanish. Matching is by whole words, longest name first, case-sensitive
+except for those adjectives.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from worker.models import PlaceTag
+from worker.stages.tagtext import (
+    TAG_LANGUAGES,
+    ArticleText,
+    Word,
+    adjacent,
+    is_capitalised,
+    name_key,
+    stop_words,
+    words,
+)
+
+PROVENANCE = "places:gazetteer"
+_MAX_STEM_SUFFIX = 6
+# Time zones of places that are no country of their own, or of no one.
+_NO_COUNTRY = {"AQ", "UM", "001", "ZZ"}
+
+
+@dataclass(frozen=True)
+class PlaceRules:
+    """The hand-kept part of the gazetteer (``[places]`` of config/tags.toml)."""
+
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    ambiguous: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    person_risk: frozenset[str] = frozenset()
+    ignore: frozenset[str] = frozenset()
+    stems: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, table: Mapping[str, Any]) -> PlaceRules:
+        return cls(
+            aliases={str(name): str(code) for name, code in table.get("aliases", {}).items()},
+            ambiguous={
+                str(name): tuple(str(code) for code in codes)
+                for name, codes in table.get("ambiguous", {}).items()
+            },
+            person_risk=frozenset(str(name) for name in table.get("person_risk", ())),
+            ignore=frozenset(str(name) for name in table.get("ignore", ())),
+            stems={
+                str(language): {
+                    str(code): tuple(str(stem).casefold() for stem in stems)
+                    for code, stems in by_code.items()
+                }
+                for language, by_code in table.get("stems", {}).items()
+            },
+        )
+
+
+@dataclass(frozen=True)
+class PlaceGazetteer:
+    names: Mapping[str, frozenset[str]]  # name key -> ISO codes (more than one: ambiguous)
+    stems: Mapping[str, Mapping[str, str]]  # language -> lower-case stem -> ISO code
+    display: Mapping[str, str]  # ISO code -> English short name
+    person_risk: frozenset[str]
+    longest: int  # words in the longest name
+    first_words: frozenset[str]  # the first word of every name: most words start none
+
+    @classmethod
+    def build(cls, rules: PlaceRules) -> PlaceGazetteer:
+        names: dict[str, set[str]] = defaultdict(set)
+        for name, code in _package_names():
+            key = name_key(name)
+            if key and name not in rules.ignore and key not in rules.ignore:
+                names[key].add(code)
+        for name, code in rules.aliases.items():
+            names[name_key(name)] = {code}
+        for name, codes in rules.ambiguous.items():
+            names[name_key(name)] = set(codes)
+        stems = {
+            language: {name_key(stem): code for code, forms in by_code.items() for stem in forms}
+            for language, by_code in rules.stems.items()
+        }
+        return cls(
+            names={key: frozenset(codes) for key, codes in names.items()},
+            stems=stems,
+            display=_display_names(),
+            person_risk=frozenset(name_key(name) for name in rules.person_risk),
+            longest=max(len(key.split()) for key in names),
+            first_words=frozenset(key.split()[0] for key in names),
+        )
+
+    def find(self, text: ArticleText) -> tuple[PlaceTag, ...]:
+        hits: list[_Hit] = []
+        for section, part in text.sections():
+            hits.extend(self._hits(part, section, text.language))
+        return _resolve(hits, self.display)
+
+    def _hits(self, text: str, section: str, language: str) -> Iterable[_Hit]:
+        found = words(text)
+        stems = self.stems.get(language, {})
+        stops = stop_words(language)
+        index = 0
+        while index < len(found):
+            size, codes = self._longest_name(found, index)
+            if codes:
+                key = " ".join(word.text for word in found[index : index + size])
+                if key not in self.person_risk or not _beside_a_name(
+                    found, index, size, text, stops
+                ):
+                    written = text[found[index].start : found[index + size - 1].end]
+                    yield _Hit(codes, section, written)
+                index += size
+                continue
+            size, code = _stemmed(found, index, stems)
+            if code:
+                written = text[found[index].start : found[index + size - 1].end]
+                yield _Hit(frozenset({code}), section, written)
+            index += size
+
+    def _longest_name(self, found: list[Word], index: int) -> tuple[int, frozenset[str]]:
+        if found[index].text not in self.first_words:
+            return 1, frozenset()
+        for size in range(min(self.longest, len(found) - index), 0, -1):
+            key = " ".join(word.text for word in found[index : index + size])
+            codes = self.names.get(key)
+            if codes:
+                return size, codes
+        return 1, frozenset()
+
+
+def _stemmed(found: list[Word], index: int, stems: Mapping[str, str]) -> tuple[int, str | None]:
+    """An adjective or demonym of one or two words ("nord-coréenne")."""
+    if not stems:
+        return 1, None
+    if index + 1 < len(found):
+        code = _stem_code(f"{found[index].text} {found[index + 1].text}", stems)
+        if code:
+            return 2, code
+    return 1, _stem_code(found[index].text, stems)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    codes: frozenset[str]
+    section: str
+    written: str
+
+
+def _stem_code(phrase: str, stems: Mapping[str, str]) -> str | None:
+    """The country whose adjective stem starts ``phrase``, with at most a few letters more."""
+    lowered = phrase.casefold()
+    for cut in range(min(_MAX_STEM_SUFFIX, len(lowered) - 4), -1, -1):
+        code = stems.get(lowered[: len(lowered) - cut])
+        if code and (cut == 0 or lowered[len(lowered) - cut :].isalpha()):
+            return code
+    return None
+
+
+def _beside_a_name(
+    found: list[Word], index: int, size: int, text: str, stops: frozenset[str]
+) -> bool:
+    """A capitalised word that is no stop word right before or after: "Michael Jordan"."""
+    first, last = found[index], found[index + size - 1]
+    if index > 0:
+        before = found[index - 1]
+        if _name_word(before, stops) and adjacent(text, before, first):
+            return True
+    if index + size < len(found):
+        after = found[index + size]
+        if _name_word(after, stops) and adjacent(text, last, after):
+            return True
+    return False
+
+
+def _name_word(word: Word, stops: frozenset[str]) -> bool:
+    return is_capitalised(word.text) and word.text.casefold() not in stops
+
+
+def _resolve(hits: list[_Hit], display: Mapping[str, str]) -> tuple[PlaceTag, ...]:
+    """Count each country's mentions; a name of several countries counts for the one the
+    article also names unambiguously (the most often named), or for none."""
+    certain = Counter(next(iter(hit.codes)) for hit in hits if len(hit.codes) == 1)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    written: dict[str, list[str]] = defaultdict(list)
+    for hit in hits:
+        if len(hit.codes) == 1:
+            code = next(iter(hit.codes))
+        else:
+            named = [code for code in hit.codes if certain[code]]
+            if not named:
+                continue
+            code = max(sorted(named), key=lambda candidate: certain[candidate])
+        counts[code][hit.section] += 1
+        if hit.written not in written[code]:
+            written[code].append(hit.written)
+    tags = [
+        PlaceTag(
+            code=code,
+            name=display.get(code, code),
+            count=sum(by_section.values()),
+            title=by_section["title"],
+            lead=by_section["lead"],
+            body=by_section["body"],
+            names=tuple(written[code]),
+            by=PROVENANCE,
+        )
+        for code, by_section in counts.items()
+    ]
+    # Most prominent first: named in the title, then in the lead, then most often.
+    tags.sort(key=lambda tag: (-tag.title, -tag.lead, -tag.count, tag.code))
+    return tuple(tags)
+
+
+def _package_names() -> Iterable[tuple[str, str]]:
+    import pycountry
+    from babel import Locale
+    from babel.core import get_global
+    from babel.dates import get_timezone_location
+    from countryinfo import all_countries
+
+    codes = {country.alpha_2 for country in pycountry.countries}
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name", "official_name"):
+            name = getattr(country, attribute, None)
+            if name and "," not in name:
+                yield name.removeprefix("the "), country.alpha_2
+    for language in TAG_LANGUAGES:
+        for code, name in Locale.parse(language).territories.items():
+            if code in codes:
+                yield name, code
+    for zone, code in get_global("zone_territories").items():
+        if zone.count("/") == 1 and code in codes and code not in _NO_COUNTRY:
+            for language in TAG_LANGUAGES:
+                yield get_timezone_location(zone, locale=language, return_city=True), code
+    for info in all_countries():
+        data = info.info()
+        code = (data.get("ISO") or {}).get("alpha2")
+        if code not in codes:
+            continue
+        demonym, capital = data.get("demonym"), data.get("capital")
+        if isinstance(demonym, str) and demonym:
+            yield demonym, code
+            yield f"{demonym}s", code
+        if isinstance(capital, str) and capital:
+            yield capital, code
+
+
+def _display_names() -> dict[str, str]:
+    from babel import Locale
+
+    return {code: name for code, name in Locale.parse("en").territories.items() if len(code) == 2}
