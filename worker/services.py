@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 
 from worker.adapters.http import HttpClient
 from worker.adapters.redis_client import RedisClient, connect
@@ -69,13 +70,15 @@ def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySin
     )
 
 
-@cache
 def build_tagger(settings: Settings) -> Tagger:
-    """One per process, and built before the fork where the worker warms up."""
-    text = read_config_file(settings.tags_file, "tags")
-    return Tagger.from_toml(
-        text, source=str(settings.tags_file), model=load_spacy_model(settings.ner_model)
-    )
+    """One per process (the gazetteer takes about a second to build)."""
+    return _tagger(settings.tags_file, settings.ner_model)
+
+
+@cache
+def _tagger(tags_file: Path, ner_model: str) -> Tagger:
+    text = read_config_file(tags_file, "tags")
+    return Tagger.from_toml(text, source=str(tags_file), model=load_spacy_model(ner_model))
 
 
 def load_rules(settings: Settings) -> RuleSet:

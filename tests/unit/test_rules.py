@@ -119,7 +119,9 @@ drop = "not reached"
         ("asia", "rule:korea"),
     ]
     assert outcome.routes == ("korea", "wire")
-    assert outcome.dropped_by is not None and outcome.dropped_by.drop == "wire copy is read elsewhere"
+    assert (
+        outcome.dropped_by is not None and outcome.dropped_by.drop == "wire copy is read elsewhere"
+    )
     tagged = outcome.applied_to(article())
     assert tagged.tags.rules == ("korea", "no-wire")
     assert [label.label for label in tagged.tags.labels] == ["korea", "asia"]
