@@ -80,8 +80,10 @@ def fires(match: str, subject: Article | None = None) -> bool:
         ('{ field = "place.FR", lt = 1 }', True),  # a country not named counts 0
         ('{ field = "topic.politics", lte = 9.0 }', True),
         ('{ field = "word_count", gt = 100 }', False),
-        ('{ all = [ { field = "language", equals = "en" }, { field = "agency", contains = "AP" } ] }', False),
-        ('{ any = [ { field = "language", equals = "de" }, { field = "agency", contains = "AFP" } ] }', True),
+        ('{ all = [ { field = "language", equals = "en" },'
+         ' { field = "agency", contains = "AP" } ] }', False),
+        ('{ any = [ { field = "language", equals = "de" },'
+         ' { field = "agency", contains = "AFP" } ] }', True),
         ('{ not = { field = "topics", contains = "sport" } }', True),
         ('{ not = { field = "topics", contains = "politics" } }', False),
     ],
