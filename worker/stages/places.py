@@ -222,7 +222,6 @@ def _package_names() -> Iterable[tuple[str, str]]:
     import pycountry
     from babel import Locale
     from babel.core import get_global
-    from babel.dates import get_timezone_location
     from countryinfo import all_countries
 
     codes = {country.alpha_2 for country in pycountry.countries}
@@ -235,10 +234,18 @@ def _package_names() -> Iterable[tuple[str, str]]:
         for code, name in Locale.parse(language).territories.items():
             if code in codes:
                 yield name, code
-    for zone, code in get_global("zone_territories").items():
-        if zone.count("/") == 1 and code in codes and code not in _NO_COUNTRY:
-            for language in TAG_LANGUAGES:
-                yield get_timezone_location(zone, locale=language, return_city=True), code
+    # The exemplar cities of the time-zone database, as CLDR names them in each language
+    # (babel's get_timezone_location does the same, but loads every zone's rules first).
+    zones = [
+        (zone, code)
+        for zone, code in get_global("zone_territories").items()
+        if zone.count("/") == 1 and code in codes and code not in _NO_COUNTRY
+    ]
+    for language in TAG_LANGUAGES:
+        localized = Locale.parse(language).time_zones
+        for zone, code in zones:
+            city = (localized.get(zone) or {}).get("city")
+            yield city or zone.split("/")[1].replace("_", " "), code
     for info in all_countries():
         data = info.info()
         code = (data.get("ISO") or {}).get("alpha2")

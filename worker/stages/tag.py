@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from copy import copy
 from functools import cache
 from typing import Any
 
@@ -28,8 +29,15 @@ class Tagger:
 
     def __init__(self, config: Mapping[str, Any], *, model: NamedEntityModel | None = None) -> None:
         self.places = PlaceGazetteer.build(PlaceRules.from_config(config.get("places", {})))
-        self.entities = EntityFinder(EntityRules.from_config(config.get("entities", {})), model)
+        self._entity_rules = EntityRules.from_config(config.get("entities", {}))
+        self.entities = EntityFinder(self._entity_rules, model)
         self.topics = TopicClassifier.from_config(config.get("topics", {}))
+
+    def with_model(self, model: NamedEntityModel | None) -> Tagger:
+        """The same tagger with a statistical model for people and organisations."""
+        tagger = copy(self)
+        tagger.entities = EntityFinder(self._entity_rules, model)
+        return tagger
 
     @classmethod
     def from_toml(cls, text: str, *, source: str, model: NamedEntityModel | None = None) -> Tagger:
