@@ -94,6 +94,30 @@ _ORG_HEADS_BEFORE = frozenset(
     ]
 )
 _ORG_CONNECTORS = frozenset({"of", "for", "and", "de", "du", "des", "del", "la", "d"})
+# A title word that starts a place's name: "Prince Edward Island", "Princess Auto Stadium".
+_NOT_PERSON_ENDINGS = frozenset(
+    [
+        "Island",
+        "Islands",
+        "Stadium",
+        "Street",
+        "Avenue",
+        "Park",
+        "Bridge",
+        "Square",
+        "Hall",
+        "Airport",
+        "Tower",
+        "Centre",
+        "Center",
+        "Cup",
+        "Prize",
+        "Award",
+        "Hotel",
+        "Palace",
+        "Road",
+    ]
+)
 _GERMAN_ORG_SUFFIXES = ("ministerium", "gericht", "partei", "verband", "gewerkschaft", "bank")
 
 
@@ -191,7 +215,10 @@ class EntityFinder:
     def _titled_names(self, text: str, stops: frozenset[str]) -> Iterable[str]:
         for title in self._titles.finditer(text):
             parts = _capitalised_run(text, title.end(), stops)
-            if len(parts) >= 2:
+            # A second title before the name: "Energy Minister Prince Abdulaziz bin Salman".
+            while parts and self._titles.fullmatch(parts[0] + " "):
+                parts.pop(0)
+            if len(parts) >= 2 and parts[-1] not in _NOT_PERSON_ENDINGS:
                 yield " ".join(parts)
 
 
@@ -217,49 +244,76 @@ def _capitalised_run(text: str, position: int, stops: frozenset[str]) -> list[st
     return parts
 
 
+@dataclass(frozen=True)
+class _Word:
+    text: str  # without a possessive 's
+    start: int
+    end: int
+    possessive: bool
+
+
 def _organisation_phrases(text: str, language: str, stops: frozenset[str]) -> Iterable[str]:
-    words = [(match.group(), match.start(), match.end()) for match in _NAME_WORD.finditer(text)]
-    for index, (word, _, _) in enumerate(words):
-        if language == "de" and word[:1].isupper():
-            if word.endswith(_GERMAN_ORG_SUFFIXES) and len(word) > 12:
-                yield word
+    words = [
+        _Word(
+            _POSSESSIVE.sub("", match.group()),
+            match.start(),
+            match.end(),
+            bool(_POSSESSIVE.search(match.group())),
+        )
+        for match in _NAME_WORD.finditer(text)
+    ]
+    for index, word in enumerate(words):
+        if language == "de" and word.text[:1].isupper():
+            if word.text.endswith(_GERMAN_ORG_SUFFIXES) and len(word.text) > 12:
+                yield word.text
             continue
-        if word in _ORG_HEADS_AFTER and language == "en":
+        if word.text in _ORG_HEADS_AFTER and language == "en":
             before = _run_before(words, index, stops)
             if before:
-                yield " ".join([*before, word])
+                # "Reserve Bank" goes on: "Reserve Bank of Australia".
+                after = [] if word.possessive else _run_after(words, index, text)
+                if after and after[0] not in ("of", "for"):
+                    after = []
+                yield " ".join([*before, word.text, *after])
                 continue
-        if word in _ORG_HEADS_BEFORE:
+        if word.text in _ORG_HEADS_BEFORE and not word.possessive:
             after = _run_after(words, index, text)
             if after:
-                yield " ".join([word, *after])
+                yield " ".join([word.text, *after])
 
 
-def _run_before(words: list[tuple[str, int, int]], index: int, stops: frozenset[str]) -> list[str]:
+def _run_before(words: list[_Word], index: int, stops: frozenset[str]) -> list[str]:
+    """Capitalised words right before ``index``; an owner ("UNESCO's") is not part of it."""
     run: list[str] = []
     position = index - 1
     while position >= 0 and len(run) < 4:
-        word, _, end = words[position]
-        following_start = words[position + 1][1]
-        if following_start - end != 1 or not word[:1].isupper() or word.casefold() in stops:
+        word = words[position]
+        if (
+            words[position + 1].start - word.end != 1
+            or word.possessive
+            or not word.text[:1].isupper()
+            or word.text.casefold() in stops
+        ):
             break
-        run.insert(0, word)
+        run.insert(0, word.text)
         position -= 1
     return run
 
 
-def _run_after(words: list[tuple[str, int, int]], index: int, text: str) -> list[str]:
+def _run_after(words: list[_Word], index: int, text: str) -> list[str]:
+    """Capitalised words and connectors right after ``index`` ("de la República Argentina")."""
     run: list[str] = []
     position = index + 1
     while position < len(words) and len(run) < 5:
-        word, start, _ = words[position]
-        if start - words[position - 1][2] != 1 or text[start - 1] != " ":
+        word = words[position]
+        if word.start - words[position - 1].end != 1 or text[word.start - 1] != " ":
             break
-        if word in _ORG_CONNECTORS or word[:1].isupper():
-            run.append(word)
-            position += 1
-            continue
-        break
+        if word.text not in _ORG_CONNECTORS and not word.text[:1].isupper():
+            break
+        run.append(word.text)
+        position += 1
+        if word.possessive:
+            break
     while run and run[-1] in _ORG_CONNECTORS:
         run.pop()
     return run

@@ -21,6 +21,7 @@ from worker.stages.tagtext import (
     ArticleText,
     Word,
     adjacent,
+    fold,
     is_capitalised,
     name_key,
     stop_words,
@@ -31,6 +32,38 @@ PROVENANCE = "places:gazetteer"
 _MAX_STEM_SUFFIX = 6
 # Time zones of places that are no country of their own, or of no one.
 _NO_COUNTRY = {"AQ", "UM", "001", "ZZ"}
+_PROVINCE = "province"
+_PROVINCES_FROM_POPULATION = 2_000_000
+_GENERIC_WORDS = frozenset(
+    [
+        "North",
+        "South",
+        "East",
+        "West",
+        "Central",
+        "Northern",
+        "Southern",
+        "Eastern",
+        "Western",
+        "Capital",
+        "Centre",
+        "Center",
+        "Nord",
+        "Sud",
+        "Ouest",
+        "Est",
+        "Littoral",
+        "Plateau",
+        "Coast",
+        "Lakes",
+        "Islands",
+        "Upper",
+        "Lower",
+        "Federal",
+        "District",
+        "Distrito",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -65,7 +98,9 @@ class PlaceRules:
 
 @dataclass(frozen=True)
 class PlaceGazetteer:
-    names: Mapping[str, frozenset[str]]  # name key -> ISO codes (more than one: ambiguous)
+    # language -> name key -> ISO codes (more than one: ambiguous). A language has its own
+    # names and the English ones: German "Island" (Iceland) is no place in English text.
+    names: Mapping[str, Mapping[str, frozenset[str]]]
     stems: Mapping[str, Mapping[str, str]]  # language -> lower-case stem -> ISO code
     display: Mapping[str, str]  # ISO code -> English short name
     person_risk: frozenset[str]
@@ -74,26 +109,42 @@ class PlaceGazetteer:
 
     @classmethod
     def build(cls, rules: PlaceRules) -> PlaceGazetteer:
-        names: dict[str, set[str]] = defaultdict(set)
-        for name, code in _package_names():
+        names: dict[str, dict[str, set[str]]] = {
+            language: defaultdict(set) for language in TAG_LANGUAGES
+        }
+        provinces: dict[str, set[str]] = defaultdict(set)
+        for name, code, language in _package_names():
             key = name_key(name)
-            if key and name not in rules.ignore and key not in rules.ignore:
-                names[key].add(code)
-        for name, code in rules.aliases.items():
-            names[name_key(name)] = {code}
-        for name, codes in rules.ambiguous.items():
-            names[name_key(name)] = set(codes)
+            if not key or name in rules.ignore or key in rules.ignore:
+                continue
+            if language == _PROVINCE:
+                provinces[key].add(code)
+                continue
+            for target in TAG_LANGUAGES if language == "en" else (language,):
+                names[target][key].add(code)
+        for by_key in names.values():
+            # A province never shadows a country or a city: Luxembourg is also a Belgian one.
+            for key, codes in provinces.items():
+                by_key.setdefault(key, codes)
+        for by_key in names.values():
+            for name, code in rules.aliases.items():
+                by_key[name_key(name)] = {code} if code else set()
+            for name, codes in rules.ambiguous.items():
+                by_key[name_key(name)] = set(codes)
         stems = {
             language: {name_key(stem): code for code, forms in by_code.items() for stem in forms}
             for language, by_code in rules.stems.items()
         }
         return cls(
-            names={key: frozenset(codes) for key, codes in names.items()},
+            names={
+                language: {key: frozenset(codes) for key, codes in by_key.items()}
+                for language, by_key in names.items()
+            },
             stems=stems,
             display=_display_names(),
             person_risk=frozenset(name_key(name) for name in rules.person_risk),
-            longest=max(len(key.split()) for key in names),
-            first_words=frozenset(key.split()[0] for key in names),
+            longest=max(len(key.split()) for by_key in names.values() for key in by_key),
+            first_words=frozenset(key.split()[0] for by_key in names.values() for key in by_key),
         )
 
     def find(self, text: ArticleText) -> tuple[PlaceTag, ...]:
@@ -104,46 +155,52 @@ class PlaceGazetteer:
 
     def _hits(self, text: str, section: str, language: str) -> Iterable[_Hit]:
         found = words(text)
+        folded = [fold(word.text) for word in found]
         stems = self.stems.get(language, {})
         stops = stop_words(language)
         index = 0
         while index < len(found):
-            size, codes = self._longest_name(found, index)
-            if codes:
-                key = " ".join(word.text for word in found[index : index + size])
-                if key not in self.person_risk or not _beside_a_name(
-                    found, index, size, text, stops
+            size, codes = self._longest_name(folded, index, self.names[language])
+            if codes is not None:
+                key = " ".join(folded[index : index + size])
+                if codes and (
+                    key not in self.person_risk
+                    or not _beside_a_name(found, index, size, text, stops)
                 ):
                     written = text[found[index].start : found[index + size - 1].end]
                     yield _Hit(codes, section, written)
                 index += size
                 continue
-            size, code = _stemmed(found, index, stems)
+            size, code = _stemmed(folded, index, stems)
             if code:
                 written = text[found[index].start : found[index + size - 1].end]
                 yield _Hit(frozenset({code}), section, written)
             index += size
 
-    def _longest_name(self, found: list[Word], index: int) -> tuple[int, frozenset[str]]:
-        if found[index].text not in self.first_words:
-            return 1, frozenset()
+    def _longest_name(
+        self, found: list[str], index: int, names: Mapping[str, frozenset[str]]
+    ) -> tuple[int, frozenset[str] | None]:
+        """The longest name starting at ``index``: its size and codes (empty: a name that is
+        no country, such as "Irish Sea"), or None."""
+        if found[index] not in self.first_words:
+            return 1, None
         for size in range(min(self.longest, len(found) - index), 0, -1):
-            key = " ".join(word.text for word in found[index : index + size])
-            codes = self.names.get(key)
-            if codes:
+            key = " ".join(found[index : index + size])
+            codes = names.get(key)
+            if codes is not None:
                 return size, codes
-        return 1, frozenset()
+        return 1, None
 
 
-def _stemmed(found: list[Word], index: int, stems: Mapping[str, str]) -> tuple[int, str | None]:
+def _stemmed(found: list[str], index: int, stems: Mapping[str, str]) -> tuple[int, str | None]:
     """An adjective or demonym of one or two words ("nord-coréenne")."""
     if not stems:
         return 1, None
     if index + 1 < len(found):
-        code = _stem_code(f"{found[index].text} {found[index + 1].text}", stems)
+        code = _stem_code(f"{found[index]} {found[index + 1]}", stems)
         if code:
             return 2, code
-    return 1, _stem_code(found[index].text, stems)
+    return 1, _stem_code(found[index], stems)
 
 
 @dataclass(frozen=True)
@@ -218,7 +275,8 @@ def _resolve(hits: list[_Hit], display: Mapping[str, str]) -> tuple[PlaceTag, ..
     return tuple(tags)
 
 
-def _package_names() -> Iterable[tuple[str, str]]:
+def _package_names() -> Iterable[tuple[str, str, str]]:
+    """(name, ISO code, language) from the packages; English names count in every language."""
     import pycountry
     from babel import Locale
     from babel.core import get_global
@@ -229,11 +287,11 @@ def _package_names() -> Iterable[tuple[str, str]]:
         for attribute in ("name", "common_name", "official_name"):
             name = getattr(country, attribute, None)
             if name and "," not in name:
-                yield name.removeprefix("the "), country.alpha_2
+                yield name.removeprefix("the "), country.alpha_2, "en"
     for language in TAG_LANGUAGES:
         for code, name in Locale.parse(language).territories.items():
             if code in codes:
-                yield name, code
+                yield name, code, language
     # The exemplar cities of the time-zone database, as CLDR names them in each language
     # (babel's get_timezone_location does the same, but loads every zone's rules first).
     zones = [
@@ -245,18 +303,24 @@ def _package_names() -> Iterable[tuple[str, str]]:
         localized = Locale.parse(language).time_zones
         for zone, code in zones:
             city = (localized.get(zone) or {}).get("city")
-            yield city or zone.split("/")[1].replace("_", " "), code
+            yield city or zone.split("/")[1].replace("_", " "), code, language
     for info in all_countries():
         data = info.info()
         code = (data.get("ISO") or {}).get("alpha2")
         if code not in codes:
             continue
         demonym, capital = data.get("demonym"), data.get("capital")
+        # States and provinces of countries large enough for their names to be news: a
+        # parish of Bermuda is called Southampton.
+        if (data.get("population") or 0) >= _PROVINCES_FROM_POPULATION:
+            for province in data.get("provinces") or ():
+                if isinstance(province, str) and not _GENERIC_WORDS.issuperset(province.split()):
+                    yield province, code, _PROVINCE
         if isinstance(demonym, str) and demonym:
-            yield demonym, code
-            yield f"{demonym}s", code
+            yield demonym, code, "en"
+            yield f"{demonym}s", code, "en"
         if isinstance(capital, str) and capital:
-            yield capital, code
+            yield capital, code, "en"
 
 
 def _display_names() -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -53,8 +54,17 @@ def words(text: str) -> list[Word]:
 
 
 def name_key(name: str) -> str:
-    """A name as a sequence of words: "U.S." is "U S", "Korea-Russia" is "Korea Russia"."""
-    return " ".join(_WORD.findall(name))
+    """A name as a sequence of words without accents: "U.S." is "U S", "Korea-Russia" is
+    "Korea Russia", "Córdoba" is "Cordoba" (data sets spell names with and without)."""
+    return " ".join(fold(word) for word in _WORD.findall(name))
+
+
+def fold(word: str) -> str:
+    """The word without accents (case kept)."""
+    if word.isascii():
+        return word
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def adjacent(text: str, left: Word, right: Word) -> bool:

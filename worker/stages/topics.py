@@ -1,8 +1,10 @@
 """Topics: the IPTC Media Topics top level by weighted multilingual keywords (``[topics]`` of
 config/tags.toml), plus the categories the feed or the page declares.
 
-A keyword matches at the start of a word, without regard to case ("sanction" finds
-"Sanctions"); each occurrence adds its weight, twice in the title. A declared category that
+A keyword matches a word or its inflections, without regard to case ("sanction" finds
+"Sanctions"); each occurrence adds its weight, twice in the title. A topic is assigned from
+``min_score`` on, and only when it scores at least ``min_share`` of the best topic's score:
+the main subjects, not every word's. A declared category that
 names a topic's keyword or label adds ``min_score``: the outlet's own word counts as much as
 the text's evidence.
 """
@@ -31,9 +33,10 @@ class Topic:
 
 
 class TopicClassifier:
-    def __init__(self, topics: tuple[Topic, ...], min_score: float) -> None:
+    def __init__(self, topics: tuple[Topic, ...], min_score: float, min_share: float) -> None:
         self._topics = topics
         self._min_score = min_score
+        self._min_share = min_share
 
     @classmethod
     def from_config(cls, table: Mapping[str, Any]) -> TopicClassifier:
@@ -51,7 +54,11 @@ class TopicClassifier:
             topics.append(
                 Topic(code, str(spec["iptc"]), str(spec.get("label", code)), pattern, weights)
             )
-        return cls(tuple(topics), float(table.get("min_score", 4.0)))
+        return cls(
+            tuple(topics),
+            float(table.get("min_score", 4.0)),
+            float(table.get("min_share", 0.0)),
+        )
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -71,13 +78,28 @@ class TopicClassifier:
             if score >= self._min_score:
                 tags.append(TopicTag(topic.code, topic.iptc, round(score, 2), by))
         tags.sort(key=lambda tag: (-tag.score, tag.code))
-        return tuple(tags)
+        best = tags[0].score if tags else 0.0
+        return tuple(tag for tag in tags if tag.score >= self._min_share * best)
 
     @staticmethod
     def _score(topic: Topic, text: str) -> float:
         return sum(
             topic.weights[match.group().casefold()] for match in topic.pattern.finditer(text)
         )
+
+
+def _inflected(keyword: str) -> str:
+    """A keyword and its inflections: a few more letters after a long keyword ("sanction",
+    "sanctions", "sanctioned"), only a plural or a German ending after a short one ("war",
+    "wars", not "warned" or "warm")."""
+    suffix = r"\w{0,4}" if len(keyword) >= 5 else "(?:s|e|es|en|n)?"
+    return re.escape(keyword) + suffix
+
+
+def _keyword(topic: Topic, matched: str) -> str:
+    """The keyword an inflected match stands for: the longest that starts it."""
+    folded = matched.casefold()
+    return max((word for word in topic.weights if folded.startswith(word)), key=len)
 
 
 def _declares(topic: Topic, category: str) -> bool:
