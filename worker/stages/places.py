@@ -104,6 +104,7 @@ class PlaceGazetteer:
     stems: Mapping[str, Mapping[str, str]]  # language -> lower-case stem -> ISO code
     display: Mapping[str, str]  # ISO code -> English short name
     person_risk: frozenset[str]
+    weak: frozenset[str]  # province names: a country needs two of them, or another name
     longest: int  # words in the longest name
     first_words: frozenset[str]  # the first word of every name: most words start none
 
@@ -122,6 +123,7 @@ class PlaceGazetteer:
                 continue
             for target in TAG_LANGUAGES if language == "en" else (language,):
                 names[target][key].add(code)
+        weak = {key for key in provinces if not any(key in by_key for by_key in names.values())}
         for by_key in names.values():
             # A province never shadows a country or a city: Luxembourg is also a Belgian one.
             for key, codes in provinces.items():
@@ -129,8 +131,8 @@ class PlaceGazetteer:
         for by_key in names.values():
             for name, code in rules.aliases.items():
                 by_key[name_key(name)] = {code} if code else set()
-            for name, codes in rules.ambiguous.items():
-                by_key[name_key(name)] = set(codes)
+            for name, candidates in rules.ambiguous.items():
+                by_key[name_key(name)] = set(candidates)
         stems = {
             language: {name_key(stem): code for code, forms in by_code.items() for stem in forms}
             for language, by_code in rules.stems.items()
@@ -143,6 +145,9 @@ class PlaceGazetteer:
             stems=stems,
             display=_display_names(),
             person_risk=frozenset(name_key(name) for name in rules.person_risk),
+            weak=frozenset(
+                weak - set(map(name_key, rules.aliases)) - set(map(name_key, rules.ambiguous))
+            ),
             longest=max(len(key.split()) for by_key in names.values() for key in by_key),
             first_words=frozenset(key.split()[0] for by_key in names.values() for key in by_key),
         )
@@ -168,7 +173,7 @@ class PlaceGazetteer:
                     or not _beside_a_name(found, index, size, text, stops)
                 ):
                     written = text[found[index].start : found[index + size - 1].end]
-                    yield _Hit(codes, section, written)
+                    yield _Hit(codes, section, written, weak=key in self.weak)
                 index += size
                 continue
             size, code = _stemmed(folded, index, stems)
@@ -208,6 +213,7 @@ class _Hit:
     codes: frozenset[str]
     section: str
     written: str
+    weak: bool = False  # a province's name ("Hamburg" is also a town in New York)
 
 
 def _stem_code(phrase: str, stems: Mapping[str, str]) -> str | None:
@@ -242,7 +248,18 @@ def _name_word(word: Word, stops: frozenset[str]) -> bool:
 
 def _resolve(hits: list[_Hit], display: Mapping[str, str]) -> tuple[PlaceTag, ...]:
     """Count each country's mentions; a name of several countries counts for the one the
-    article also names unambiguously (the most often named), or for none."""
+    article also names unambiguously (the most often named), or for none. A country named
+    only by provinces needs two different ones ("Mississippi and Alabama")."""
+    strong = Counter(next(iter(h.codes)) for h in hits if len(h.codes) == 1 and not h.weak)
+    provinces: dict[str, set[str]] = defaultdict(set)
+    for hit in hits:
+        if len(hit.codes) == 1 and hit.weak:
+            provinces[next(iter(hit.codes))].add(hit.written)
+    hits = [
+        hit
+        for hit in hits
+        if not hit.weak or any(strong[code] or len(provinces[code]) >= 2 for code in hit.codes)
+    ]
     certain = Counter(next(iter(hit.codes)) for hit in hits if len(hit.codes) == 1)
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     written: dict[str, list[str]] = defaultdict(list)
@@ -304,23 +321,29 @@ def _package_names() -> Iterable[tuple[str, str, str]]:
         for zone, code in zones:
             city = (localized.get(zone) or {}).get("city")
             yield city or zone.split("/")[1].replace("_", " "), code, language
+    # A demonym two countries share is the larger one's: "Norwegian" is Norway's, not
+    # Svalbard's.
+    demonyms: dict[str, tuple[int, str]] = {}
     for info in all_countries():
         data = info.info()
         code = (data.get("ISO") or {}).get("alpha2")
         if code not in codes:
             continue
+        population = data.get("population") or 0
         demonym, capital = data.get("demonym"), data.get("capital")
+        if isinstance(demonym, str) and demonym:
+            demonyms[demonym] = max(demonyms.get(demonym, (-1, "")), (population, code))
+        if isinstance(capital, str) and capital:
+            yield capital, code, "en"
         # States and provinces of countries large enough for their names to be news: a
         # parish of Bermuda is called Southampton.
-        if (data.get("population") or 0) >= _PROVINCES_FROM_POPULATION:
+        if population >= _PROVINCES_FROM_POPULATION:
             for province in data.get("provinces") or ():
                 if isinstance(province, str) and not _GENERIC_WORDS.issuperset(province.split()):
                     yield province, code, _PROVINCE
-        if isinstance(demonym, str) and demonym:
-            yield demonym, code, "en"
-            yield f"{demonym}s", code, "en"
-        if isinstance(capital, str) and capital:
-            yield capital, code, "en"
+    for demonym, (_, code) in demonyms.items():
+        yield demonym, code, "en"
+        yield f"{demonym}s", code, "en"
 
 
 def _display_names() -> dict[str, str]:
