@@ -30,6 +30,7 @@ from worker.stages.tagtext import (
 
 PROVENANCE = "places:gazetteer"
 _MAX_STEM_SUFFIX = 6
+_STEM_PREFIX = 4  # stems are this long at least; their prefixes are keys too
 # Time zones of places that are no country of their own, or of no one.
 _NO_COUNTRY = {"AQ", "UM", "001", "ZZ"}
 _PROVINCE = "province"
@@ -133,10 +134,13 @@ class PlaceGazetteer:
                 by_key[name_key(name)] = {code} if code else set()
             for name, candidates in rules.ambiguous.items():
                 by_key[name_key(name)] = set(candidates)
-        stems = {
-            language: {name_key(stem): code for code, forms in by_code.items() for stem in forms}
-            for language, by_code in rules.stems.items()
-        }
+        stems: dict[str, dict[str, str]] = {}
+        for language, by_code in rules.stems.items():
+            table = stems.setdefault(language, {})
+            for code, forms in by_code.items():
+                for stem in map(name_key, forms):
+                    table[stem] = code
+                    table.setdefault(stem[:_STEM_PREFIX], "")
         return cls(
             names={
                 language: {key: frozenset(codes) for key, codes in by_key.items()}
@@ -219,7 +223,9 @@ class _Hit:
 def _stem_code(phrase: str, stems: Mapping[str, str]) -> str | None:
     """The country whose adjective stem starts ``phrase``, with at most a few letters more."""
     lowered = phrase.casefold()
-    for cut in range(min(_MAX_STEM_SUFFIX, len(lowered) - 4), -1, -1):
+    if lowered[:_STEM_PREFIX] not in stems:  # most words start no stem: one look-up
+        return None
+    for cut in range(min(_MAX_STEM_SUFFIX, len(lowered) - _STEM_PREFIX), -1, -1):
         code = stems.get(lowered[: len(lowered) - cut])
         if code and (cut == 0 or lowered[len(lowered) - cut :].isalpha()):
             return code

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from worker.models import TopicTag
-from worker.stages.tagtext import ArticleText
+from worker.stages.tagtext import ArticleText, stop_words
 
 KEYWORDS = "topics:keywords"
 DECLARED = "topics:keywords+categories"
@@ -28,7 +28,6 @@ class Topic:
     code: str
     iptc: str
     label: str
-    pattern: re.Pattern[str]
     weights: Mapping[str, float]  # lower-case keyword -> weight
 
 
@@ -37,6 +36,16 @@ class TopicClassifier:
         self._topics = topics
         self._min_score = min_score
         self._min_share = min_share
+        # One pass over the text for every topic: each keyword to the topics it counts for.
+        self._counts_for: dict[str, list[tuple[int, float]]] = {}
+        for index, topic in enumerate(topics):
+            for word, weight in topic.weights.items():
+                self._counts_for.setdefault(word, []).append((index, weight))
+        ordered = sorted(self._counts_for, key=len, reverse=True)
+        self._pattern = re.compile(
+            r"(?<!\w)(?:" + "|".join(_inflected(word) for word in ordered) + r")(?!\w)",
+            re.IGNORECASE,
+        )
 
     @classmethod
     def from_config(cls, table: Mapping[str, Any]) -> TopicClassifier:
@@ -47,13 +56,7 @@ class TopicClassifier:
             weights = {
                 str(word).casefold(): float(weight) for word, weight in spec["keywords"].items()
             }
-            ordered = sorted(weights, key=len, reverse=True)
-            pattern = re.compile(
-                r"(?<!\w)(?:" + "|".join(re.escape(word) for word in ordered) + ")", re.IGNORECASE
-            )
-            topics.append(
-                Topic(code, str(spec["iptc"]), str(spec.get("label", code)), pattern, weights)
-            )
+            topics.append(Topic(code, str(spec["iptc"]), str(spec.get("label", code)), weights))
         return cls(
             tuple(topics),
             float(table.get("min_score", 4.0)),
@@ -66,11 +69,14 @@ class TopicClassifier:
 
     def classify(self, text: ArticleText, categories: tuple[str, ...]) -> tuple[TopicTag, ...]:
         declared = [category.casefold() for category in categories]
+        # A keyword of one language that is a stop word of the article's is no evidence:
+        # German "war" is "was".
+        stops = stop_words(text.language)
+        scores = [0.0] * len(self._topics)
+        self._add(scores, text.title, 2.0, stops)
+        self._add(scores, f"{text.lead}\n{text.body}", 1.0, stops)
         tags = []
-        for topic in self._topics:
-            score = 2 * self._score(topic, text.title) + self._score(
-                topic, f"{text.lead}\n{text.body}"
-            )
+        for topic, score in zip(self._topics, scores, strict=True):
             by = KEYWORDS
             if any(_declares(topic, category) for category in declared):
                 score += self._min_score
@@ -81,11 +87,20 @@ class TopicClassifier:
         best = tags[0].score if tags else 0.0
         return tuple(tag for tag in tags if tag.score >= self._min_share * best)
 
-    @staticmethod
-    def _score(topic: Topic, text: str) -> float:
-        return sum(
-            topic.weights[match.group().casefold()] for match in topic.pattern.finditer(text)
-        )
+    def _add(self, scores: list[float], text: str, factor: float, stops: frozenset[str]) -> None:
+        for match in self._pattern.finditer(text):
+            folded = match.group().casefold()
+            if folded in stops:
+                continue
+            for index, weight in self._counts_for[self._keyword(folded)]:
+                scores[index] += factor * weight
+
+    def _keyword(self, folded: str) -> str:
+        """The keyword an inflected match stands for: the longest that starts it."""
+        for end in range(len(folded), 0, -1):
+            if folded[:end] in self._counts_for:
+                return folded[:end]
+        raise KeyError(folded)
 
 
 def _inflected(keyword: str) -> str:
@@ -94,12 +109,6 @@ def _inflected(keyword: str) -> str:
     "wars", not "warned" or "warm")."""
     suffix = r"\w{0,4}" if len(keyword) >= 5 else "(?:s|e|es|en|n)?"
     return re.escape(keyword) + suffix
-
-
-def _keyword(topic: Topic, matched: str) -> str:
-    """The keyword an inflected match stands for: the longest that starts it."""
-    folded = matched.casefold()
-    return max((word for word in topic.weights if folded.startswith(word)), key=len)
 
 
 def _declares(topic: Topic, category: str) -> bool:
