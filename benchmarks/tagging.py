@@ -71,9 +71,7 @@ def compare(kind: str, found: set[str], labels: list[str], score: Score, key: st
     alternatives = [{name.casefold() for name in label.split("|")} for label in labels]
     matched: set[int] = set()
     for name in sorted(found):
-        hit = next(
-            (i for i, names in enumerate(alternatives) if name.casefold() in names), None
-        )
+        hit = next((i for i, names in enumerate(alternatives) if name.casefold() in names), None)
         if hit is None or hit in matched:
             score.errors.append(f"{kind}: wrong {name!r} in {key}")
         else:
@@ -136,7 +134,9 @@ def main() -> int:
     for (article, _, _), page in zip(bodies, pages, strict=True):
         tags = tagger.tag(page, ENTRY)
         for kind in KINDS:
-            compare(kind, predicted(tags, kind), labels[article.key][kind], scores[kind], article.key)
+            compare(
+                kind, predicted(tags, kind), labels[article.key][kind], scores[kind], article.key
+            )
 
     languages = sorted({a.language for a in articles})
     print(f"{len(articles)} labelled articles ({', '.join(languages)}); "
