@@ -15,7 +15,7 @@ from worker.models import ExtractedPage, FeedEntry, FeedRef, Tags
 from worker.simweb import catalog
 from worker.simweb.model import Article as SimArticle
 from worker.simweb.templates import Page, render_page
-from worker.stages.entities import SpacyModel
+from worker.stages.entities import SpacyModel, load_spacy_model
 from worker.stages.extract import extract_page
 from worker.stages.tag import Tagger
 
@@ -224,3 +224,8 @@ def test_every_tag_names_what_produced_it(seed_tags: Tags) -> None:
     kinds = (seed_tags.places, seed_tags.people, seed_tags.organisations, seed_tags.topics)
     for tag in [*[t for kind in kinds for t in kind], *seed_tags.keywords]:
         assert re.fullmatch(r"[a-z]+:\S+", tag.by)
+
+
+def test_without_the_named_spacy_pipeline_the_deterministic_extractor_is_used() -> None:
+    assert load_spacy_model("") is None
+    assert load_spacy_model("no_such_pipeline_installed") is None
