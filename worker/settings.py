@@ -93,6 +93,16 @@ class Settings(BaseSettings):
     )
     feeds_concurrency: int = Field(16, ge=1, description="Threads of a feeds worker")
     articles_concurrency: int = Field(8, ge=1, description="Processes of an articles worker")
+    tags_file: Path = Field(
+        Path("config/tags.toml"), description="Place, people, organisation and topic data"
+    )
+    rules_file: Path = Field(
+        Path("config/rules.toml"), description="User rules: tag, drop or route articles"
+    )
+    ner_model: str = Field(
+        "en_core_web_sm",
+        description="spaCy pipeline for people and organisations; rules when not installed",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level")
     log_format: Literal["auto", "json", "console"] = Field(
         "auto", description="auto: console on a terminal, JSON otherwise"
@@ -172,6 +182,14 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(describe_validation_error(error)) from None
     except ValueError as error:  # a TOML syntax error surfaces as a plain ValueError
         raise ConfigError(f"settings: {config_path()}: {error}") from None
+
+
+def read_config_file(path: Path, what: str) -> str:
+    """A config file's text; a missing or unreadable one is a ConfigError naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{what}: {path}: cannot read: {error}") from None
 
 
 def describe_validation_error(error: ValidationError) -> str:
