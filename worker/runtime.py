@@ -48,17 +48,32 @@ def child_environment(settings: Settings, redis_url: str, **extra: str) -> dict[
     return env
 
 
-def worker_command(queue: str, settings: Settings, concurrency: int | None = None) -> list[str]:
-    """A Celery worker for one queue, with the pool that suits its work (see ``app.py``)."""
+def worker_command(
+    queue: str,
+    settings: Settings,
+    concurrency: int | None = None,
+    *,
+    max_tasks_per_child: int | None = None,
+    max_memory_per_child: int | None = None,
+) -> list[str]:
+    """A Celery worker for one queue, with the pool that suits its work (see ``app.py``).
+
+    Recycling limits apply to the prefork pool alone: the threads pool has no child process
+    to replace."""
     if queue == FEEDS_QUEUE:
         pool, default = "threads", settings.feeds_concurrency
     else:
         pool, default = "prefork", settings.articles_concurrency
+    recycling = []
+    if pool == "prefork" and max_tasks_per_child:
+        recycling += ["--max-tasks-per-child", str(max_tasks_per_child)]
+    if pool == "prefork" and max_memory_per_child:
+        recycling += ["--max-memory-per-child", str(max_memory_per_child)]
     return [
         sys.executable, "-m", "celery", "-A", "worker.app", "worker",
         "--queues", queue, "--pool", pool, "--concurrency", str(concurrency or default),
         "--hostname", f"{queue}-{os.getpid()}@%h", "--loglevel", settings.log_level,
-        "--without-mingle", "--without-gossip",
+        "--without-mingle", "--without-gossip", *recycling,
     ]  # fmt: skip
 
 

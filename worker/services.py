@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from worker.adapters.http import HttpClient
+from worker.adapters.metrics import Histograms
 from worker.adapters.redis_client import RedisClient, connect
 from worker.adapters.store import FeedStore, SeenStore, Stats
 from worker.adapters.stream import ArticleStream, DeadLetters
@@ -33,6 +34,7 @@ class Services:
     stream: ArticleStream
     dead: DeadLetters
     stats: Stats
+    histograms: Histograms
     enqueue_entries: EntrySink
     clock: Callable[[], datetime] = utc_now
     random_fraction: Callable[[], float] = field(default=random.random)
@@ -57,5 +59,6 @@ def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySin
         ),
         dead=DeadLetters(client, keys, maxlen=settings.dead_maxlen),
         stats=Stats(client, keys),
+        histograms=Histograms(client, keys),
         enqueue_entries=enqueue_entries,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -20,6 +21,7 @@ from structlog.contextvars import bind_contextvars, clear_contextvars
 
 from worker import pipeline
 from worker.adapters.embedded_redis import redis_url_for
+from worker.adapters.metrics import DISCOVERY_TO_STREAM_SECONDS, STAGE_SECONDS
 from worker.app import app, settings
 from worker.errors import RetryableError, StageError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE
@@ -73,8 +75,15 @@ def schedule_due_feeds() -> int:
             services.clock(), lease_seconds=settings.poll_lease, limit=DUE_BATCH
         )
         with app.producer_or_acquire() as producer:
+            # Flower shows the feed's URL as the task's argument, not an opaque id.
+            urls = services.feeds.urls(feed_ids)
             for feed_id in feed_ids:
-                poll_feed.apply_async((feed_id,), queue=FEEDS_QUEUE, producer=producer)
+                poll_feed.apply_async(
+                    (feed_id,),
+                    queue=FEEDS_QUEUE,
+                    producer=producer,
+                    argsrepr=repr(urls.get(feed_id, feed_id)),
+                )
         handed_out += len(feed_ids)
         if len(feed_ids) < DUE_BATCH:
             break
@@ -85,7 +94,15 @@ def schedule_due_feeds() -> int:
 
 @app.task(name="wirestream.poll_feed", ignore_result=True)
 def poll_feed(feed_id: str) -> None:
-    outcome = pipeline.poll_feed(feed_id, current_services())
+    services = current_services()
+    feed_url = services.feeds.urls([feed_id]).get(feed_id)
+    bind_contextvars(url=feed_url)
+    outcome = pipeline.poll_feed(feed_id, services)
+    services.histograms.observe(
+        STAGE_SECONDS, {f"poll_feed:{stage}": ms / 1000 for stage, ms in outcome.timings.items()}
+    )
+    if isinstance(outcome.error, RetryableError):
+        _count_throttling(services, outcome.error, feed_url)
     log.info(
         "feed_polled",
         feed_id=feed_id,
@@ -140,6 +157,13 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
             type(error).__name__,
         )
         return
+    services.histograms.observe(
+        STAGE_SECONDS,
+        {f"process_entry:{stage}": ms / 1000 for stage, ms in outcome.timings.items()},
+    )
+    if outcome.result.event:
+        delay = (services.clock() - entry.discovered_at).total_seconds()
+        services.histograms.observe(DISCOVERY_TO_STREAM_SECONDS, {"": delay})
     log.info(
         "entry_processed",
         outcome=outcome.outcome,
@@ -154,9 +178,17 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
     )
 
 
+def _count_throttling(services: Services, error: RetryableError, url: str | None) -> None:
+    """A host that answered 429 or 503 with Retry-After asked us to slow down."""
+    if error.retry_after is not None and url:
+        services.stats.add(f"throttled.{urlsplit(url).hostname or url}")
+
+
 def _retry_or_dead_letter(
     task: Task, services: Services, error: RetryableError, payload: Any, attempt: int
 ) -> None:
+    if isinstance(payload, dict):
+        _count_throttling(services, error, payload.get("source_url"))
     if attempt >= settings.max_attempts:
         _dead_letter(services, error.stage, error.reason, payload, attempt, type(error).__name__)
         return
