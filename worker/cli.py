@@ -120,20 +120,20 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--host", default="127.0.0.1", help="address to listen on")
     metrics.add_argument("--port", type=port_number, default=9808)
     metrics.set_defaults(handler=serve_pipeline_metrics)
-    status = commands.add_parser("status", help="a one-screen summary of the pipeline")
-    status.add_argument(
-        "--ping-timeout", type=positive_float, default=2.0,
-        help="seconds to wait for workers to answer (default 2)",
-    )  # fmt: skip
-    status.set_defaults(handler=show_status)
+    commands.add_parser("status", help="a one-screen summary of the pipeline").set_defaults(
+        handler=show_status
+    )
     health = commands.add_parser(
         "health", help="exit 0 when healthy, 1 otherwise (for container health checks)"
     )
     health.add_argument(
-        "--worker", action="store_true", help="also require a worker on this host to answer"
+        "--worker", action="store_true", help="also require a live worker on this host"
     )
     health.add_argument("--http", metavar="URL", help="also require this URL to answer 2xx")
-    health.add_argument("--timeout", type=positive_float, default=5.0)
+    health.add_argument(
+        "--timeout", type=positive_float, default=3.0,
+        help="seconds to wait for the URL to answer (default 3)",
+    )  # fmt: skip
     health.set_defaults(handler=check_health)
 
     run = commands.add_parser("run", help="scheduler and workers for both queues in one command")
@@ -315,25 +315,27 @@ def serve_pipeline_metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def show_status(args: argparse.Namespace, settings: Settings) -> int:
-    from worker.adapters.metrics import read_pipeline_state
-    from worker.monitor import alive_workers, render_status
+    from worker.adapters.metrics import WorkerHeartbeats, read_pipeline_state
+    from worker.monitor import render_status
 
     keys = Keys(settings.namespace)
     with redis_for(settings) as (_, client):
         state = read_pipeline_state(client, keys, now())
         counts = Stats(client, keys).snapshot()
-        workers = alive_workers(args.ping_timeout)
+        workers = list(WorkerHeartbeats(client, keys).alive())
     print(render_status(state, counts, workers, keys=keys, now=now()))
     return 0
 
 
 def check_health(args: argparse.Namespace, settings: Settings) -> int:
+    from worker.adapters.metrics import WorkerHeartbeats
     from worker.monitor import check_http, check_local_worker
 
-    with redis_for(settings) as (url, _):
+    with redis_for(settings) as (url, client):
         checked = [f"redis {mask_url(url)} answers"]
         if args.worker:
-            checked.append(f"worker {check_local_worker(args.timeout)} answers")
+            alive = list(WorkerHeartbeats(client, Keys(settings.namespace)).alive())
+            checked.append(f"worker {check_local_worker(alive)} is alive")
     if args.http:
         check_http(args.http, args.timeout)
         checked.append(f"{args.http} answers")

@@ -51,6 +51,15 @@ class Keys:
         "<histogram>|<label>|sum" -> their total, for the metrics endpoint."""
         return f"{self.namespace}:histograms"
 
+    def worker_heartbeat(self, worker: str) -> str:
+        """Present while the Celery worker of that name sends heartbeats (value: epoch seconds)."""
+        return f"{self.namespace}:worker:{worker}"
+
+    @property
+    def worker_heartbeats(self) -> str:
+        """SCAN pattern matching every worker_heartbeat key."""
+        return f"{self.namespace}:worker:*"
+
     def seen_entry(self, entry_key: str) -> str:
         """Present while a feed entry (by GUID or canonical URL digest) counts as seen."""
         return f"{self.namespace}:seen:{entry_key}"

@@ -32,10 +32,9 @@ def mask_secrets(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
 
 def add_celery_task_fields(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     """Celery's own records about a task ("received", "succeeded", "retry") carry its id, name
-    and argument representation as the record's arguments: lift them into fields, so those
+    and argument representation in the record's ``data``: lift them into fields, so those
     lines carry task_id, task_name and the URL like ours."""
-    record = event.get("_record")
-    details = getattr(record, "args", None)
+    details = getattr(event.get("_record"), "data", None)
     if isinstance(details, Mapping) and "id" in details and "name" in details:
         event.setdefault("task_id", details["id"])
         event.setdefault("task_name", details["name"])

@@ -14,7 +14,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
 
 from prometheus_client import start_http_server
 from prometheus_client.core import (
@@ -164,14 +163,6 @@ def serve_metrics(
 # --- status and health ---------------------------------------------------------------------
 
 
-def alive_workers(timeout: float) -> list[str]:
-    """Names of the Celery workers that answer a ping within ``timeout`` seconds."""
-    from worker.app import app
-
-    replies: list[dict[str, Any]] = app.control.ping(timeout=timeout) or []
-    return sorted(name for reply in replies for name in reply)
-
-
 def render_status(
     state: PipelineState,
     counts: dict[str, int],
@@ -182,7 +173,7 @@ def render_status(
     failing_shown: int = 5,
 ) -> str:
     lines = [f"wirestream status  (namespace {keys.namespace}, {utc_iso(now)})", ""]
-    lines.append(f"workers      {', '.join(workers) if workers else 'none answering'}")
+    lines.append(f"workers      {', '.join(workers) if workers else 'none alive'}")
     waiting = ", ".join(f"{queue} {count}" for queue, count in state.waiting.items())
     lines.append(f"queues       waiting: {waiting}; running or unacknowledged: {state.unacked}")
     lines.append(
@@ -217,12 +208,14 @@ def render_status(
     return "\n".join(lines)
 
 
-def check_local_worker(timeout: float) -> str:
-    """The name of a worker on this host that answers a ping; an error if none does."""
+def check_local_worker(workers: list[str]) -> str:
+    """The name of a live worker on this host (worker names end with @<hostname>)."""
     suffix = f"@{socket.gethostname()}"
-    local = [name for name in alive_workers(timeout) if name.endswith(suffix)]
+    local = [name for name in workers if name.endswith(suffix)]
     if not local:
-        raise WirestreamError(f"health: no worker on {socket.gethostname()} answers a ping")
+        raise WirestreamError(
+            f"health: no worker on {socket.gethostname()} sent a heartbeat recently"
+        )
     return local[0]
 
 

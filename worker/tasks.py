@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import (
+    heartbeat_sent,
     setup_logging,
     task_postrun,
     task_prerun,
@@ -21,7 +22,7 @@ from structlog.contextvars import bind_contextvars, clear_contextvars
 
 from worker import pipeline
 from worker.adapters.embedded_redis import redis_url_for
-from worker.adapters.metrics import DISCOVERY_TO_STREAM_SECONDS, STAGE_SECONDS
+from worker.adapters.metrics import DISCOVERY_TO_STREAM_SECONDS, STAGE_SECONDS, WorkerHeartbeats
 from worker.app import app, settings
 from worker.errors import RetryableError, StageError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE
@@ -230,6 +231,13 @@ def _load_models_before_fork(**_: Any) -> None:
     # Pool processes forked after this share the language model and date tables (copy on
     # write) instead of each paying 1-3 s on its first page.
     warm_up()
+
+
+@heartbeat_sent.connect
+def _record_heartbeat(sender: Any, **_: Any) -> None:
+    # Sent by the worker's main process every 2 s while its event loop runs.
+    services = current_services()
+    WorkerHeartbeats(services.redis, services.keys).beat(sender.eventer.hostname, services.clock())
 
 
 @setup_logging.connect
