@@ -44,8 +44,13 @@ def add_celery_task_fields(_: Any, __: str, event: dict[str, Any]) -> dict[str, 
     return event
 
 
+def renders_json(log_format: str) -> bool:
+    """JSON lines unless asked for the console, or left to decide and on a terminal."""
+    return log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
+
+
 def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
-    as_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
+    as_json = renders_json(log_format)
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -83,6 +88,8 @@ def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Python warnings become log records too, rendered like every other line.
+    logging.captureWarnings(True)
     # httpx logs every request at INFO: our own fetch events say more, once.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)

@@ -17,6 +17,7 @@ from worker.adapters.embedded_redis import EmbeddedRedis
 from worker.adapters.redis_client import RedisClient, connect, mask_url, redis_errors
 from worker.errors import WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
+from worker.logs import renders_json
 from worker.settings import Settings
 
 STOP_GRACE_SECONDS = 30.0
@@ -70,11 +71,17 @@ def worker_command(
     if pool == "prefork" and max_memory_per_child:
         recycling += ["--max-memory-per-child", str(max_memory_per_child)]
     return [
-        sys.executable, "-m", "celery", "-A", "worker.app", "worker",
+        *celery_command(settings), "worker",
         "--queues", queue, "--pool", pool, "--concurrency", str(concurrency or default),
         "--hostname", f"{queue}-{os.getpid()}@%h", "--loglevel", settings.log_level,
         "--without-mingle", "--without-gossip", *recycling,
     ]  # fmt: skip
+
+
+def celery_command(settings: Settings) -> list[str]:
+    # Celery's start-up banner is plain text on stdout: off when the logs are JSON lines.
+    quiet = ["--quiet"] if renders_json(settings.log_format) else []
+    return [sys.executable, "-m", "celery", "-A", "worker.app", *quiet]
 
 
 def start_beat(children: Children, settings: Settings) -> None:
@@ -85,7 +92,7 @@ def start_beat(children: Children, settings: Settings) -> None:
 
 def beat_command(settings: Settings) -> list[str]:
     return [
-        sys.executable, "-m", "celery", "-A", "worker.app", "beat",
+        *celery_command(settings), "beat",
         "--schedule", str(settings.data_dir.resolve() / "celerybeat-schedule"),
         "--loglevel", settings.log_level,
     ]  # fmt: skip
