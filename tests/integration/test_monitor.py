@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import socket
-import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import redis
@@ -22,11 +24,10 @@ from worker.adapters.metrics import (
     read_pipeline_state,
 )
 from worker.adapters.store import Stats
+from worker.cli import main
 from worker.keys import FEEDS_QUEUE, Keys
 from worker.models import Feed
 from worker.monitor import PipelineCollector, render_status
-
-Wirestream = Callable[..., subprocess.CompletedProcess[str]]
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
@@ -142,32 +143,61 @@ def test_heartbeats_show_live_workers_and_expire(redis_client: redis.Redis, keys
     assert heartbeats.alive() == {}
 
 
-def test_health_requires_redis_and_a_live_worker_on_this_host(
-    wirestream: Wirestream, redis_client: redis.Redis, keys: Keys
-) -> None:
-    assert wirestream("health").returncode == 0
+@pytest.fixture
+def health(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    redis_url: str,
+    namespace: str,
+    capsys: pytest.CaptureFixture[str],
+) -> Iterator[Callable[..., tuple[int, str]]]:
+    """`wirestream health ...` run in this process: its exit code and everything it printed."""
+    for name in list(os.environ):
+        if name.startswith("WIRESTREAM_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("WIRESTREAM_REDIS_URL", redis_url)
+    monkeypatch.setenv("WIRESTREAM_NAMESPACE", namespace)
+    monkeypatch.chdir(tmp_path)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
 
-    without_worker = wirestream("health", "--worker")
-    assert without_worker.returncode == 1
-    assert "no worker on" in without_worker.stderr
+    def run(*args: str) -> tuple[int, str]:
+        code = main(["health", *args])
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+
+    yield run
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def test_health_requires_redis_and_a_live_worker_on_this_host(
+    health: Callable[..., tuple[int, str]], redis_client: redis.Redis, keys: Keys
+) -> None:
+    assert health()[0] == 0
+
+    code, output = health("--worker")
+    assert code == 1
+    assert "no worker on" in output
 
     WorkerHeartbeats(redis_client, keys).beat(f"feeds-1@{socket.gethostname()}", NOW)
-    with_worker = wirestream("health", "--worker")
-    assert with_worker.returncode == 0, with_worker.stderr
-    assert f"feeds-1@{socket.gethostname()}" in with_worker.stdout
+    code, output = health("--worker")
+    assert code == 0, output
+    assert f"feeds-1@{socket.gethostname()}" in output
 
 
-def test_health_fails_when_redis_or_the_url_does_not_answer(wirestream: Wirestream) -> None:
+def test_health_fails_when_redis_or_the_url_does_not_answer(
+    health: Callable[..., tuple[int, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
 
-    no_redis = wirestream(
-        "health", WIRESTREAM_REDIS_URL=f"redis://:secret-pw@127.0.0.1:{closed_port}/0"
-    )
-    no_url = wirestream("health", "--http", f"http://127.0.0.1:{closed_port}/metrics")
+    code, output = health("--http", f"http://127.0.0.1:{closed_port}/metrics")
+    assert code == 1
+    assert f"127.0.0.1:{closed_port}/metrics" in output
 
-    assert no_redis.returncode == 1
-    assert "secret-pw" not in no_redis.stderr + no_redis.stdout
-    assert no_url.returncode == 1
-    assert f"127.0.0.1:{closed_port}/metrics" in no_url.stderr
+    monkeypatch.setenv("WIRESTREAM_REDIS_URL", f"redis://:secret-pw@127.0.0.1:{closed_port}/0")
+    code, output = health()
+    assert code == 1
+    assert "secret-pw" not in output
