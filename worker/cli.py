@@ -6,6 +6,7 @@ import argparse
 import gzip
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -19,7 +20,7 @@ from typing import Any
 from worker.adapters.http import HttpClient, Kind
 from worker.adapters.redis_client import RedisClient, mask_url
 from worker.adapters.store import FeedStore, Stats
-from worker.adapters.stream import StreamEntry, StreamReader
+from worker.adapters.stream import Clusters, StreamEntry, StreamReader
 from worker.errors import ConfigError, WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.logs import configure_logging, get_logger
@@ -157,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--no-follow", action="store_true", help="stop at the end of the stream")
     tail.set_defaults(handler=tail_stream)
 
+    cluster = commands.add_parser(
+        "cluster", help="the members of a story: outlet, time and similarity of each"
+    )
+    cluster.add_argument("id", type=article_id_argument, help="cluster id, or any member's id")
+    cluster.set_defaults(handler=show_cluster)
+
     extract = commands.add_parser("extract", help="the article JSON for one page")
     extract.add_argument("source", help="HTML file (.gz too), URL, or - for standard input")
     extract.add_argument("--url", help="the page's URL, when reading a file")
@@ -199,6 +206,12 @@ def positive_float(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be above 0")
     return value
+
+
+def article_id_argument(text: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{32}", text):
+        raise argparse.ArgumentTypeError(f"an article id is 32 hex digits (got {text!r})")
+    return text
 
 
 def port_number(text: str) -> int:
@@ -451,6 +464,28 @@ def decode_entry(stream_id: str, fields: dict[str, str]) -> dict[str, Any]:
     if "data" in fields:
         decoded["data"] = json.loads(fields["data"])
     return decoded
+
+
+def show_cluster(args: argparse.Namespace, settings: Settings) -> int:
+    """One JSON line per member of the story, the original first."""
+    keys = Keys(settings.namespace)
+    with redis_for(settings) as (_, client):
+        clusters = Clusters(client, keys)
+        members = clusters.members(args.id)
+        if not members:
+            cluster_id = clusters.cluster_of(args.id)
+            members = clusters.members(cluster_id) if cluster_id else []
+        if not members:
+            raise WirestreamError(
+                f"cluster: no story {args.id} (unknown, or older than dedupe_window_days)"
+            )
+        feeds = FeedStore(client, keys)
+        outlets = {member["feed"]: feeds.get(member["feed"]) for member in members}
+    for member in members:
+        feed = outlets[member["feed"]]
+        outlet = (feed.title or feed.url) if feed else member["feed"]
+        print(json.dumps({**member, "outlet": outlet}, ensure_ascii=False))
+    return 0
 
 
 # --- one page, one feed --------------------------------------------------------------------

@@ -248,6 +248,7 @@ class PublishResult:
     """What the atomic claim-and-append decided for one article."""
 
     event: str | None  # article.created / article.updated / article.duplicate; None: unchanged
-    stream_id: str | None
+    stream_id: str | None  # None also for a copy dropped by dedupe_mode = "drop"
     cluster_id: str
     duplicate_of: str | None
+    similarity: float | None = None

@@ -3,7 +3,8 @@
 ::
 
     poll_feed(feed_id)    fetch (conditional) ─ parse ─ select entries ─ new? ─ enqueue
-    process_entry(entry)  fetch (guarded) ─ extract ─ tag ─ build message ─ publish atomically
+    process_entry(entry)  fetch (guarded) ─ extract ─ tag ─ fingerprint ─ build message ─
+                          dedupe and publish atomically
     record_failure(...)   what could not be processed goes to the dead-letter stream
 
 Stages (``worker.stages``) decide; adapters (``worker.adapters``, reached through
@@ -25,6 +26,7 @@ from worker.errors import RetryableError, StageError
 from worker.logs import get_logger
 from worker.models import Feed, FeedEntry, PublishResult, Response
 from worker.services import Services
+from worker.stages.dedupe import fingerprint
 from worker.stages.extract import extract_page
 from worker.stages.feeds import parse_feed
 from worker.stages.poll import RejectedEntry, select_entries
@@ -137,9 +139,13 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
         page = dated_from_feed(entry, page)
     with timings.stage("tag"):
         tags = tag_article(page, entry)
+    with timings.stage("fingerprint"):
+        body = fingerprint(page.text)
     with timings.stage("publish"):
         article = build_article(entry, response, page, tags, processed_at=services.clock())
-        result = services.stream.publish(build_message(article))
+        # New, updated, or a copy of a story already in the window: decided inside Redis
+        # in the same step that appends the event.
+        result = services.stream.publish(build_message(article), body, at=article.processed_at)
     return ProcessOutcome(article.id, article.url, result, timings.stages)
 
 

@@ -11,7 +11,7 @@ from worker.adapters.http import HttpClient
 from worker.adapters.metrics import Histograms
 from worker.adapters.redis_client import RedisClient, connect
 from worker.adapters.store import FeedStore, SeenStore, Stats
-from worker.adapters.stream import ArticleStream, DeadLetters
+from worker.adapters.stream import ArticleStream, DeadLetters, DedupeSettings
 from worker.keys import Keys
 from worker.models import FeedEntry
 from worker.settings import Settings
@@ -55,7 +55,15 @@ def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySin
         feeds=FeedStore(client, keys),
         seen=SeenStore(client, keys, ttl_seconds=settings.seen_ttl_seconds),
         stream=ArticleStream(
-            client, keys, maxlen=settings.stream_maxlen, ttl_seconds=settings.article_ttl_seconds
+            client,
+            keys,
+            maxlen=settings.stream_maxlen,
+            ttl_seconds=settings.article_ttl_seconds,
+            dedupe=DedupeSettings(
+                threshold=settings.dedupe_threshold,
+                window_seconds=settings.dedupe_window_seconds,
+                mode=settings.dedupe_mode,
+            ),
         ),
         dead=DeadLetters(client, keys, maxlen=settings.dead_maxlen),
         stats=Stats(client, keys),

@@ -68,6 +68,18 @@ class Settings(BaseSettings):
     article_ttl_days: int = Field(
         90, gt=0, description="Days a published article (URL and content hash) is remembered"
     )
+    dedupe_threshold: float = Field(
+        0.75,
+        gt=0,
+        le=1,
+        description="Similarity (Jaccard or containment) from which an article is a copy",
+    )
+    dedupe_window_days: float = Field(
+        7, gt=0, le=90, description="Days an article stays in the near-duplicate index"
+    )
+    dedupe_mode: Literal["emit", "drop"] = Field(
+        "emit", description="emit: copies as article.duplicate; drop: copies only counted"
+    )
     poll_interval: int = Field(900, ge=10, description="Seconds between two polls of a feed")
     poll_lease: int = Field(
         300, ge=10, description="Seconds a due feed is held for its poll before it is offered again"
@@ -84,7 +96,7 @@ class Settings(BaseSettings):
         10.0, gt=0, description="Seconds between sweeps for unacknowledged tasks of dead workers"
     )
     feeds_concurrency: int = Field(16, ge=1, description="Threads of a feeds worker")
-    articles_concurrency: int = Field(4, ge=1, description="Processes of an articles worker")
+    articles_concurrency: int = Field(8, ge=1, description="Processes of an articles worker")
     soft_shutdown_timeout: float = Field(
         20.0,
         ge=0,
@@ -137,6 +149,10 @@ class Settings(BaseSettings):
     @property
     def article_ttl_seconds(self) -> int:
         return self.article_ttl_days * 86_400
+
+    @property
+    def dedupe_window_seconds(self) -> int:
+        return round(self.dedupe_window_days * 86_400)
 
     @classmethod
     def settings_customise_sources(

@@ -173,6 +173,7 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
         stream_event=outcome.result.event,
         cluster_id=outcome.result.cluster_id,
         duplicate_of=outcome.result.duplicate_of,
+        similarity=outcome.result.similarity,
         stream_id=outcome.result.stream_id,
         attempt=attempt,
         timings_ms=outcome.timings,
