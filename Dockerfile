@@ -1,22 +1,30 @@
-# One image for every role: worker, beat, flower, the CLI.
-FROM python:3.11-slim AS build
-WORKDIR /src
+# One image for every role: worker, beat, flower, metrics, the CLI (`docker compose run`).
+# Build stage: a virtual environment with wirestream and its dependencies (all published as
+# wheels, so no compiler); the final stage copies that environment and nothing else.
+FROM python:3.11-slim-bookworm AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 RUN python -m venv /opt/wirestream
+WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY worker ./worker
 RUN /opt/wirestream/bin/pip install --no-cache-dir . 'spacy>=3.7,<3.9' \
     && /opt/wirestream/bin/python -m spacy download en_core_web_sm
 
-FROM python:3.11-slim
-RUN useradd --create-home --uid 10001 wirestream
+FROM python:3.11-slim-bookworm
+RUN groupadd --gid 10001 wirestream \
+    && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin wirestream \
+    && mkdir -p /app/data \
+    && chown 10001:10001 /app/data
 COPY --from=build /opt/wirestream /opt/wirestream
 WORKDIR /app
-COPY --chown=wirestream config ./config
-COPY --chown=wirestream seeds ./seeds
+COPY config ./config
+COPY seeds ./seeds
 ENV PATH=/opt/wirestream/bin:$PATH \
     PYTHONUNBUFFERED=1 \
-    WIRESTREAM_CONFIG=/app/config/wirestream.toml \
+    PYTHONDONTWRITEBYTECODE=1 \
     WIRESTREAM_DATA_DIR=/app/data
-USER wirestream
+# Named volumes mounted at /app/data inherit this ownership on first use.
+VOLUME ["/app/data"]
+USER 10001:10001
 ENTRYPOINT ["wirestream"]
 CMD ["--help"]

@@ -74,6 +74,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # The soft limit leaves the task time to retry or dead-letter before the hard kill.
         "task_soft_time_limit": max(round(settings.task_time_limit * 0.9), 1),
         "worker_prefetch_multiplier": 1,
+        # With REMAP_SIGTERM=SIGQUIT (docker-compose.yml), `docker stop` starts a cold shutdown
+        # that first waits this long for running tasks, then requeues the unfinished ones:
+        # they run again on another worker at once instead of after the visibility timeout.
+        "worker_soft_shutdown_timeout": settings.soft_shutdown_timeout,
         "worker_hijack_root_logger": False,
         "worker_send_task_events": True,
         "task_send_sent_event": True,

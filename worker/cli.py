@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -17,12 +18,12 @@ from types import FrameType
 from typing import Any
 
 from worker.adapters.http import HttpClient, Kind
-from worker.adapters.redis_client import RedisClient
+from worker.adapters.redis_client import RedisClient, mask_url
 from worker.adapters.store import FeedStore, Stats
 from worker.adapters.stream import Clusters, StreamEntry, StreamReader
 from worker.errors import ConfigError, WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
-from worker.logs import configure_logging
+from worker.logs import configure_logging, get_logger
 from worker.models import Article, FeedEntry, FeedRef, Response, utc_iso
 from worker.runtime import (
     Children,
@@ -42,6 +43,8 @@ from worker.stages.urls import canonical_url
 from worker.subscriptions import import_opml, new_feed
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+
+log = get_logger("wirestream")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,10 +101,41 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated: feeds, articles (default both, one worker each)",
     )  # fmt: skip
     worker.add_argument("--concurrency", type=positive_int, help="threads or processes")
+    worker.add_argument(
+        "--max-tasks-per-child", type=positive_int,
+        help="articles (prefork) worker: replace a pool process after this many tasks",
+    )  # fmt: skip
+    worker.add_argument(
+        "--max-memory-per-child", type=positive_int, metavar="KIB",
+        help="articles (prefork) worker: replace a pool process above this resident memory",
+    )  # fmt: skip
     worker.set_defaults(handler=run_worker)
     commands.add_parser("beat", help="the scheduler (run exactly one)").set_defaults(
         handler=run_beat
     )
+
+    commands.add_parser(
+        "flower", help="Flower, Celery's web monitor (options from FLOWER_* variables)"
+    ).set_defaults(handler=run_flower)
+    metrics = commands.add_parser("metrics", help="serve pipeline metrics for Prometheus")
+    metrics.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    metrics.add_argument("--port", type=port_number, default=9808)
+    metrics.set_defaults(handler=serve_pipeline_metrics)
+    commands.add_parser("status", help="a one-screen summary of the pipeline").set_defaults(
+        handler=show_status
+    )
+    health = commands.add_parser(
+        "health", help="exit 0 when healthy, 1 otherwise (for container health checks)"
+    )
+    health.add_argument(
+        "--worker", action="store_true", help="also require a live worker on this host"
+    )
+    health.add_argument("--http", metavar="URL", help="also require this URL to answer 2xx")
+    health.add_argument(
+        "--timeout", type=positive_float, default=3.0,
+        help="seconds to wait for the URL to answer (default 3)",
+    )  # fmt: skip
+    health.set_defaults(handler=check_health)
 
     run = commands.add_parser("run", help="scheduler and workers for both queues in one command")
     run.add_argument(
@@ -149,7 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
     parse.set_defaults(handler=parse_one_feed)
 
     simweb = commands.add_parser("simweb", help="serve the simulated news web")
+    simweb.add_argument("--host", default="127.0.0.1", help="address to listen on")
     simweb.add_argument("--port", type=port_number, default=8765)
+    simweb.add_argument(
+        "--public-url", help="the base URL its links use, when clients reach it by another name"
+    )
     simweb.set_defaults(handler=serve_simweb)
 
     demo = commands.add_parser("demo", help="the simulated web, the pipeline and a live view")
@@ -255,7 +293,14 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     with redis_for(settings) as (url, _):
         children = Children(child_environment(settings, url))
         for queue in queues:
-            children.start(f"worker-{queue}", worker_command(queue, settings, args.concurrency))
+            command = worker_command(
+                queue,
+                settings,
+                args.concurrency,
+                max_tasks_per_child=args.max_tasks_per_child,
+                max_memory_per_child=args.max_memory_per_child,
+            )
+            children.start(f"worker-{queue}", command)
         return supervise(children)
 
 
@@ -264,6 +309,61 @@ def run_beat(args: argparse.Namespace, settings: Settings) -> int:
         children = Children(child_environment(settings, url))
         start_beat(children, settings)
         return supervise(children)
+
+
+def run_flower(args: argparse.Namespace, settings: Settings) -> int:
+    from celery.bin.celery import celery
+
+    # Tornado's own log handler off: Flower's records go through our renderer like the rest.
+    celery.main(
+        args=["--app", "worker.app", "--quiet", "flower", "--logging=none"], prog_name="celery"
+    )
+    return 0
+
+
+def serve_pipeline_metrics(args: argparse.Namespace, settings: Settings) -> int:
+    from worker.monitor import serve_metrics
+
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    try:
+        with redis_for(settings) as (_, client):
+            log.info("metrics_serving", url=f"http://{args.host}:{args.port}/metrics")
+            serve_metrics(
+                client, Keys(settings.namespace), now, host=args.host, port=args.port, stop=stop
+            )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
+def show_status(args: argparse.Namespace, settings: Settings) -> int:
+    from worker.adapters.metrics import WorkerHeartbeats, read_pipeline_state
+    from worker.monitor import render_status
+
+    keys = Keys(settings.namespace)
+    with redis_for(settings) as (_, client):
+        state = read_pipeline_state(client, keys, now())
+        counts = Stats(client, keys).snapshot()
+        workers = list(WorkerHeartbeats(client, keys).alive())
+    print(render_status(state, counts, workers, keys=keys, now=now()))
+    return 0
+
+
+def check_health(args: argparse.Namespace, settings: Settings) -> int:
+    from worker.adapters.metrics import WorkerHeartbeats
+    from worker.monitor import check_http, check_local_worker
+
+    with redis_for(settings) as (url, client):
+        checked = [f"redis {mask_url(url)} answers"]
+        if args.worker:
+            alive = list(WorkerHeartbeats(client, Keys(settings.namespace)).alive())
+            checked.append(f"worker {check_local_worker(alive)} is alive")
+    if args.http:
+        check_http(args.http, args.timeout)
+        checked.append(f"{args.http} answers")
+    print("healthy: " + "; ".join(checked))
+    return 0
 
 
 def run_pipeline(args: argparse.Namespace, settings: Settings) -> int:
@@ -529,7 +629,7 @@ def guarded_client(settings: Settings) -> HttpClient:
 def serve_simweb(args: argparse.Namespace, settings: Settings) -> int:
     from worker.simweb import serve_forever
 
-    serve_forever("127.0.0.1", args.port, corpus_dir=corpus_dir())
+    serve_forever(args.host, args.port, corpus_dir=corpus_dir(), public_url=args.public_url)
     return 0
 
 

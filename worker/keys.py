@@ -45,6 +45,21 @@ class Keys:
         """HASH counter name -> count, for run summaries and status."""
         return f"{self.namespace}:stats"
 
+    @property
+    def histograms(self) -> str:
+        """HASH "<histogram>|<label>|<bucket bound>" -> observations in that bucket alone, and
+        "<histogram>|<label>|sum" -> their total, for the metrics endpoint."""
+        return f"{self.namespace}:histograms"
+
+    def worker_heartbeat(self, worker: str) -> str:
+        """Present while the Celery worker of that name sends heartbeats (value: epoch seconds)."""
+        return f"{self.namespace}:worker:{worker}"
+
+    @property
+    def worker_heartbeats(self) -> str:
+        """SCAN pattern matching every worker_heartbeat key."""
+        return f"{self.namespace}:worker:*"
+
     def seen_entry(self, entry_key: str) -> str:
         """Present while a feed entry (by GUID or canonical URL digest) counts as seen."""
         return f"{self.namespace}:seen:{entry_key}"

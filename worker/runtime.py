@@ -17,6 +17,7 @@ from worker.adapters.embedded_redis import EmbeddedRedis
 from worker.adapters.redis_client import RedisClient, connect, mask_url, redis_errors
 from worker.errors import WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
+from worker.logs import renders_json
 from worker.settings import Settings
 
 STOP_GRACE_SECONDS = 30.0
@@ -48,18 +49,39 @@ def child_environment(settings: Settings, redis_url: str, **extra: str) -> dict[
     return env
 
 
-def worker_command(queue: str, settings: Settings, concurrency: int | None = None) -> list[str]:
-    """A Celery worker for one queue, with the pool that suits its work (see ``app.py``)."""
+def worker_command(
+    queue: str,
+    settings: Settings,
+    concurrency: int | None = None,
+    *,
+    max_tasks_per_child: int | None = None,
+    max_memory_per_child: int | None = None,
+) -> list[str]:
+    """A Celery worker for one queue, with the pool that suits its work (see ``app.py``).
+
+    Recycling limits apply to the prefork pool alone: the threads pool has no child process
+    to replace."""
     if queue == FEEDS_QUEUE:
         pool, default = "threads", settings.feeds_concurrency
     else:
         pool, default = "prefork", settings.articles_concurrency
+    recycling = []
+    if pool == "prefork" and max_tasks_per_child:
+        recycling += ["--max-tasks-per-child", str(max_tasks_per_child)]
+    if pool == "prefork" and max_memory_per_child:
+        recycling += ["--max-memory-per-child", str(max_memory_per_child)]
     return [
-        sys.executable, "-m", "celery", "-A", "worker.app", "worker",
+        *celery_command(settings), "worker",
         "--queues", queue, "--pool", pool, "--concurrency", str(concurrency or default),
         "--hostname", f"{queue}-{os.getpid()}@%h", "--loglevel", settings.log_level,
-        "--without-mingle", "--without-gossip",
+        "--without-mingle", "--without-gossip", *recycling,
     ]  # fmt: skip
+
+
+def celery_command(settings: Settings) -> list[str]:
+    # Celery's start-up banner is plain text on stdout: off when the logs are JSON lines.
+    quiet = ["--quiet"] if renders_json(settings.log_format) else []
+    return [sys.executable, "-m", "celery", "-A", "worker.app", *quiet]
 
 
 def start_beat(children: Children, settings: Settings) -> None:
@@ -70,7 +92,7 @@ def start_beat(children: Children, settings: Settings) -> None:
 
 def beat_command(settings: Settings) -> list[str]:
     return [
-        sys.executable, "-m", "celery", "-A", "worker.app", "beat",
+        *celery_command(settings), "beat",
         "--schedule", str(settings.data_dir.resolve() / "celerybeat-schedule"),
         "--loglevel", settings.log_level,
     ]  # fmt: skip

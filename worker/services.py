@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from worker.adapters.http import HttpClient
+from worker.adapters.metrics import Histograms
 from worker.adapters.redis_client import RedisClient, connect
 from worker.adapters.store import FeedStore, SeenStore, Stats
 from worker.adapters.stream import ArticleStream, DeadLetters, DedupeSettings
@@ -39,6 +40,7 @@ class Services:
     stream: ArticleStream
     dead: DeadLetters
     stats: Stats
+    histograms: Histograms
     enqueue_entries: EntrySink
     rules: RuleSet
     clock: Callable[[], datetime] = utc_now
@@ -77,6 +79,7 @@ def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySin
         ),
         dead=DeadLetters(client, keys, maxlen=settings.dead_maxlen),
         stats=Stats(client, keys),
+        histograms=Histograms(client, keys),
         enqueue_entries=enqueue_entries,
         rules=load_rules(settings),
     )

@@ -32,7 +32,11 @@ Network = IPv4Network | IPv6Network
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+    # An empty variable means "not set here" (docker-compose passes `${NAME:-}` as ""), so it
+    # never overrides the TOML file with an empty value.
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", frozen=True, env_ignore_empty=True
+    )
 
     redis_url: str | None = Field(
         None, description="Redis for broker, state and output; unset: an embedded server"
@@ -102,6 +106,12 @@ class Settings(BaseSettings):
     ner_model: str = Field(
         "en_core_web_sm",
         description="spaCy pipeline for people and organisations; rules when not installed",
+    )
+    soft_shutdown_timeout: float = Field(
+        20.0,
+        ge=0,
+        description="Seconds a worker stopped with REMAP_SIGTERM=SIGQUIT lets running tasks"
+        " finish, then requeues them",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level")
     log_format: Literal["auto", "json", "console"] = Field(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import (
+    heartbeat_sent,
     setup_logging,
     task_postrun,
     task_prerun,
@@ -20,6 +22,7 @@ from structlog.contextvars import bind_contextvars, clear_contextvars
 
 from worker import pipeline
 from worker.adapters.embedded_redis import redis_url_for
+from worker.adapters.metrics import DISCOVERY_TO_STREAM_SECONDS, STAGE_SECONDS, WorkerHeartbeats
 from worker.app import app, settings
 from worker.errors import RetryableError, StageError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE
@@ -73,8 +76,15 @@ def schedule_due_feeds() -> int:
             services.clock(), lease_seconds=settings.poll_lease, limit=DUE_BATCH
         )
         with app.producer_or_acquire() as producer:
+            # Flower shows the feed's URL as the task's argument, not an opaque id.
+            urls = services.feeds.urls(feed_ids)
             for feed_id in feed_ids:
-                poll_feed.apply_async((feed_id,), queue=FEEDS_QUEUE, producer=producer)
+                poll_feed.apply_async(
+                    (feed_id,),
+                    queue=FEEDS_QUEUE,
+                    producer=producer,
+                    argsrepr=repr(urls.get(feed_id, feed_id)),
+                )
         handed_out += len(feed_ids)
         if len(feed_ids) < DUE_BATCH:
             break
@@ -85,7 +95,15 @@ def schedule_due_feeds() -> int:
 
 @app.task(name="wirestream.poll_feed", ignore_result=True)
 def poll_feed(feed_id: str) -> None:
-    outcome = pipeline.poll_feed(feed_id, current_services())
+    services = current_services()
+    feed_url = services.feeds.urls([feed_id]).get(feed_id)
+    bind_contextvars(url=feed_url)
+    outcome = pipeline.poll_feed(feed_id, services)
+    services.histograms.observe(
+        STAGE_SECONDS, {f"poll_feed:{stage}": ms / 1000 for stage, ms in outcome.timings.items()}
+    )
+    if isinstance(outcome.error, RetryableError):
+        _count_throttling(services, outcome.error, feed_url)
     log.info(
         "feed_polled",
         feed_id=feed_id,
@@ -140,6 +158,13 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
             type(error).__name__,
         )
         return
+    services.histograms.observe(
+        STAGE_SECONDS,
+        {f"process_entry:{stage}": ms / 1000 for stage, ms in outcome.timings.items()},
+    )
+    if outcome.result.event:
+        delay = (services.clock() - entry.discovered_at).total_seconds()
+        services.histograms.observe(DISCOVERY_TO_STREAM_SECONDS, {"": delay})
     log.info(
         "entry_processed",
         outcome=outcome.outcome,
@@ -155,9 +180,17 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
     )
 
 
+def _count_throttling(services: Services, error: RetryableError, url: str | None) -> None:
+    """A host that answered 429 or 503 with Retry-After asked us to slow down."""
+    if error.retry_after is not None and url:
+        services.stats.add(f"throttled.{urlsplit(url).hostname or url}")
+
+
 def _retry_or_dead_letter(
     task: Task, services: Services, error: RetryableError, payload: Any, attempt: int
 ) -> None:
+    if isinstance(payload, dict):
+        _count_throttling(services, error, payload.get("source_url"))
     if attempt >= settings.max_attempts:
         _dead_letter(services, error.stage, error.reason, payload, attempt, type(error).__name__)
         return
@@ -195,11 +228,21 @@ def _dead_letter(
 
 
 @worker_init.connect
-def _load_models_before_fork(**_: Any) -> None:
+def _load_models_before_fork(sender: Any = None, **_: Any) -> None:
     # Pool processes forked after this share the language model and date tables (copy on
-    # write) instead of each paying 1-3 s on its first page.
-    warm_up()
-    warm_up_tagger(settings)
+    # write) instead of each paying 1-3 s on its first page. A feeds worker extracts no
+    # page: it starts 1-2 s sooner without them.
+    consumed = sender.app.amqp.queues.consume_from if sender is not None else None
+    if not consumed or ARTICLES_QUEUE in consumed:
+        warm_up()
+        warm_up_tagger(settings)
+
+
+@heartbeat_sent.connect
+def _record_heartbeat(sender: Any, **_: Any) -> None:
+    # Sent by the worker's main process every 2 s while its event loop runs.
+    services = current_services()
+    WorkerHeartbeats(services.redis, services.keys).beat(sender.eventer.hostname, services.clock())
 
 
 @setup_logging.connect

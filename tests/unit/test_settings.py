@@ -368,3 +368,14 @@ def test_config_file_lists_no_key_that_is_not_a_setting() -> None:
 
     assert set(values) <= set(Settings.model_fields)
     assert set(values) == {n for n in Settings.model_fields if field_default(n) is not None}
+
+
+def test_empty_environment_variable_leaves_the_toml_value_in_place(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # docker-compose passes `${WIRESTREAM_ALLOWED_NETWORKS:-}` as an empty string.
+    path = write_config(tmp_path, 'allowed_networks = ["10.0.0.0/8"]\n')
+    monkeypatch.setenv("WIRESTREAM_CONFIG", str(path))
+    monkeypatch.setenv("WIRESTREAM_ALLOWED_NETWORKS", "")
+
+    assert load_settings().allowed_networks == [IPv4Network("10.0.0.0/8")]

@@ -78,6 +78,18 @@ class FeedStore:
             )
         return [str(feed_id) for feed_id in ids]
 
+    def urls(self, feed_ids: Sequence[str]) -> dict[str, str]:
+        """Feed id -> URL for those of ``feed_ids`` still subscribed, in one round trip."""
+        if not feed_ids:
+            return {}
+        with redis_errors("feeds", self._keys.feeds):
+            raw = self._redis.hmget(self._keys.feeds, list(feed_ids))
+        return {
+            feed_id: str(json.loads(value)["url"])
+            for feed_id, value in zip(feed_ids, raw, strict=True)
+            if value
+        }
+
     def due_times(self) -> dict[str, datetime]:
         with redis_errors("schedule", self._keys.due):
             scored = cast(list[Any], self._redis.zrange(self._keys.due, 0, -1, withscores=True))

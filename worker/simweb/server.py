@@ -355,12 +355,17 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], make_web: Callable[[str], _Web]) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        make_web: Callable[[str], _Web],
+        public_url: str | None = None,
+    ) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, _Handler)
         host, port = self.server_address[:2]
         shown = f"[{host!s}]" if self.address_family == socket.AF_INET6 else str(host)
-        self.web = make_web(f"http://{shown}:{port}")
+        self.web = make_web(public_url.rstrip("/") if public_url else f"http://{shown}:{port}")
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
 
@@ -416,9 +421,11 @@ class SimWeb:
         corpus_dir: Path | None = None,
         latency: float = 0.0,
         release: str = "all",
+        public_url: str | None = None,
     ) -> None:
         """``release="scheduled"``: feeds start with the older half of their items and gain
-        more with ``advance()``; ``"all"``: everything at once."""
+        more with ``advance()``; ``"all"``: everything at once. ``public_url``: the base of
+        every link it serves, when clients reach it by another name (a compose service)."""
         if release not in ("all", "scheduled"):
             raise ValueError(f"simweb: release must be 'all' or 'scheduled', not {release!r}")
         self._address = (host, port)
@@ -426,6 +433,7 @@ class SimWeb:
         self._scheduled = release == "scheduled"
         self._controls = _Controls(latency)
         self._running: _Running | None = None
+        self._public_url = public_url
 
     def start(self) -> SimWeb:
         if self._running is not None:
@@ -437,6 +445,7 @@ class SimWeb:
             lambda base_url: _Web(
                 base_url, self._controls, scheduled=self._scheduled, corpus=corpus
             ),
+            self._public_url,
         )
         thread = threading.Thread(
             target=server.serve_forever,
@@ -531,9 +540,11 @@ class SimWeb:
         self._controls.clear_behaviours()
 
 
-def serve_forever(host: str, port: int, *, corpus_dir: Path | None = None) -> None:
-    """Serve until interrupted (the ``wirestream simweb`` command)."""
-    web = SimWeb(host, port, corpus_dir=corpus_dir).start()
+def serve_forever(
+    host: str, port: int, *, corpus_dir: Path | None = None, public_url: str | None = None
+) -> None:
+    """Serve until interrupted or terminated (the ``wirestream simweb`` command)."""
+    web = SimWeb(host, port, corpus_dir=corpus_dir, public_url=public_url).start()
     print(f"simweb: serving {web.base_url}  OPML: {web.opml_url}", flush=True)
     try:
         threading.Event().wait()

@@ -1,0 +1,203 @@
+"""Metrics, status and health against a real Redis: what the workers record is what
+`wirestream metrics` renders and `wirestream status` and `health` report."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from prometheus_client import CollectorRegistry, generate_latest
+
+from worker.adapters.metrics import (
+    DISCOVERY_TO_STREAM_SECONDS,
+    STAGE_SECONDS,
+    Histograms,
+    WorkerHeartbeats,
+    read_pipeline_state,
+)
+from worker.adapters.store import Stats
+from worker.cli import main
+from worker.keys import FEEDS_QUEUE, Keys
+from worker.models import Feed
+from worker.monitor import PipelineCollector, render_status
+
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+def scrape(redis_client: redis.Redis, keys: Keys) -> dict[str, float]:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(PipelineCollector(redis_client, keys, lambda: NOW))
+    samples = {}
+    for line in generate_latest(registry).decode().splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            samples[name] = float(value)
+    return samples
+
+
+def add_feed(redis_client: redis.Redis, keys: Keys, feed: Feed, due: datetime) -> None:
+    redis_client.hset(keys.feeds, feed.id, json.dumps(feed.to_payload()))
+    redis_client.zadd(keys.due, {feed.id: due.timestamp()})
+
+
+def test_histogram_buckets_are_cumulative_with_count_and_sum(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    histograms = Histograms(redis_client, keys)
+    for seconds in (0.003, 0.04, 0.04, 7.0, 120.0):
+        histograms.observe(STAGE_SECONDS, {"process_entry:fetch": seconds})
+
+    samples = scrape(redis_client, keys)
+
+    labels = 'stage="fetch",task="process_entry"'
+
+    def bucket(bound: str) -> float:
+        return samples[f'wirestream_stage_duration_seconds_bucket{{le="{bound}",{labels}}}']
+
+    assert bucket("0.005") == 1
+    assert bucket("0.05") == 3
+    assert bucket("10.0") == 4
+    assert bucket("60.0") == 4
+    assert bucket("+Inf") == 5
+    assert samples["wirestream_stage_duration_seconds_count{" + labels + "}"] == 5
+    assert samples["wirestream_stage_duration_seconds_sum{" + labels + "}"] == pytest.approx(
+        127.083
+    )
+
+
+def test_counters_and_gauges_render_what_the_workers_counted(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    stats = Stats(redis_client, keys)
+    for name, amount in {
+        "feeds.polled": 3, "feeds.not_modified": 2, "feeds.failed": 1, "entries.new": 9,
+        "article.created": 7, "article.duplicate": 1, "failed.fetch": 2,
+        "throttled.news.example": 4,
+    }.items():  # fmt: skip
+        stats.add(name, amount)
+    Histograms(redis_client, keys).observe(DISCOVERY_TO_STREAM_SECONDS, {"": 42.0})
+    redis_client.xadd(keys.articles_stream, {"event": "article.created"})
+    redis_client.xadd(keys.dead_stream, {"stage": "fetch"})
+    redis_client.rpush(keys.broker_queue(FEEDS_QUEUE), "task")
+    add_feed(redis_client, keys, Feed(id="f1", url="http://a.example/feed"), NOW)
+
+    samples = scrape(redis_client, keys)
+
+    assert samples['wirestream_feed_polls_total{result="polled"}'] == 3
+    assert samples['wirestream_feed_polls_total{result="not_modified"}'] == 2
+    assert samples['wirestream_feed_polls_total{result="failed"}'] == 1
+    assert samples["wirestream_entries_new_total"] == 9
+    assert samples['wirestream_articles_total{event="created"}'] == 7
+    assert samples['wirestream_articles_total{event="duplicate"}'] == 1
+    assert samples['wirestream_articles_total{event="updated"}'] == 0
+    assert samples['wirestream_failures_total{stage="fetch"}'] == 2
+    assert samples['wirestream_host_throttled_total{host="news.example"}'] == 4
+    assert samples["wirestream_discovery_to_stream_seconds_count"] == 1
+    assert samples['wirestream_discovery_to_stream_seconds_bucket{le="60.0"}'] == 1
+    assert samples["wirestream_stream_length"] == 1
+    assert samples["wirestream_dead_letters"] == 1
+    assert samples['wirestream_queue_waiting{queue="feeds"}'] == 1
+    assert samples["wirestream_feeds"] == 1
+    assert samples["wirestream_feeds_due"] == 1
+    assert samples["wirestream_last_publish_timestamp_seconds"] > 0
+
+
+def test_pipeline_state_lists_failing_feeds_worst_first(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    later = NOW + timedelta(hours=1)
+    add_feed(redis_client, keys, Feed(id="ok", url="http://ok.example/feed"), later)
+    bad = Feed(id="bad", url="http://bad.example/feed", last_error="fetch: 404")
+    worse = Feed(id="worse", url="http://worse.example/feed", last_error="fetch: 503")
+    add_feed(redis_client, keys, bad.with_changes(consecutive_failures=1), later)
+    add_feed(redis_client, keys, worse.with_changes(consecutive_failures=4), NOW)
+
+    state = read_pipeline_state(redis_client, keys, NOW)
+
+    assert (state.feeds, state.feeds_due) == (3, 1)
+    assert [feed.id for feed in state.failing] == ["worse", "bad"]
+    assert state.last_publish_at is None
+    text = render_status(state, {}, [], keys=keys, now=NOW)
+    assert "workers      none alive" in text
+    assert "http://worse.example/feed (4 in a row): fetch: 503" in text
+    assert "last publish never" in text
+
+
+def test_heartbeats_show_live_workers_and_expire(redis_client: redis.Redis, keys: Keys) -> None:
+    heartbeats = WorkerHeartbeats(redis_client, keys, ttl_seconds=5)
+    heartbeats.beat("articles-1@host-a", NOW)
+
+    assert heartbeats.alive() == {"articles-1@host-a": NOW}
+    key = keys.worker_heartbeat("articles-1@host-a")
+    assert 0 < redis_client.ttl(key) <= 5
+    redis_client.pexpire(key, 1)  # as if the worker had stopped beating 5 s ago
+    time.sleep(0.05)
+    assert heartbeats.alive() == {}
+
+
+@pytest.fixture
+def health(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    redis_url: str,
+    namespace: str,
+    capsys: pytest.CaptureFixture[str],
+) -> Iterator[Callable[..., tuple[int, str]]]:
+    """`wirestream health ...` run in this process: its exit code and everything it printed."""
+    for name in list(os.environ):
+        if name.startswith("WIRESTREAM_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("WIRESTREAM_REDIS_URL", redis_url)
+    monkeypatch.setenv("WIRESTREAM_NAMESPACE", namespace)
+    monkeypatch.chdir(tmp_path)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+
+    def run(*args: str) -> tuple[int, str]:
+        code = main(["health", *args])
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+
+    yield run
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def test_health_requires_redis_and_a_live_worker_on_this_host(
+    health: Callable[..., tuple[int, str]], redis_client: redis.Redis, keys: Keys
+) -> None:
+    assert health()[0] == 0
+
+    code, output = health("--worker")
+    assert code == 1
+    assert "no worker on" in output
+
+    WorkerHeartbeats(redis_client, keys).beat(f"feeds-1@{socket.gethostname()}", NOW)
+    code, output = health("--worker")
+    assert code == 0, output
+    assert f"feeds-1@{socket.gethostname()}" in output
+
+
+def test_health_fails_when_redis_or_the_url_does_not_answer(
+    health: Callable[..., tuple[int, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+
+    code, output = health("--http", f"http://127.0.0.1:{closed_port}/metrics")
+    assert code == 1
+    assert f"127.0.0.1:{closed_port}/metrics" in output
+
+    monkeypatch.setenv("WIRESTREAM_REDIS_URL", f"redis://:secret-pw@127.0.0.1:{closed_port}/0")
+    code, output = health()
+    assert code == 1
+    assert "secret-pw" not in output

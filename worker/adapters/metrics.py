@@ -1,0 +1,175 @@
+"""Latency histograms and the pipeline's live state, in Redis.
+
+Workers run as many processes on many hosts, so each observation goes to Redis (one HINCRBY
+on the bucket it falls in, one HINCRBYFLOAT on the sum) and ``wirestream metrics`` renders
+the totals; nothing is lost when a worker process is recycled.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from worker.adapters.redis_client import RedisClient, redis_errors
+from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
+from worker.models import Feed
+
+STAGE_SECONDS = "stage_duration_seconds"
+DISCOVERY_TO_STREAM_SECONDS = "discovery_to_stream_seconds"
+
+# Upper bounds in seconds. A stage is a fetch or a parse (milliseconds to a time limit); the
+# delay from discovery to the stream includes queueing and retries (seconds to hours).
+BUCKETS: dict[str, tuple[float, ...]] = {
+    STAGE_SECONDS: (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+    DISCOVERY_TO_STREAM_SECONDS: (
+        1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 10800.0, 86400.0,
+    ),
+}  # fmt: skip
+# The label names of each histogram; an observation's label is their values joined by ":".
+LABELS: dict[str, tuple[str, ...]] = {
+    STAGE_SECONDS: ("task", "stage"),
+    DISCOVERY_TO_STREAM_SECONDS: (),
+}
+
+
+def bucket_bound(name: str, seconds: float) -> float:
+    """The smallest upper bound of histogram ``name`` that ``seconds`` does not exceed."""
+    return next((bound for bound in BUCKETS[name] if seconds <= bound), math.inf)
+
+
+@dataclass(frozen=True)
+class Histogram:
+    name: str
+    labels: dict[str, str]
+    cumulative: list[tuple[float, int]]  # (upper bound, observations at or below), +Inf last
+    total: float
+
+
+class Histograms:
+    def __init__(self, client: RedisClient, keys: Keys) -> None:
+        self._redis = client
+        self._key = keys.histograms
+
+    def observe(self, name: str, observations: Mapping[str, float]) -> None:
+        """Record one observation (seconds) per label of histogram ``name``, in one trip."""
+        if not observations:
+            return
+        with redis_errors("metrics", self._key):
+            pipe = self._redis.pipeline(transaction=False)
+            for label, seconds in observations.items():
+                bound = bucket_bound(name, seconds)
+                pipe.hincrby(self._key, f"{name}|{label}|{bound!r}", 1)
+                pipe.hincrbyfloat(self._key, f"{name}|{label}|sum", seconds)
+            pipe.execute()
+
+    def snapshot(self) -> list[Histogram]:
+        with redis_errors("metrics", self._key):
+            raw = cast(dict[str, str], self._redis.hgetall(self._key))
+        counts: dict[tuple[str, str], dict[float, int]] = {}
+        sums: dict[tuple[str, str], float] = {}
+        for field, value in raw.items():
+            name, label, bucket = field.split("|")
+            if name not in BUCKETS:
+                continue
+            if bucket == "sum":
+                sums[name, label] = float(value)
+            else:
+                counts.setdefault((name, label), {})[float(bucket)] = int(value)
+        histograms = []
+        for (name, label), per_bound in sorted(counts.items()):
+            running = 0
+            cumulative = []
+            for bound in (*BUCKETS[name], math.inf):
+                running += per_bound.get(bound, 0)
+                cumulative.append((bound, running))
+            values = label.split(":") if LABELS[name] else []
+            histograms.append(
+                Histogram(
+                    name,
+                    dict(zip(LABELS[name], values, strict=True)),
+                    cumulative,
+                    sums.get((name, label), 0.0),
+                )
+            )
+        return histograms
+
+
+class WorkerHeartbeats:
+    """Which Celery workers are alive: each refreshes a short-lived key at every heartbeat,
+    so a health check or the status screen knows at once, without a broadcast ping."""
+
+    def __init__(self, client: RedisClient, keys: Keys, *, ttl_seconds: int = 10) -> None:
+        self._redis = client
+        self._keys = keys
+        self._ttl = ttl_seconds
+
+    def beat(self, worker: str, now: datetime) -> None:
+        with redis_errors("heartbeat", worker):
+            self._redis.set(self._keys.worker_heartbeat(worker), now.timestamp(), ex=self._ttl)
+
+    def alive(self) -> dict[str, datetime]:
+        """Worker name -> its last heartbeat, for every worker heard from within the TTL."""
+        prefix = self._keys.worker_heartbeat("")
+        with redis_errors("heartbeat", self._keys.worker_heartbeats):
+            names = sorted(self._redis.scan_iter(match=self._keys.worker_heartbeats, count=1000))
+            stamps = cast(list[str | None], self._redis.mget(names)) if names else []
+        return {
+            name.removeprefix(prefix): datetime.fromtimestamp(float(stamp), UTC)
+            for name, stamp in zip(names, stamps, strict=True)
+            if stamp is not None
+        }
+
+
+@dataclass(frozen=True)
+class PipelineState:
+    """What is waiting, what is failing, and what came out: for status and metrics."""
+
+    waiting: dict[str, int]  # queue -> tasks waiting in it
+    unacked: int  # tasks delivered to a worker and not yet acknowledged
+    feeds: int
+    feeds_due: int
+    failing: list[Feed]  # most consecutive failures first
+    stream_length: int
+    dead_length: int
+    last_publish_at: datetime | None
+
+
+def read_pipeline_state(client: RedisClient, keys: Keys, now: datetime) -> PipelineState:
+    queues = (FEEDS_QUEUE, ARTICLES_QUEUE)
+    with redis_errors("status", keys.namespace):
+        pipe = client.pipeline(transaction=False)
+        for queue in queues:
+            pipe.llen(keys.broker_queue(queue))
+        pipe.hlen(keys.broker_unacked)
+        pipe.hvals(keys.feeds)
+        pipe.zcount(keys.due, "-inf", now.timestamp())
+        pipe.xlen(keys.articles_stream)
+        pipe.xlen(keys.dead_stream)
+        pipe.xrevrange(keys.articles_stream, count=1)
+        replies: list[Any] = pipe.execute()
+    waiting = {queue: int(replies[index]) for index, queue in enumerate(queues)}
+    unacked, feeds_json, due, stream_length, dead_length, newest = replies[len(queues) :]
+    feeds = [Feed.from_payload(json.loads(raw)) for raw in feeds_json]
+    failing = sorted(
+        (feed for feed in feeds if feed.consecutive_failures > 0),
+        key=lambda feed: (-feed.consecutive_failures, feed.url),
+    )
+    return PipelineState(
+        waiting=waiting,
+        unacked=int(unacked),
+        feeds=len(feeds),
+        feeds_due=int(due),
+        failing=failing,
+        stream_length=int(stream_length),
+        dead_length=int(dead_length),
+        last_publish_at=_entry_time(newest[0][0]) if newest else None,
+    )
+
+
+def _entry_time(stream_id: str) -> datetime:
+    """A stream entry id starts with the milliseconds of its XADD."""
+    return datetime.fromtimestamp(int(stream_id.split("-")[0]) / 1000, UTC)
