@@ -33,6 +33,7 @@ from worker.models import utc_iso
 
 THROTTLED_PREFIX = "throttled."
 FAILED_PREFIX = "failed."
+DROPPED_PREFIX = "dropped."
 
 
 class PipelineCollector:
@@ -74,13 +75,21 @@ def counters(counts: dict[str, int]) -> Iterator[Metric]:
         "Responses asking us to slow down (429 or 503 with Retry-After), by host",
         labels=["host"],
     )
+    dropped = CounterMetricFamily(
+        "wirestream_articles_dropped",
+        "Articles kept off the stream on purpose: by the user rule, or 'duplicate' (dedupe mode)",
+        labels=["reason"],
+    )
     for name, value in sorted(counts.items()):
         if name.startswith(FAILED_PREFIX):
             failures.add_metric([name.removeprefix(FAILED_PREFIX)], value)
+        elif name.startswith(DROPPED_PREFIX):
+            dropped.add_metric([name.removeprefix(DROPPED_PREFIX)], value)
         elif name.startswith(THROTTLED_PREFIX):
             throttled.add_metric([name.removeprefix(THROTTLED_PREFIX)], value)
     yield failures
     yield throttled
+    yield dropped
 
 
 HISTOGRAM_HELP = {
@@ -205,6 +214,14 @@ def render_status(
         f" created {counts.get('article.created', 0)}, updated {counts.get('article.updated', 0)},"
         f" duplicates {counts.get('article.duplicate', 0)}, failures {failed}"
     )
+    drops = {
+        name.removeprefix(DROPPED_PREFIX): value
+        for name, value in sorted(counts.items())
+        if name.startswith(DROPPED_PREFIX) and value
+    }
+    if drops:
+        reasons = ", ".join(f"{reason} {value}" for reason, value in drops.items())
+        lines.append(f"dropped      {sum(drops.values())} ({reasons})")
     return "\n".join(lines)
 
 

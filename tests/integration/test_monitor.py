@@ -80,7 +80,7 @@ def test_counters_and_gauges_render_what_the_workers_counted(
     for name, amount in {
         "feeds.polled": 3, "feeds.not_modified": 2, "feeds.failed": 1, "entries.new": 9,
         "article.created": 7, "article.duplicate": 1, "failed.fetch": 2,
-        "throttled.news.example": 4,
+        "throttled.news.example": 4, "dropped.no-sport": 2, "dropped.duplicate": 1,
     }.items():  # fmt: skip
         stats.add(name, amount)
     Histograms(redis_client, keys).observe(DISCOVERY_TO_STREAM_SECONDS, {"": 42.0})
@@ -100,6 +100,8 @@ def test_counters_and_gauges_render_what_the_workers_counted(
     assert samples['wirestream_articles_total{event="updated"}'] == 0
     assert samples['wirestream_failures_total{stage="fetch"}'] == 2
     assert samples['wirestream_host_throttled_total{host="news.example"}'] == 4
+    assert samples['wirestream_articles_dropped_total{reason="no-sport"}'] == 2
+    assert samples['wirestream_articles_dropped_total{reason="duplicate"}'] == 1
     assert samples["wirestream_discovery_to_stream_seconds_count"] == 1
     assert samples['wirestream_discovery_to_stream_seconds_bucket{le="60.0"}'] == 1
     assert samples["wirestream_stream_length"] == 1
@@ -201,3 +203,13 @@ def test_health_fails_when_redis_or_the_url_does_not_answer(
     code, output = health()
     assert code == 1
     assert "secret-pw" not in output
+
+
+def test_status_shows_dropped_articles_by_reason(redis_client: redis.Redis, keys: Keys) -> None:
+    state = read_pipeline_state(redis_client, keys, NOW)
+    counts = {"articles.dropped": 3, "dropped.no-sport": 3, "dropped.duplicate": 2}
+
+    text = render_status(state, counts, [], keys=keys, now=NOW)
+
+    assert "dropped      5 (duplicate 2, no-sport 3)" in text
+    assert "dropped" not in render_status(state, {}, [], keys=keys, now=NOW)
