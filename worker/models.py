@@ -140,6 +140,9 @@ class ParsedFeed:
     encoding: str | None
     entries: tuple[ParsedEntry, ...]
     problems: tuple[str, ...] = ()  # recoverable oddities the parser worked around
+    ttl_seconds: float | None = None  # RSS <ttl>
+    update_period_seconds: float | None = None  # sy:updatePeriod / sy:updateFrequency
+    child_sitemaps: tuple[ParsedEntry, ...] = ()  # a sitemap index: its sitemaps (link, lastmod)
 
 
 @dataclass(frozen=True)
