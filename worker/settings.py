@@ -64,7 +64,20 @@ class Settings(BaseSettings):
     article_ttl_days: int = Field(
         90, gt=0, description="Days a published article (URL and content hash) is remembered"
     )
-    poll_interval: int = Field(900, ge=10, description="Seconds between two polls of a feed")
+    poll_interval: int = Field(
+        900,
+        ge=10,
+        description="Seconds between two polls of a feed whose publishing rate is unknown",
+    )
+    min_poll_interval: int = Field(
+        300, ge=10, description="Shortest interval the publishing rate may set, in seconds"
+    )
+    max_poll_interval: int = Field(
+        86_400, ge=10, description="Longest interval between polls, failing feeds included"
+    )
+    sitemap_freshness_hours: float = Field(
+        48.0, gt=0, description="Sitemap entries dated longer ago than this are ignored"
+    )
     poll_lease: int = Field(
         300, ge=10, description="Seconds a due feed is held for its poll before it is offered again"
     )
@@ -108,6 +121,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:
+        if self.min_poll_interval > self.max_poll_interval:
+            raise ValueError("min_poll_interval must not exceed max_poll_interval")
         if self.total_timeout < self.connect_timeout:
             raise ValueError("total_timeout must not be shorter than connect_timeout")
         # A task still running, or still waiting for its retry, when the visibility timeout

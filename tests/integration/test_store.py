@@ -70,16 +70,16 @@ def test_saving_a_removed_feed_does_not_bring_it_back(
     assert store.remove("feed1") is False
 
 
-def test_seen_store_reports_a_group_seen_when_any_of_its_keys_is(
+def test_seen_store_remembers_a_group_by_any_of_its_keys_with_its_version(
     redis_client: redis.Redis, keys: Keys
 ) -> None:
     seen = SeenStore(redis_client, keys, ttl_seconds=60)
-    seen.mark(["url:a", "guid:f:1"])
-    assert seen.unseen([["url:a"], ["url:b", "guid:f:1"], ["url:c", "guid:f:2"], []]) == [
-        False,
-        False,
-        True,
-        True,
+    seen.remember([("url:a", "2026-11-30T08:00:00Z"), ("guid:f:1", "-")])
+    assert seen.remembered([["url:a"], ["url:b", "guid:f:1"], ["url:c", "guid:f:2"], []]) == [
+        "2026-11-30T08:00:00Z",
+        "-",
+        None,
+        None,
     ]
     assert 0 < redis_client.ttl(keys.seen_entry("url:a")) <= 60
 

@@ -21,7 +21,7 @@ import re
 import socket
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -391,6 +391,7 @@ class HttpClient:
     ) -> Response:
         current = url
         redirects: list[str] = []
+        redirect_statuses: list[int] = []
         visited = {urldefrag(url).url}
         while True:
             via = f" after redirect to {current}" if redirects else ""
@@ -399,10 +400,12 @@ class HttpClient:
             response = self._send(target, addresses, headers, url, deadline)
             try:
                 if response.status_code not in _REDIRECT_STATUSES:
-                    return self._complete(
+                    completed = self._complete(
                         response, url, current, tuple(redirects), kind, max_bytes, deadline
                     )
+                    return replace(completed, redirect_statuses=tuple(redirect_statuses))
                 current = self._next_hop(response, url, current, redirects, visited)
+                redirect_statuses.append(response.status_code)
             finally:
                 response.close()
 

@@ -96,23 +96,25 @@ class SeenStore:
         self._keys = keys
         self._ttl = ttl_seconds
 
-    def unseen(self, key_groups: Sequence[Sequence[str]]) -> list[bool]:
-        """For each group of keys, True when none of them has been seen."""
-        flat = [key for group in key_groups for key in group]
+    def remembered(self, key_groups: Sequence[Sequence[str]]) -> list[str | None]:
+        """For each group of keys, what the first one seen remembers (the entry's version)."""
+        flat = [self._keys.seen_entry(key) for group in key_groups for key in group]
         if not flat:
-            return []
+            return [None for _ in key_groups]
         with redis_errors("poll", self._keys.seen_entry("*")):
-            pipe = self._redis.pipeline(transaction=False)
-            for key in flat:
-                pipe.exists(self._keys.seen_entry(key))
-            found = iter(pipe.execute())
-        return [not any(next(found) for _ in group) for group in key_groups]
+            found = iter(cast(list[Any], self._redis.mget(flat)))
+        remembered: list[str | None] = []
+        for group in key_groups:
+            values = [next(found) for _ in group]
+            remembered.append(next((str(value) for value in values if value is not None), None))
+        return remembered
 
-    def mark(self, keys: Iterable[str]) -> None:
+    def remember(self, versions: Iterable[tuple[str, str]]) -> None:
+        """Mark keys seen with the version they stand for, for another full window."""
         with redis_errors("poll", self._keys.seen_entry("*")):
             pipe = self._redis.pipeline(transaction=False)
-            for key in keys:
-                pipe.set(self._keys.seen_entry(key), 1, ex=self._ttl)
+            for key, version in versions:
+                pipe.set(self._keys.seen_entry(key), version, ex=self._ttl)
             pipe.execute()
 
 

@@ -105,7 +105,7 @@ def decode_document(body: bytes, content_type: str | None) -> Decoded:
     head = body[:_ASCII_PREFIX]
     declaration = _XML_DECLARATION.match(head)
     meta = None if declaration else _META_CHARSET.search(head)
-    candidates = (
+    candidates: tuple[tuple[str, str | None], ...] = (
         ("http", header.group(1) if header else None),
         ("declaration", declaration.group(1).decode("ascii") if declaration else None),
         ("meta", meta.group(1).decode("ascii") if meta else None),
@@ -113,15 +113,15 @@ def decode_document(body: bytes, content_type: str | None) -> Decoded:
     for source, label in candidates:
         if label is None:
             continue
-        codec = codec_for(label)
-        if codec is None:
+        known = codec_for(label)
+        if known is None:
             problems.append(f"unknown charset {label!r} ({source})")
             continue
-        if codec.startswith(("utf-16", "utf-32")):
+        if known.startswith(("utf-16", "utf-32")):
             # Without a BOM a 16- or 32-bit declaration is read by its byte pattern below.
             continue
         try:
-            text, used = _strict_decode(body, codec)
+            text, used = _strict_decode(body, known)
         except UnicodeDecodeError as error:
             problems.append(f"charset {label!r} ({source}) does not fit the bytes: {error.reason}")
             continue

@@ -90,11 +90,11 @@ def _parse_xml_feed(
     if not version and not entries:
         raise PermanentError(STAGE, url, f"not a feed: {_why_not_a_feed(body, result)}")
 
-    problems = list(problems)
+    found = list(problems)
     if dropped_doctype:
-        problems.append("ignored a DOCTYPE that declares entities")
+        found.append("ignored a DOCTYPE that declares entities")
     if result.get("bozo"):
-        problems.append(_describe(result.get("bozo_exception")))
+        found.append(_describe(result.get("bozo_exception")))
 
     feed: dict[str, Any] = result.get("feed") or {}
     # Atom (RFC 4287 4.2.1) gives entries without an author the feed's authors.
@@ -105,7 +105,7 @@ def _parse_xml_feed(
         link=_absolute(url, feed.get("link")),
         encoding=encoding,
         entries=tuple(_xml_entry(entry, url, inherited) for entry in entries),
-        problems=tuple(problems),
+        problems=tuple(found),
         ttl_seconds=_ttl_seconds(feed),
         update_period_seconds=_syndication_period(feed),
     )

@@ -31,9 +31,11 @@ def parse_sitemap(body: bytes, *, url: str, encoding: str) -> ParsedFeed:
     try:
         root = ElementTree.fromstring(body)
     except ElementTree.ParseError as error:
-        raise PermanentError(STAGE, url, f"not a feed: sitemap that is not well-formed ({error})")
+        raise PermanentError(
+            STAGE, url, f"not a feed: sitemap that is not well-formed ({error})"
+        ) from None
     if _local(root.tag) == "sitemapindex":
-        children = tuple(_listed(node, "sitemap") for node in root if _local(node.tag) == "sitemap")
+        children = tuple(_listed(node) for node in root if _local(node.tag) == "sitemap")
         return ParsedFeed(
             format="sitemapindex",
             title=None,
@@ -42,7 +44,7 @@ def parse_sitemap(body: bytes, *, url: str, encoding: str) -> ParsedFeed:
             entries=(),
             child_sitemaps=tuple(child for child in children if child.link),
         )
-    entries = tuple(_listed(node, "url") for node in root if _local(node.tag) == "url")
+    entries = tuple(_listed(node) for node in root if _local(node.tag) == "url")
     is_news = any(_local(child.tag) == "news" for node in root for child in node)
     return ParsedFeed(
         format="news-sitemap" if is_news else "sitemap",
@@ -53,7 +55,7 @@ def parse_sitemap(body: bytes, *, url: str, encoding: str) -> ParsedFeed:
     )
 
 
-def _listed(node: ElementTree.Element, kind: str) -> ParsedEntry:
+def _listed(node: ElementTree.Element) -> ParsedEntry:
     fields = {_local(child.tag): (child.text or "").strip() for child in node}
     news = next((child for child in node if _local(child.tag) == "news"), None)
     news_fields: dict[str, str] = {}
