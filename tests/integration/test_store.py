@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import redis
@@ -89,3 +90,29 @@ def test_stats_count_and_snapshot(redis_client: redis.Redis, keys: Keys) -> None
     stats.add("feeds.polled")
     stats.add("feeds.polled", 2)
     assert stats.snapshot() == {"feeds.polled": 3}
+
+
+def test_concurrent_schedulers_never_claim_a_feed_twice_for_one_due_time(
+    redis_url: str, redis_client: redis.Redis, keys: Keys
+) -> None:
+    store = FeedStore(redis_client, keys)
+    for n in range(400):
+        store.add(feed(n), poll_at=NOW - timedelta(seconds=n % 7))
+    claimed: list[list[str]] = [[] for _ in range(6)]
+    start = threading.Barrier(len(claimed))
+
+    def scheduler(mine: list[str]) -> None:
+        own = FeedStore(redis.Redis.from_url(redis_url, decode_responses=True), keys)
+        start.wait()
+        while batch := own.claim_due(NOW, lease_seconds=300, limit=7):
+            mine.extend(batch)
+
+    threads = [threading.Thread(target=scheduler, args=(mine,)) for mine in claimed]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    everything = [feed_id for mine in claimed for feed_id in mine]
+    assert sorted(everything) == sorted(f"feed{n}" for n in range(400))
+    assert sum(1 for mine in claimed if mine) > 1  # they really did compete
