@@ -39,7 +39,7 @@ from worker.settings import Settings
 STAGE = "fetch"
 
 Network = IPv4Network | IPv6Network
-Kind = Literal["feed", "article"]
+Kind = Literal["feed", "article", "robots"]
 
 _CLOUD_METADATA = (
     IPv4Network("169.254.169.254/32"),  # AWS, GCP, Azure, OpenStack, ...
@@ -64,6 +64,7 @@ _CONTENT_TYPES: dict[str, frozenset[str]] = {
             "text/x-opml",
         }
     ),
+    "robots": frozenset({"text/plain"}),
 }
 _ACCEPT = {
     "article": "text/html, application/xhtml+xml;q=0.9, */*;q=0.1",
@@ -71,6 +72,7 @@ _ACCEPT = {
         "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json,"
         " application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.1"
     ),
+    "robots": "text/plain",
 }
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -34,7 +34,12 @@ class FeedStore:
         with redis_errors("feeds", feed.url):
             current = self.get(feed.id)
             if current is not None:
-                feed = current.with_changes(title=feed.title or current.title, tags=feed.tags)
+                feed = current.with_changes(
+                    title=feed.title or current.title,
+                    tags=feed.tags,
+                    min_interval=feed.min_interval,
+                    max_interval=feed.max_interval,
+                )
             pipe = self._redis.pipeline()
             pipe.hset(self._keys.feeds, feed.id, json.dumps(feed.to_payload()))
             pipe.zadd(self._keys.due, {feed.id: poll_at.timestamp()}, nx=True)

@@ -4,6 +4,8 @@ scheduling-signal and validator matrix, cheap enough to serve 10,000 of them.
 ::
 
     /synthetic.example/feed/<n>.xml[?options]   RSS 2.0 feed number n
+    /synthetic.example/site/<n>/                its home page, announcing the feed with
+                                                <link rel="alternate">
 
 Feed n publishes item k at simulated time ``k * period`` (epoch seconds), so at any moment it
 lists its ten latest items and its bytes (and validators) change only when an item appears.
@@ -31,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from urllib.parse import parse_qs
 
-from worker.simweb.replies import Reply, error, etag_of
+from worker.simweb.replies import HTML, Reply, content, error, etag_of
 
 HOST = "synthetic.example"
 ITEMS_LISTED = 10
@@ -60,7 +62,10 @@ class Synthetic:
         return f"{self.base_url}/{HOST}/feed/{number}.xml" + (f"?{query}" if query else "")
 
     def reply(self, path: str, query: str) -> Reply | None:
-        """The feed at ``path`` (after the host); None when there is none."""
+        """The feed or home page at ``path`` (after the host); None when there is none."""
+        site = path.removeprefix("/site/").removesuffix("/")
+        if path.startswith("/site/") and site.isdigit():
+            return content(_home(int(site), self.feed_url(int(site))).encode(), HTML, None)
         if not (path.startswith("/feed/") and path.endswith(".xml")):
             return None
         number = path[len("/feed/") : -len(".xml")]
@@ -96,7 +101,7 @@ class Synthetic:
             etag = f'"{next(self._rotation)}-{etag_of(body)[1:]}'
         elif validators == "ignored":
             # Validators sent, never honoured: the server layer sees no validator to match.
-            headers.append(("ETag", etag))
+            headers.append(("ETag", etag_of(body)))
             etag = modified = None
         return Reply(
             status=200,
@@ -138,4 +143,13 @@ def _render(
         f"<description>{url.replace('&', '&amp;')}</description>{extra}"
         + "".join(items)
         + "</channel></rss>\n"
+    )
+
+
+def _home(number: int, feed_url: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<title>Synthetic site {number}</title>"
+        f'<link rel="alternate" type="application/rss+xml" title="Feed" href="{feed_url}">'
+        f"</head><body><h1>Synthetic site {number}</h1></body></html>\n"
     )

@@ -194,3 +194,20 @@ def retry_delay(
     if retry_after is not None:
         delay = max(delay, min(retry_after, cap))
     return delay
+
+
+STALE_GAPS = 3
+"""A feed is stale after this many of its usual gaps between entries without a new one."""
+STALE_WITHOUT_RHYTHM = timedelta(days=7)
+"""Staleness for a feed whose rhythm is unknown."""
+
+
+def is_stale(last_new_entry: datetime | None, entries_per_day: float | None, now: datetime) -> bool:
+    """Whether a feed has gone quiet for longer than its usual rhythm allows."""
+    if last_new_entry is None:
+        return False
+    quiet = now - last_new_entry
+    if entries_per_day:
+        usual_gap = timedelta(days=1 / entries_per_day)
+        return quiet > max(STALE_GAPS * usual_gap, timedelta(hours=1))
+    return quiet > STALE_WITHOUT_RHYTHM
