@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     unacked_restore_interval: float = Field(
         10.0, gt=0, description="Seconds between sweeps for unacknowledged tasks of dead workers"
     )
-    feeds_concurrency: int = Field(16, ge=1, description="Threads of a feeds worker")
+    feeds_concurrency: int = Field(64, ge=1, description="Threads of a feeds worker")
     articles_concurrency: int = Field(4, ge=1, description="Processes of an articles worker")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level")
     log_format: Literal["auto", "json", "console"] = Field(

@@ -526,6 +526,9 @@ class HttpClient:
     ) -> Response:
         status = response.status_code
         if status == 304:
+            # Read the (empty) body: a response closed unread also closes its connection,
+            # and every 304 would then pay for a new one.
+            response.read()
             body = b""
         elif 200 <= status < 300:
             content_type: str = response.headers.get("content-type", "")

@@ -22,12 +22,24 @@ end
 return ids
 """
 
+# Records a poll's outcome in one round trip, unless the feed was removed meanwhile:
+# HSET then ZADD, both O(log n) at most, whatever the number of feeds.
+_SAVE = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], 'XX', ARGV[3], ARGV[1])
+return 1
+"""
+
 
 class FeedStore:
     def __init__(self, client: RedisClient, keys: Keys) -> None:
         self._redis = client
         self._keys = keys
         self._claim_due = client.register_script(_CLAIM_DUE)
+        self._save = client.register_script(_SAVE)
 
     def add(self, feed: Feed, *, poll_at: datetime) -> bool:
         """Store a feed; an existing one keeps its polling state. True if it is new."""
@@ -68,12 +80,10 @@ class FeedStore:
     def save(self, feed: Feed, *, next_poll_at: datetime) -> None:
         """Record a poll's outcome and when the feed is next due; a removed feed stays removed."""
         with redis_errors("feeds", feed.url):
-            if not self._redis.hexists(self._keys.feeds, feed.id):
-                return
-            pipe = self._redis.pipeline()
-            pipe.hset(self._keys.feeds, feed.id, json.dumps(feed.to_payload()))
-            pipe.zadd(self._keys.due, {feed.id: next_poll_at.timestamp()}, xx=True)
-            pipe.execute()
+            self._save(
+                keys=[self._keys.feeds, self._keys.due],
+                args=[feed.id, json.dumps(feed.to_payload()), next_poll_at.timestamp()],
+            )
 
     def claim_due(self, now: datetime, *, lease_seconds: float, limit: int) -> list[str]:
         with redis_errors("schedule", self._keys.due):

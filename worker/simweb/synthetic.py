@@ -7,8 +7,9 @@ scheduling-signal and validator matrix, cheap enough to serve 10,000 of them.
     /synthetic.example/site/<n>/                its home page, announcing the feed with
                                                 <link rel="alternate">
 
-Feed n publishes item k at simulated time ``k * period`` (epoch seconds), so at any moment it
-lists its ten latest items and its bytes (and validators) change only when an item appears.
+Feed n publishes item k at simulated time ``phase + k * period`` (epoch seconds; the phase
+differs per feed, so feeds do not all publish on the hour), so at any moment it lists its ten
+latest items and its bytes (and validators) change only when an item appears.
 Simulated time is the real time plus an offset that ``advance`` moves forward.
 
 Options (query parameters, combinable; each is one cell of the matrix):
@@ -82,9 +83,10 @@ class Synthetic:
         validators = options.get("validators", "normal")
         if period <= 0 or validators not in _VALIDATORS:
             raise ValueError("bad option")
-        latest = int(self.now() // period)
+        phase = (number * 7919) % period
+        latest = int((self.now() - phase) // period)
         url = self.feed_url(number) + (f"?{query}" if query else "")
-        body = _render(number, url, self.base_url, latest, period, options).encode()
+        body = _render(number, url, self.base_url, latest, phase, period, options).encode()
         headers: list[tuple[str, str]] = []
         if "max_age" in options:
             headers.append(("Cache-Control", f"max-age={int(options['max_age'])}"))
@@ -94,7 +96,7 @@ class Synthetic:
         if "retry_after" in options:
             headers.append(("Retry-After", str(int(options["retry_after"]))))
         etag: str | None = etag_of(body)
-        modified: datetime | None = datetime.fromtimestamp(latest * period, UTC)
+        modified: datetime | None = datetime.fromtimestamp(phase + latest * period, UTC)
         if validators == "none":
             etag = modified = None
         elif validators == "rotating":
@@ -115,7 +117,13 @@ class Synthetic:
 
 
 def _render(
-    number: int, url: str, base: str, latest: int, period: float, options: dict[str, str]
+    number: int,
+    url: str,
+    base: str,
+    latest: int,
+    phase: float,
+    period: float,
+    options: dict[str, str],
 ) -> str:
     home = f"{base}/{HOST}/site/{number}/"
     items = []
@@ -123,11 +131,11 @@ def _render(
         link = f"{home}item/{k}"
         if options.get("tracking"):
             link += f"?utm_source=rss&utm_campaign={k}"
-        published = format_datetime(datetime.fromtimestamp(k * period, UTC), usegmt=True)
+        published = datetime.fromtimestamp(phase + k * period, UTC)
         items.append(
             f"<item><title>Feed {number} item {k}</title><link>{link}</link>"
             f'<guid isPermaLink="false">synthetic-{number}-{k}</guid>'
-            f"<pubDate>{published}</pubDate></item>"
+            f"<pubDate>{format_datetime(published, usegmt=True)}</pubDate></item>"
         )
     extra = ""
     if "ttl" in options:
