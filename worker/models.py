@@ -61,6 +61,7 @@ class Feed:
     # What polling learnt, for the schedule and `feeds status`.
     previous_urls: tuple[str, ...] = ()  # URLs a permanent redirect moved the feed away from
     body_hash: str | None = None  # of the last body parsed: catches validators that lie
+    format: str | None = None  # of the last body parsed: rss20, atom10, sitemapindex, ...
     entries_per_day: float | None = None
     ttl: float | None = None  # seconds, from RSS <ttl>
     update_period: float | None = None  # seconds, from sy:updatePeriod/sy:updateFrequency
@@ -95,6 +96,7 @@ class Feed:
             "max_interval": self.max_interval,
             "previous_urls": list(self.previous_urls),
             "body_hash": self.body_hash,
+            "format": self.format,
             "entries_per_day": self.entries_per_day,
             "ttl": self.ttl,
             "update_period": self.update_period,
@@ -124,6 +126,7 @@ class Feed:
             max_interval=payload.get("max_interval"),
             previous_urls=tuple(payload.get("previous_urls") or ()),
             body_hash=payload.get("body_hash"),
+            format=payload.get("format"),
             entries_per_day=payload.get("entries_per_day"),
             ttl=payload.get("ttl"),
             update_period=payload.get("update_period"),

@@ -96,14 +96,16 @@ def poll_feed(feed_id: str, services: Services) -> PollOutcome:
         return PollOutcome(feed_id, "removed")
     timings = Timings()
     settings = services.settings
+    # A sitemap index rarely changes while the sitemaps it lists do: it is always read.
+    conditional = not (feed.format or "").startswith("sitemapindex")
     try:
         with timings.stage("fetch"):
             response = services.http.fetch(
                 feed.url,
                 kind="feed",
                 max_bytes=settings.max_feed_bytes,
-                etag=feed.etag,
-                last_modified=feed.last_modified,
+                etag=feed.etag if conditional else None,
+                last_modified=feed.last_modified if conditional else None,
             )
         feed = _moved_permanently(feed, response)
         if response.not_modified:
@@ -112,7 +114,7 @@ def poll_feed(feed_id: str, services: Services) -> PollOutcome:
             return PollOutcome(feed.id, "not_modified", timings=timings.stages)
         # Some servers answer 200 with fresh validators for the very same bytes.
         body_hash = short_digest(response.body.hex())
-        if body_hash == feed.body_hash:
+        if body_hash == feed.body_hash and conditional:
             _record_poll(services, feed, response, result="unchanged")
             services.stats.add("feeds.not_modified")
             services.stats.add("feeds.unchanged")
@@ -146,6 +148,7 @@ def poll_feed(feed_id: str, services: Services) -> PollOutcome:
     learnt = feed.with_changes(
         title=feed.title or parsed.title,
         body_hash=body_hash,
+        format=parsed.format,
         entries_per_day=publishing_rate(
             (entry.published or entry.updated for entry in parsed.entries), now
         ),
@@ -187,6 +190,7 @@ def _parse_with_sitemaps(services: Services, response: Response) -> ParsedFeed:
         reverse=True,
     )
     entries: list[ParsedEntry] = []
+    formats = set()
     for child in newest_first[:MAX_CHILD_SITEMAPS]:
         assert child.link is not None  # the parser keeps only sitemaps with a location
         child_response = services.http.fetch(
@@ -198,9 +202,9 @@ def _parse_with_sitemaps(services: Services, response: Response) -> ParsedFeed:
             content_type=child_response.content_type,
         )
         entries.extend(child_parsed.entries)
-        if child_parsed.format == "news-sitemap":
-            parsed = replace(parsed, format="news-sitemap")
-    return replace(parsed, format=f"{parsed.format}+sitemaps", entries=tuple(entries))
+        formats.add(child_parsed.format)
+    kind = "news-sitemap" if "news-sitemap" in formats else "sitemap"
+    return replace(parsed, format=f"sitemapindex+{kind}", entries=tuple(entries))
 
 
 def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:

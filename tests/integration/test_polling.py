@@ -191,3 +191,24 @@ def test_a_302_does_not_move_the_feed(poller: Poller) -> None:
 
     assert poller.poll(feed).status == "polled"
     assert (poller.feed(feed).url, poller.feed(feed).previous_urls) == (old, ())
+
+
+def test_a_sitemap_index_is_polled_as_a_feed_of_its_news_sitemaps(poller: Poller) -> None:
+    index = f"{poller.web.base_url}/synthetic.example/sitemap-index.xml?feeds=11,12"
+    feed = poller.subscribe(index)
+
+    first = poller.poll(feed)
+    poller.web.advance_time(24 * 3600)
+    later = poller.poll(feed)
+
+    assert (first.status, first.new_entries) == ("polled", 20)
+    assert all(
+        (entry.title or "").startswith(("Feed 11 item", "Feed 12 item"))
+        for entry in poller.enqueued
+    )
+    # A day later the sitemaps list newer items (feed 12 ten, feed 11 eight or nine): only
+    # those come out, nothing listed before comes again.
+    assert later.status == "polled"
+    assert 18 <= later.new_entries <= 19
+    urls = [entry.url for entry in poller.enqueued]
+    assert len(urls) == len(set(urls)) == 20 + later.new_entries

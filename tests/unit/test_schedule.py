@@ -16,6 +16,7 @@ from worker.stages.schedule import (
     ServerHints,
     cache_hints,
     grade_error,
+    is_stale,
     plan_next_poll,
     plan_retry,
     publishing_rate,
@@ -216,3 +217,12 @@ def test_retry_delay_retry_after_beyond_the_cap_is_cut_to_the_cap() -> None:
 
 def test_retry_delay_for_a_very_large_attempt_number_is_the_cap() -> None:
     assert delay(5000) == pytest.approx(300, rel=1e-5)
+
+
+def test_a_feed_is_stale_after_three_of_its_usual_gaps_without_a_new_entry() -> None:
+    hourly = 24.0
+    assert not is_stale(NOW - timedelta(hours=2), hourly, NOW)
+    assert is_stale(NOW - timedelta(hours=4), hourly, NOW)
+    assert not is_stale(NOW - timedelta(days=6), None, NOW)  # rhythm unknown: a week
+    assert is_stale(NOW - timedelta(days=8), None, NOW)
+    assert not is_stale(None, hourly, NOW)

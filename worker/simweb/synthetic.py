@@ -6,6 +6,8 @@ scheduling-signal and validator matrix, cheap enough to serve 10,000 of them.
     /synthetic.example/feed/<n>.xml[?options]   RSS 2.0 feed number n
     /synthetic.example/site/<n>/                its home page, announcing the feed with
                                                 <link rel="alternate">
+    /synthetic.example/sitemap/<n>.xml          feed n's items as a Google News sitemap
+    /synthetic.example/sitemap-index.xml?feeds=a,b   a sitemap index of those sitemaps
 
 Feed n publishes item k at simulated time ``phase + k * period`` (epoch seconds; the phase
 differs per feed, so feeds do not all publish on the hour), so at any moment it lists its ten
@@ -67,24 +69,62 @@ class Synthetic:
         site = path.removeprefix("/site/").removesuffix("/")
         if path.startswith("/site/") and site.isdigit():
             return content(_home(int(site), self.feed_url(int(site))).encode(), HTML, None)
-        if not (path.startswith("/feed/") and path.endswith(".xml")):
-            return None
-        number = path[len("/feed/") : -len(".xml")]
-        if not number.isdigit():
-            return None
         try:
             options = {name: values[-1] for name, values in parse_qs(query).items()}
+            if path == "/sitemap-index.xml":
+                numbers = [int(number) for number in options.get("feeds", "").split(",")]
+                return self._sitemap_index(numbers)
+            kind, _, name = path[1:].partition("/")
+            number = name.removesuffix(".xml")
+            if kind not in ("feed", "sitemap") or not name.endswith(".xml") or not number.isdigit():
+                return None
+            if kind == "sitemap":
+                return self._news_sitemap(int(number))
             return self._feed(int(number), options, query)
         except ValueError:
             return error(400)
+
+    def _items(self, number: int, period: float) -> tuple[float, int]:
+        """The feed's phase and the index of its latest item, now."""
+        phase = (number * 7919) % period
+        return phase, int((self.now() - phase) // period)
+
+    def _news_sitemap(self, number: int) -> Reply:
+        period = 3600 + 600 * (number % 12)
+        phase, latest = self._items(number, period)
+        urls = "".join(
+            f"<url><loc>{self.base_url}/{HOST}/site/{number}/item/{k}</loc><news:news>"
+            f"<news:publication><news:name>Synthetic {number}</news:name>"
+            "<news:language>en</news:language></news:publication><news:publication_date>"
+            f"{datetime.fromtimestamp(phase + k * period, UTC).isoformat()}"
+            f"</news:publication_date><news:title>Feed {number} item {k}</news:title>"
+            "</news:news></url>"
+            for k in range(latest, max(latest - ITEMS_LISTED, -1), -1)
+        )
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<urlset'
+            ' xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+            f' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{urls}</urlset>\n'
+        ).encode()
+        return content(body, "application/xml", None, compressible=False)
+
+    def _sitemap_index(self, numbers: list[int]) -> Reply:
+        sitemaps = "".join(
+            f"<sitemap><loc>{self.base_url}/{HOST}/sitemap/{number}.xml</loc></sitemap>"
+            for number in numbers
+        )
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex'
+            f' xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{sitemaps}</sitemapindex>\n'
+        ).encode()
+        return content(body, "application/xml", None, compressible=False)
 
     def _feed(self, number: int, options: dict[str, str], query: str) -> Reply:
         period = float(options.get("period") or 3600 + 600 * (number % 12))
         validators = options.get("validators", "normal")
         if period <= 0 or validators not in _VALIDATORS:
             raise ValueError("bad option")
-        phase = (number * 7919) % period
-        latest = int((self.now() - phase) // period)
+        phase, latest = self._items(number, period)
         url = self.feed_url(number) + (f"?{query}" if query else "")
         body = _render(number, url, self.base_url, latest, phase, period, options).encode()
         headers: list[tuple[str, str]] = []
