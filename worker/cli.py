@@ -233,7 +233,12 @@ def feeds_status(args: argparse.Namespace, settings: Settings) -> int:
         due = store.due_times()
     if args.url:
         wanted = new_feed(args.url, None, (), added_at=now())
-        feeds = [feed for feed in feeds if feed.id == wanted.id or args.url in feed.previous_urls]
+        # A feed that moved is found by its current URL and by the ones it had before.
+        feeds = [
+            feed
+            for feed in feeds
+            if feed.id == wanted.id or args.url in (feed.url, *feed.previous_urls)
+        ]
         if not feeds:
             raise WirestreamError(f"feeds status: no feed {args.url}")
     moment = now()
