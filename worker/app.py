@@ -22,9 +22,10 @@ Pools (2-core machine, notes): feed polls are waiting on the network, so the ``f
 worker runs the threads pool (threads c=32 did 220 fetches/s against a 100 ms server, prefork
 c=8 only 54/s). Beat hands due feeds out in ``poll_feeds`` batches of 20, which cut the
 worker's CPU per 304 poll from 8.5 to 3.1-3.6 ms. 10,000 feeds, 50 ms responses, 96 % 304s
-(benchmarks/polling.py, load average 15-27 on 2 cores): threads c=16 123 polls/s, c=64
-224/s, c=128 217/s, two processes of c=64 278/s. So ``feeds_concurrency`` defaults to 64,
-and past that, feed polling scales with worker processes (one per core), not threads.
+(benchmarks/polling.py, 2 cores shared with other work): threads c=16 123 polls/s, c=64
+224-272/s, c=128 217/s; two processes of c=64 278-390/s (20.7x a sequential loop at load
+average 12). So ``feeds_concurrency`` defaults to 64, and past that, feed polling scales
+with worker processes (one per core), not threads.
 ``process_entry`` mixes a fetch with 10-20 ms of CPU-bound extraction that the GIL would
 serialise in threads, and must honour time limits (the threads pool ignores them), so the
 ``articles`` worker runs prefork with 2 processes per core (``articles_concurrency`` 4).
