@@ -18,19 +18,23 @@ Delivery (measured here, see ``shared/notes/celery-redis-flower.md``):
   article never holds others hostage behind it.
 - ``global_keyprefix``: the broker's lists live under ``<namespace>:celery:`` like all our keys.
 
-Pools, measured on this 2-core machine with ``benchmarks/pools.py`` (simulated web answering
-in 100 ms; articles/s and polls/s against a sequential loop in the same run, noisy +-30%):
+Pools, measured on this 2-core machine (``benchmarks/pools.py`` for articles,
+``benchmarks/polling.py`` for feeds; ratios against a sequential loop in the same run,
+noisy +-30% on a shared machine):
 
-- ``process_entry`` costs ~16 ms of CPU (fetch, trafilatura, publish) besides the wait. One
-  threads process tops out near 60/s (the GIL: one core); prefork c=4 did 29/s, c=8 50/s
-  (5.9x) at ~570 MB proportional memory, c=16 70/s at ~960 MB; two threads workers of 8
-  did 79/s. The ``articles`` worker runs prefork with 4 processes per core
-  (``articles_concurrency`` 8): near the best throughput, and unlike threads it enforces
-  the hard time limit, which is what stops a hostile page that sends the extractor into a
-  loop. Scale out with more worker processes or hosts, not more threads.
-- ``poll_feed`` costs ~15 ms of CPU; a threads worker did 56 polls/s at c=16 and 65/s at
-  c=32 for ~200 MB, prefork c=4 32/s for 340 MB. The ``feeds`` worker runs threads
-  (``feeds_concurrency`` 16; raise it for slow servers: threads cost ~0.2 MB each).
+- ``process_entry`` costs ~16 ms of CPU (fetch, trafilatura, publish) besides the wait
+  (simulated web answering in 100 ms). One threads process tops out near 60/s (the GIL: one
+  core); prefork c=4 did 29/s, c=8 50/s (5.9x) at ~570 MB proportional memory, c=16 70/s at
+  ~960 MB; two threads workers of 8 did 79/s. The ``articles`` worker runs prefork with 4
+  processes per core (``articles_concurrency`` 8): near the best throughput, and unlike
+  threads it enforces the hard time limit, which is what stops a hostile page that sends the
+  extractor into a loop. Scale out with more worker processes or hosts, not more threads.
+- Feed polls mostly wait on the network, so the ``feeds`` worker runs the threads pool. Beat
+  hands due feeds out in ``poll_feeds`` batches of 20, which cut the worker's CPU per 304
+  poll from 8.5 to 3.1-3.6 ms. 10,000 feeds, 50 ms responses, 96 % 304s: threads c=16 123
+  polls/s, c=64 224-272/s, c=128 217/s; two processes of c=64 278-390/s (20.7x a sequential
+  loop at load average 12). So ``feeds_concurrency`` defaults to 64, and past that, feed
+  polling scales with worker processes (one per core), not threads.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from worker.adapters.stream import Clusters, StreamEntry, StreamReader
 from worker.errors import ConfigError, WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.logs import configure_logging, get_logger
-from worker.models import Article, FeedEntry, FeedRef, Response, utc_iso
+from worker.models import Article, Feed, FeedEntry, FeedRef, Response, utc_iso
 from worker.runtime import (
     Children,
     child_environment,
@@ -39,8 +39,9 @@ from worker.stages.extract import extract_page
 from worker.stages.feeds import parse_feed
 from worker.stages.opml import render_opml
 from worker.stages.publish import article_data, build_article
+from worker.stages.schedule import is_stale
 from worker.stages.urls import canonical_url
-from worker.subscriptions import import_opml, new_feed
+from worker.subscriptions import find_feeds, import_feed_list, new_feed
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -77,13 +78,16 @@ def build_parser() -> argparse.ArgumentParser:
     feeds = commands.add_parser("feeds", help="manage the feed list").add_subparsers(
         dest="feeds_command", required=True, metavar="ACTION"
     )
-    add = feeds.add_parser("add", help="subscribe to a feed")
-    add.add_argument("url", help="the feed's URL")
+    add = feeds.add_parser("add", help="subscribe to a feed, or to the feeds a web page names")
+    add.add_argument("url", help="the feed's URL, or a web page's (its feeds are found)")
     add.add_argument("--name", help="a title for the feed")
     add.add_argument("--tag", action="append", default=[], help="a tag for its articles")
+    add.add_argument(
+        "--no-check", action="store_true", help="save the URL as given, without fetching it"
+    )
     add.set_defaults(handler=feeds_add)
-    imp = feeds.add_parser("import", help="subscribe to every feed of an OPML file or URL")
-    imp.add_argument("source", help="OPML file, URL, or - for standard input")
+    imp = feeds.add_parser("import", help="subscribe to every feed of an OPML or TOML list")
+    imp.add_argument("source", help="OPML or .toml file, URL, or - for standard input (OPML)")
     imp.set_defaults(handler=feeds_import)
     feeds.add_parser("export", help="the feed list as OPML on standard output").set_defaults(
         handler=feeds_export
@@ -91,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     feeds.add_parser("list", help="one JSON line per feed, with its state").set_defaults(
         handler=feeds_list
     )
+    status = feeds.add_parser("status", help="how each feed is doing, and when it is next polled")
+    status.add_argument("url", nargs="?", help="only this feed")
+    status.set_defaults(handler=feeds_status)
     remove = feeds.add_parser("remove", help="unsubscribe from a feed")
     remove.add_argument("url")
     remove.set_defaults(handler=feeds_remove)
@@ -234,10 +241,18 @@ def port_number(text: str) -> int:
 
 
 def feeds_add(args: argparse.Namespace, settings: Settings) -> int:
-    feed = new_feed(args.url, args.name, tuple(args.tag), added_at=now())
+    found = [(args.url, args.name)]
+    if not args.no_check:
+        new_feed(args.url, None, (), added_at=now())  # a malformed URL exits 2 before a fetch
+        with guarded_client(settings) as http:
+            feeds = find_feeds(http, args.url, max_bytes=settings.max_feed_bytes)
+        found = [(feed.url, args.name or feed.title) for feed in feeds]
     with redis_for(settings) as (_, client):
-        created = FeedStore(client, Keys(settings.namespace)).add(feed, poll_at=now())
-    print(f"{'added' if created else 'updated'} {feed.url} (id {feed.id})")
+        store = FeedStore(client, Keys(settings.namespace))
+        for url, title in found:
+            feed = new_feed(url, title, tuple(args.tag), added_at=now())
+            created = store.add(feed, poll_at=now())
+            print(f"{'added' if created else 'updated'} {feed.url} (id {feed.id})")
     return 0
 
 
@@ -245,7 +260,7 @@ def feeds_import(args: argparse.Namespace, settings: Settings) -> int:
     body = read_source(args.source, settings, kind="feed", max_bytes=settings.max_feed_bytes)
     with redis_for(settings) as (_, client):
         store = FeedStore(client, Keys(settings.namespace))
-        report = import_opml(store, body, source=args.source, now=now())
+        report = import_feed_list(store, body, source=args.source, now=now())
     for problem in report.skipped:
         print(f"wirestream: skipped: {problem}", file=sys.stderr)
     print(f"imported {report.listed} feeds from {args.source} ({report.created} new)")
@@ -269,6 +284,51 @@ def feeds_list(args: argparse.Namespace, settings: Settings) -> int:
         state["next_poll_at"] = utc_iso(due.get(feed.id))
         print(json.dumps(state, ensure_ascii=False))
     return 0
+
+
+def feeds_status(args: argparse.Namespace, settings: Settings) -> int:
+    with redis_for(settings) as (_, client):
+        store = FeedStore(client, Keys(settings.namespace))
+        feeds = store.all()
+        due = store.due_times()
+    if args.url:
+        wanted = new_feed(args.url, None, (), added_at=now())
+        # A feed that moved is found by its current URL and by the ones it had before.
+        feeds = [
+            feed
+            for feed in feeds
+            if feed.id == wanted.id or args.url in (feed.url, *feed.previous_urls)
+        ]
+        if not feeds:
+            raise WirestreamError(f"feeds status: no feed {args.url}")
+    moment = now()
+    for feed in feeds:
+        stale = is_stale(feed.last_new_entry_at or feed.added_at, feed.entries_per_day, moment)
+        print(f"{feed.url}{'  STALE' if stale else ''}")
+        for label, value in status_rows(feed, due.get(feed.id)):
+            print(f"  {label:<15}{value}")
+    return 0
+
+
+def status_rows(feed: Feed, next_poll: datetime | None) -> list[tuple[str, str]]:
+    result = feed.last_result or "never polled"
+    if feed.last_status:
+        result += f" ({feed.last_status})"
+    per_poll = feed.new_entries / feed.polls if feed.polls else 0.0
+    rate = f"{feed.entries_per_day:.1f} entries/day" if feed.entries_per_day else "unknown"
+    rows = [
+        ("title", f"{feed.title or '-'} (id {feed.id})"),
+        ("last poll", f"{utc_iso(feed.last_polled_at) or '-'}  {result}"),
+        ("last new entry", utc_iso(feed.last_new_entry_at) or "-"),
+        ("next poll", f"{utc_iso(next_poll) or '-'}  ({feed.next_poll_reason or 'new feed'})"),
+        ("errors", f"{feed.consecutive_failures} in a row ({feed.error_grade or 'none'})"),
+        ("last error", feed.last_error or "-"),
+        ("yield", f"{per_poll:.2f} new entries per poll over {feed.polls} polls"),
+        ("publishing", rate),
+    ]
+    if feed.previous_urls:
+        rows.append(("moved from", ", ".join(feed.previous_urls)))
+    return rows
 
 
 def feeds_remove(args: argparse.Namespace, settings: Settings) -> int:

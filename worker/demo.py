@@ -21,7 +21,7 @@ from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.runtime import Children, child_environment, redis_for, start_beat, worker_command
 from worker.settings import Settings
 from worker.simweb import SimWeb
-from worker.subscriptions import import_opml
+from worker.subscriptions import import_feed_list
 
 LOOPBACK = "127.0.0.0/8"
 RELEASE_EVERY_SECONDS = 8.0
@@ -70,7 +70,9 @@ def import_feeds(web: SimWeb, client: RedisClient, keys: Keys, settings: Setting
     http = HttpClient.from_settings(settings, allowed_networks=[ip_network(LOOPBACK)])
     with http:
         body = http.fetch(web.opml_url, kind="feed", max_bytes=settings.max_feed_bytes).body
-    report = import_opml(FeedStore(client, keys), body, source=web.opml_url, now=datetime.now(UTC))
+    report = import_feed_list(
+        FeedStore(client, keys), body, source=web.opml_url, now=datetime.now(UTC)
+    )
     return report.created
 
 

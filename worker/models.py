@@ -55,6 +55,22 @@ class Feed:
     last_status: int | None = None
     last_error: str | None = None
     consecutive_failures: int = 0
+    # Per-feed overrides from the feed list (seconds); None: the settings decide.
+    min_interval: float | None = None
+    max_interval: float | None = None
+    # What polling learnt, for the schedule and `feeds status`.
+    previous_urls: tuple[str, ...] = ()  # URLs a permanent redirect moved the feed away from
+    body_hash: str | None = None  # of the last body parsed: catches validators that lie
+    format: str | None = None  # of the last body parsed: rss20, atom10, sitemapindex, ...
+    entries_per_day: float | None = None
+    ttl: float | None = None  # seconds, from RSS <ttl>
+    update_period: float | None = None  # seconds, from sy:updatePeriod/sy:updateFrequency
+    last_result: str | None = None  # polled, not_modified, unchanged, failed
+    last_new_entry_at: datetime | None = None
+    next_poll_reason: str | None = None
+    error_grade: str | None = None
+    polls: int = 0  # successful polls
+    new_entries: int = 0  # entries enqueued over all polls
 
     @property
     def ref(self) -> FeedRef:
@@ -76,6 +92,20 @@ class Feed:
             "last_status": self.last_status,
             "last_error": self.last_error,
             "consecutive_failures": self.consecutive_failures,
+            "min_interval": self.min_interval,
+            "max_interval": self.max_interval,
+            "previous_urls": list(self.previous_urls),
+            "body_hash": self.body_hash,
+            "format": self.format,
+            "entries_per_day": self.entries_per_day,
+            "ttl": self.ttl,
+            "update_period": self.update_period,
+            "last_result": self.last_result,
+            "last_new_entry_at": utc_iso(self.last_new_entry_at),
+            "next_poll_reason": self.next_poll_reason,
+            "error_grade": self.error_grade,
+            "polls": self.polls,
+            "new_entries": self.new_entries,
         }
 
     @classmethod
@@ -92,6 +122,20 @@ class Feed:
             last_status=payload.get("last_status"),
             last_error=payload.get("last_error"),
             consecutive_failures=int(payload.get("consecutive_failures") or 0),
+            min_interval=payload.get("min_interval"),
+            max_interval=payload.get("max_interval"),
+            previous_urls=tuple(payload.get("previous_urls") or ()),
+            body_hash=payload.get("body_hash"),
+            format=payload.get("format"),
+            entries_per_day=payload.get("entries_per_day"),
+            ttl=payload.get("ttl"),
+            update_period=payload.get("update_period"),
+            last_result=payload.get("last_result"),
+            last_new_entry_at=parse_utc_iso(payload.get("last_new_entry_at")),
+            next_poll_reason=payload.get("next_poll_reason"),
+            error_grade=payload.get("error_grade"),
+            polls=int(payload.get("polls") or 0),
+            new_entries=int(payload.get("new_entries") or 0),
         )
 
 
@@ -106,6 +150,17 @@ class Response:
     body: bytes
     fetched_at: datetime
     redirects: tuple[str, ...] = ()
+    redirect_statuses: tuple[int, ...] = ()  # the status of each redirect, in step
+
+    @property
+    def permanent_location(self) -> str | None:
+        """Where an unbroken chain of permanent redirects (301, 308) led, if it led anywhere.
+
+        A temporary redirect anywhere in the chain keeps the original URL.
+        """
+        if not self.redirects or any(s not in (301, 308) for s in self.redirect_statuses):
+            return None
+        return self.redirects[-1] if len(self.redirect_statuses) == len(self.redirects) else None
 
     @property
     def not_modified(self) -> bool:
@@ -140,6 +195,9 @@ class ParsedFeed:
     encoding: str | None
     entries: tuple[ParsedEntry, ...]
     problems: tuple[str, ...] = ()  # recoverable oddities the parser worked around
+    ttl_seconds: float | None = None  # RSS <ttl>
+    update_period_seconds: float | None = None  # sy:updatePeriod / sy:updateFrequency
+    child_sitemaps: tuple[ParsedEntry, ...] = ()  # a sitemap index: its sitemaps (link, lastmod)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 ::
 
-    poll_feed(feed_id)    fetch (conditional) ─ parse ─ select entries ─ new? ─ enqueue
+    poll_feed(feed_id)    fetch (conditional) ─ same body? ─ parse ─ select entries ─ new? ─ enqueue
+                          ─ schedule the next poll (rate, server hints, graded backoff)
     process_entry(entry)  fetch (guarded) ─ extract ─ tag ─ user rules (tag, drop, route)
                           ─ fingerprint ─ build message ─ dedupe and publish atomically
                           (with the routed copies)
@@ -15,27 +16,40 @@ and apply the retry policy.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
+from worker.adapters.http import parse_retry_after
 from worker.adapters.stream import DeadLetter
 from worker.errors import RetryableError, StageError
 from worker.logs import get_logger
-from worker.models import Article, Feed, FeedEntry, PublishResult, Response
+from worker.models import Article, Feed, FeedEntry, ParsedEntry, ParsedFeed, PublishResult, Response
 from worker.services import Services
 from worker.stages.dedupe import fingerprint
 from worker.stages.extract import extract_page
 from worker.stages.feeds import parse_feed
-from worker.stages.poll import RejectedEntry, select_entries
+from worker.stages.poll import RejectedEntry, is_news, select_entries
 from worker.stages.publish import build_article, build_message, dated_from_feed
 from worker.stages.rules import Rule
-from worker.stages.schedule import next_poll_at
+from worker.stages.schedule import (
+    Cadence,
+    ServerHints,
+    cache_hints,
+    grade_error,
+    plan_next_poll,
+    plan_retry,
+    publishing_rate,
+)
 
 log = get_logger(__name__)
+
+MAX_CHILD_SITEMAPS = 5
+"""Sitemaps of an index read per poll, the most recently modified first."""
 
 
 @dataclass
@@ -56,7 +70,7 @@ class Timings:
 @dataclass(frozen=True)
 class PollOutcome:
     feed_id: str
-    status: str  # polled, not_modified, failed, removed
+    status: str  # polled, not_modified, unchanged (same body), failed, removed
     new_entries: int = 0
     rejected_entries: int = 0
     error: StageError | None = None
@@ -88,46 +102,115 @@ def poll_feed(feed_id: str, services: Services) -> PollOutcome:
         return PollOutcome(feed_id, "removed")
     timings = Timings()
     settings = services.settings
+    # A sitemap index rarely changes while the sitemaps it lists do: it is always read.
+    conditional = not (feed.format or "").startswith("sitemapindex")
     try:
         with timings.stage("fetch"):
             response = services.http.fetch(
                 feed.url,
                 kind="feed",
                 max_bytes=settings.max_feed_bytes,
-                etag=feed.etag,
-                last_modified=feed.last_modified,
+                etag=feed.etag if conditional else None,
+                last_modified=feed.last_modified if conditional else None,
             )
+        feed = _moved_permanently(feed, response)
         if response.not_modified:
-            _record_poll(services, feed, response, title=None)
+            _record_poll(services, feed, response, result="not_modified")
             services.stats.add("feeds.not_modified")
             return PollOutcome(feed.id, "not_modified", timings=timings.stages)
+        # Some servers answer 200 with fresh validators for the very same bytes.
+        body_hash = hashlib.blake2b(response.body, digest_size=16).hexdigest()
+        if body_hash == feed.body_hash and conditional:
+            _record_poll(services, feed, response, result="unchanged")
+            services.stats.add("feeds.not_modified")
+            services.stats.add("feeds.unchanged")
+            return PollOutcome(feed.id, "unchanged", timings=timings.stages)
         with timings.stage("parse"):
-            parsed = parse_feed(
-                response.body, url=response.final_url, content_type=response.content_type
+            parsed = _parse_with_sitemaps(services, response)
+            now = services.clock()
+            freshness = timedelta(hours=settings.sitemap_freshness_hours)
+            candidates, rejected = select_entries(
+                parsed,
+                feed,
+                discovered_at=now,
+                freshness=freshness if "sitemap" in parsed.format else None,
             )
-            candidates, rejected = select_entries(parsed, feed, discovered_at=services.clock())
         with timings.stage("enqueue"):
-            unseen = services.seen.unseen([candidate.seen_keys for candidate in candidates])
-            fresh = [candidate for candidate, new in zip(candidates, unseen, strict=True) if new]
-            # Enqueue before marking seen: a crash in between re-enqueues on the next poll,
+            remembered = services.seen.remembered([c.seen_keys for c in candidates])
+            news = [c for c, known in zip(candidates, remembered, strict=True) if is_news(c, known)]
+            # Enqueue before remembering: a crash in between re-enqueues on the next poll,
             # which the idempotent publish absorbs; the other order could lose entries.
-            services.enqueue_entries([candidate.entry for candidate in fresh])
-            services.seen.mark(key for candidate in fresh for key in candidate.seen_keys)
+            services.enqueue_entries([candidate.entry for candidate in news])
+            # Every entry still listed is remembered for another window, so one that stays
+            # in its feed longer than the window never comes back as new.
+            services.seen.remember(
+                (key, candidate.version) for candidate in candidates for key in candidate.seen_keys
+            )
     except StageError as error:
         _record_poll_failure(services, feed, error)
         return PollOutcome(feed.id, "failed", error=error, timings=timings.stages)
     for rejection in rejected:
         _dead_letter_entry(services, feed, rejection)
-    _record_poll(services, feed, response, title=parsed.title)
+    learnt = feed.with_changes(
+        title=feed.title or parsed.title,
+        body_hash=body_hash,
+        format=parsed.format,
+        entries_per_day=publishing_rate(
+            (entry.published or entry.updated for entry in parsed.entries), now
+        ),
+        ttl=parsed.ttl_seconds,
+        update_period=parsed.update_period_seconds,
+        new_entries=feed.new_entries + len(news),
+        last_new_entry_at=now if news else feed.last_new_entry_at,
+    )
+    _record_poll(services, learnt, response, result="polled")
     services.stats.add("feeds.polled")
-    services.stats.add("entries.new", len(fresh))
+    services.stats.add("entries.new", len(news))
     return PollOutcome(
         feed.id,
         "polled",
-        new_entries=len(fresh),
+        new_entries=len(news),
         rejected_entries=len(rejected),
         timings=timings.stages,
     )
+
+
+def _moved_permanently(feed: Feed, response: Response) -> Feed:
+    """A feed that moved for good (301, 308 all the way) is polled at its new URL from now on;
+    a temporary redirect keeps the URL the user gave."""
+    location = response.permanent_location
+    if location is None or location == feed.url:
+        return feed
+    log.info("feed_moved", feed_url=feed.url, new_url=location)
+    return feed.with_changes(url=location, previous_urls=(*feed.previous_urls, feed.url))
+
+
+def _parse_with_sitemaps(services: Services, response: Response) -> ParsedFeed:
+    """The parsed feed; for a sitemap index, the entries of its most recent sitemaps."""
+    parsed = parse_feed(response.body, url=response.final_url, content_type=response.content_type)
+    if not parsed.child_sitemaps:
+        return parsed
+    newest_first = sorted(
+        parsed.child_sitemaps,
+        key=lambda child: child.updated.isoformat() if child.updated else "",
+        reverse=True,
+    )
+    entries: list[ParsedEntry] = []
+    formats = set()
+    for child in newest_first[:MAX_CHILD_SITEMAPS]:
+        assert child.link is not None  # the parser keeps only sitemaps with a location
+        child_response = services.http.fetch(
+            child.link, kind="feed", max_bytes=services.settings.max_feed_bytes
+        )
+        child_parsed = parse_feed(
+            child_response.body,
+            url=child_response.final_url,
+            content_type=child_response.content_type,
+        )
+        entries.extend(child_parsed.entries)
+        formats.add(child_parsed.format)
+    kind = "news-sitemap" if "news-sitemap" in formats else "sitemap"
+    return replace(parsed, format=f"sitemapindex+{kind}", entries=tuple(entries))
 
 
 def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
@@ -197,29 +280,59 @@ def _record_drop(services: Services, article: Article, rule: Rule) -> None:
     )
 
 
-def _record_poll(services: Services, feed: Feed, response: Response, *, title: str | None) -> None:
+def _record_poll(services: Services, feed: Feed, response: Response, *, result: str) -> None:
     now = services.clock()
+    max_age, expires = cache_hints(response.headers, now)
+    plan = plan_next_poll(
+        now,
+        cadence=_cadence(services, feed),
+        entries_per_day=feed.entries_per_day,
+        hints=ServerHints(
+            ttl=feed.ttl,
+            update_period=feed.update_period,
+            max_age=max_age,
+            expires=expires,
+            retry_after=parse_retry_after(response.headers.get("retry-after"), now),
+        ),
+        random_fraction=services.random_fraction(),
+    )
     # Validators always come from the latest response, a 304 included: servers rotate them.
     updated = feed.with_changes(
-        title=feed.title or title,
         etag=response.headers.get("etag") or feed.etag,
         last_modified=response.headers.get("last-modified") or feed.last_modified,
         last_polled_at=now,
         last_status=response.status,
+        last_result=result,
         last_error=None,
+        error_grade=None,
         consecutive_failures=0,
+        polls=feed.polls + 1,
+        next_poll_reason=plan.reason,
     )
-    services.feeds.save(updated, next_poll_at=_next_poll(services, updated, None))
+    services.feeds.save(updated, next_poll_at=plan.at)
 
 
 def _record_poll_failure(services: Services, feed: Feed, error: StageError) -> None:
-    failing = feed.with_changes(
-        last_polled_at=services.clock(),
-        last_error=str(error),
-        consecutive_failures=feed.consecutive_failures + 1,
+    now = services.clock()
+    grade = grade_error(error)
+    failures = feed.consecutive_failures + 1
+    plan = plan_retry(
+        now,
+        grade=grade,
+        failures=failures,
+        maximum=_cadence(services, feed).maximum,
+        retry_after=error.retry_after if isinstance(error, RetryableError) else None,
+        random_fraction=services.random_fraction(),
     )
-    retry_after = error.retry_after if isinstance(error, RetryableError) else None
-    services.feeds.save(failing, next_poll_at=_next_poll(services, failing, retry_after))
+    failing = feed.with_changes(
+        last_polled_at=now,
+        last_result="failed",
+        last_error=str(error),
+        error_grade=str(grade),
+        consecutive_failures=failures,
+        next_poll_reason=plan.reason,
+    )
+    services.feeds.save(failing, next_poll_at=plan.at)
     services.stats.add("feeds.failed")
     # One dead letter when a feed starts failing, not one per poll of a feed that is down.
     if failing.consecutive_failures == 1:
@@ -227,7 +340,7 @@ def _record_poll_failure(services: Services, feed: Feed, error: StageError) -> N
             services,
             stage=error.stage,
             reason=error.reason,
-            payload={"feed_id": feed.id, "feed_url": feed.url},
+            payload={"feed_id": feed.id, "feed_url": feed.url, "grade": str(grade)},
             attempts=1,
             task="poll_feed",
             error=type(error).__name__,
@@ -236,17 +349,17 @@ def _record_poll_failure(services: Services, feed: Feed, error: StageError) -> N
         "feed_poll_failed",
         feed_url=feed.url,
         error=str(error),
+        grade=str(grade),
         consecutive_failures=failing.consecutive_failures,
     )
 
 
-def _next_poll(services: Services, feed: Feed, retry_after: float | None) -> datetime:
-    return next_poll_at(
-        services.clock(),
-        interval=services.settings.poll_interval,
-        consecutive_failures=feed.consecutive_failures,
-        random_fraction=services.random_fraction(),
-        retry_after=retry_after,
+def _cadence(services: Services, feed: Feed) -> Cadence:
+    settings = services.settings
+    return Cadence(
+        default=settings.poll_interval,
+        minimum=feed.min_interval or settings.min_poll_interval,
+        maximum=feed.max_interval or settings.max_poll_interval,
     )
 
 

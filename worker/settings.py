@@ -80,7 +80,20 @@ class Settings(BaseSettings):
     dedupe_mode: Literal["emit", "drop"] = Field(
         "emit", description="emit: copies as article.duplicate; drop: copies only counted"
     )
-    poll_interval: int = Field(900, ge=10, description="Seconds between two polls of a feed")
+    poll_interval: int = Field(
+        900,
+        ge=10,
+        description="Seconds between two polls of a feed whose publishing rate is unknown",
+    )
+    min_poll_interval: int = Field(
+        300, ge=10, description="Shortest interval the publishing rate may set, in seconds"
+    )
+    max_poll_interval: int = Field(
+        86_400, ge=10, description="Longest interval between polls, failing feeds included"
+    )
+    sitemap_freshness_hours: float = Field(
+        48.0, gt=0, description="Sitemap entries dated longer ago than this are ignored"
+    )
     poll_lease: int = Field(
         300, ge=10, description="Seconds a due feed is held for its poll before it is offered again"
     )
@@ -95,7 +108,7 @@ class Settings(BaseSettings):
     unacked_restore_interval: float = Field(
         10.0, gt=0, description="Seconds between sweeps for unacknowledged tasks of dead workers"
     )
-    feeds_concurrency: int = Field(16, ge=1, description="Threads of a feeds worker")
+    feeds_concurrency: int = Field(64, ge=1, description="Threads of a feeds worker")
     articles_concurrency: int = Field(8, ge=1, description="Processes of an articles worker")
     tags_file: Path = Field(
         Path("config/tags.toml"), description="Place, people, organisation and topic data"
@@ -140,6 +153,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:
+        if self.min_poll_interval > self.max_poll_interval:
+            raise ValueError("min_poll_interval must not exceed max_poll_interval")
         if self.total_timeout < self.connect_timeout:
             raise ValueError("total_timeout must not be shorter than connect_timeout")
         # A task still running, or still waiting for its retry, when the visibility timeout

@@ -87,7 +87,7 @@ def test_commands_share_an_embedded_server_that_is_already_running(
     wirestream: Wirestream, running_server: EmbeddedRedis, namespace: str
 ) -> None:
     feed_url = "https://www.example.org/feed.xml"
-    added = wirestream("feeds", "add", feed_url, **NO_REDIS_URL)
+    added = wirestream("feeds", "add", "--no-check", feed_url, **NO_REDIS_URL)
     assert added.returncode == 0, added.stderr
     listed = wirestream("feeds", "list", **NO_REDIS_URL)
     assert listed.returncode == 0, listed.stderr

@@ -104,7 +104,9 @@ def save_page(simweb: SimWeb, article: Article, path: Path) -> bytes:
 def test_feeds_add_lists_the_feed_as_json_with_its_tags_and_next_poll(
     wirestream: Wirestream,
 ) -> None:
-    added = wirestream("feeds", "add", FEED_URL, "--name", "Example", "--tag", "eu", "--tag", "x")
+    added = wirestream(
+        "feeds", "add", "--no-check", FEED_URL, "--name", "Example", "--tag", "eu", "--tag", "x"
+    )
     assert added.returncode == 0, added.stderr
     assert added.stdout.startswith(f"added {FEED_URL}")
 
@@ -119,8 +121,8 @@ def test_feeds_add_lists_the_feed_as_json_with_its_tags_and_next_poll(
 def test_feeds_add_twice_reports_updated_and_keeps_one_feed(
     wirestream: Wirestream, redis_client: redis.Redis, namespace: str
 ) -> None:
-    assert wirestream("feeds", "add", FEED_URL, "--tag", "a").returncode == 0
-    again = wirestream("feeds", "add", FEED_URL, "--tag", "b")
+    assert wirestream("feeds", "add", "--no-check", FEED_URL, "--tag", "a").returncode == 0
+    again = wirestream("feeds", "add", "--no-check", FEED_URL, "--tag", "b")
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith(f"updated {FEED_URL}")
     [feed] = stored_feeds(redis_client, namespace)
@@ -131,7 +133,7 @@ def test_feeds_add_twice_reports_updated_and_keeps_one_feed(
 def test_feeds_remove_unsubscribes_and_an_unknown_feed_exits_1_naming_it(
     wirestream: Wirestream, redis_client: redis.Redis, namespace: str
 ) -> None:
-    assert wirestream("feeds", "add", FEED_URL).returncode == 0
+    assert wirestream("feeds", "add", "--no-check", FEED_URL).returncode == 0
     removed = wirestream("feeds", "remove", FEED_URL)
     assert removed.returncode == 0, removed.stderr
     assert stored_feeds(redis_client, namespace) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import redis
@@ -70,16 +71,16 @@ def test_saving_a_removed_feed_does_not_bring_it_back(
     assert store.remove("feed1") is False
 
 
-def test_seen_store_reports_a_group_seen_when_any_of_its_keys_is(
+def test_seen_store_remembers_a_group_by_any_of_its_keys_with_its_version(
     redis_client: redis.Redis, keys: Keys
 ) -> None:
     seen = SeenStore(redis_client, keys, ttl_seconds=60)
-    seen.mark(["url:a", "guid:f:1"])
-    assert seen.unseen([["url:a"], ["url:b", "guid:f:1"], ["url:c", "guid:f:2"], []]) == [
-        False,
-        False,
-        True,
-        True,
+    seen.remember([("url:a", "2026-11-30T08:00:00Z"), ("guid:f:1", "-")])
+    assert seen.remembered([["url:a"], ["url:b", "guid:f:1"], ["url:c", "guid:f:2"], []]) == [
+        "2026-11-30T08:00:00Z",
+        "-",
+        None,
+        None,
     ]
     assert 0 < redis_client.ttl(keys.seen_entry("url:a")) <= 60
 
@@ -89,3 +90,29 @@ def test_stats_count_and_snapshot(redis_client: redis.Redis, keys: Keys) -> None
     stats.add("feeds.polled")
     stats.add("feeds.polled", 2)
     assert stats.snapshot() == {"feeds.polled": 3}
+
+
+def test_concurrent_schedulers_never_claim_a_feed_twice_for_one_due_time(
+    redis_url: str, redis_client: redis.Redis, keys: Keys
+) -> None:
+    store = FeedStore(redis_client, keys)
+    for n in range(400):
+        store.add(feed(n), poll_at=NOW - timedelta(seconds=n % 7))
+    claimed: list[list[str]] = [[] for _ in range(6)]
+    start = threading.Barrier(len(claimed))
+
+    def scheduler(mine: list[str]) -> None:
+        own = FeedStore(redis.Redis.from_url(redis_url, decode_responses=True), keys)
+        start.wait()
+        while batch := own.claim_due(NOW, lease_seconds=300, limit=7):
+            mine.extend(batch)
+
+    threads = [threading.Thread(target=scheduler, args=(mine,)) for mine in claimed]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    everything = [feed_id for mine in claimed for feed_id in mine]
+    assert sorted(everything) == sorted(f"feed{n}" for n in range(400))
+    assert sum(1 for mine in claimed if mine) > 1  # they really did compete

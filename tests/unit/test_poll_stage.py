@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from worker.models import Feed, FeedRef, ParsedEntry, ParsedFeed
-from worker.stages.poll import entry_seen_keys, select_entries
+from worker.stages.poll import NO_DATE, entry_seen_keys, is_news, select_entries
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 EARLY = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
@@ -86,15 +86,69 @@ def test_entries_with_the_same_canonical_url_come_out_once() -> None:
     assert rejected == []
 
 
-def test_entries_with_the_same_guid_come_out_once() -> None:
+def test_a_guid_shared_by_entries_with_different_links_is_not_trusted() -> None:
+    # A generator that gives every item one GUID would otherwise hide all items but one.
     parsed = make_parsed(
         entry("https://news.example.com/a", guid="story-1", minutes=1),
-        entry("https://news.example.com/a-updated", guid="story-1", minutes=2),
+        entry("https://news.example.com/b", guid="story-1", minutes=2),
+    )
+
+    candidates, _ = select_entries(parsed, make_feed(), discovered_at=NOW)
+
+    assert urls(candidates) == ["https://news.example.com/a", "https://news.example.com/b"]
+    assert all(len(candidate.seen_keys) == 1 for candidate in candidates)
+
+
+def test_the_same_entry_listed_twice_comes_out_once() -> None:
+    parsed = make_parsed(
+        entry("https://news.example.com/a", guid="story-1", minutes=1),
+        entry("https://news.example.com/a?utm_source=rss", guid="story-1", minutes=2),
     )
 
     candidates, _ = select_entries(parsed, make_feed(), discovered_at=NOW)
 
     assert urls(candidates) == ["https://news.example.com/a"]
+
+
+def test_a_known_entry_is_news_again_only_when_its_updated_date_moves_on() -> None:
+    earlier = ParsedEntry(link="https://news.example.com/a", updated=EARLY)
+    later = ParsedEntry(link="https://news.example.com/a", updated=NOW)
+    undated = ParsedEntry(link="https://news.example.com/a")
+    (old,), _ = select_entries(make_parsed(earlier), make_feed(), discovered_at=NOW)
+    (new,), _ = select_entries(make_parsed(later), make_feed(), discovered_at=NOW)
+    (plain,), _ = select_entries(make_parsed(undated), make_feed(), discovered_at=NOW)
+
+    assert is_news(old, None) is True
+    assert is_news(old, old.version) is False  # slid back into the feed: not new
+    assert is_news(new, old.version) is True  # updated: through again
+    assert is_news(old, new.version) is False  # an older copy never wins
+    assert is_news(plain, old.version) is False
+    assert is_news(new, NO_DATE) is False
+
+
+def test_redirector_links_are_unwrapped_to_the_real_url() -> None:
+    wrapped = (
+        "https://www.google.com/url?q=https%3A%2F%2Fpaper.example%2Fstory%3Futm_source%3Dx&sa=D"
+    )
+    parsed = make_parsed(entry(wrapped, minutes=1))
+
+    (candidate,), _ = select_entries(parsed, make_feed(), discovered_at=NOW)
+
+    assert candidate.entry.url == "https://paper.example/story"
+    assert candidate.entry.source_url == "https://paper.example/story?utm_source=x"
+
+
+def test_a_freshness_window_drops_sitemap_entries_dated_before_it() -> None:
+    parsed = make_parsed(
+        ParsedEntry(link="https://news.example.com/old", published=NOW - timedelta(days=3)),
+        ParsedEntry(link="https://news.example.com/new", published=NOW - timedelta(hours=3)),
+    )
+
+    candidates, _ = select_entries(
+        parsed, make_feed(), discovered_at=NOW, freshness=timedelta(days=2)
+    )
+
+    assert urls(candidates) == ["https://news.example.com/new"]
 
 
 def test_entries_with_distinct_urls_and_guids_all_come_out() -> None:

@@ -6,83 +6,159 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from worker.errors import PermanentError, RetryableError
 from worker.stages.schedule import (
+    BACKOFF,
     JITTER_FRACTION,
-    MAX_BACKOFF_SECONDS,
-    next_poll_at,
+    SIGNAL_CAP_SECONDS,
+    Cadence,
+    ErrorGrade,
+    ServerHints,
+    cache_hints,
+    grade_error,
+    is_stale,
+    plan_next_poll,
+    plan_retry,
+    publishing_rate,
     retry_delay,
 )
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 DAY = 24 * 3600
-NO_JITTER = 0.5  # the middle of [0, 1): jitter factor exactly 1
+CADENCE = Cadence(default=900, minimum=300, maximum=DAY)
 
 
-def poll_delay(
-    failures: int, *, fraction: float = NO_JITTER, retry_after: float | None = None
-) -> float:
-    moment = next_poll_at(
+def plan(
+    rate: float | None = None, hints: ServerHints | None = None, fraction: float = 0.0
+) -> tuple[float, str]:
+    planned = plan_next_poll(
         NOW,
-        interval=900,
-        consecutive_failures=failures,
+        cadence=CADENCE,
+        entries_per_day=rate,
+        hints=hints or ServerHints(),
         random_fraction=fraction,
-        retry_after=retry_after,
     )
-    return (moment - NOW).total_seconds()
+    assert planned.at == NOW + timedelta(seconds=planned.delay)
+    return planned.delay, planned.reason
 
 
-# --- next_poll_at ---------------------------------------------------------------------------
+# --- plan_next_poll -------------------------------------------------------------------------
 
 
-def test_next_poll_without_failures_is_one_interval_later() -> None:
-    assert next_poll_at(
-        NOW, interval=900, consecutive_failures=0, random_fraction=NO_JITTER
-    ) == NOW + timedelta(seconds=900)
+def test_a_feed_of_unknown_rate_is_polled_at_the_default_interval() -> None:
+    assert plan() == (900, "default interval")
 
 
-def test_next_poll_delay_doubles_per_consecutive_failure() -> None:
-    assert [poll_delay(n) for n in range(5)] == [900, 1800, 3600, 7200, 14400]
+def test_the_publishing_rate_sets_the_interval_within_the_bounds() -> None:
+    assert plan(rate=24) == (3600, "publishing rate")
+    assert plan(rate=1000) == (300, "minimum interval")
+    assert plan(rate=0.1) == (DAY, "maximum interval")
 
 
-def test_next_poll_delay_is_capped_at_a_day() -> None:
-    assert MAX_BACKOFF_SECONDS == DAY
-    assert poll_delay(7) == DAY  # 900 * 128 would be 115200
-    assert poll_delay(16) == DAY
-    assert poll_delay(10_000) == DAY
+@pytest.mark.parametrize(
+    ("hints", "reason"),
+    [
+        (ServerHints(ttl=7200), "ttl"),
+        (ServerHints(update_period=7200), "sy:updatePeriod"),
+        (ServerHints(max_age=7200), "cache-control max-age"),
+        (ServerHints(expires=7200), "expires"),
+        (ServerHints(retry_after=7200), "retry-after"),
+    ],
+)
+def test_each_server_hint_is_a_floor_under_the_next_poll(hints: ServerHints, reason: str) -> None:
+    assert plan(rate=24, hints=hints) == (7200, reason)
+    # A hint shorter than the interval changes nothing.
+    assert plan(rate=2, hints=ServerHints(ttl=60)) == (DAY / 2, "publishing rate")
 
 
-def test_next_poll_with_an_interval_above_a_day_is_capped_too() -> None:
-    moment = next_poll_at(NOW, interval=3 * DAY, consecutive_failures=0, random_fraction=0.5)
-
-    assert moment == NOW + timedelta(seconds=DAY)
-
-
-@pytest.mark.parametrize("failures", [0, 3, 30])
-def test_next_poll_jitter_stays_within_ten_percent(failures: int) -> None:
-    base = poll_delay(failures)
-    low = poll_delay(failures, fraction=0.0)
-    high = poll_delay(failures, fraction=0.999999)
-
-    assert JITTER_FRACTION == 0.1
-    assert low == pytest.approx(base * 0.9)
-    assert base * 0.9 <= low < base < high <= base * 1.1
-    for step in range(100):
-        assert base * 0.9 <= poll_delay(failures, fraction=step / 100) < base * 1.1
+def test_a_server_hint_longer_than_a_week_is_read_as_a_week() -> None:
+    assert plan(hints=ServerHints(max_age=10 * 365 * DAY)) == (
+        SIGNAL_CAP_SECONDS,
+        "cache-control max-age",
+    )
 
 
-def test_next_poll_jitter_spreads_feeds_apart() -> None:
-    delays = {poll_delay(0, fraction=f / 10) for f in range(10)}
+def test_jitter_only_lengthens_so_it_never_undercuts_a_floor() -> None:
+    delays = [plan(hints=ServerHints(ttl=3600), fraction=step / 10)[0] for step in range(10)]
 
-    assert len(delays) == 10
-
-
-def test_next_poll_retry_after_is_a_floor() -> None:
-    assert poll_delay(0, retry_after=5000) == 5000
-    assert poll_delay(0, fraction=0.0, retry_after=5000) == 5000
+    assert min(delays) == 3600
+    assert max(delays) < 3600 * (1 + JITTER_FRACTION)
+    assert len(set(delays)) == 10  # feeds of one host are spread apart
 
 
-def test_next_poll_retry_after_shorter_than_the_backoff_changes_nothing() -> None:
-    assert poll_delay(2, retry_after=60) == poll_delay(2) == 3600
+# --- plan_retry -----------------------------------------------------------------------------
+
+
+def retry(grade: ErrorGrade, failures: int, retry_after: float | None = None) -> tuple[float, str]:
+    planned = plan_retry(
+        NOW, grade=grade, failures=failures, maximum=DAY, retry_after=retry_after,
+        random_fraction=0.0,
+    )  # fmt: skip
+    return planned.delay, planned.reason
+
+
+@pytest.mark.parametrize("grade", list(ErrorGrade))
+def test_each_error_grade_doubles_its_own_backoff_up_to_its_cap_then_reprobes(
+    grade: ErrorGrade,
+) -> None:
+    backoff = BACKOFF[grade]
+    delays = [retry(grade, failures)[0] for failures in range(1, 12)]
+
+    assert delays[0] == backoff.base
+    assert delays[1] == min(backoff.base * 2, backoff.cap)
+    assert max(delays[:-1]) <= DAY
+    # Never given up: far past its cap the feed is still re-probed, at the maximum interval.
+    assert retry(grade, 10_000) == (DAY, f"{grade} error re-probe at maximum interval")
+
+
+def test_the_grades_back_off_at_different_paces() -> None:
+    firsts = [retry(grade, 1)[0] for grade in ErrorGrade]
+
+    assert firsts == sorted(firsts)
+    assert len(set(firsts)) == 3
+
+
+def test_retry_after_is_a_floor_under_the_backoff() -> None:
+    assert retry(ErrorGrade.SOFT, 1, retry_after=5 * 3600) == (5 * 3600, "retry-after")
+    assert retry(ErrorGrade.SOFT, 1, retry_after=5) == (3600, "soft error backoff")
+
+
+@pytest.mark.parametrize(
+    ("error", "grade"),
+    [
+        (RetryableError("fetch", "u", "read timed out after 10s"), ErrorGrade.TEMPORARY),
+        (RetryableError("fetch", "u", "503 Service Unavailable"), ErrorGrade.TEMPORARY),
+        (RetryableError("fetch", "u", "429 Too Many Requests"), ErrorGrade.SOFT),
+        (PermanentError("fetch", "u", "404 Not Found"), ErrorGrade.SOFT),
+        (PermanentError("fetch", "u", "403 Forbidden"), ErrorGrade.SOFT),
+        (PermanentError("fetch", "u", "410 Gone"), ErrorGrade.HARD),
+        (PermanentError("parse", "u", "not a feed: an HTML page"), ErrorGrade.HARD),
+    ],
+)
+def test_errors_are_graded_temporary_soft_or_hard(error: RetryableError, grade: ErrorGrade) -> None:
+    assert grade_error(error) is grade
+
+
+# --- signals --------------------------------------------------------------------------------
+
+
+def test_publishing_rate_counts_recent_entries_per_day_up_to_now() -> None:
+    hourly = [NOW - timedelta(hours=hours) for hours in range(1, 25)]
+    stale = [NOW - timedelta(days=60), NOW - timedelta(days=61)]
+
+    assert publishing_rate(hourly, NOW) == pytest.approx(23 * 24 / 24)
+    assert publishing_rate([*stale, None], NOW) is None
+    assert publishing_rate([NOW - timedelta(hours=1)], NOW) is None
+
+
+def test_cache_hints_read_max_age_and_expires() -> None:
+    headers = {
+        "cache-control": "public, max-age=600",
+        "expires": "Sat, 01 Mar 2025 13:00:00 GMT",
+    }
+    assert cache_hints(headers, NOW) == (600, 3600)
+    assert cache_hints({"cache-control": "no-cache", "expires": "0"}, NOW) == (None, None)
+    assert cache_hints({"cache-control": "s-maxage=60, max-age=30"}, NOW)[0] == 60
 
 
 # --- retry_delay ----------------------------------------------------------------------------
@@ -141,3 +217,12 @@ def test_retry_delay_retry_after_beyond_the_cap_is_cut_to_the_cap() -> None:
 
 def test_retry_delay_for_a_very_large_attempt_number_is_the_cap() -> None:
     assert delay(5000) == pytest.approx(300, rel=1e-5)
+
+
+def test_a_feed_is_stale_after_three_of_its_usual_gaps_without_a_new_entry() -> None:
+    hourly = 24.0
+    assert not is_stale(NOW - timedelta(hours=2), hourly, NOW)
+    assert is_stale(NOW - timedelta(hours=4), hourly, NOW)
+    assert not is_stale(NOW - timedelta(days=6), None, NOW)  # rhythm unknown: a week
+    assert is_stale(NOW - timedelta(days=8), None, NOW)
+    assert not is_stale(None, hourly, NOW)

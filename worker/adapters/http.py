@@ -21,7 +21,7 @@ import re
 import socket
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -39,7 +39,7 @@ from worker.settings import Settings
 STAGE = "fetch"
 
 Network = IPv4Network | IPv6Network
-Kind = Literal["feed", "article"]
+Kind = Literal["feed", "article", "robots"]
 
 _CLOUD_METADATA = (
     IPv4Network("169.254.169.254/32"),  # AWS, GCP, Azure, OpenStack, ...
@@ -64,6 +64,7 @@ _CONTENT_TYPES: dict[str, frozenset[str]] = {
             "text/x-opml",
         }
     ),
+    "robots": frozenset({"text/plain"}),
 }
 _ACCEPT = {
     "article": "text/html, application/xhtml+xml;q=0.9, */*;q=0.1",
@@ -71,6 +72,7 @@ _ACCEPT = {
         "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json,"
         " application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.1"
     ),
+    "robots": "text/plain",
 }
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -391,6 +393,7 @@ class HttpClient:
     ) -> Response:
         current = url
         redirects: list[str] = []
+        redirect_statuses: list[int] = []
         visited = {urldefrag(url).url}
         while True:
             via = f" after redirect to {current}" if redirects else ""
@@ -399,10 +402,12 @@ class HttpClient:
             response = self._send(target, addresses, headers, url, deadline)
             try:
                 if response.status_code not in _REDIRECT_STATUSES:
-                    return self._complete(
+                    completed = self._complete(
                         response, url, current, tuple(redirects), kind, max_bytes, deadline
                     )
+                    return replace(completed, redirect_statuses=tuple(redirect_statuses))
                 current = self._next_hop(response, url, current, redirects, visited)
+                redirect_statuses.append(response.status_code)
             finally:
                 response.close()
 
@@ -521,6 +526,9 @@ class HttpClient:
     ) -> Response:
         status = response.status_code
         if status == 304:
+            # Read the (empty) body: a response closed unread also closes its connection,
+            # and every 304 would then pay for a new one.
+            response.read()
             body = b""
         elif 200 <= status < 300:
             content_type: str = response.headers.get("content-type", "")

@@ -22,19 +22,36 @@ end
 return ids
 """
 
+# Records a poll's outcome in one round trip, unless the feed was removed meanwhile:
+# HSET then ZADD, both O(log n) at most, whatever the number of feeds.
+_SAVE = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], 'XX', ARGV[3], ARGV[1])
+return 1
+"""
+
 
 class FeedStore:
     def __init__(self, client: RedisClient, keys: Keys) -> None:
         self._redis = client
         self._keys = keys
         self._claim_due = client.register_script(_CLAIM_DUE)
+        self._save = client.register_script(_SAVE)
 
     def add(self, feed: Feed, *, poll_at: datetime) -> bool:
         """Store a feed; an existing one keeps its polling state. True if it is new."""
         with redis_errors("feeds", feed.url):
             current = self.get(feed.id)
             if current is not None:
-                feed = current.with_changes(title=feed.title or current.title, tags=feed.tags)
+                feed = current.with_changes(
+                    title=feed.title or current.title,
+                    tags=feed.tags,
+                    min_interval=feed.min_interval,
+                    max_interval=feed.max_interval,
+                )
             pipe = self._redis.pipeline()
             pipe.hset(self._keys.feeds, feed.id, json.dumps(feed.to_payload()))
             pipe.zadd(self._keys.due, {feed.id: poll_at.timestamp()}, nx=True)
@@ -63,12 +80,10 @@ class FeedStore:
     def save(self, feed: Feed, *, next_poll_at: datetime) -> None:
         """Record a poll's outcome and when the feed is next due; a removed feed stays removed."""
         with redis_errors("feeds", feed.url):
-            if not self._redis.hexists(self._keys.feeds, feed.id):
-                return
-            pipe = self._redis.pipeline()
-            pipe.hset(self._keys.feeds, feed.id, json.dumps(feed.to_payload()))
-            pipe.zadd(self._keys.due, {feed.id: next_poll_at.timestamp()}, xx=True)
-            pipe.execute()
+            self._save(
+                keys=[self._keys.feeds, self._keys.due],
+                args=[feed.id, json.dumps(feed.to_payload()), next_poll_at.timestamp()],
+            )
 
     def claim_due(self, now: datetime, *, lease_seconds: float, limit: int) -> list[str]:
         with redis_errors("schedule", self._keys.due):
@@ -108,23 +123,25 @@ class SeenStore:
         self._keys = keys
         self._ttl = ttl_seconds
 
-    def unseen(self, key_groups: Sequence[Sequence[str]]) -> list[bool]:
-        """For each group of keys, True when none of them has been seen."""
-        flat = [key for group in key_groups for key in group]
+    def remembered(self, key_groups: Sequence[Sequence[str]]) -> list[str | None]:
+        """For each group of keys, what the first one seen remembers (the entry's version)."""
+        flat = [self._keys.seen_entry(key) for group in key_groups for key in group]
         if not flat:
-            return []
+            return [None for _ in key_groups]
         with redis_errors("poll", self._keys.seen_entry("*")):
-            pipe = self._redis.pipeline(transaction=False)
-            for key in flat:
-                pipe.exists(self._keys.seen_entry(key))
-            found = iter(pipe.execute())
-        return [not any(next(found) for _ in group) for group in key_groups]
+            found = iter(cast(list[Any], self._redis.mget(flat)))
+        remembered: list[str | None] = []
+        for group in key_groups:
+            values = [next(found) for _ in group]
+            remembered.append(next((str(value) for value in values if value is not None), None))
+        return remembered
 
-    def mark(self, keys: Iterable[str]) -> None:
+    def remember(self, versions: Iterable[tuple[str, str]]) -> None:
+        """Mark keys seen with the version they stand for, for another full window."""
         with redis_errors("poll", self._keys.seen_entry("*")):
             pipe = self._redis.pipeline(transaction=False)
-            for key in keys:
-                pipe.set(self._keys.seen_entry(key), 1, ex=self._ttl)
+            for key, version in versions:
+                pipe.set(self._keys.seen_entry(key), version, ex=self._ttl)
             pipe.execute()
 
 

@@ -10,6 +10,7 @@ Controls over HTTP, for processes that do not hold the ``SimWeb`` object::
     POST /_control/behaviour          {"path_prefix": "...", "status": 503, ...}; only the
                                       prefix: clear it
     POST /_control/advance?count=N    reveal N more items of every feed
+    POST /_control/advance-time?seconds=S  move the synthetic feeds' clock forward
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from worker.simweb.faults import Faults
 from worker.simweb.model import Article
 from worker.simweb.replies import NOT_FOUND, Reply, content, error, redirect
 from worker.simweb.site import ROBOTS, Site
+from worker.simweb.synthetic import HOST as SYNTHETIC_HOST
+from worker.simweb.synthetic import Synthetic
 
 logger = logging.getLogger(__name__)
 
@@ -119,9 +122,12 @@ class _Web:
         self.controls = controls
         self.site = Site(base_url, scheduled=scheduled)
         self.faults = Faults(base_url, controls.stopping.wait)
+        self.synthetic = Synthetic(base_url)
         self.corpus = corpus
         self._corpus_opml = corpus.opml(base_url) if corpus else None
-        self._hosts = frozenset({FAULTS_HOST, *self.site.hosts, *(corpus.hosts if corpus else ())})
+        self._hosts = frozenset(
+            {FAULTS_HOST, SYNTHETIC_HOST, *self.site.hosts, *(corpus.hosts if corpus else ())}
+        )
 
     def respond(self, target: str) -> Reply:
         """The answer to a GET or HEAD of request target ``target``."""
@@ -168,6 +174,13 @@ class _Web:
             except ValueError:
                 return error(400)
             return _json(self.site.advance(count))
+        if path == "/_control/advance-time":
+            try:
+                seconds = float(parse_qs(query).get("seconds", ["0"])[0])
+            except ValueError:
+                return error(400)
+            self.synthetic.advance(seconds)
+            return Reply(status=204, content_type=None)
         if path == "/_control/behaviour":
             try:
                 prefix, behaviour = _parse_behaviour(body)
@@ -194,6 +207,8 @@ class _Web:
         reply = None
         if host == FAULTS_HOST:
             reply = self.faults.reply(rest)
+        elif host == SYNTHETIC_HOST:
+            reply = self.synthetic.reply(rest, target.partition("?")[2])
         elif host in self.site.hosts:
             reply = self.site.reply(host, rest)
         elif self.corpus:
@@ -515,6 +530,14 @@ class SimWeb:
 
     def advance(self, count: int = 1) -> None:
         self._web.site.advance(count)
+
+    def synthetic_feed_url(self, number: int, **options: object) -> str:
+        """A feed of ``synthetic.example`` that publishes on a schedule (options: its module)."""
+        return self._web.synthetic.feed_url(number, **options)
+
+    def advance_time(self, seconds: float) -> None:
+        """Move the synthetic feeds' clock forward: items due by then appear."""
+        self._web.synthetic.advance(seconds)
 
     def hits(self) -> dict[str, int]:
         """Requests per original host (the first path segment) since start."""

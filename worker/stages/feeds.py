@@ -1,4 +1,7 @@
-"""Parse one feed document: RSS 0.9x/1.0/2.0, Atom 0.3/1.0 or JSON Feed 1.0/1.1.
+"""Parse one feed document: RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed 1.0/1.1, or an XML
+sitemap, sitemap index or Google News sitemap (read as a feed of its URLs).
+
+The charset is decided before feedparser sees the bytes (:mod:`worker.stages.charset`).
 
 The body is always handed over as bytes: feedparser is never given a URL or a string it could
 take for a path, so parsing reads nothing but the body. The feed URL only serves as the base for
@@ -23,6 +26,8 @@ import feedparser
 
 from worker.errors import PermanentError
 from worker.models import ParsedEntry, ParsedFeed
+from worker.stages.charset import as_utf8_xml, decode_document
+from worker.stages.sitemaps import is_sitemap, parse_sitemap
 
 STAGE = "parse"
 
@@ -51,6 +56,7 @@ _BLOCK_TAG = re.compile(
 )
 _SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^>]*>")
+_TAG_LIKE = re.compile(r"</?[A-Za-z][^>]*>")
 _SPACE = re.compile(r"\s+")
 
 
@@ -62,14 +68,20 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if head.startswith(b"{") or (media_type in _JSON_MEDIA_TYPES and not head.startswith(b"<")):
         return _parse_json_feed(body, url)
-    return _parse_xml_feed(body, url, content_type)
-
-
-def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     body, dropped_doctype = _without_entity_doctype(body)
-    # Without a header, feedparser flags every document as not XML; plain application/xml lets
-    # the BOM and the XML declaration decide the encoding, as RFC 7303 does.
-    headers = {"content-location": url, "content-type": content_type or "application/xml"}
+    decoded = decode_document(body, content_type)
+    utf8 = as_utf8_xml(decoded)
+    if is_sitemap(utf8):
+        return parse_sitemap(utf8, url=url, encoding=decoded.encoding)
+    return _parse_xml_feed(utf8, url, decoded.encoding, (*decoded.problems,), dropped_doctype)
+
+
+def _parse_xml_feed(
+    body: bytes, url: str, encoding: str, problems: tuple[str, ...], dropped_doctype: bool
+) -> ParsedFeed:
+    # The body is UTF-8 by now and says so; feedparser is told the same, so that it has no
+    # reason to guess (without a header it flags every document as not XML).
+    headers = {"content-location": url, "content-type": "application/xml; charset=utf-8"}
     # A BytesIO, not the bytes themselves: feedparser opens a bytes argument as a file path
     # when such a file exists.
     result = feedparser.parse(io.BytesIO(body), response_headers=headers)
@@ -78,11 +90,11 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFe
     if not version and not entries:
         raise PermanentError(STAGE, url, f"not a feed: {_why_not_a_feed(body, result)}")
 
-    problems = []
+    found = list(problems)
     if dropped_doctype:
-        problems.append("ignored a DOCTYPE that declares entities")
+        found.append("ignored a DOCTYPE that declares entities")
     if result.get("bozo"):
-        problems.append(_describe(result.get("bozo_exception")))
+        found.append(_describe(result.get("bozo_exception")))
 
     feed: dict[str, Any] = result.get("feed") or {}
     # Atom (RFC 4287 4.2.1) gives entries without an author the feed's authors.
@@ -91,10 +103,36 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFe
         format=version or "unknown",
         title=_detail_text(feed, "title"),
         link=_absolute(url, feed.get("link")),
-        encoding=result.get("encoding") or None,
+        encoding=encoding,
         entries=tuple(_xml_entry(entry, url, inherited) for entry in entries),
-        problems=tuple(problems),
+        problems=tuple(found),
+        ttl_seconds=_ttl_seconds(feed),
+        update_period_seconds=_syndication_period(feed),
     )
+
+
+_SYNDICATION_PERIODS = {
+    "hourly": 3600,
+    "daily": 86_400,
+    "weekly": 7 * 86_400,
+    "monthly": 30 * 86_400,
+    "yearly": 365 * 86_400,
+}
+
+
+def _ttl_seconds(feed: dict[str, Any]) -> float | None:
+    """RSS 2.0 ``<ttl>``: minutes the feed may be cached."""
+    text = str(dict.get(feed, "ttl") or "").strip()
+    return float(text) * 60 if text.isdigit() and int(text) > 0 else None
+
+
+def _syndication_period(feed: dict[str, Any]) -> float | None:
+    """``sy:updatePeriod`` divided by ``sy:updateFrequency`` (RSS 1.0 syndication module)."""
+    period = _SYNDICATION_PERIODS.get(str(dict.get(feed, "sy_updateperiod") or "").strip())
+    if period is None:
+        return None
+    frequency = str(dict.get(feed, "sy_updatefrequency") or "1").strip()
+    return period / int(frequency) if frequency.isdigit() and int(frequency) > 0 else period
 
 
 def _without_entity_doctype(body: bytes) -> tuple[bytes, bool]:
@@ -170,7 +208,7 @@ def _detail_text(node: dict[str, Any], key: str) -> str | None:
     detail = dict.get(node, f"{key}_detail")
     if not isinstance(value, str) or detail is None:
         return None
-    if detail.get("type") in _HTML_TYPES:
+    if detail.get("type") in _HTML_TYPES or _TAG_LIKE.search(value):
         return _html_to_text(value)
     return _clean(value)
 

@@ -9,7 +9,7 @@ fragments and Unicode hosts. The tracking list, default ports and the looser key
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
@@ -34,6 +34,43 @@ AMP_PARAMETERS = frozenset({"amp", "outputtype"})
 def is_tracking_parameter(name: str) -> bool:
     lowered = name.lower()
     return lowered in TRACKING_PARAMETERS or lowered.startswith(TRACKING_PREFIXES)
+
+
+# Redirectors that carry the real URL in a query parameter: (host, path) -> parameter.
+REDIRECTORS = {
+    ("www.google.com", "/url"): "url",
+    ("google.com", "/url"): "url",
+    ("news.google.com", "/news/url"): "url",
+    ("l.facebook.com", "/l.php"): "u",
+    ("lm.facebook.com", "/l.php"): "u",
+    ("out.reddit.com", "/"): "url",
+    ("t.umblr.com", "/redirect"): "z",
+    ("www.youtube.com", "/redirect"): "q",
+    ("slack-redir.net", "/link"): "url",
+    ("exit.sc", "/"): "url",
+    ("href.li", "/"): "",
+}
+
+
+def unwrap_redirector(url: str) -> str:
+    """The target of a known redirector link (Google, Facebook, Reddit, ...), else ``url``.
+
+    Google's ``/url`` puts the target in ``url`` or ``q``; ``href.li`` after the ``?``.
+    """
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    parameter = REDIRECTORS.get((host, parts.path or "/"))
+    if parameter is None:
+        return url
+    if parameter == "":
+        target = parts.query
+    else:
+        query = parse_qs(parts.query)
+        values = query.get(parameter) or query.get("q") or [""]
+        target = values[0]
+    if target.startswith(("http://", "https://")):
+        return unwrap_redirector(target) if target != url else target
+    return url
 
 
 def canonical_url(url: str) -> str:

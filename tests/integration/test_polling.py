@@ -1,0 +1,214 @@
+"""poll_feed against the simulated web and a real Redis: the scheduling signals, conditional
+GET and lying validators, entries never enqueued twice, graded backoff and recovery, and
+permanent redirects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+
+from worker import pipeline
+from worker.models import Feed, FeedEntry
+from worker.services import Services, build_services
+from worker.settings import load_settings
+from worker.simweb import SimWeb
+from worker.stages.urls import feed_id
+
+
+@dataclass
+class Poller:
+    services: Services
+    web: SimWeb
+    enqueued: list[FeedEntry] = field(default_factory=list)
+
+    def subscribe(self, url: str, **changes: object) -> str:
+        feed = Feed(id=feed_id(url), url=url, **changes)  # type: ignore[arg-type]
+        self.services.feeds.add(feed, poll_at=datetime.now(UTC))
+        return feed.id
+
+    def poll(self, feed_id: str) -> pipeline.PollOutcome:
+        return pipeline.poll_feed(feed_id, self.services)
+
+    def feed(self, feed_id: str) -> Feed:
+        feed = self.services.feeds.get(feed_id)
+        assert feed is not None
+        return feed
+
+    def next_poll_in(self, feed_id: str) -> float:
+        due = self.services.feeds.due_times()[feed_id]
+        polled = self.feed(feed_id).last_polled_at
+        assert polled is not None
+        return (due - polled).total_seconds()
+
+
+@pytest.fixture
+def poller(redis_url: str, namespace: str) -> Iterator[Poller]:
+    settings = load_settings(
+        redis_url=redis_url, namespace=namespace, allowed_networks="127.0.0.0/8"
+    )
+    with SimWeb() as web:
+        enqueued: list[FeedEntry] = []
+        services = build_services(settings, redis_url, enqueued.extend)
+        # No jitter: each delay is exactly what the signal asked for.
+        services.random_fraction = lambda: 0.0
+        yield Poller(services, web, enqueued)
+        services.close()
+
+
+PERIOD = 3600  # one item an hour: the publishing rate alone asks for a poll an hour
+
+
+@pytest.mark.parametrize(
+    ("options", "delay", "reason"),
+    [
+        # Nine gaps between ten items, counted up to now: a little longer than one period.
+        ({}, PERIOD * 19 / 18, "publishing rate"),
+        ({"ttl": 180}, 180 * 60, "ttl"),
+        ({"sy": "daily:2"}, 12 * 3600, "sy:updatePeriod"),
+        ({"max_age": 20_000}, 20_000, "cache-control max-age"),
+        ({"expires": 30_000}, 30_000, "expires"),
+        ({"retry_after": 25_000}, 25_000, "retry-after"),
+    ],
+)
+def test_each_scheduling_signal_sets_the_next_poll(
+    poller: Poller, options: dict[str, object], delay: float, reason: str
+) -> None:
+    feed = poller.subscribe(poller.web.synthetic_feed_url(1, period=PERIOD, **options))
+
+    assert poller.poll(feed).status == "polled"
+
+    assert poller.feed(feed).next_poll_reason == reason
+    assert poller.next_poll_in(feed) == pytest.approx(delay, abs=PERIOD / 18 + 5)
+
+
+def test_a_per_feed_minimum_interval_overrides_the_publishing_rate(poller: Poller) -> None:
+    feed = poller.subscribe(poller.web.synthetic_feed_url(2, period=60), min_interval=1800)
+
+    poller.poll(feed)
+
+    assert poller.feed(feed).next_poll_reason == "minimum interval"
+    assert poller.next_poll_in(feed) == pytest.approx(1800, abs=5)
+
+
+def test_an_unchanged_feed_answers_304_and_its_validators_are_kept(poller: Poller) -> None:
+    feed = poller.subscribe(poller.web.synthetic_feed_url(3, period=PERIOD))
+
+    assert poller.poll(feed).status == "polled"
+    etag = poller.feed(feed).etag
+    assert etag
+    assert poller.poll(feed).status == "not_modified"
+    assert poller.feed(feed).etag == etag
+    assert poller.feed(feed).last_result == "not_modified"
+
+
+@pytest.mark.parametrize("validators", ["rotating", "none", "ignored"])
+def test_lying_or_missing_validators_are_caught_by_the_body_hash(
+    poller: Poller, validators: str
+) -> None:
+    feed = poller.subscribe(poller.web.synthetic_feed_url(4, validators=validators))
+
+    first = poller.poll(feed)
+    second = poller.poll(feed)
+
+    assert (first.status, first.new_entries) == ("polled", 10)
+    assert (second.status, second.new_entries) == ("unchanged", 0)
+    assert len(poller.enqueued) == 10
+
+
+def test_a_feed_publishing_on_a_schedule_yields_each_entry_exactly_once(poller: Poller) -> None:
+    feed = poller.subscribe(poller.web.synthetic_feed_url(5, period=600, tracking=1))
+    counts = []
+    for step in range(6):
+        counts.append(poller.poll(feed).new_entries)
+        poller.web.advance_time(600 * (step % 3))  # 0, 1 or 2 new items between polls
+
+    urls = [entry.url for entry in poller.enqueued]
+    assert counts[0] == 10
+    assert counts[1:] == [0, 1, 2, 0, 1]
+    assert len(urls) == len(set(urls)) == 14
+    assert all("utm_" not in url for url in urls)
+
+
+def test_a_run_of_500s_backs_off_then_recovers(poller: Poller) -> None:
+    url = poller.web.synthetic_feed_url(6, period=PERIOD)
+    feed = poller.subscribe(url)
+    poller.poll(feed)
+    poller.web.set_behaviour("synthetic.example/feed/6.xml", status=500)
+
+    delays = []
+    for _ in range(4):
+        assert poller.poll(feed).status == "failed"
+        delays.append(poller.next_poll_in(feed))
+    failing = poller.feed(feed)
+
+    assert delays == pytest.approx([300, 600, 1200, 2400], abs=1)
+    assert (failing.consecutive_failures, failing.error_grade) == (4, "temporary")
+    assert failing.next_poll_reason == "temporary error backoff"
+    assert "500 Internal Server Error" in (failing.last_error or "")
+    dead = poller.services.redis.xrange(poller.services.keys.dead_stream)
+    assert len(dead) == 1  # dead-lettered once, when it started failing
+
+    poller.web.set_behaviour("synthetic.example/feed/6.xml")
+    assert poller.poll(feed).status == "not_modified"
+    recovered = poller.feed(feed)
+    assert (recovered.consecutive_failures, recovered.error_grade) == (0, None)
+    assert recovered.next_poll_reason == "publishing rate"
+
+
+def test_a_404_is_a_soft_error_with_its_own_slower_backoff(poller: Poller) -> None:
+    feed = poller.subscribe(f"{poller.web.base_url}/synthetic.example/missing.xml")
+
+    poller.poll(feed)
+
+    assert poller.feed(feed).error_grade == "soft"
+    assert poller.next_poll_in(feed) == pytest.approx(3600, abs=1)
+
+
+def test_a_301_moves_the_feed_and_keeps_its_old_url(poller: Poller) -> None:
+    old = poller.web.synthetic_feed_url(7)
+    new = poller.web.synthetic_feed_url(8)
+    feed = poller.subscribe(old)
+    poller.web.set_behaviour("synthetic.example/feed/7.xml", status=301, redirect_to=new)
+
+    assert poller.poll(feed).status == "polled"
+    moved = poller.feed(feed)
+    assert (moved.url, moved.previous_urls) == (new, (old,))
+
+    before = poller.web.hits()["synthetic.example"]
+    assert poller.poll(feed).status == "not_modified"
+    assert poller.web.hits()["synthetic.example"] == before + 1  # straight to the new URL
+
+
+def test_a_302_does_not_move_the_feed(poller: Poller) -> None:
+    old = poller.web.synthetic_feed_url(9)
+    feed = poller.subscribe(old)
+    poller.web.set_behaviour(
+        "synthetic.example/feed/9.xml", status=302, redirect_to=poller.web.synthetic_feed_url(10)
+    )
+
+    assert poller.poll(feed).status == "polled"
+    assert (poller.feed(feed).url, poller.feed(feed).previous_urls) == (old, ())
+
+
+def test_a_sitemap_index_is_polled_as_a_feed_of_its_news_sitemaps(poller: Poller) -> None:
+    index = f"{poller.web.base_url}/synthetic.example/sitemap-index.xml?feeds=11,12"
+    feed = poller.subscribe(index)
+
+    first = poller.poll(feed)
+    poller.web.advance_time(24 * 3600)
+    later = poller.poll(feed)
+
+    assert (first.status, first.new_entries) == ("polled", 20)
+    assert all(
+        (entry.title or "").startswith(("Feed 11 item", "Feed 12 item"))
+        for entry in poller.enqueued
+    )
+    # A day later the sitemaps list newer items (feed 12 ten, feed 11 eight or nine): only
+    # those come out, nothing listed before comes again.
+    assert later.status == "polled"
+    assert 18 <= later.new_entries <= 19
+    urls = [entry.url for entry in poller.enqueued]
+    assert len(urls) == len(set(urls)) == 20 + later.new_entries

@@ -1,0 +1,151 @@
+"""Decide a feed's character encoding as browsers and RFC 7303 do, and hand over UTF-8.
+
+The order: a byte order mark, then the ``charset`` of the HTTP ``Content-Type``, then the
+XML declaration (or an HTML ``<meta>`` charset, for pages read during discovery), then
+detection. A candidate that does not decode the body is passed over for the next one, so a
+server that lies about the charset does not turn a correct declaration into mojibake.
+
+feedparser deviates in three places, which is why feeds are decoded here first: it lets the
+header beat a BOM, it reads ``text/xml`` without a charset as US-ASCII (RFC 3023, replaced by
+RFC 7303), and an undeclared non-UTF-8 body falls back to windows-1252 without detection.
+
+Labels are read as the WHATWG Encoding Standard reads them where the bytes ask for it:
+``iso-8859-1`` and ``us-ascii`` mean windows-1252 (their C1 controls are never meant as text),
+and a body that the declared ``tis-620``, ``gb2312``, ``euc-kr``, ... cannot decode is decoded
+with the superset browsers use (windows-874, GB18030, windows-949, ...), as publishers saw it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+import charset_normalizer
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Labels whose C1 range (0x80-0x9f) browsers read as the Windows code page's letters.
+_WINDOWS_CODE_PAGE = {
+    "ascii": "cp1252",
+    "latin-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso8859-11": "cp874",
+    "tis-620": "cp874",
+}
+_WHATWG_SUPERSETS = {
+    "iso8859-9": "cp1254",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "euc_kr": "cp949",
+    "shift_jis": "cp932",
+    "big5": "big5hkscs",
+}
+_EXTRA_LABELS = {
+    "x-mac-cyrillic": "mac-cyrillic",
+    "windows-874": "cp874",
+    "x-sjis": "cp932",
+    "ms_kanji": "cp932",
+    "unicode-1-1-utf-8": "utf-8",
+    "x-euc-jp": "euc_jp",
+}
+_CHARSET_PARAM = re.compile(r";\s*charset\s*=\s*[\"']?([^\"';\s]+)", re.I)
+_XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
+_XML_DECLARATION_ANY = re.compile(rb"^\s*<\?xml[^>]*\?>")
+_META_CHARSET = re.compile(rb"<meta\b[^>]*?\bcharset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
+_ASCII_PREFIX = 4096
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str  # Python codec name
+    source: str  # bom, http, declaration, meta, detected, fallback
+    problems: tuple[str, ...] = ()
+
+
+def codec_for(label: str | None) -> str | None:
+    """The Python codec a charset label means on the web, or None if it names none."""
+    if not label:
+        return None
+    name = label.strip().lower()
+    name = _EXTRA_LABELS.get(name, name)
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return _WINDOWS_CODE_PAGE.get(codec, codec)
+
+
+def _strict_decode(body: bytes, codec: str) -> tuple[str, str]:
+    """The text and the codec that decoded it: ``codec``, else its WHATWG superset."""
+    try:
+        return body.decode(codec), codec
+    except UnicodeDecodeError:
+        # The few bytes a Windows code page leaves undefined are read as ISO-8859 does.
+        fallback = {"cp1252": "iso8859-1", "cp874": "tis-620"}.get(codec)
+        fallback = fallback or _WHATWG_SUPERSETS.get(codec)
+        if fallback is None:
+            raise
+        return body.decode(fallback), fallback
+
+
+def decode_document(body: bytes, content_type: str | None) -> Decoded:
+    """The body as text, with the encoding chosen and where that choice came from."""
+    problems: list[str] = []
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return Decoded(body[len(bom) :].decode(codec, errors="replace"), codec, "bom")
+    header = _CHARSET_PARAM.search(content_type or "")
+    head = body[:_ASCII_PREFIX]
+    declaration = _XML_DECLARATION.match(head)
+    meta = None if declaration else _META_CHARSET.search(head)
+    candidates: tuple[tuple[str, str | None], ...] = (
+        ("http", header.group(1) if header else None),
+        ("declaration", declaration.group(1).decode("ascii") if declaration else None),
+        ("meta", meta.group(1).decode("ascii") if meta else None),
+    )
+    for source, label in candidates:
+        if label is None:
+            continue
+        known = codec_for(label)
+        if known is None:
+            problems.append(f"unknown charset {label!r} ({source})")
+            continue
+        if known.startswith(("utf-16", "utf-32")):
+            # Without a BOM a 16- or 32-bit declaration is read by its byte pattern below.
+            continue
+        try:
+            text, used = _strict_decode(body, known)
+        except UnicodeDecodeError as error:
+            problems.append(f"charset {label!r} ({source}) does not fit the bytes: {error.reason}")
+            continue
+        return Decoded(text, used, source, tuple(problems))
+    return _detected(body, tuple(problems))
+
+
+def _detected(body: bytes, problems: tuple[str, ...]) -> Decoded:
+    try:
+        return Decoded(body.decode("utf-8"), "utf-8", "detected", problems)
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(body).best()
+    codec = codec_for(best.encoding) if best is not None else None
+    if codec is not None:
+        return Decoded(body.decode(codec, errors="replace"), codec, "detected", problems)
+    return Decoded(body.decode("cp1252", errors="replace"), "cp1252", "fallback", problems)
+
+
+def as_utf8_xml(decoded: Decoded) -> bytes:
+    """The text as UTF-8 bytes whose XML declaration, if any, says so."""
+    data = decoded.text.encode("utf-8")
+    declaration = _XML_DECLARATION_ANY.match(data)
+    if declaration is None:
+        return data
+    fixed = re.sub(rb"\bencoding\s*=\s*[\"'][^\"']*[\"']", b'encoding="utf-8"', declaration.group())
+    return fixed + data[declaration.end() :]
