@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 
 import trafilatura
@@ -36,8 +37,8 @@ from trafilatura.settings import Document
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from worker.errors import PermanentError  # noqa: E402
-from worker.stages.extract import extract_page, warm_up  # noqa: E402
+from worker.errors import PermanentError
+from worker.stages.extract import extract_page, warm_up
 
 TOKEN = re.compile(r"\w+")
 NAME_SEPARATOR = re.compile(r"\s*(?:[,;&]|\band\b|\bund\b|\bet\b|\by\b)\s*", re.I)
@@ -104,11 +105,9 @@ def run_body(corpus: Path, repeat: int, misses: bool) -> None:
     scores = {name: BodyScore() for name in extractors}
     for page_id, gold in sorted(truth.items()):
         body = gzip.decompress((bench / "html" / f"{page_id}.html.gz").read_bytes())
+        url = gold["url"]
         for name, extractor in extractors.items():
-            runs = [
-                timed(lambda e=extractor: e(body, gold["url"]))  # type: ignore[misc]
-                for _ in range(repeat)
-            ]
+            runs = [timed(partial(extractor, body, url)) for _ in range(repeat)]
             text = runs[0][0]
             scores[name].add(page_id, text, gold["articleBody"], min(ms for _, ms in runs))
     print(f"Body: {len(truth)} dev pages of the extraction benchmark")
@@ -174,7 +173,7 @@ def postlight(corpus: Path) -> list[Expected]:
     return [
         Expected(
             root / item["local_path"],
-            item["url"],
+            item.get("url") or f"https://{item['domain']}/",
             normalised(item.get("title")),
             author_set([item.get("author")]),
             utc_day(item.get("date_published")),

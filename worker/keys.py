@@ -57,6 +57,14 @@ class Keys:
         """The id of the first article published with this exact body."""
         return f"{self.namespace}:content:{content_hash}"
 
+    def host_lines(self, host: str) -> str:
+        """HASH line key -> number of the host's pages it was seen on (boilerplate learning)."""
+        return f"{self.namespace}:lines:{host}"
+
+    def host_boilerplate(self, host: str) -> str:
+        """SET of the line keys seen on enough of the host's pages to count as boilerplate."""
+        return f"{self.namespace}:boilerplate:{host}"
+
     @property
     def broker_prefix(self) -> str:
         """Prefix kombu puts before its queue lists and unacked hash."""

@@ -4,6 +4,7 @@
 
     poll_feed(feed_id)    fetch (conditional) ─ parse ─ select entries ─ new? ─ enqueue
     process_entry(entry)  fetch (guarded) ─ extract ─ tag ─ build message ─ publish atomically
+                          ─ count the body's short lines per host (boilerplate learning)
     record_failure(...)   what could not be processed goes to the dead-letter stream
 
 Stages (``worker.stages``) decide; adapters (``worker.adapters``, reached through
@@ -25,10 +26,11 @@ from worker.errors import RetryableError, StageError
 from worker.logs import get_logger
 from worker.models import Feed, FeedEntry, PublishResult, Response
 from worker.services import Services
+from worker.stages.boilerplate import site_key
 from worker.stages.extract import extract_page
 from worker.stages.feeds import parse_feed
 from worker.stages.poll import RejectedEntry, select_entries
-from worker.stages.publish import build_article, build_message, dated_from_feed
+from worker.stages.publish import CREATED, build_article, build_message, dated_from_feed
 from worker.stages.schedule import next_poll_at
 from worker.stages.tag import tag_article
 
@@ -130,9 +132,14 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
         response = services.http.fetch(
             entry.source_url, kind="article", max_bytes=services.settings.max_page_bytes
         )
+    site = site_key(response.final_url)
     with timings.stage("extract"):
         page = extract_page(
-            response.body, url=response.final_url, content_type=response.content_type
+            response.body,
+            url=response.final_url,
+            content_type=response.content_type,
+            now=response.fetched_at,
+            recurring_lines=services.host_lines.recurring(site),
         )
         page = dated_from_feed(entry, page)
     with timings.stage("tag"):
@@ -140,6 +147,10 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
     with timings.stage("publish"):
         article = build_article(entry, response, page, tags, processed_at=services.clock())
         result = services.stream.publish(build_message(article))
+    if result.event == CREATED:
+        # Only a first publication counts: a redelivery, an update or a copy of the same
+        # page would make its story lines look recurring.
+        services.host_lines.record(site, page.line_keys)
     return ProcessOutcome(article.id, article.url, result, timings.stages)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from worker.adapters.boilerplate import HostLines
 from worker.adapters.http import HttpClient
 from worker.adapters.redis_client import RedisClient, connect
 from worker.adapters.store import FeedStore, SeenStore, Stats
@@ -33,6 +34,7 @@ class Services:
     stream: ArticleStream
     dead: DeadLetters
     stats: Stats
+    host_lines: HostLines
     enqueue_entries: EntrySink
     clock: Callable[[], datetime] = utc_now
     random_fraction: Callable[[], float] = field(default=random.random)
@@ -57,5 +59,11 @@ def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySin
         ),
         dead=DeadLetters(client, keys, maxlen=settings.dead_maxlen),
         stats=Stats(client, keys),
+        host_lines=HostLines(
+            client,
+            keys,
+            min_pages=settings.boilerplate_min_pages,
+            ttl_seconds=settings.boilerplate_ttl_seconds,
+        ),
         enqueue_entries=enqueue_entries,
     )

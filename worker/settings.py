@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     article_ttl_days: int = Field(
         90, gt=0, description="Days a published article (URL and content hash) is remembered"
     )
+    boilerplate_min_pages: int = Field(
+        3, ge=2, description="Pages of one host a short line must recur on to count as boilerplate"
+    )
+    boilerplate_ttl_days: int = Field(
+        30, gt=0, description="Days a host's line counts are kept after its last article"
+    )
     poll_interval: int = Field(900, ge=10, description="Seconds between two polls of a feed")
     poll_lease: int = Field(
         300, ge=10, description="Seconds a due feed is held for its poll before it is offered again"
@@ -127,6 +133,10 @@ class Settings(BaseSettings):
     @property
     def article_ttl_seconds(self) -> int:
         return self.article_ttl_days * 86_400
+
+    @property
+    def boilerplate_ttl_seconds(self) -> int:
+        return self.boilerplate_ttl_days * 86_400
 
     @classmethod
     def settings_customise_sources(

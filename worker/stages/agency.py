@@ -40,7 +40,7 @@ AGENCIES: tuple[tuple[str, ...], ...] = (
     ("Lusa", "Lusa", "Agência Lusa"),
     ("Europa Press", "Europa Press"),
     ("ANI", "ANI", "Asian News International"),
-    ("Anadolu", "Anadolu", "Anadolu Agency", "Anadolu Ajansı"),
+    ("Anadolu", "Anadolu", "Anadolu Agency", "Anadolu Ajans\u0131"),
     ("Interfax", "Interfax"),
     ("RIA Novosti", "RIA Novosti"),
     ("CP", "The Canadian Press", "Canadian Press"),

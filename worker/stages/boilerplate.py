@@ -12,8 +12,10 @@ a bare link.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
 
 # Boilerplate lines are short; a line longer than this is story, however often it recurs
 # (a wire story republished twice by one outlet must not lose its paragraphs).
@@ -72,6 +74,25 @@ _PHOTO_CREDIT = re.compile(
     re.I | re.X,
 )
 _BARE_URL = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.I)
+
+
+def site_key(url: str) -> str:
+    """Whose furniture a page carries: its host, ``www.`` aside.
+
+    A page on a loopback address is the simulated web, which serves each outlet under its
+    host as the first path segment (``http://127.0.0.1:8080/<host>/<path>``): that outlet.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if loopback:
+        first_segment = parts.path.lstrip("/").split("/", 1)[0].lower()
+        if "." in first_segment:
+            host = first_segment
+    return host.removeprefix("www.")
 
 
 def line_key(line: str) -> str:

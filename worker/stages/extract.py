@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
 from htmldate import find_date
+from lxml import etree
 from lxml.html import HtmlElement
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura import bare_extraction, load_html
@@ -63,7 +64,8 @@ _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|ClaimReview)$")
 _LANGUAGE_TAG = re.compile(r"([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*")
 _WORD = re.compile(r"\w+")
 _AUTHOR_SEPARATOR = re.compile(
-    r";|\s+\|\s+|,\s+|\s+&\s+|\s+(?:and|und|et|y|e|og|och|en)\s+|\s+\u00b7\s+"
+    r";|\s+\|\s+|,\s+|\s+&\s+|\s+(?:and|und|et|y|e|og|och|en|with|mit|avec|con)\s+"
+    r"|\s+\u00b7\s+"
 )
 # "By Jane Doe", "Von Jana Petersen", "Par ...", "Por ...", "Di ...", "Text: ...".
 _BYLINE_PREFIX = re.compile(
@@ -177,7 +179,7 @@ def extract_page(
         section=next(iter(page.sections()), None),
         keywords=page.keywords(),
         agency=detect_agencies(
-            bylines=[*bylines, *page.credited_organisations()],
+            bylines=[*bylines, *page.people(), *page.credited_organisations()],
             lines=[*blocks, *page.credit_lines],
             first_paragraph=story[0] if story else None,
         ),
@@ -256,7 +258,8 @@ def _title(title: str | None, site_name: str | None, headings: list[str]) -> str
 def _authors(
     page: _PageMetadata, bylines: list[str], site_name: str | None, url: str
 ) -> tuple[str, ...]:
-    """The people credited: JSON-LD ``Person`` authors, else the bylines split into names.
+    """The people credited: JSON-LD ``Person`` authors, else the author meta tags, else the
+    byline elements, split into names.
 
     Outlets credit themselves and the wire too (as an author ``Organization``, in the byline
     meta, as the site): those names are dropped, and so are roles ("Staff and agencies").
@@ -277,7 +280,7 @@ def _authors(
             and not _NOT_A_PERSON.search(name)
         )
 
-    return people(page.people()) or people(bylines)
+    return people(page.people()) or people(bylines) or people(page.byline_elements())
 
 
 class _PageMetadata:
@@ -290,13 +293,18 @@ class _PageMetadata:
         self._linked_data: list[dict[str, Any]] = []
         # <time> marked with itemprop, then those inside an <article>: elsewhere on the page a
         # <time> is as likely a related story's date or today's.
-        self._times: dict[str, list[str]] = {"datePublished": [], "dateModified": [], "": []}
+        self._times: dict[str, list[str]] = {
+            "datePublished": [],
+            "dateModified": [],
+            "": [],
+            "elsewhere": [],
+        }
         self.declared_language = _clean(tree.get("lang") or tree.get(_XML_LANG))
         self.headings = [text for h1 in tree.iter("h1") if (text := _clean(h1.text_content()))]
         title_element = tree.find(".//title")
         self._title_element = title_element.text_content() if title_element is not None else None
         self._url = url
-        self._byline_texts = _byline_texts(tree)
+        self._tree = tree
         # Short lines in the story's container: where credit lines and visible stamps stand.
         self.credit_lines = _container_lines(tree)
         base_href = None
@@ -339,6 +347,8 @@ class _PageMetadata:
             self._times[itemprop].append(stamp)
         elif element.get("pubdate") is not None or _in_article(element):
             self._times[""].append(stamp)
+        else:
+            self._times["elsewhere"].append(stamp)
 
     def _json_ld(self, key: str) -> list[str]:
         return [value for node in self._linked_data for value in _strings(node.get(key))]
@@ -400,11 +410,16 @@ class _PageMetadata:
         return _unique(word for value in declared for word in value.split(","))
 
     def bylines(self) -> list[str]:
-        """Who the page says wrote it, as written: author meta tags, else byline elements."""
+        """Who the page says wrote it, as written in its author meta tags."""
         declared = self.all_meta(
             "author", "article:author", "byl", "dc.creator", "parsely-author", "sailthru.author"
         )
-        return [value for value in declared if not _URL_WORD.search(value)] or self._byline_texts
+        return [value for value in declared if not _URL_WORD.search(value)]
+
+    def byline_elements(self) -> list[str]:
+        """Who the page shows wrote it: elements marked as bylines. Looked for only when the
+        page declares no author: finding them walks the whole page."""
+        return _byline_texts(self._tree)
 
     def credited_organisations(self) -> list[str]:
         """JSON-LD author, creator and source organisations: where a wire is credited."""
@@ -472,6 +487,9 @@ class _PageMetadata:
                     for line in self.credit_lines
                     for match in _TEXT_TIMESTAMP.finditer(line)
                 ),
+                # A <time> outside the story and unmarked: the page's first is its own date
+                # more often than a related story's.
+                *((value, "time") for value in self._times["elsewhere"][:1]),
                 *(("-".join(match.groups()), "url") for match in _URL_DATE.finditer(self._url)),
             ]
         found = [
@@ -487,18 +505,26 @@ class _PageMetadata:
         return DatedValue(moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC), source)
 
 
+_BYLINE_TAGS = ("a", "span", "div", "p", "address", "li", "strong", "b")
+# XPath, evaluated in C: walking a container's every element in Python costs far more.
+_SHORT_TEXTS = etree.XPath(
+    ".//*[self::p or self::span or self::small or self::address or self::cite]"
+    "[not(ancestor::figure) and not(ancestor::figcaption)]"
+)
+
+
 def _byline_texts(tree: HtmlElement) -> list[str]:
-    """Short texts of elements marked as bylines or authors by class, itemprop, rel or id."""
-    found = []
-    for element in tree.iter("a", "span", "div", "p", "address", "li", "strong", "b"):
-        marker = " ".join(
-            element.get(name) or "" for name in ("class", "itemprop", "rel", "id", "data-testid")
-        )
-        if marker.strip() and _BYLINE_MARKER.search(marker):
-            text = _clean(element.text_content())
-            if text and len(text.split()) <= MAX_BYLINE_WORDS:
-                found.append(text)
-    return found
+    """Short texts of elements marked as bylines or authors by class, itemprop, rel or id;
+    the innermost ones, as a byline block also holds the date and the share links."""
+    marked = [
+        element
+        for element in tree.iter(*_BYLINE_TAGS)
+        if element.attrib and _BYLINE_MARKER.search(" ".join(element.attrib.values()))
+    ]
+    inner = set(marked)
+    for element in marked:
+        inner.difference_update(element.iterancestors())
+    return [text for element in marked if element in inner and (text := _short_text(element))]
 
 
 def _container_lines(tree: HtmlElement) -> list[str]:
@@ -509,15 +535,17 @@ def _container_lines(tree: HtmlElement) -> list[str]:
         heading = next(tree.iter("h1"), None)
         parent = heading.getparent() if heading is not None else None
         containers = [parent] if parent is not None else []
-    lines = []
-    for container in containers:
-        for element in container.iter("p", "span", "small", "address", "div", "cite", "time"):
-            if next(element.iterancestors("figure", "figcaption"), None) is not None:
-                continue
-            text = _clean(element.text_content())
-            if text and len(text.split()) <= MAX_BYLINE_WORDS:
-                lines.append(text)
-    return lines
+    return [
+        text
+        for container in containers
+        for element in _SHORT_TEXTS(container)
+        if (text := _short_text(element))
+    ]
+
+
+def _short_text(element: HtmlElement) -> str | None:
+    text = _clean(element.text_content())
+    return text if text and len(text.split()) <= MAX_BYLINE_WORDS else None
 
 
 def _in_article(element: HtmlElement) -> bool:
