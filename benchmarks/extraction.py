@@ -13,6 +13,7 @@ punctuation-blind; no expected author means none should be found), and the publi
 in UTC (pages without an expected date are left out).
 
     .venv/bin/python benchmarks/extraction.py [--corpus DIR] [--repeat N] [--misses]
+        [--only body|metadata]
 """
 
 from __future__ import annotations
@@ -255,12 +256,13 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=1, help="timed runs per page (fastest)")
     parser.add_argument("--misses", action="store_true", help="list where ours is wrong")
-    parser.add_argument("--body-only", action="store_true", help="skip the metadata sets")
+    parser.add_argument("--only", choices=("body", "metadata"), help="run one of the two parts")
     args = parser.parse_args()
     warm_up()
     trafilatura.extract("<html><body><p>warm-up</p></body></html>")
-    run_body(args.corpus, args.repeat, args.misses)
-    if not args.body_only:
+    if args.only != "metadata":
+        run_body(args.corpus, args.repeat, args.misses)
+    if args.only != "body":
         run_metadata("postlight", postlight(args.corpus), args.misses)
         run_metadata("fundus", fundus(args.corpus), args.misses)
 

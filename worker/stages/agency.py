@@ -61,8 +61,8 @@ AGENCIES: tuple[tuple[str, ...], ...] = (
 # A credit line starts with one of these (in the languages the simulated web and the corpus
 # use) or is nothing but agency names, separators and a timestamp.
 _CREDIT_OPENERS = (
-    r"©|\(c\)|copyright|source|sources|quelle|quellen|fuente|fuentes|fonte|with|mit|avec|con"
-    r"|by|von|par|por|di|via|agency|agencies|agences|agenturen|[-\u2013\u2014/|]"
+    r"\u00a9|\(c\)|[-\u2013\u2014/|]|(?:copyright|source|sources|quelle|quellen|fuente|fuentes"
+    r"|fonte|with|mit|avec|con|by|von|par|por|di|via|agency|agencies|agences|agenturen)\b"
 )
 _CREDIT_CLOSERS = r"contributed to this report|contributed reporting|a contribué"
 _MAX_CREDIT_WORDS = 12
@@ -96,9 +96,7 @@ def _named(text: str) -> list[str]:
 
 
 _DATELINE = re.compile(r"\(([^()]{2,40})\)\s*[-\u2013\u2014:]")
-_CREDIT_LINE = re.compile(
-    rf"^\W*(?:{_CREDIT_OPENERS})\b|(?:{_CREDIT_CLOSERS})\W*$|^\W*[A-Z][\w.-]*\W*$", re.I
-)
+_CREDIT_LINE = re.compile(rf"^[^\w\u00a9(]*(?:{_CREDIT_OPENERS})|(?:{_CREDIT_CLOSERS})\W*$", re.I)
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?")
 
 

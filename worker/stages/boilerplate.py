@@ -35,6 +35,9 @@ _PROMPT = re.compile(
       | (?:subscribe|sign\s+up)\b.{0,80}\b(?:newsletter|inbox|updates|today)\b
       | get\s+the\s+.{0,60}\b(?:newsletter|app|delivered)\b
       | (?:download|get)\s+(?:our|the)\s+.{0,30}\bapp\b
+      | (?:subscribe|sign\s+in|log\s*in)\s+to\s+(?:continue|keep)\s+reading
+      | already\s+a\s+subscriber
+      | also\s+on\s+[\w-]+\.[a-z]{2,}\b
       | tell\s+us\s+what\s+you\s+think | join\s+the\s+(?:discussion|conversation)
       | (?:order|print)\s+(?:reprints|article|this\s+article)\s*$
       | (?:newsletter|jetzt\s+abonnieren|abonnez-vous|suscr[ií]bete)\b

@@ -27,8 +27,12 @@ from lxml import etree
 from lxml.html import HtmlElement
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura import bare_extraction, load_html
+from trafilatura.htmlprocessing import prune_unwanted_nodes
+from trafilatura.json_metadata import normalize_authors
+from trafilatura.metadata import extract_metainfo
 from trafilatura.settings import Document
 from trafilatura.xml import xmltotxt
+from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 from w3lib.encoding import html_to_unicode
 
 from worker.errors import PermanentError
@@ -51,6 +55,8 @@ MAX_FUTURE = timedelta(hours=14)
 STRUCTURED_BODY_ADVANTAGE = 1.5
 # A byline or credit is a few words; a longer text in a byline element is something else.
 MAX_BYLINE_WORDS = 12
+MAX_SITE_NAME_WORDS = 6
+MAX_HEADLINE_WORDS = 40
 # Below this probability the detector is guessing (short or mixed text): the page's own
 # declaration is the better answer.
 MIN_LANGUAGE_CONFIDENCE = 0.5
@@ -63,21 +69,22 @@ _MACROLANGUAGES = {"ary": "ar", "arz": "ar", "uzs": "uz", "wuu": "zh", "yue": "z
 _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|ClaimReview)$")
 _LANGUAGE_TAG = re.compile(r"([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*")
 _WORD = re.compile(r"\w+")
-_AUTHOR_SEPARATOR = re.compile(
-    r";|\s+\|\s+|,\s+|\s+&\s+|\s+(?:and|und|et|y|e|og|och|en|with|mit|avec|con)\s+"
-    r"|\s+\u00b7\s+"
+# What follows a name in a byline: a date, a role, links to the author's other pages.
+_BYLINE_TAIL = re.compile(
+    r"\s+(?:posted|updated|published|view|see|follow|get|read|more\s+by|is\s+(?:a|an|the)"
+    r"|\d+[-\s]minute|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
+    r"|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|\d)\b.*$",
+    re.I,
 )
-# "By Jane Doe", "Von Jana Petersen", "Par ...", "Por ...", "Di ...", "Text: ...".
-_BYLINE_PREFIX = re.compile(
-    r"^\W*(?:by|von|par|por|di|door|av|text|texto|texte|reporting\s+by)\b\s*:?\s*", re.I
-)
+# Some outlets put every author in one JSON-LD Person: "Birgit Baumann, Anna Giulia Fink".
+_NAME_LIST = re.compile(r"\s*(?:[,;&]|\s(?:and|und|et|y)\s)\s*")
+_BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|di)\s+", re.I)
 # Bylines that name a role, not a person: "Staff and agencies", "Redaktion".
 _NOT_A_PERSON = re.compile(
     r"\b(?:agencies|agences|agenturen|agencias|staff|redaktion|r[eé]daction|redacci[oó]n"
     r"|newsroom|editorial)\b",
     re.I,
 )
-_BYLINE_MARKER = re.compile(r"byline|author|autor|auteur", re.I)
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?=[/-]|$)")
 _TEXT_TIMESTAMP = re.compile(
     r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)\b"
@@ -86,6 +93,8 @@ _TEXT_TIMESTAMP = re.compile(
 _URL_WORD = re.compile(r"\b(?:https?|www)\b", re.I)
 # Hyphen, bar, colon, en and em dash, full-width colon and bar.
 _TITLE_SEPARATOR = "[-|:\u2013\u2014\uff1a\uff5c]"
+# Between a headline and the site's name: spaced separators, or a full-width one unspaced.
+_TITLE_PARTS = re.compile(r"\s+[-|:\u2013\u2014\u00b7\u2022]\s+|\s*[\uff1a\uff5c]\s*")
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 _PUBLISHED_META = ("article:published_time", "datepublished", "og:published_time")
@@ -145,7 +154,7 @@ def extract_page(
         tree, url=url, with_metadata=False, include_comments=False, fast=True
     )
     site_name = page.site_name()
-    title = _title(page.title(), site_name, page.headings)
+    title = _title(page.title(), site_name, page.headings, url)
     blocks = _blocks(document.body if isinstance(document, Document) else None, title)
     extractor = HEURISTIC
     structured = page.article_body()
@@ -158,13 +167,13 @@ def extract_page(
 
     description = page.first_meta("description", "og:description", "twitter:description")
     bylines = page.bylines()
-    published = page.date("datePublished", _PUBLISHED_META, now)
-    if published is None:
-        # htmldate's guess, last: it searches the whole page and may alter the tree.
-        published = _guessed_date(tree, now)
+    # htmldate's guess (when the page states no date) and then byline elements (when it
+    # declares no author) come last: both search the whole tree, and the second prunes it.
+    published = page.date("datePublished", _PUBLISHED_META, now) or _guessed_date(tree, url, now)
+    authors = _authors(page, bylines, site_name, url)
     return ExtractedPage(
         title=title,
-        authors=_authors(page, bylines, site_name, url),
+        authors=authors,
         published=published,
         modified=page.date("dateModified", _MODIFIED_META, now),
         language=detect_language(body_text, declared=page.declared_language),
@@ -232,27 +241,43 @@ def _words(blocks: Iterable[str]) -> int:
     return sum(len(_WORD.findall(block)) for block in blocks)
 
 
-def _guessed_date(tree: HtmlElement, now: datetime) -> DatedValue | None:
-    day = _parse_date(find_date(tree, extensive_search=False, original_date=True))
+def _guessed_date(tree: HtmlElement, url: str, now: datetime) -> DatedValue | None:
+    guess = find_date(tree, url=url, extensive_search=True, original_date=True, max_date=now)
+    day = _parse_date(guess)
     if day is None or day.replace(tzinfo=UTC) > now + MAX_FUTURE:
         return None
     return DatedValue(day.replace(tzinfo=UTC), "htmldate")
 
 
-def _title(title: str | None, site_name: str | None, headings: list[str]) -> str | None:
+def _title(title: str | None, site_name: str | None, headings: list[str], url: str) -> str | None:
     title = _clean(html.unescape(title or ""))
     if not title:
         return None
-    if site_name:
-        # "Headline - Site" / "Headline | Site": the site is not part of the headline.
-        suffix = re.compile(rf"\s*{_TITLE_SEPARATOR}\s*{re.escape(site_name)}$", re.I)
-        title = suffix.sub("", title) or title
     # "Headline | Section | Site" where the page's <h1> is the headline: keep the part it says.
     folded_headings = {_fold(heading) for heading in headings}
-    for part in re.split(rf"\s+{_TITLE_SEPARATOR}\s+", title):
+    for part in _TITLE_PARTS.split(title):
         if part != title and _fold(part) in folded_headings:
             return part
+    # "Headline - Site", "Headline | Fortune.com": the site is not part of the headline.
+    site_words = {_fold(site_name or "")} | {
+        _fold(label) for label in (urlsplit(url).hostname or "").split(".") if len(label) > 3
+    }
+    site_words.discard("")
+    while separators := list(_TITLE_PARTS.finditer(title)):
+        last = separators[-1]
+        if not _names_site(title[last.end() :], site_words):
+            break
+        title = title[: last.start()]
     return title
+
+
+def _names_site(part: str, site_words: set[str]) -> bool:
+    """Whether a title's last part is the site: its name, its host, or a domain name."""
+    folded = _fold(part)
+    looks_like_domain = bool(re.fullmatch(r"[\w-]+(?:\.[\w-]+)+", part.strip()))
+    if not folded or len(part.split()) > MAX_SITE_NAME_WORDS:
+        return False
+    return looks_like_domain or any(word in folded or folded in word for word in site_words)
 
 
 def _authors(
@@ -271,16 +296,29 @@ def _authors(
     def people(names: Iterable[str]) -> tuple[str, ...]:
         return _unique(
             name
-            for raw in names
-            for part in _AUTHOR_SEPARATOR.split(_BYLINE_PREFIX.sub("", raw))
-            if (name := _clean(_BYLINE_PREFIX.sub("", part)))
+            for name in map(_clean, names)
+            if name
             and _fold(name) not in not_people
             and not _URL_WORD.search(name)
             and not is_agency(name)
             and not _NOT_A_PERSON.search(name)
         )
 
-    return people(page.people()) or people(bylines) or people(page.byline_elements())
+    def split(bylines: Iterable[str]) -> list[str]:
+        # trafilatura's normaliser drops "By", e-mail addresses and handles, and splits
+        # "X, Y and Z"; what it leaves after a name ("Posted: Nov 15") goes here.
+        return [
+            _BYLINE_TAIL.sub("", name)
+            for byline in bylines
+            for name in (normalize_authors(None, _BYLINE_TAIL.sub("", byline)) or "").split(";")
+        ]
+
+    json_ld_people = [
+        _BYLINE_PREFIX.sub("", name)
+        for joined in page.people()
+        for name in _NAME_LIST.split(joined)
+    ]
+    return people(json_ld_people) or people(split(bylines)) or people(split(page.byline_elements()))
 
 
 class _PageMetadata:
@@ -354,10 +392,15 @@ class _PageMetadata:
         return [value for node in self._linked_data for value in _strings(node.get(key))]
 
     def title(self) -> str | None:
-        return next(
-            iter(self._json_ld("headline")),
-            self.first_meta("og:title", "twitter:title") or self._title_element,
-        )
+        """The headline: JSON-LD's, else the page's one ``<h1>``, else OpenGraph's or
+        ``<title>``. An ``<h1>`` is the headline as the reader sees it, where OpenGraph often
+        carries a version written for social networks."""
+        headline = next(iter(self._json_ld("headline")), None)
+        if headline:
+            return headline
+        if len(self.headings) == 1 and len(self.headings[0].split()) <= MAX_HEADLINE_WORDS:
+            return self.headings[0]
+        return self.first_meta("og:title", "twitter:title") or self._title_element
 
     def site_name(self) -> str | None:
         publishers = [
@@ -417,9 +460,12 @@ class _PageMetadata:
         return [value for value in declared if not _URL_WORD.search(value)]
 
     def byline_elements(self) -> list[str]:
-        """Who the page shows wrote it: elements marked as bylines. Looked for only when the
-        page declares no author: finding them walks the whole page."""
-        return _byline_texts(self._tree)
+        """Who the page shows wrote it: the first author element trafilatura's expressions
+        find. Looked for only when the page declares no author, as the last use of the tree:
+        it prunes the tree (of author boxes, comments, related links) rather than copy it."""
+        tree = prune_unwanted_nodes(self._tree, AUTHOR_DISCARD_XPATHS)
+        byline = extract_metainfo(tree, AUTHOR_XPATHS, len_limit=120)
+        return [byline] if byline else []
 
     def credited_organisations(self) -> list[str]:
         """JSON-LD author, creator and source organisations: where a wire is credited."""
@@ -505,26 +551,11 @@ class _PageMetadata:
         return DatedValue(moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC), source)
 
 
-_BYLINE_TAGS = ("a", "span", "div", "p", "address", "li", "strong", "b")
 # XPath, evaluated in C: walking a container's every element in Python costs far more.
 _SHORT_TEXTS = etree.XPath(
     ".//*[self::p or self::span or self::small or self::address or self::cite]"
     "[not(ancestor::figure) and not(ancestor::figcaption)]"
 )
-
-
-def _byline_texts(tree: HtmlElement) -> list[str]:
-    """Short texts of elements marked as bylines or authors by class, itemprop, rel or id;
-    the innermost ones, as a byline block also holds the date and the share links."""
-    marked = [
-        element
-        for element in tree.iter(*_BYLINE_TAGS)
-        if element.attrib and _BYLINE_MARKER.search(" ".join(element.attrib.values()))
-    ]
-    inner = set(marked)
-    for element in marked:
-        inner.difference_update(element.iterancestors())
-    return [text for element in marked if element in inner and (text := _short_text(element))]
 
 
 def _container_lines(tree: HtmlElement) -> list[str]:
