@@ -33,7 +33,7 @@ def test_agencies_named_in_a_byline(byline: str, agencies: list[str]) -> None:
     ("first_paragraph", "agencies"),
     [
         ("SEOUL (AFP) - South Korea summoned Russia's ambassador on Friday.", ["AFP"]),
-        ("Hamburg (dpa) – Der Sturm hat den Bahnverkehr lahmgelegt.", ["dpa"]),
+        ("Hamburg (dpa) \u2013 Der Sturm hat den Bahnverkehr lahmgelegt.", ["dpa"]),
         ("WASHINGTON (AP) — The Senate voted on Tuesday.", ["AP"]),
         ("TOKYO (Kyodo) -- Japan's cabinet approved the budget.", ["Kyodo"]),
         ("Seoul summoned the ambassador (the second time this year) - officials said.", []),
