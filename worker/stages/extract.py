@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import cache
@@ -403,12 +403,7 @@ class _PageMetadata:
         return self.first_meta("og:title", "twitter:title") or self._title_element
 
     def site_name(self) -> str | None:
-        publishers = [
-            name
-            for node in self._linked_data
-            for party in _json_ld_nodes(node.get("publisher"))
-            for name in _strings(party.get("name"))
-        ]
+        publishers = self._parties(("publisher",))
         return self.first_meta("og:site_name", "application-name") or next(iter(publishers), None)
 
     def article_body(self) -> list[str]:
@@ -467,34 +462,33 @@ class _PageMetadata:
         byline = extract_metainfo(tree, AUTHOR_XPATHS, len_limit=120)
         return [byline] if byline else []
 
-    def credited_organisations(self) -> list[str]:
-        """JSON-LD author, creator and source organisations: where a wire is credited."""
+    def _parties(
+        self, roles: tuple[str, ...], kind: Callable[[list[str]], bool] | None = None
+    ) -> list[str]:
+        """Names of the JSON-LD parties in ``roles`` (of a ``kind`` of ``@type``, if given)."""
         return [
             name
             for node in self._linked_data
-            for role in ("author", "creator", "sourceOrganization")
+            for role in roles
             for party in _json_ld_nodes(node.get(role))
+            if kind is None or kind(_strings(party.get("@type")))
             for name in _strings(party.get("name"))
         ]
 
+    def credited_organisations(self) -> list[str]:
+        """JSON-LD author, creator and source organisations: where a wire is credited."""
+        return self._parties(("author", "creator", "sourceOrganization"))
+
     def people(self) -> list[str]:
-        return [
-            name
-            for node in self._linked_data
-            for author in _json_ld_nodes(node.get("author"))
-            if "Person" in _strings(author.get("@type"))
-            for name in _strings(author.get("name"))
-        ]
+        return self._parties(("author",), lambda types: "Person" in types)
 
     def organisations(self) -> list[str]:
         return [
-            name
-            for node in self._linked_data
-            for role in ("publisher", "author", "creator")
-            for party in _json_ld_nodes(node.get(role))
-            if role == "publisher"
-            or any(kind.endswith("Organization") for kind in _strings(party.get("@type")))
-            for name in _strings(party.get("name"))
+            *self._parties(("publisher",)),
+            *self._parties(
+                ("author", "creator"),
+                lambda types: any(kind.endswith("Organization") for kind in types),
+            ),
         ]
 
     def first_meta(self, *keys: str) -> str | None:
