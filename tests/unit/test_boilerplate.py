@@ -115,3 +115,16 @@ def test_story_lines_that_start_like_prompts_are_kept() -> None:
 )
 def test_site_key_is_the_host_or_the_simulated_outlet(url: str, site: str) -> None:
     assert site_key(url) == site
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Write to Al Root at allen.root@dowjones.com",
+        "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik.",
+        "Updated at 1:23 p.m.",
+        "UPDATED: Tue., Nov. 19, 2019",
+    ],
+)
+def test_contact_lines_and_update_stamps_are_removed(line: str) -> None:
+    assert clean_body([STORY[0], line, STORY[1]]) == STORY

@@ -77,6 +77,10 @@ _PHOTO_CREDIT = re.compile(
     re.I | re.X,
 )
 _BARE_URL = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.I)
+# "Write to Al Root at allen.root@dowjones.com", "Email Tariq Malik at ... or follow him".
+_CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\bfollow\s+(?:him|her|them|us)\s+on\b", re.I)
+# "Updated at 1:23 p.m.", "UPDATED: Tue., Nov. 19, 2019": the page's stamp, not the story.
+_STAMP = re.compile(r"^\W*(?:updated|posted|published|aktualisiert|mis\s+[àa]\s+jour)\b", re.I)
 
 
 def site_key(url: str) -> str:
@@ -137,7 +141,8 @@ def _is_not_story(block: str) -> bool:
         _PROMPT.match(block)
         or _RELATED_LINE.match(block)
         or _BARE_URL.match(block)
-        or (_is_short(block, 15) and _PHOTO_CREDIT.search(block))
+        or _CONTACT.search(block)
+        or (_is_short(block, 15) and (_PHOTO_CREDIT.search(block) or _STAMP.match(block)))
     )
 
 
