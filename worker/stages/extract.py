@@ -60,7 +60,7 @@ MAX_HEADLINE_WORDS = 40
 # Below this probability the detector is guessing (short or mixed text): the page's own
 # declaration is the better answer.
 MIN_LANGUAGE_CONFIDENCE = 0.5
-LANGUAGE_SAMPLE_CHARS = 1000
+LANGUAGE_SAMPLE_CHARS = 600
 # charset-normalizer slows down with size while its answer stops changing.
 DETECTION_SAMPLE_BYTES = 64 * 1024
 
