@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from worker.stages.boilerplate import clean_body, line_key, line_keys, site_key
+from worker.stages.boilerplate import (
+    clean_body,
+    line_key,
+    line_keys,
+    site_key,
+    without_recurring,
+)
 
 STORY = [
     "Train drivers walked out across the north of England on Friday, leaving commuters "
@@ -18,7 +24,7 @@ def test_lines_recurring_on_the_host_are_removed() -> None:
     blocks = [click, *STORY, "View More News"]
     recurring = frozenset({line_key(click), line_key("View More News")})
 
-    assert clean_body(blocks, recurring=recurring) == STORY
+    assert without_recurring(blocks, recurring) == STORY
 
 
 def test_line_keys_ignore_case_spacing_and_punctuation() -> None:
@@ -30,7 +36,7 @@ def test_a_long_paragraph_is_never_learnt_or_removed_as_boilerplate() -> None:
     long_paragraph = " ".join(["word"] * 40)
     assert line_key(long_paragraph) not in line_keys([long_paragraph])
     recurring = frozenset({line_key(long_paragraph)})
-    assert clean_body([long_paragraph], recurring=recurring) == [long_paragraph]
+    assert without_recurring([long_paragraph], recurring) == [long_paragraph]
 
 
 def test_line_keys_are_those_of_the_short_lines_each_once() -> None:

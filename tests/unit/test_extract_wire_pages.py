@@ -223,3 +223,13 @@ def test_a_json_ld_teaser_does_not_replace_the_body() -> None:
 
     assert page.extractor == "trafilatura"
     assert page.text.split("\n\n") == paragraphs
+
+
+def test_learnt_lines_leave_the_text_but_not_the_identity_of_the_page() -> None:
+    url = "https://24newsdesk.example/news/4529912/south-korea-summons-russian-ambassador"
+    before = extract("simweb-24newsdesk-afp.html", url)
+    after = extract(
+        "simweb-24newsdesk-afp.html", url, recurring_lines=frozenset({line_key(CLICK_LINE)})
+    )
+    assert after.text != before.text
+    assert after.identity_text == before.identity_text == before.text

@@ -366,3 +366,11 @@ def test_dated_from_feed_keeps_a_bare_page_day_far_from_the_feed_date() -> None:
     page = make_page(published=long_before)
 
     assert dated_from_feed(make_entry(), page).published == long_before
+
+
+def test_the_content_hash_is_of_the_page_identity_not_its_learnt_text() -> None:
+    whole = make_article()
+    learnt = make_article(text="Only the story.", identity_text=whole.page.text)
+
+    assert learnt.content_hash == whole.content_hash
+    assert learnt.page.text == "Only the story."

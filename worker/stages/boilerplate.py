@@ -114,17 +114,15 @@ def line_keys(blocks: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
-def clean_body(blocks: Sequence[str], *, recurring: frozenset[str] = frozenset()) -> list[str]:
-    """The blocks that are story: without the host's recurring lines, prompts, related-story
-    blocks, stand-alone photo credits and bare links."""
+def clean_body(blocks: Sequence[str]) -> list[str]:
+    """The blocks that are story: without prompts, related-story blocks, stand-alone photo
+    credits, contact lines, update stamps and bare links."""
     kept: list[str] = []
     in_related_block = False
     for block in blocks:
         if in_related_block and _LIST_ITEM.match(block):
             continue
         in_related_block = False
-        if _is_short(block, MAX_BOILERPLATE_WORDS) and line_key(block) in recurring:
-            continue
         if _is_short(block, MAX_PROMPT_WORDS) and _RELATED_HEADING.match(block):
             in_related_block = True
             continue
@@ -134,6 +132,15 @@ def clean_body(blocks: Sequence[str], *, recurring: frozenset[str] = frozenset()
             continue
         kept.append(block)
     return kept
+
+
+def without_recurring(blocks: Sequence[str], recurring: frozenset[str]) -> list[str]:
+    """The blocks without the lines that recur across the host's pages."""
+    return [
+        block
+        for block in blocks
+        if not (_is_short(block, MAX_BOILERPLATE_WORDS) and line_key(block) in recurring)
+    ]
 
 
 def _is_not_story(block: str) -> bool:

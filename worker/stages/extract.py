@@ -38,7 +38,7 @@ from w3lib.encoding import html_to_unicode
 from worker.errors import PermanentError
 from worker.models import DatedValue, ExtractedPage
 from worker.stages.agency import detect_agencies, is_agency
-from worker.stages.boilerplate import clean_body, line_keys
+from worker.stages.boilerplate import clean_body, line_keys, without_recurring
 from worker.stages.quality import is_paywalled, is_truncated
 
 STAGE = "extract"
@@ -160,7 +160,8 @@ def extract_page(
     structured = page.article_body()
     if _words(structured) > STRUCTURED_BODY_ADVANTAGE * _words(blocks):
         blocks, extractor = structured, STRUCTURED
-    story = clean_body(blocks, recurring=recurring_lines)
+    cleaned = clean_body(blocks)
+    story = without_recurring(cleaned, recurring_lines)
     body_text = "\n\n".join(story)
     if not body_text or (len(_WORD.findall(body_text)) < MIN_WORDS_WITHOUT_TITLE and not title):
         raise PermanentError(STAGE, url, "no article text found")
@@ -201,6 +202,7 @@ def extract_page(
             content_tiers=page.all_meta("article:content_tier"),
         ),
         line_keys=line_keys(blocks),
+        identity_text="\n\n".join(cleaned),
     )
 
 

@@ -69,7 +69,7 @@ def build_article(
         feed=entry.feed,
         page=page,
         tags=tags,
-        content_hash=content_hash(page.text),
+        content_hash=content_hash(page.text if page.identity_text is None else page.identity_text),
         word_count=len(_WORD.findall(page.text)),
         discovered_at=entry.discovered_at,
         fetched_at=response.fetched_at,
