@@ -99,3 +99,7 @@ def test_detect_agencies_lists_each_once_in_the_order_found() -> None:
         first_paragraph="SEOUL (AFP) - South Korea summoned the ambassador.",
     )
     assert found == ("AFP", "Reuters")
+
+
+def test_long_names_in_capitals_match_in_any_case() -> None:
+    assert credited_in_byline(["ITAR-TASS", "Itar-Tass"]) == ["TASS", "TASS"]

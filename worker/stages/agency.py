@@ -66,13 +66,18 @@ _CREDIT_OPENERS = (
 )
 _CREDIT_CLOSERS = r"contributed to this report|contributed reporting|a contribué"
 _MAX_CREDIT_WORDS = 12
+MAX_ACRONYM_LENGTH = 5
 _DATELINE_REACH = 160  # characters: a dateline stands before the first sentence
+
+
+def _is_acronym(alias: str) -> bool:
+    # Acronyms must be capitals ("AP", not "ap"); names match in any case.
+    return alias.isupper() and len(alias) <= MAX_ACRONYM_LENGTH
 
 
 def _spelling(alias: str) -> str:
     escaped = re.escape(alias)
-    # Acronyms must be capitals ("AP", not "ap"); names match in any case.
-    return escaped if alias.isupper() and len(alias) <= 5 else f"(?i:{escaped})"
+    return escaped if _is_acronym(alias) else f"(?i:{escaped})"
 
 
 @cache
@@ -80,7 +85,7 @@ def _matcher() -> tuple[re.Pattern[str], dict[str, str]]:
     canonical: dict[str, str] = {}
     for names in AGENCIES:
         for alias in names[1:]:
-            canonical[alias.casefold() if not alias.isupper() else alias] = names[0]
+            canonical[alias if _is_acronym(alias) else alias.casefold()] = names[0]
     aliases = sorted((alias for names in AGENCIES for alias in names[1:]), key=len, reverse=True)
     pattern = re.compile(rf"(?<![\w-])(?:{'|'.join(map(_spelling, aliases))})(?![\w-])")
     return pattern, canonical
@@ -91,7 +96,7 @@ def _named(text: str) -> list[str]:
     found = []
     for match in pattern.finditer(text):
         alias = match.group(0)
-        found.append(canonical.get(alias) or canonical[alias.casefold()])
+        found.append(canonical[alias] if _is_acronym(alias) else canonical[alias.casefold()])
     return found
 
 

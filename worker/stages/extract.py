@@ -91,8 +91,6 @@ _TEXT_TIMESTAMP = re.compile(
 )
 # Bylines mangled from a URL ("Www Example Com", "The Times https") are not people.
 _URL_WORD = re.compile(r"\b(?:https?|www)\b", re.I)
-# Hyphen, bar, colon, en and em dash, full-width colon and bar.
-_TITLE_SEPARATOR = "[-|:\u2013\u2014\uff1a\uff5c]"
 # Between a headline and the site's name: spaced separators, or a full-width one unspaced.
 _TITLE_PARTS = re.compile(r"\s+[-|:\u2013\u2014\u00b7\u2022]\s+|\s*[\uff1a\uff5c]\s*")
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
