@@ -27,12 +27,9 @@ from lxml import etree
 from lxml.html import HtmlElement
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura import bare_extraction, load_html
-from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.json_metadata import normalize_authors
-from trafilatura.metadata import extract_metainfo
 from trafilatura.settings import Document
 from trafilatura.xml import xmltotxt
-from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 from w3lib.encoding import html_to_unicode
 
 from worker.errors import PermanentError
@@ -90,6 +87,8 @@ _TEXT_TIMESTAMP = re.compile(
     r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)\b"
 )
 # Bylines mangled from a URL ("Www Example Com", "The Times https") are not people.
+_BYLINE_TAGS = ("a", "span", "div", "p", "address", "li", "strong", "b")
+_BYLINE_MARKER = re.compile(r"byline|author|autor|auteur", re.I)
 _URL_WORD = re.compile(r"\b(?:https?|www)\b", re.I)
 # Between a headline and the site's name: spaced separators, or a full-width one unspaced.
 _TITLE_PARTS = re.compile(r"\s+[-|:\u2013\u2014\u00b7\u2022]\s+|\s*[\uff1a\uff5c]\s*")
@@ -455,12 +454,21 @@ class _PageMetadata:
         return [value for value in declared if not _URL_WORD.search(value)]
 
     def byline_elements(self) -> list[str]:
-        """Who the page shows wrote it: the first author element trafilatura's expressions
-        find. Looked for only when the page declares no author, as the last use of the tree:
-        it prunes the tree (of author boxes, comments, related links) rather than copy it."""
-        tree = prune_unwanted_nodes(self._tree, AUTHOR_DISCARD_XPATHS)
-        byline = extract_metainfo(tree, AUTHOR_XPATHS, len_limit=120)
-        return [byline] if byline else []
+        """Who the page shows wrote it: the innermost short elements marked as a byline or
+        author (by class, itemprop, rel or id; a byline block also holds the date and the
+        share links), the first one that names someone. Looked for only when the page
+        declares no author."""
+        marked = [
+            element
+            for element in self._tree.iter(*_BYLINE_TAGS)
+            if element.attrib and _BYLINE_MARKER.search(" ".join(element.attrib.values()))
+        ]
+        innermost = set(marked)
+        for element in marked:
+            innermost.difference_update(element.iterancestors())
+        return [
+            text for element in marked if element in innermost and (text := _short_text(element))
+        ][:1]
 
     def _parties(
         self, roles: tuple[str, ...], kind: Callable[[list[str]], bool] | None = None
