@@ -4,7 +4,8 @@ WORKDIR /src
 RUN python -m venv /opt/wirestream
 COPY pyproject.toml README.md ./
 COPY worker ./worker
-RUN /opt/wirestream/bin/pip install --no-cache-dir .
+RUN /opt/wirestream/bin/pip install --no-cache-dir . 'spacy>=3.7,<3.9' \
+    && /opt/wirestream/bin/python -m spacy download en_core_web_sm
 
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 wirestream

@@ -87,6 +87,9 @@ def pipeline_env(redis_url: str, namespace: str, tmp_path: Path) -> dict[str, st
         WIRESTREAM_LOG_FORMAT="json",
         WIRESTREAM_ARTICLES_CONCURRENCY="2",
         WIRESTREAM_FEEDS_CONCURRENCY="8",
+        # The commands run in a temporary directory: the repository's tag data and rules.
+        WIRESTREAM_TAGS_FILE=str(REPO_ROOT / "config" / "tags.toml"),
+        WIRESTREAM_RULES_FILE=str(REPO_ROOT / "config" / "rules.toml"),
     )
     return env
 

@@ -6,6 +6,7 @@ import argparse
 import gzip
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -18,11 +19,11 @@ from typing import Any
 from worker.adapters.http import HttpClient, Kind
 from worker.adapters.redis_client import RedisClient
 from worker.adapters.store import FeedStore, Stats
-from worker.adapters.stream import StreamEntry, StreamReader
+from worker.adapters.stream import Clusters, StreamEntry, StreamReader
 from worker.errors import ConfigError, WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.logs import configure_logging
-from worker.models import FeedEntry, FeedRef, Response, utc_iso
+from worker.models import Article, FeedEntry, FeedRef, Response, utc_iso
 from worker.runtime import (
     Children,
     child_environment,
@@ -31,12 +32,12 @@ from worker.runtime import (
     wait_until_idle,
     worker_command,
 )
+from worker.services import build_tagger, load_rules
 from worker.settings import Settings, load_settings
 from worker.stages.extract import extract_page
 from worker.stages.feeds import parse_feed
 from worker.stages.opml import render_opml
 from worker.stages.publish import article_data, build_article
-from worker.stages.tag import tag_article
 from worker.stages.urls import canonical_url
 from worker.subscriptions import import_opml, new_feed
 
@@ -123,10 +124,25 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--no-follow", action="store_true", help="stop at the end of the stream")
     tail.set_defaults(handler=tail_stream)
 
+    cluster = commands.add_parser(
+        "cluster", help="the members of a story: outlet, time and similarity of each"
+    )
+    cluster.add_argument("id", type=article_id_argument, help="cluster id, or any member's id")
+    cluster.set_defaults(handler=show_cluster)
+
     extract = commands.add_parser("extract", help="the article JSON for one page")
     extract.add_argument("source", help="HTML file (.gz too), URL, or - for standard input")
     extract.add_argument("--url", help="the page's URL, when reading a file")
     extract.set_defaults(handler=extract_one)
+
+    rules = commands.add_parser("rules", help="user rules").add_subparsers(
+        dest="rules_command", required=True, metavar="ACTION"
+    )
+    rules_test = rules.add_parser("test", help="which rules an article page would fire")
+    rules_test.add_argument("source", help="HTML file (.gz too), URL, or - for standard input")
+    rules_test.add_argument("--url", help="the page's URL, when reading a file")
+    rules_test.add_argument("--rules", type=Path, help="rules file (default: rules_file)")
+    rules_test.set_defaults(handler=test_rules)
 
     parse = commands.add_parser("parse-feed", help="a parsed feed as JSON lines")
     parse.add_argument("source", help="feed file (.gz too), URL, or - for standard input")
@@ -161,6 +177,12 @@ def positive_float(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be above 0")
     return value
+
+
+def article_id_argument(text: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{32}", text):
+        raise argparse.ArgumentTypeError(f"an article id is 32 hex digits (got {text!r})")
+    return text
 
 
 def port_number(text: str) -> int:
@@ -229,6 +251,7 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     unknown = set(queues) - {FEEDS_QUEUE, ARTICLES_QUEUE}
     if unknown or not queues:
         raise ConfigError(f"worker: --queues: unknown queue {', '.join(sorted(unknown))!r}")
+    load_rules(settings)  # a broken rules file stops here, before any worker starts
     with redis_for(settings) as (url, _):
         children = Children(child_environment(settings, url))
         for queue in queues:
@@ -244,6 +267,7 @@ def run_beat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_pipeline(args: argparse.Namespace, settings: Settings) -> int:
+    load_rules(settings)  # a broken rules file stops here, before any worker starts
     with redis_for(settings) as (url, client):
         children = Children(child_environment(settings, url))
         for queue in (FEEDS_QUEUE, ARTICLES_QUEUE):
@@ -282,7 +306,8 @@ def print_summary(counts: dict[str, int]) -> None:
         f" failed: {counts.get('feeds.failed', 0)}); new entries: {counts.get('entries.new', 0)};"
         f" articles published: {counts.get('article.created', 0)},"
         f" updated: {counts.get('article.updated', 0)},"
-        f" duplicates: {counts.get('article.duplicate', 0)}; failures: {failed}"
+        f" duplicates: {counts.get('article.duplicate', 0)},"
+        f" dropped by rules: {counts.get('articles.dropped', 0)}; failures: {failed}"
     )
 
 
@@ -353,10 +378,64 @@ def decode_entry(stream_id: str, fields: dict[str, str]) -> dict[str, Any]:
     return decoded
 
 
+def show_cluster(args: argparse.Namespace, settings: Settings) -> int:
+    """One JSON line per member of the story, the original first."""
+    keys = Keys(settings.namespace)
+    with redis_for(settings) as (_, client):
+        clusters = Clusters(client, keys)
+        members = clusters.members(args.id)
+        if not members:
+            cluster_id = clusters.cluster_of(args.id)
+            members = clusters.members(cluster_id) if cluster_id else []
+        if not members:
+            raise WirestreamError(
+                f"cluster: no story {args.id} (unknown, or older than dedupe_window_days)"
+            )
+        feeds = FeedStore(client, keys)
+        outlets = {member["feed"]: feeds.get(member["feed"]) for member in members}
+    for member in members:
+        feed = outlets[member["feed"]]
+        outlet = (feed.title or feed.url) if feed else member["feed"]
+        print(json.dumps({**member, "outlet": outlet}, ensure_ascii=False))
+    return 0
+
+
 # --- one page, one feed --------------------------------------------------------------------
 
 
 def extract_one(args: argparse.Namespace, settings: Settings) -> int:
+    article = article_from_source(args, settings, command="extract")
+    data = article_data(article)
+    data["dedupe"] = {
+        "content_hash": article.content_hash,
+        "cluster_id": article.id,
+        "duplicate_of": None,
+        "similarity": None,
+    }
+    print(json.dumps(data, ensure_ascii=False))
+    return 0
+
+
+def test_rules(args: argparse.Namespace, settings: Settings) -> int:
+    """One line per rule: whether it fires on the page and what it would do; then the tags."""
+    rules = load_rules(
+        settings.model_copy(update={"rules_file": args.rules or settings.rules_file})
+    )
+    article = article_from_source(args, settings, command="rules test")
+    fired = set(rules.apply(article).matched)
+    for rule in rules.rules:
+        actions = {"tag": list(rule.tags), "route": rule.route, "drop": rule.drop}
+        print(json.dumps({
+            "rule": rule.name, "line": rule.line, "fires": rule.name in fired,
+            **{name: value for name, value in actions.items() if value},
+        }, ensure_ascii=False))  # fmt: skip
+    print(json.dumps({"title": article.page.title, "tags": article_data(article)["tags"]},
+                     ensure_ascii=False))  # fmt: skip
+    return 0
+
+
+def article_from_source(args: argparse.Namespace, settings: Settings, *, command: str) -> Article:
+    """The article, tagged, that the pipeline would make of one page (file or URL)."""
     fetched_at = now()
     if is_url(args.source):
         response = guarded_client(settings).fetch(
@@ -373,7 +452,7 @@ def extract_one(args: argparse.Namespace, settings: Settings) -> int:
     )
     url = response.final_url or page.canonical_url
     if not url or not is_url(url):
-        raise ConfigError(f"extract: {args.source}: the page names no canonical URL; give --url")
+        raise ConfigError(f"{command}: {args.source}: the page names no canonical URL; give --url")
     response = Response(
         response.requested_url,
         url,
@@ -387,16 +466,8 @@ def extract_one(args: argparse.Namespace, settings: Settings) -> int:
         feed=FeedRef(id="", url="", title=None), url=canonical_url(url), source_url=url,
         guid=None, title=page.title, published=None, discovered_at=fetched_at,
     )  # fmt: skip
-    article = build_article(entry, response, page, tag_article(page, entry), processed_at=now())
-    data = article_data(article)
-    data["dedupe"] = {
-        "content_hash": article.content_hash,
-        "cluster_id": article.id,
-        "duplicate_of": None,
-        "similarity": None,
-    }
-    print(json.dumps(data, ensure_ascii=False))
-    return 0
+    tags = build_tagger(settings).tag(page, entry)
+    return build_article(entry, response, page, tags, processed_at=now())
 
 
 def parse_one_feed(args: argparse.Namespace, settings: Settings) -> int:

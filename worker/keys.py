@@ -65,6 +65,21 @@ class Keys:
         """SET of the line keys seen on enough of the host's pages to count as boilerplate."""
         return f"{self.namespace}:boilerplate:{host}"
 
+    def lsh_bucket(self, bucket: int) -> str:
+        """HASH for the articles indexed in one time bucket of the near-duplicate window: LSH
+        band fields -> the refs of the articles with that band, ``s<ref>`` -> signature
+        record. It expires a window after its bucket ends."""
+        return f"{self.namespace}:lsh:{bucket}"
+
+    @property
+    def cluster_prefix(self) -> str:
+        """The publishing script decides the cluster, so it appends the id to this prefix."""
+        return f"{self.namespace}:cluster:"
+
+    def cluster(self, cluster_id: str) -> str:
+        """LIST of the members of one story (JSON each), kept for the dedupe window."""
+        return f"{self.cluster_prefix}{cluster_id}"
+
     @property
     def broker_prefix(self) -> str:
         """Prefix kombu puts before its queue lists and unacked hash."""

@@ -220,16 +220,63 @@ class ExtractedPage:
 
 
 @dataclass(frozen=True)
+class PlaceTag:
+    """A country the article mentions, by name, demonym or city, and where it does."""
+
+    code: str  # ISO 3166-1 alpha-2
+    name: str  # English short name
+    count: int
+    title: int  # occurrences in the title, the lead paragraph and the rest of the body
+    lead: int
+    body: int
+    names: tuple[str, ...]  # the words that named it, as written
+    by: str  # the extractor that found it
+
+
+@dataclass(frozen=True)
+class EntityTag:
+    """A person or an organisation, under its canonical name."""
+
+    name: str
+    count: int
+    by: str
+
+
+@dataclass(frozen=True)
+class TopicTag:
+    code: str  # the key in config/tags.toml, e.g. "politics"
+    iptc: str  # the IPTC Media Topic it stands for, e.g. "medtop:11000000"
+    score: float
+    by: str
+
+
+@dataclass(frozen=True)
+class KeywordTag:
+    text: str
+    score: float  # higher is more characteristic
+    by: str
+
+
+@dataclass(frozen=True)
+class LabelTag:
+    """A tag a user rule added."""
+
+    label: str
+    by: str
+
+
+@dataclass(frozen=True)
 class Tags:
     language: str | None
     feed: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
-    places: tuple[str, ...] = ()
-    people: tuple[str, ...] = ()
-    organisations: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
-    rules: tuple[str, ...] = ()
+    places: tuple[PlaceTag, ...] = ()
+    people: tuple[EntityTag, ...] = ()
+    organisations: tuple[EntityTag, ...] = ()
+    topics: tuple[TopicTag, ...] = ()
+    keywords: tuple[KeywordTag, ...] = ()
+    rules: tuple[str, ...] = ()  # names of the user rules that matched
+    labels: tuple[LabelTag, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -257,6 +304,7 @@ class PublishResult:
     """What the atomic claim-and-append decided for one article."""
 
     event: str | None  # article.created / article.updated / article.duplicate; None: unchanged
-    stream_id: str | None
+    stream_id: str | None  # None also for a copy dropped by dedupe_mode = "drop"
     cluster_id: str
     duplicate_of: str | None
+    similarity: float | None = None

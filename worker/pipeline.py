@@ -3,8 +3,9 @@
 ::
 
     poll_feed(feed_id)    fetch (conditional) ─ parse ─ select entries ─ new? ─ enqueue
-    process_entry(entry)  fetch (guarded) ─ extract ─ tag ─ build message ─ publish atomically
-                          ─ count the body's short lines per host (boilerplate learning)
+    process_entry(entry)  fetch (guarded) ─ extract ─ tag ─ user rules (tag, drop, route)
+                          ─ fingerprint ─ build message ─ dedupe and publish atomically
+                          (with the routed copies) ─ count the body's short lines per host
     record_failure(...)   what could not be processed goes to the dead-letter stream
 
 Stages (``worker.stages``) decide; adapters (``worker.adapters``, reached through
@@ -24,15 +25,16 @@ from typing import Any
 from worker.adapters.stream import DeadLetter
 from worker.errors import RetryableError, StageError
 from worker.logs import get_logger
-from worker.models import Feed, FeedEntry, PublishResult, Response
+from worker.models import Article, Feed, FeedEntry, PublishResult, Response
 from worker.services import Services
 from worker.stages.boilerplate import site_key
+from worker.stages.dedupe import fingerprint
 from worker.stages.extract import extract_page
 from worker.stages.feeds import parse_feed
 from worker.stages.poll import RejectedEntry, select_entries
 from worker.stages.publish import CREATED, build_article, build_message, dated_from_feed
+from worker.stages.rules import Rule
 from worker.stages.schedule import next_poll_at
-from worker.stages.tag import tag_article
 
 log = get_logger(__name__)
 
@@ -68,9 +70,12 @@ class ProcessOutcome:
     url: str  # canonical
     result: PublishResult
     timings: dict[str, float]
+    dropped_by: str | None = None  # the user rule that dropped the article
 
     @property
     def outcome(self) -> str:
+        if self.dropped_by is not None:
+            return "dropped"
         return {
             "article.created": "published",
             "article.updated": "updated",
@@ -143,10 +148,25 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
         )
         page = dated_from_feed(entry, page)
     with timings.stage("tag"):
-        tags = tag_article(page, entry)
-    with timings.stage("publish"):
+        tags = services.tagger.tag(page, entry)
         article = build_article(entry, response, page, tags, processed_at=services.clock())
-        result = services.stream.publish(build_message(article))
+    with timings.stage("rules"):
+        ruled = services.rules.apply(article)
+        article = ruled.applied_to(article)
+    if ruled.dropped_by is not None:
+        _record_drop(services, article, ruled.dropped_by)
+        unpublished = PublishResult(None, None, article.id, None)
+        return ProcessOutcome(
+            article.id, article.url, unpublished, timings.stages, dropped_by=ruled.dropped_by.name
+        )
+    with timings.stage("fingerprint"):
+        body = fingerprint(page.text)
+    with timings.stage("publish"):
+        # New, updated, or a copy of a story already in the window: decided inside Redis
+        # in the same step that appends the event.
+        result = services.stream.publish(
+            build_message(article, ruled.routes), body, at=article.processed_at
+        )
     if result.event == CREATED:
         # Only a first publication counts: a redelivery, an update or a copy of the same
         # page would make its story lines look recurring.
@@ -175,6 +195,15 @@ def record_failure(
             error=error,
             failed_at=services.clock(),
         )
+    )
+
+
+def _record_drop(services: Services, article: Article, rule: Rule) -> None:
+    """A dropped article is counted under its rule and logged with the reason, never silent."""
+    services.stats.add("articles.dropped")
+    services.stats.add(f"dropped.{rule.name}")
+    log.info(
+        "article_dropped", article_id=article.id, url=article.url, rule=rule.name, reason=rule.drop
     )
 
 

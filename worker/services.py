@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
 
 from worker.adapters.boilerplate import HostLines
 from worker.adapters.http import HttpClient
 from worker.adapters.redis_client import RedisClient, connect
 from worker.adapters.store import FeedStore, SeenStore, Stats
-from worker.adapters.stream import ArticleStream, DeadLetters
+from worker.adapters.stream import ArticleStream, DeadLetters, DedupeSettings
 from worker.keys import Keys
 from worker.models import FeedEntry
-from worker.settings import Settings
+from worker.settings import Settings, read_config_file
+from worker.stages.entities import load_spacy_model
+from worker.stages.rules import RuleSet, parse_rules
+from worker.stages.tag import Tagger
 
 EntrySink = Callable[[Sequence[FeedEntry]], None]
 
@@ -36,8 +42,14 @@ class Services:
     stats: Stats
     host_lines: HostLines
     enqueue_entries: EntrySink
+    rules: RuleSet
     clock: Callable[[], datetime] = utc_now
     random_fraction: Callable[[], float] = field(default=random.random)
+
+    @property
+    def tagger(self) -> Tagger:
+        """Built on the first article, not by processes that only poll feeds."""
+        return build_tagger(self.settings)
 
     def close(self) -> None:
         self.http.close()
@@ -55,7 +67,15 @@ def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySin
         feeds=FeedStore(client, keys),
         seen=SeenStore(client, keys, ttl_seconds=settings.seen_ttl_seconds),
         stream=ArticleStream(
-            client, keys, maxlen=settings.stream_maxlen, ttl_seconds=settings.article_ttl_seconds
+            client,
+            keys,
+            maxlen=settings.stream_maxlen,
+            ttl_seconds=settings.article_ttl_seconds,
+            dedupe=DedupeSettings(
+                threshold=settings.dedupe_threshold,
+                window_seconds=settings.dedupe_window_seconds,
+                mode=settings.dedupe_mode,
+            ),
         ),
         dead=DeadLetters(client, keys, maxlen=settings.dead_maxlen),
         stats=Stats(client, keys),
@@ -66,4 +86,39 @@ def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySin
             ttl_seconds=settings.boilerplate_ttl_seconds,
         ),
         enqueue_entries=enqueue_entries,
+        rules=load_rules(settings),
+    )
+
+
+def build_tagger(settings: Settings) -> Tagger:
+    """One per process, with the spaCy pipeline when it is installed. Threads wait for the
+    first to build it: concurrent first imports of spaCy deadlocked a threads pool."""
+    with _TAGGER_LOCK:
+        return _tagger(settings.tags_file, settings.ner_model)
+
+
+_TAGGER_LOCK = threading.Lock()
+
+
+def warm_up_tagger(settings: Settings) -> None:
+    """Build the gazetteers (about a second) before the worker forks, so its processes share
+    them. spaCy is not imported here: its thread pools do not survive a fork (prefork
+    children hung on their first task)."""
+    _tagger_without_model(settings.tags_file)
+
+
+@cache
+def _tagger(tags_file: Path, ner_model: str) -> Tagger:
+    return _tagger_without_model(tags_file).with_model(load_spacy_model(ner_model))
+
+
+@cache
+def _tagger_without_model(tags_file: Path) -> Tagger:
+    return Tagger.from_toml(read_config_file(tags_file, "tags"), source=str(tags_file))
+
+
+def load_rules(settings: Settings) -> RuleSet:
+    """The user rules; a broken file is a ConfigError with its line and the reason."""
+    return parse_rules(
+        read_config_file(settings.rules_file, "rules"), source=str(settings.rules_file)
     )

@@ -70,6 +70,18 @@ class Settings(BaseSettings):
     boilerplate_ttl_days: int = Field(
         30, gt=0, description="Days a host's line counts are kept after its last article"
     )
+    dedupe_threshold: float = Field(
+        0.75,
+        gt=0,
+        le=1,
+        description="Similarity (Jaccard or containment) from which an article is a copy",
+    )
+    dedupe_window_days: float = Field(
+        7, gt=0, le=90, description="Days an article stays in the near-duplicate index"
+    )
+    dedupe_mode: Literal["emit", "drop"] = Field(
+        "emit", description="emit: copies as article.duplicate; drop: copies only counted"
+    )
     poll_interval: int = Field(900, ge=10, description="Seconds between two polls of a feed")
     poll_lease: int = Field(
         300, ge=10, description="Seconds a due feed is held for its poll before it is offered again"
@@ -86,7 +98,17 @@ class Settings(BaseSettings):
         10.0, gt=0, description="Seconds between sweeps for unacknowledged tasks of dead workers"
     )
     feeds_concurrency: int = Field(16, ge=1, description="Threads of a feeds worker")
-    articles_concurrency: int = Field(4, ge=1, description="Processes of an articles worker")
+    articles_concurrency: int = Field(8, ge=1, description="Processes of an articles worker")
+    tags_file: Path = Field(
+        Path("config/tags.toml"), description="Place, people, organisation and topic data"
+    )
+    rules_file: Path = Field(
+        Path("config/rules.toml"), description="User rules: tag, drop or route articles"
+    )
+    ner_model: str = Field(
+        "en_core_web_sm",
+        description="spaCy pipeline for people and organisations; rules when not installed",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level")
     log_format: Literal["auto", "json", "console"] = Field(
         "auto", description="auto: console on a terminal, JSON otherwise"
@@ -138,6 +160,10 @@ class Settings(BaseSettings):
     def boilerplate_ttl_seconds(self) -> int:
         return self.boilerplate_ttl_days * 86_400
 
+    @property
+    def dedupe_window_seconds(self) -> int:
+        return round(self.dedupe_window_days * 86_400)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -166,6 +192,14 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(describe_validation_error(error)) from None
     except ValueError as error:  # a TOML syntax error surfaces as a plain ValueError
         raise ConfigError(f"settings: {config_path()}: {error}") from None
+
+
+def read_config_file(path: Path, what: str) -> str:
+    """A config file's text; a missing or unreadable one is a ConfigError naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{what}: {path}: cannot read: {error}") from None
 
 
 def describe_validation_error(error: ValidationError) -> str:

@@ -25,7 +25,7 @@ from worker.errors import RetryableError, StageError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE
 from worker.logs import configure_logging, get_logger
 from worker.models import FeedEntry
-from worker.services import Services, build_services
+from worker.services import Services, build_services, warm_up_tagger
 from worker.stages.extract import warm_up
 from worker.stages.schedule import retry_delay
 
@@ -148,6 +148,7 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
         stream_event=outcome.result.event,
         cluster_id=outcome.result.cluster_id,
         duplicate_of=outcome.result.duplicate_of,
+        similarity=outcome.result.similarity,
         stream_id=outcome.result.stream_id,
         attempt=attempt,
         timings_ms=outcome.timings,
@@ -198,6 +199,7 @@ def _load_models_before_fork(**_: Any) -> None:
     # Pool processes forked after this share the language model and date tables (copy on
     # write) instead of each paying 1-3 s on its first page.
     warm_up()
+    warm_up_tagger(settings)
 
 
 @setup_logging.connect

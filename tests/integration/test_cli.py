@@ -11,6 +11,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,12 @@ import httpx
 import pytest
 import redis
 
+from worker.adapters.stream import ArticleStream, DedupeSettings
 from worker.keys import Keys
 from worker.simweb import Article, SimWeb, catalog
-from worker.stages.urls import article_id, canonical_url
+from worker.stages.dedupe import fingerprint
+from worker.stages.publish import OutgoingMessage, content_hash
+from worker.stages.urls import article_id, canonical_url, feed_id
 
 Wirestream = Callable[..., subprocess.CompletedProcess[str]]
 Piped = Callable[..., subprocess.CompletedProcess[str]]
@@ -480,3 +484,52 @@ def test_run_until_idle_finishes_every_task_without_a_crash(
 
     assert "raised unexpected" not in run.stderr
     assert "Traceback" not in run.stderr
+
+
+# --- cluster -------------------------------------------------------------------------------
+
+
+def test_cluster_lists_a_storys_members_with_outlet_time_and_similarity(
+    wirestream: Wirestream, redis_client: redis.Redis, keys: Keys
+) -> None:
+    assert wirestream("feeds", "add", FEED_URL, "--name", "Example News").returncode == 0
+    stream = ArticleStream(
+        redis_client,
+        keys,
+        maxlen=100,
+        ttl_seconds=3600,
+        dedupe=DedupeSettings(threshold=0.75, window_seconds=86_400, mode="emit"),
+    )
+    republications = [a for a in catalog.ARTICLES if a.story_id.startswith("ap-")][:3]
+    urls = [f"https://outlet{n}.example/tornadoes" for n in range(len(republications))]
+    for number, (article, url) in enumerate(zip(republications, urls, strict=True)):
+        text = "\n\n".join(article.paragraphs)
+        message = OutgoingMessage(
+            article_id=article_id(url),
+            content_hash=content_hash(text),
+            flat_fields={"url": url, "feed": feed_id(FEED_URL) if number == 0 else "feed-gone"},
+            data_without_dedupe=json.dumps({"url": url})[:-1],
+        )
+        at = datetime(2026, 11, 30, 8, number, tzinfo=UTC)
+        stream.publish(message, fingerprint(text), at=at)
+
+    result = wirestream("cluster", article_id(urls[2]), timeout=30)  # any member's id will do
+    assert result.returncode == 0, result.stderr
+    members = json_lines(result.stdout)
+    assert [m["url"] for m in members] == urls
+    assert [m["event"] for m in members] == ["article.created"] + ["article.duplicate"] * 2
+    assert [m["outlet"] for m in members] == ["Example News", "feed-gone", "feed-gone"]
+    assert [m["at"] for m in members] == [f"2026-11-30T08:0{n}:00Z" for n in range(3)]
+    assert members[0]["similarity"] is None
+    assert all(0.75 <= m["similarity"] <= 1 for m in members[1:])
+
+
+def test_cluster_of_an_unknown_id_exits_1_and_of_a_malformed_id_exits_2(
+    wirestream: Wirestream,
+) -> None:
+    unknown = wirestream("cluster", "0" * 32, timeout=30)
+    assert unknown.returncode == 1
+    assert f"cluster: no story {'0' * 32}" in unknown.stderr
+    malformed = wirestream("cluster", "not-an-id", timeout=30)
+    assert malformed.returncode == 2
+    assert "32 hex digits (got 'not-an-id')" in malformed.stderr

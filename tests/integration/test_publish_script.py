@@ -5,17 +5,22 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import redis
 
-from worker.adapters.stream import ArticleStream
+from worker.adapters.stream import ArticleStream, DedupeSettings
 from worker.keys import Keys
+from worker.stages.dedupe import Fingerprint
 from worker.stages.publish import OutgoingMessage
 
 ORIGINAL = "a" * 32
 COPY = "b" * 32
 BODY = "1" * 32
 NEW_BODY = "2" * 32
+DEDUPE = DedupeSettings(threshold=0.8, window_seconds=7 * 86_400, mode="emit")
+UNINDEXED = Fingerprint(b"", 0)  # these tests are about exact bodies: no near-duplicate index
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
 
 def message(article_id: str, content_hash: str) -> OutgoingMessage:
@@ -41,9 +46,9 @@ def stream_events(client: redis.Redis, keys: Keys) -> list[dict[str, str]]:
 def test_first_publish_is_created_and_a_redelivery_publishes_nothing(
     redis_client: redis.Redis, keys: Keys
 ) -> None:
-    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60)
-    first = stream.publish(message(ORIGINAL, BODY))
-    again = stream.publish(message(ORIGINAL, BODY))
+    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60, dedupe=DEDUPE)
+    first = stream.publish(message(ORIGINAL, BODY), UNINDEXED, at=NOW)
+    again = stream.publish(message(ORIGINAL, BODY), UNINDEXED, at=NOW)
     assert first.event == "article.created"
     assert first.cluster_id == ORIGINAL
     assert again.event is None
@@ -54,9 +59,9 @@ def test_first_publish_is_created_and_a_redelivery_publishes_nothing(
 def test_same_body_under_another_id_is_a_duplicate_of_the_first(
     redis_client: redis.Redis, keys: Keys
 ) -> None:
-    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60)
-    stream.publish(message(ORIGINAL, BODY))
-    copy = stream.publish(message(COPY, BODY))
+    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60, dedupe=DEDUPE)
+    stream.publish(message(ORIGINAL, BODY), UNINDEXED, at=NOW)
+    copy = stream.publish(message(COPY, BODY), UNINDEXED, at=NOW)
     assert copy.event == "article.duplicate"
     assert copy.duplicate_of == ORIGINAL
     assert copy.cluster_id == ORIGINAL
@@ -74,9 +79,9 @@ def test_same_body_under_another_id_is_a_duplicate_of_the_first(
 def test_new_body_at_a_known_url_is_an_update_in_the_same_cluster(
     redis_client: redis.Redis, keys: Keys
 ) -> None:
-    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60)
-    stream.publish(message(ORIGINAL, BODY))
-    update = stream.publish(message(ORIGINAL, NEW_BODY))
+    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60, dedupe=DEDUPE)
+    stream.publish(message(ORIGINAL, BODY), UNINDEXED, at=NOW)
+    update = stream.publish(message(ORIGINAL, NEW_BODY), UNINDEXED, at=NOW)
     assert update.event == "article.updated"
     assert update.cluster_id == ORIGINAL
     assert [f["event"] for f in stream_events(redis_client, keys)] == [
@@ -88,16 +93,16 @@ def test_new_body_at_a_known_url_is_an_update_in_the_same_cluster(
 def test_spliced_data_keeps_empty_lists_and_is_valid_json(
     redis_client: redis.Redis, keys: Keys
 ) -> None:
-    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60)
-    stream.publish(message(ORIGINAL, BODY))
+    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60, dedupe=DEDUPE)
+    stream.publish(message(ORIGINAL, BODY), UNINDEXED, at=NOW)
     data = json.loads(stream_events(redis_client, keys)[0]["data"])
     assert data["authors"] == []
     assert data["tags"] == {"places": []}
 
 
 def test_claims_expire_with_the_configured_ttl(redis_client: redis.Redis, keys: Keys) -> None:
-    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60)
-    stream.publish(message(ORIGINAL, BODY))
+    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60, dedupe=DEDUPE)
+    stream.publish(message(ORIGINAL, BODY), UNINDEXED, at=NOW)
     assert 0 < redis_client.ttl(keys.article(ORIGINAL)) <= 60
     assert 0 < redis_client.ttl(keys.content(BODY)) <= 60
 
@@ -110,10 +115,10 @@ def test_concurrent_publishes_of_one_body_yield_exactly_one_original(
 
     def publish(article_id: str) -> None:
         client = redis.Redis.from_url(redis_url, decode_responses=True)
-        stream = ArticleStream(client, keys, maxlen=1000, ttl_seconds=60)
+        stream = ArticleStream(client, keys, maxlen=1000, ttl_seconds=60, dedupe=DEDUPE)
         barrier.wait()
-        stream.publish(message(article_id, BODY))
-        stream.publish(message(article_id, BODY))  # a redelivery on top
+        stream.publish(message(article_id, BODY), UNINDEXED, at=NOW)
+        stream.publish(message(article_id, BODY), UNINDEXED, at=NOW)  # a redelivery on top
         client.close()
 
     threads = [threading.Thread(target=publish, args=(i,)) for i in ids]
@@ -131,19 +136,19 @@ def test_concurrent_publishes_of_one_body_yield_exactly_one_original(
 
 
 def test_stream_is_trimmed_near_maxlen(redis_client: redis.Redis, keys: Keys) -> None:
-    stream = ArticleStream(redis_client, keys, maxlen=10, ttl_seconds=60)
+    stream = ArticleStream(redis_client, keys, maxlen=10, ttl_seconds=60, dedupe=DEDUPE)
     for n in range(300):
-        stream.publish(message(f"{n:032x}", f"{n:032x}"))
+        stream.publish(message(f"{n:032x}", f"{n:032x}"), UNINDEXED, at=NOW)
     assert redis_client.xlen(keys.articles_stream) < 300
 
 
 def test_routes_receive_the_same_entry_only_when_something_is_published(
     redis_client: redis.Redis, keys: Keys
 ) -> None:
-    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60)
+    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60, dedupe=DEDUPE)
     routed = replace(message(ORIGINAL, BODY), routes=("korea", "afp"))
-    stream.publish(routed)
-    stream.publish(routed)  # a redelivery: nothing new anywhere
+    stream.publish(routed, UNINDEXED, at=NOW)
+    stream.publish(routed, UNINDEXED, at=NOW)  # a redelivery: nothing new anywhere
     [(_, main)] = redis_client.xrange(keys.articles_stream)
     for route in ("korea", "afp"):
         [(_, copy)] = redis_client.xrange(keys.route_stream(route))

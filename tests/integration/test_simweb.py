@@ -14,6 +14,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import get_args
 from urllib.parse import urlsplit, urlunsplit
 from xml.etree import ElementTree
 
@@ -22,9 +23,9 @@ import httpx
 import pytest
 
 from worker.simweb import Article as SimArticle
-from worker.simweb import SimWeb, catalog
+from worker.simweb import SimWeb, catalog, evalset
 from worker.simweb.faults import BIG_SIZE, BOMB_SIZE, REDIRECT_TARGET
-from worker.simweb.model import Feed
+from worker.simweb.model import Edit, Feed
 
 CORPUS_DIR = Path(
     os.environ.get("WIRESTREAM_CORPUS", Path(__file__).parents[3] / "shared" / "data")
@@ -579,3 +580,59 @@ def test_corpus_files_are_served_at_their_original_urls() -> None:
 
 def test_corpus_opml_is_404_without_a_corpus(web: SimWeb, client: httpx.Client) -> None:
     assert client.get(web.corpus_opml_url).status_code == 404
+
+
+# The clustering evaluation set
+
+
+def test_evalset_is_large_enough_to_measure_and_records_every_edit_kind() -> None:
+    stories = Counter(article.story_id for article in evalset.ARTICLES)
+    assert len(evalset.ARTICLES) >= 150
+    assert len(stories) >= 40
+    assert sum(1 for count in stories.values() if count > 1) >= 40
+    edits = Counter(edit for article in evalset.ARTICLES for edit in article.edits)
+    assert set(edits) == set(get_args(Edit))
+    assert min(edits.values()) >= 9
+
+
+def test_evalset_copies_differ_from_their_base_exactly_by_their_recorded_edits() -> None:
+    bases = {a.story_id: a for a in evalset.ARTICLES if not a.edits}
+    for copy in (a for a in evalset.ARTICLES if a.edits):
+        base = bases[copy.story_id]
+        assert (copy.title != base.title) == ("headline_rewrite" in copy.edits), copy.key
+        assert (copy.paragraphs[0] != base.paragraphs[0]) == bool(
+            {"reworded_lede", "dateline"} & set(copy.edits)
+        ), copy.key
+        if copy.edits == ("exact_copy",):
+            assert copy.paragraphs == base.paragraphs
+            assert copy.exact_copy_of == base.key
+
+
+def test_evalset_hard_negatives_are_pairs_of_different_stories_of_each_kind() -> None:
+    kinds = Counter(negative.kind for negative in evalset.HARD_NEGATIVES)
+    assert set(kinds) == {"same_template", "same_topic_other_agency", "running_story_update"}
+    for negative in evalset.HARD_NEGATIVES:
+        first, second = evalset.BY_KEY[negative.first], evalset.BY_KEY[negative.second]
+        assert first.story_id != second.story_id
+        if negative.kind == "same_template":
+            assert first.outlet == second.outlet
+        if negative.kind == "same_topic_other_agency":
+            assert first.topic == second.topic and first.agency != second.agency
+
+
+def test_evalset_opml_serves_its_own_feeds_apart_from_the_demo(
+    web: SimWeb, client: httpx.Client
+) -> None:
+    response = client.get(web.evalset_opml_url)
+    feeds = [o.get("xmlUrl") for o in ElementTree.fromstring(response.content).iter("outline")]
+    assert len(feeds) == len(evalset.FEEDS)
+    assert not set(feeds) & set(web.feed_urls())
+    links = [link for url in feeds for link in _feed_links(client, url or "")]
+    assert Counter(_clean(link) for link in links) == Counter(
+        web.url_for(article) for article in evalset.ARTICLES
+    )
+    tracked = [link for link in links if "utm_campaign=wire" in link]
+    assert len(tracked) == len(evalset.LINK_QUERIES)
+    copy = next(a for a in evalset.ARTICLES if a.exact_copy_of)
+    original = evalset.BY_KEY[copy.exact_copy_of or ""]
+    assert client.get(web.url_for(copy)).content == client.get(web.url_for(original)).content

@@ -210,3 +210,9 @@ def test_feed_entry_survives_the_task_payload_round_trip() -> None:
 
 def test_empty_feed_gives_no_candidates_and_no_rejections() -> None:
     assert select_entries(make_parsed(), make_feed(), discovered_at=NOW) == ([], [])
+
+
+def test_http_mobile_and_amp_links_to_one_page_share_its_url_seen_key() -> None:
+    [desktop] = entry_seen_keys("f1", "https://www.news.example.com/a", None)
+    for variant in ("http://news.example.com/a/", "https://m.news.example.com/a/amp"):
+        assert entry_seen_keys("f2", variant, None) == (desktop,)

@@ -18,6 +18,7 @@ from worker.models import (
     ExtractedPage,
     FeedEntry,
     FeedRef,
+    KeywordTag,
     Response,
     Tags,
 )
@@ -87,7 +88,12 @@ def make_page(**changes: Any) -> ExtractedPage:
 
 
 def make_tags() -> Tags:
-    return Tags(language="en", feed=("World",), categories=("Politics",), keywords=("talks",))
+    return Tags(
+        language="en",
+        feed=("World",),
+        categories=("Politics",),
+        keywords=(KeywordTag("talks", 0.9, "keywords:yake"),),
+    )
 
 
 def make_article(**page_changes: Any) -> Article:

@@ -1,4 +1,4 @@
-"""URL identity: canonical_url, article_id, feed_id, same_site."""
+"""URL identity: canonical_url, article_id, feed_id, same_site, matching_key."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from worker.stages.urls import (
     canonical_url,
     feed_id,
     is_tracking_parameter,
+    matching_key,
     same_site,
 )
 
@@ -210,3 +211,36 @@ def test_same_site_is_false_for_other_hosts_and_subdomains() -> None:
 def test_same_site_is_false_when_neither_url_has_a_host() -> None:
     assert not same_site("/a", "/b")
     assert not same_site("", "")
+
+
+def test_same_site_accepts_a_mobile_or_amp_edition_naming_its_desktop_page() -> None:
+    assert same_site("https://m.example.com/a", "https://www.example.com/a")
+    assert same_site("https://amp.example.com/a", "https://example.com/a")
+    assert not same_site("https://m.example.com/a", "https://m.example.org/a")
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "http://example.com/news/story",
+        "https://www.example.com/news/story/",
+        "https://m.example.com/news/story?utm_source=rss",
+        "https://amp.example.com/news/story",
+        "https://www.example.com/news/story/amp",
+        "https://www.example.com/amp/news/story",
+        "https://www.example.com/news/story.amp",
+        "https://www.example.com/news/story?outputType=amp",
+        "https://www.example.com/news/story?amp=1#top",
+    ],
+)
+def test_scheme_edition_and_amp_variants_share_a_matching_key(variant: str) -> None:
+    assert matching_key(variant) == matching_key("https://example.com/news/story")
+
+
+def test_matching_key_still_tells_pages_hosts_ports_and_parameters_apart() -> None:
+    base = matching_key("https://example.com/news/story")
+    assert matching_key("https://example.com/news/other") != base
+    assert matching_key("https://news.example.com/news/story") != base
+    assert matching_key("https://example.com:8443/news/story") != base
+    assert matching_key("https://example.com/news/story?id=2") != base
+    assert matching_key("https://example.com/news/amp-story") != base

@@ -12,80 +12,229 @@ import redis
 from worker.adapters.redis_client import RedisClient, redis_errors
 from worker.keys import Keys
 from worker.models import PublishResult, utc_iso
+from worker.stages.dedupe import BAND_ROWS, BANDS, Fingerprint
 from worker.stages.publish import OutgoingMessage
 
-# Claim and append in one step, so a redelivered task never publishes twice and a crash
-# between the two never loses an article.
-#   KEYS: article hash, content key, articles stream, stats hash, then the route streams
-#         that get a copy of the entry
-#   ARGV: article id, content hash, maxlen, ttl, data without its final "}", then the
-#         flat fields as name/value pairs
+# Claim, dedupe and append in one step, so a redelivered task never publishes twice, a crash
+# between the steps never loses an article, and two copies of one story processed at the
+# same moment never both become its original.
+#   KEYS: article hash, content key, articles stream, stats hash, then the near-duplicate
+#         index buckets (the current one first, then older ones back to the window's start),
+#         then the route streams that get a copy of the entry
+#   ARGV: article id, content hash, maxlen, ttl, data without its final "}", the number of
+#         index buckets, signature ('' when the body is too short to index), shingle count,
+#         now (epoch s), window (s), expiry of the current bucket (epoch s), threshold, mode,
+#         cluster key prefix, member JSON without its final "}", bands, rows per band, most
+#         candidates verified, most refs kept per band, then the flat fields as name/value
+#         pairs
 # The article hash remembers its content hash, cluster and stream entry; the content key
-# names the first article (and its cluster) that had this exact body. The dedupe object is
-# spliced into the JSON text here: cjson would re-encode the whole document and turn empty
-# lists into objects.
+# names the first article (and its cluster) that had this exact body. An index bucket maps
+# each LSH band (band number + its signature bytes) to the 12-character refs of the
+# articles that have it, and "s" .. ref to the article's record: indexed-at (10 digits),
+# id (32), cluster (32), shingle count (8 digits), signature. The dedupe object is spliced
+# into the JSON text here: cjson would re-encode the whole document and turn empty lists
+# into objects.
 _PUBLISH = """
 local article_id, content_hash = ARGV[1], ARGV[2]
 local maxlen, ttl = ARGV[3], tonumber(ARGV[4])
+local buckets, signature, shingles = tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8])
+local now, window, expire_at = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
+local threshold, mode, cluster_prefix, member = tonumber(ARGV[12]), ARGV[13], ARGV[14], ARGV[15]
+local bands, rows, max_candidates = tonumber(ARGV[16]), tonumber(ARGV[17]), tonumber(ARGV[18])
+local max_refs = tonumber(ARGV[19])
+local current, width, ref = KEYS[5], 2 * rows, string.sub(article_id, 1, 12)
+
+local function band_field(band)
+  return string.char(band) .. string.sub(signature, band * width + 1, (band + 1) * width)
+end
+
+local function similarity(record)
+  local other_signature = string.sub(record, 83)
+  local same = 0
+  for i = 1, #signature, 2 do
+    if string.sub(other_signature, i, i + 1) == string.sub(signature, i, i + 1) then
+      same = same + 1
+    end
+  end
+  local jaccard = same / (#signature / 2)
+  local other = tonumber(string.sub(record, 75, 82))
+  local common = jaccard * (shingles + other) / (1 + jaccard)
+  return math.min(1, math.max(jaccard, common / math.min(shingles, other)))
+end
+
+-- The closest earlier article at or above the threshold: candidates share a band; the
+-- ones sharing the most are verified against their stored signatures.
+local function nearest()
+  local hits, candidates = {}, {}
+  for k = 5, 4 + buckets do
+    for band = 0, bands - 1 do
+      local refs = redis.call('HGET', KEYS[k], band_field(band))
+      if refs then
+        for i = 1, #refs, 12 do
+          local other = string.sub(refs, i, i + 11)
+          if other ~= ref then
+            local candidate = k .. ' ' .. other
+            if not hits[candidate] then
+              hits[candidate] = 0
+              table.insert(candidates, {k, other, candidate})
+            end
+            hits[candidate] = hits[candidate] + 1
+          end
+        end
+      end
+    end
+  end
+  table.sort(candidates, function(a, b) return hits[a[3]] > hits[b[3]] end)
+  local best, best_similarity = nil, threshold
+  for i = 1, math.min(#candidates, max_candidates) do
+    local record = redis.call('HGET', KEYS[candidates[i][1]], 's' .. candidates[i][2])
+    if record and now - tonumber(string.sub(record, 1, 10)) <= window then
+      local value = similarity(record)
+      if value >= best_similarity then
+        best, best_similarity = record, value
+      end
+    end
+  end
+  if best then
+    return string.sub(best, 11, 42), string.sub(best, 43, 74), best_similarity
+  end
+  return nil
+end
+
+local function index(cluster)
+  for band = 0, bands - 1 do
+    local field = band_field(band)
+    local refs = redis.call('HGET', current, field) or ''
+    if not string.find(refs, ref, 1, true) then
+      -- Newest refs kept, so a band that boilerplate shares stays short to read and store.
+      redis.call('HSET', current, field, string.sub(refs .. ref, -max_refs * 12))
+    end
+  end
+  redis.call('HSET', current, 's' .. ref, string.format('%010d', now) .. article_id .. cluster
+    .. string.format('%08d', shingles) .. signature)
+  redis.call('EXPIREAT', current, expire_at)
+end
+
 local known = redis.call('HMGET', KEYS[1], 'content_hash', 'cluster', 'stream_id')
-local event, cluster, duplicate_of = nil, article_id, nil
+local event, cluster, duplicate_of, similar = nil, article_id, nil, nil
 if known[1] then
   if known[1] == content_hash then
-    return {'', known[3] or '', known[2] or article_id, ''}
+    return {'', known[3] or '', known[2] or article_id, '', ''}
   end
   event, cluster = 'article.updated', known[2] or article_id
   redis.call('SET', KEYS[2], article_id .. ' ' .. cluster, 'NX', 'EX', ttl)
+  if signature ~= '' then index(cluster) end
 else
   local first = redis.call('GET', KEYS[2])
   if first then
     local sep = string.find(first, ' ', 1, true)
     duplicate_of, cluster = string.sub(first, 1, sep - 1), string.sub(first, sep + 1)
-    event = 'article.duplicate'
+    event, similar = 'article.duplicate', 1
   else
-    event = 'article.created'
+    if signature ~= '' then duplicate_of, cluster, similar = nearest() end
+    if duplicate_of then
+      event = 'article.duplicate'
+    else
+      event, cluster, similar = 'article.created', article_id, nil
+    end
     redis.call('SET', KEYS[2], article_id .. ' ' .. cluster, 'EX', ttl)
+    if signature ~= '' then index(cluster) end
   end
+  local similarity_json = similar and string.format('%.3f', similar) or 'null'
+  local cluster_key = cluster_prefix .. cluster
+  redis.call('RPUSH', cluster_key, member .. ',"event":"' .. event .. '","similarity":'
+    .. similarity_json .. '}')
+  redis.call('EXPIRE', cluster_key, window)
 end
+local similarity_text = similar and string.format('%.3f', similar) or ''
 local dedupe = ',"dedupe":{"content_hash":"' .. content_hash .. '","cluster_id":"' .. cluster
   .. '","duplicate_of":' .. (duplicate_of and ('"' .. duplicate_of .. '"') or 'null')
-  .. ',"similarity":' .. (duplicate_of and '1.0' or 'null') .. '}}'
+  .. ',"similarity":' .. (similar and similarity_text or 'null') .. '}}'
 local fields = {'event', event, 'cluster', cluster}
 if duplicate_of then
   table.insert(fields, 'duplicate_of')
   table.insert(fields, duplicate_of)
 end
-for i = 6, #ARGV do table.insert(fields, ARGV[i]) end
+for i = 20, #ARGV do table.insert(fields, ARGV[i]) end
 table.insert(fields, 'data')
 table.insert(fields, ARGV[5] .. dedupe)
-local stream_id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', unpack(fields))
+local stream_id = ''
+if event ~= 'article.duplicate' or mode ~= 'drop' then
+  stream_id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', unpack(fields))
+  for i = 5 + buckets, #KEYS do
+    redis.call('XADD', KEYS[i], 'MAXLEN', '~', maxlen, '*', unpack(fields))
+  end
+else
+  redis.call('HINCRBY', KEYS[4], 'dropped.duplicate', 1)
+end
 redis.call('HSET', KEYS[1], 'content_hash', content_hash, 'cluster', cluster,
   'stream_id', stream_id)
 redis.call('EXPIRE', KEYS[1], ttl)
-for i = 5, #KEYS do
-  redis.call('XADD', KEYS[i], 'MAXLEN', '~', maxlen, '*', unpack(fields))
-end
 redis.call('HINCRBY', KEYS[4], event, 1)
-return {event, stream_id, cluster, duplicate_of or ''}
+return {event, stream_id, cluster, duplicate_of or '', similarity_text}
 """
+
+INDEX_BUCKETS = 8
+"""A window is cut into this many buckets: an entry lives between one window and 9/8 of it."""
+
+
+@dataclass(frozen=True)
+class DedupeSettings:
+    threshold: float
+    window_seconds: int
+    mode: str  # emit or drop
+    max_candidates: int = 16
+    """Candidates verified against their signatures, those sharing the most bands first."""
+    max_refs_per_band: int = 64
+    """Articles remembered per band value in a bucket: bounds the cost of a common band."""
 
 
 class ArticleStream:
-    def __init__(self, client: RedisClient, keys: Keys, *, maxlen: int, ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        client: RedisClient,
+        keys: Keys,
+        *,
+        maxlen: int,
+        ttl_seconds: int,
+        dedupe: DedupeSettings,
+    ) -> None:
         self._redis = client
         self._keys = keys
         self._maxlen = maxlen
         self._ttl = ttl_seconds
+        self._dedupe = dedupe
         self._publish = client.register_script(_PUBLISH)
 
-    def publish(self, message: OutgoingMessage) -> PublishResult:
+    def publish(
+        self, message: OutgoingMessage, fingerprint: Fingerprint, *, at: datetime
+    ) -> PublishResult:
+        """Append the article's event, deciding in the same atomic step whether it is new,
+        an update, or a copy of an article already in the window (exact or near)."""
         flat = [part for pair in message.flat_fields.items() for part in pair]
+        now = int(at.timestamp())
+        window = self._dedupe.window_seconds
+        bucket_seconds = max(1, window // INDEX_BUCKETS)
+        current = now // bucket_seconds
+        buckets = [self._keys.lsh_bucket(current - age) for age in range(INDEX_BUCKETS + 1)]
+        member = json.dumps(
+            {
+                "id": message.article_id,
+                "url": message.flat_fields.get("url", ""),
+                "feed": message.flat_fields.get("feed", ""),
+                "at": utc_iso(at),
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
         with redis_errors("publish", message.flat_fields.get("url", message.article_id)):
-            event, stream_id, cluster, duplicate_of = self._publish(
+            event, stream_id, cluster, duplicate_of, similarity = self._publish(
                 keys=[
                     self._keys.article(message.article_id),
                     self._keys.content(message.content_hash),
                     self._keys.articles_stream,
                     self._keys.stats,
+                    *buckets,
                     *(self._keys.route_stream(route) for route in message.routes),
                 ],
                 args=[
@@ -94,6 +243,20 @@ class ArticleStream:
                     self._maxlen,
                     self._ttl,
                     message.data_without_dedupe,
+                    len(buckets),
+                    fingerprint.signature if fingerprint.indexable else b"",
+                    fingerprint.shingles,
+                    now,
+                    window,
+                    (current + 1) * bucket_seconds + window,
+                    self._dedupe.threshold,
+                    self._dedupe.mode,
+                    self._keys.cluster_prefix,
+                    member[:-1],
+                    BANDS,
+                    BAND_ROWS,
+                    self._dedupe.max_candidates,
+                    self._dedupe.max_refs_per_band,
                     *flat,
                 ],
             )
@@ -102,11 +265,31 @@ class ArticleStream:
             stream_id=stream_id or None,
             cluster_id=cluster,
             duplicate_of=duplicate_of or None,
+            similarity=float(similarity) if similarity else None,
         )
 
     def length(self) -> int:
         with redis_errors("stream", self._keys.articles_stream):
             return int(self._redis.xlen(self._keys.articles_stream))
+
+
+class Clusters:
+    """The members of a story, as the publishing script recorded them within the window."""
+
+    def __init__(self, client: RedisClient, keys: Keys) -> None:
+        self._redis = client
+        self._keys = keys
+
+    def members(self, cluster_id: str) -> list[dict[str, Any]]:
+        """Oldest first: id, url, feed (id), at, event, similarity."""
+        key = self._keys.cluster(cluster_id)
+        with redis_errors("cluster", cluster_id):
+            return [json.loads(member) for member in self._redis.lrange(key, 0, -1)]
+
+    def cluster_of(self, article_id: str) -> str | None:
+        with redis_errors("cluster", article_id):
+            cluster = self._redis.hget(self._keys.article(article_id), "cluster")
+        return str(cluster) if cluster else None
 
 
 @dataclass(frozen=True)

@@ -291,7 +291,7 @@ def articles_in(feed: Feed) -> tuple[Article, ...]:
     return _FEED_ARTICLES[feed.key]
 
 
-def _paragraphs(text: str) -> tuple[str, ...]:
+def paragraphs_of(text: str) -> tuple[str, ...]:
     return tuple(" ".join(block.split()) for block in re.split(r"\n\s*\n", text.strip()))
 
 
@@ -330,7 +330,7 @@ def _from_story(story: Story) -> Article:
         agency=None,
         edits=(),
         exact_copy_of=None,
-        paragraphs=_paragraphs(story.text),
+        paragraphs=paragraphs_of(story.text),
         section=story.section,
         topic=story.topic,
         modified=_local_time(story.outlet, story.modified) if story.modified else None,
@@ -338,19 +338,19 @@ def _from_story(story: Story) -> Article:
 
 
 def _from_republication(story: WireStory, copy: Republication) -> Article:
-    paragraphs = list(_paragraphs(story.text))
+    paragraphs = list(paragraphs_of(story.text))
     edits: list[Edit] = []
     if copy.title is not None:
         edits.append("headline_rewrite")
     if copy.lede is not None:
-        paragraphs[0] = _paragraphs(copy.lede)[0]
+        paragraphs[0] = paragraphs_of(copy.lede)[0]
         edits.append("reworded_lede")
     if copy.cut:
         del paragraphs[-copy.cut :]
         edits.append("cut_ending")
     if copy.local is not None:
         index, text = copy.local
-        paragraphs.insert(index, _paragraphs(text)[0])
+        paragraphs.insert(index, paragraphs_of(text)[0])
         edits.append("local_paragraph")
     if copy.authors is not None and copy.authors != story.authors:
         edits.append("agency_credit")

@@ -20,10 +20,16 @@ Edit = Literal[
     "cut_ending",
     "local_paragraph",
     "agency_credit",
+    "dateline",
+    "agency_footer",
+    "related_block",
+    "tracking_parameters",
     "exact_copy",
 ]
 """What an outlet changed when it republished a wire story, or ``exact_copy`` for a page
-served byte for byte under a second URL."""
+served byte for byte under a second URL. ``agency_credit`` is a changed byline, ``dateline``
+a changed or added place-and-agency prefix of the lede, ``tracking_parameters`` a link
+carrying campaign parameters (the evaluation set, ``evalset``, uses them all)."""
 
 
 @dataclass(frozen=True)

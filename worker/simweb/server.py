@@ -183,6 +183,7 @@ class _Web:
             "/robots.txt": _robots,
             "/opml.xml": self.site.opml,
             "/opml-faults.xml": self.faults.opml,
+            "/opml-evalset.xml": self.site.evalset_opml,
         }
         if path in root:
             return root[path]()
@@ -482,6 +483,11 @@ class SimWeb:
     def opml_url(self) -> str:
         """Every demo outlet feed; no faults."""
         return f"{self.base_url}/opml.xml"
+
+    @property
+    def evalset_opml_url(self) -> str:
+        """The clustering evaluation set (``evalset``): its own feeds, apart from the demo's."""
+        return f"{self.base_url}/opml-evalset.xml"
 
     @property
     def faults_opml_url(self) -> str:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import threading
 import zlib
+from collections.abc import Sequence
 from datetime import UTC, datetime, timezone
 from html import escape
 
-from worker.simweb import catalog
+from worker.simweb import catalog, evalset
 from worker.simweb.feeds import (
     CONTENT_TYPES,
     OPML_CONTENT_TYPE,
@@ -42,7 +43,7 @@ class Site:
             else len(catalog.articles_in(feed))
             for feed in catalog.FEEDS
         }
-        self._pages = self._render_pages()
+        self._pages = self._render_pages(catalog.ARTICLES) | self._render_pages(evalset.ARTICLES)
         self.hosts = frozenset(outlet.host for outlet in catalog.OUTLETS)
 
     def url_for(self, article: Article) -> str:
@@ -70,6 +71,9 @@ class Site:
         for feed in catalog.FEEDS:
             if feed.key == key:
                 return self._feed(feed)
+        for feed in evalset.FEEDS:
+            if feed.key == key:
+                return self._evalset_feed(feed)
         return None
 
     def index(self) -> Reply:
@@ -84,6 +88,7 @@ class Site:
 <h1>wirestream simulated web</h1>
 <p><a href="/opml.xml">opml.xml</a> (demo outlets) &middot;
 <a href="/opml-faults.xml">opml-faults.xml</a> (faulty URLs) &middot;
+<a href="/opml-evalset.xml">opml-evalset.xml</a> (clustering evaluation set) &middot;
 <a href="/corpus-opml.xml">corpus-opml.xml</a> (real corpus, when loaded) &middot;
 <a href="/_stats">_stats</a></p>
 <ul>
@@ -94,6 +99,13 @@ class Site:
         return content(body.encode(), HTML, _LIST_DATE)
 
     def opml(self) -> Reply:
+        return self._opml("wirestream simulated web: demo outlets", catalog.FEEDS)
+
+    def evalset_opml(self) -> Reply:
+        """The evaluation set's feeds: one per outlet, every article listed at once."""
+        return self._opml("wirestream simulated web: evaluation set", evalset.FEEDS)
+
+    def _opml(self, title: str, feeds: tuple[Feed, ...]) -> Reply:
         subscriptions = [
             Subscription(
                 title=feed.title,
@@ -101,15 +113,15 @@ class Site:
                 html_url=self.home(feed.outlet),
                 language=catalog.outlet(feed.outlet).language,
             )
-            for feed in catalog.FEEDS
+            for feed in feeds
         ]
-        body = render_opml("wirestream simulated web: demo outlets", _LIST_DATE, subscriptions)
+        body = render_opml(title, _LIST_DATE, subscriptions)
         return content(body, OPML_CONTENT_TYPE, _LIST_DATE)
 
-    def _render_pages(self) -> dict[str, Reply]:
+    def _render_pages(self, articles: tuple[Article, ...]) -> dict[str, Reply]:
         pages: dict[str, Reply] = {}
         # Originals first: an exact copy is the very reply of the page it copies.
-        for article in sorted(catalog.ARTICLES, key=lambda a: a.exact_copy_of is not None):
+        for article in sorted(articles, key=lambda a: a.exact_copy_of is not None):
             if article.exact_copy_of is not None:
                 pages[article.key] = pages[article.exact_copy_of]
                 continue
@@ -119,17 +131,19 @@ class Site:
                 outlet=outlet,
                 url=self.url_for(article),
                 home=self.home(outlet.host),
-                related=self._related(article),
+                related=self._related(article, articles),
             )
             body = render_page(page).encode("utf-8")
             pages[article.key] = content(body, HTML, article.last_modified)
         return pages
 
-    def _related(self, article: Article) -> tuple[tuple[str, str], ...]:
+    def _related(
+        self, article: Article, articles: tuple[Article, ...]
+    ) -> tuple[tuple[str, str], ...]:
         """The outlet's three stories published closest in time."""
         others = [
             other
-            for other in catalog.ARTICLES
+            for other in articles
             if other.outlet == article.outlet
             and other.key != article.key
             and other.exact_copy_of is None
@@ -140,7 +154,12 @@ class Site:
     def _feed(self, feed: Feed) -> Reply:
         with self._lock:
             visible = self._visible[feed.key]
-        articles = catalog.articles_in(feed)[:visible]
+        return self._feed_reply(feed, catalog.articles_in(feed)[:visible])
+
+    def _evalset_feed(self, feed: Feed) -> Reply:
+        return self._feed_reply(feed, [a for a in evalset.ARTICLES if a.outlet == feed.outlet])
+
+    def _feed_reply(self, feed: Feed, articles: Sequence[Article]) -> Reply:
         outlet = catalog.outlet(feed.outlet)
         updated = max(
             (article.last_modified for article in articles),
@@ -162,6 +181,7 @@ class Site:
 
     def _entry(self, feed: Feed, outlet: Outlet, article: Article) -> Entry:
         url = self.url_for(article)
+        query = evalset.LINK_QUERIES.get(article.key, outlet.tracking_query)
         if feed.opaque_guids:
             # A WordPress-style id that looks like a URL but is none: isPermaLink="false".
             entry_id = f"https://{outlet.host}/?p={zlib.crc32(article.path.encode()) % 1_000_000}"
@@ -172,7 +192,7 @@ class Site:
             id=entry_id,
             id_is_link=not feed.opaque_guids,
             title=article.title,
-            link=f"{url}?{outlet.tracking_query}" if outlet.tracking_query else url,
+            link=f"{url}?{query}" if query else url,
             published=article.published,
             updated=article.last_modified,
             authors=article.authors or ((article.agency,) if article.agency else ()),

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from worker.errors import PermanentError
 from worker.models import Feed, FeedEntry, ParsedEntry, ParsedFeed
-from worker.stages.urls import canonical_url, short_digest
+from worker.stages.urls import canonical_url, matching_key, short_digest
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,9 @@ def select_entries(
 
 
 def entry_seen_keys(feed_id: str, canonical: str, guid: str | None) -> tuple[str, ...]:
-    url_key = f"url:{short_digest(canonical)}"
+    # The looser key: an entry linking to the http, mobile or AMP variant of a page another
+    # feed already gave is not fetched again.
+    url_key = f"url:{short_digest(matching_key(canonical))}"
     if not guid:
         return (url_key,)
     return (url_key, f"guid:{feed_id}:{short_digest(guid)}")

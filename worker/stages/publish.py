@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
@@ -133,21 +133,37 @@ def article_data(article: Article) -> dict[str, Any]:
         "text": page.text,
         "word_count": article.word_count,
         "agency": list(article.agency),
-        "tags": {
-            "feed": list(article.tags.feed),
-            "categories": list(article.tags.categories),
-            "places": list(article.tags.places),
-            "people": list(article.tags.people),
-            "organisations": list(article.tags.organisations),
-            "topics": list(article.tags.topics),
-            "keywords": list(article.tags.keywords),
-            "rules": list(article.tags.rules),
-        },
+        "tags": tags_data(article.tags),
         "quality": article.quality,
     }
 
 
-def build_message(article: Article) -> OutgoingMessage:
+def tags_data(tags: Tags) -> dict[str, Any]:
+    """Every tag with the extractor or rule that produced it (``by``)."""
+    return {
+        "feed": list(tags.feed),
+        "categories": list(tags.categories),
+        "places": [
+            {
+                "code": place.code,
+                "name": place.name,
+                "count": place.count,
+                "in": {"title": place.title, "lead": place.lead, "body": place.body},
+                "names": list(place.names),
+                "by": place.by,
+            }
+            for place in tags.places
+        ],
+        "people": [asdict(person) for person in tags.people],
+        "organisations": [asdict(organisation) for organisation in tags.organisations],
+        "topics": [asdict(topic) for topic in tags.topics],
+        "keywords": [asdict(keyword) for keyword in tags.keywords],
+        "rules": list(tags.rules),
+        "labels": [asdict(label) for label in tags.labels],
+    }
+
+
+def build_message(article: Article, routes: tuple[str, ...] = ()) -> OutgoingMessage:
     data = json.dumps(article_data(article), ensure_ascii=False, separators=(",", ":"))
     return OutgoingMessage(
         article_id=article.id,
@@ -160,6 +176,7 @@ def build_message(article: Article) -> OutgoingMessage:
             "lang": article.tags.language or "",
         },
         data_without_dedupe=data[:-1],
+        routes=routes,
     )
 
 

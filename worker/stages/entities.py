@@ -1,0 +1,396 @@
+"""People and organisations: a spaCy pipeline when one is installed, else titled names and
+organisation patterns, both merged with a gazetteer of aliases (``[entities]`` of
+config/tags.toml).
+
+The deterministic path aims at precision: a person is two or more capitalised words after a
+title ("President Vladimir Putin", "first Vice Minister Kim Hong-kyun"), an organisation a
+capitalised phrase that ends (English, German) or starts (French, Spanish) with a word such
+as Council, Ministry, Bank or Party. A later mention by surname alone counts for a person
+already found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from worker.models import EntityTag
+from worker.stages.tagtext import ArticleText, stop_words
+
+GAZETTEER = "entities:gazetteer"
+TITLED_NAMES = "entities:titles"
+ORGANISATION_PATTERNS = "entities:patterns"
+
+_APOSTROPHES = "'\u2019"
+_NAME_WORD = re.compile(rf"[^\W\d_]+(?:[-{_APOSTROPHES}][^\W\d_]+)*")
+_POSSESSIVE = re.compile(rf"[{_APOSTROPHES}]s$")
+_NAME_PARTICLES = frozenset({"de", "van", "von", "bin", "al", "da", "di", "del", "der", "la", "le"})
+_ORG_HEADS_AFTER = frozenset(
+    [
+        "Ministry",
+        "Council",
+        "Commission",
+        "Bank",
+        "Party",
+        "Agency",
+        "Court",
+        "Parliament",
+        "Union",
+        "Organisation",
+        "Organization",
+        "Association",
+        "Federation",
+        "Institute",
+        "University",
+        "Committee",
+        "Department",
+        "Assembly",
+        "Senate",
+        "Congress",
+        "Authority",
+        "Fund",
+        "Corporation",
+        "Company",
+        "Group",
+        "Airlines",
+        "Army",
+        "Navy",
+        "Bureau",
+        "Office",
+        "Service",
+        "Forces",
+        "Alliance",
+        "Foundation",
+        "Reserve",
+    ]
+)
+_ORG_HEADS_BEFORE = frozenset(
+    [
+        "Ministry",
+        "Bank",
+        "Court",
+        "University",
+        "Department",
+        "Institute",
+        "Banque",
+        "Conseil",
+        "Parti",
+        "Ministère",
+        "Commission",
+        "Cour",
+        "Assemblée",
+        "Banco",
+        "Consejo",
+        "Partido",
+        "Ministerio",
+        "Comisión",
+        "Corte",
+        "Tribunal",
+        "Congreso",
+        "Senado",
+    ]
+)
+_ORG_CONNECTORS = frozenset({"of", "for", "and", "de", "du", "des", "del", "la", "d"})
+# A title word that starts a place's name: "Prince Edward Island", "Princess Auto Stadium".
+_NOT_PERSON_ENDINGS = frozenset(
+    [
+        "Island",
+        "Islands",
+        "Stadium",
+        "Street",
+        "Avenue",
+        "Park",
+        "Bridge",
+        "Square",
+        "Hall",
+        "Airport",
+        "Tower",
+        "Centre",
+        "Center",
+        "Cup",
+        "Prize",
+        "Award",
+        "Hotel",
+        "Palace",
+        "Road",
+    ]
+)
+_GERMAN_ORG_SUFFIXES = ("ministerium", "gericht", "partei", "verband", "gewerkschaft", "bank")
+
+
+@dataclass(frozen=True)
+class KnownEntity:
+    name: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EntityRules:
+    """Titles before names, words that end a name, and the known people and organisations."""
+
+    titles: tuple[str, ...] = ()
+    name_breakers: frozenset[str] = frozenset()
+    people: tuple[KnownEntity, ...] = ()
+    organisations: tuple[KnownEntity, ...] = ()
+
+    @classmethod
+    def from_config(cls, table: Mapping[str, Any]) -> EntityRules:
+        def known(items: Iterable[Mapping[str, Any]]) -> tuple[KnownEntity, ...]:
+            return tuple(
+                KnownEntity(str(item["name"]), tuple(str(a) for a in item.get("aliases", ())))
+                for item in items
+            )
+
+        return cls(
+            titles=tuple(str(title) for title in table.get("titles", ())),
+            name_breakers=frozenset(str(word) for word in table.get("name_breakers", ())),
+            people=known(table.get("people", ())),
+            organisations=known(table.get("organisations", ())),
+        )
+
+
+class NamedEntityModel(Protocol):
+    """What a statistical recogniser gives: (label, text) pairs; spaCy's pipeline fits."""
+
+    name: str
+    language: str
+
+    def entities(self, text: str) -> list[tuple[str, str]]: ...
+
+
+@dataclass(frozen=True)
+class Found:
+    people: tuple[EntityTag, ...]
+    organisations: tuple[EntityTag, ...]
+
+
+class EntityFinder:
+    def __init__(self, rules: EntityRules, model: NamedEntityModel | None = None) -> None:
+        self._model = model
+        self._breakers = rules.name_breakers
+        self._canonical_person = _alias_table(rules.people)
+        self._canonical_organisation = _alias_table(rules.organisations)
+        self._aliases = _alias_pattern([*self._canonical_person, *self._canonical_organisation])
+        titles = sorted(set(rules.titles), key=len, reverse=True)
+        self._titles = re.compile(
+            r"(?<!\w)(?:" + "|".join(re.escape(title) for title in titles) + r")(?!\w)\s+",
+            re.IGNORECASE,
+        )
+
+    def find(self, text: ArticleText) -> Found:
+        full = text.full
+        people: dict[str, str] = {}
+        organisations: dict[str, str] = {}
+        for match in self._aliases.finditer(full):
+            alias = match.group()
+            if alias in self._canonical_person:
+                people.setdefault(self._canonical_person[alias], GAZETTEER)
+            else:
+                organisations.setdefault(self._canonical_organisation[alias], GAZETTEER)
+        masked = self._aliases.sub(lambda match: " " * len(match.group()), full)
+        if self._model is not None and self._model.language == text.language:
+            for label, name in self._model.entities(full):
+                name = _POSSESSIVE.sub("", name.strip())
+                if label in ("PERSON", "PER"):
+                    target = self._canonical_person.get(name, name)
+                    people.setdefault(target, f"spacy:{self._model.name}")
+                elif label == "ORG":
+                    target = self._canonical_organisation.get(name, name)
+                    organisations.setdefault(target, f"spacy:{self._model.name}")
+        else:
+            stops = stop_words(text.language) | self._breakers
+            for name in self._titled_names(masked, stops):
+                people.setdefault(self._canonical_person.get(name, name), TITLED_NAMES)
+            for name in _organisation_phrases(masked, text.language, stops):
+                organisations.setdefault(name, ORGANISATION_PATTERNS)
+        people = _merge_surnames(people)
+        return Found(
+            people=_counted(people, full, self._canonical_person, surnames=True),
+            organisations=_counted(organisations, full, self._canonical_organisation),
+        )
+
+    def _titled_names(self, text: str, stops: frozenset[str]) -> Iterable[str]:
+        for title in self._titles.finditer(text):
+            parts = _capitalised_run(text, title.end(), stops)
+            # A second title before the name: "Energy Minister Prince Abdulaziz bin Salman".
+            while parts and self._titles.fullmatch(parts[0] + " "):
+                parts.pop(0)
+            if len(parts) >= 2 and parts[-1] not in _NOT_PERSON_ENDINGS:
+                yield " ".join(parts)
+
+
+def _capitalised_run(text: str, position: int, stops: frozenset[str]) -> list[str]:
+    parts: list[str] = []
+    while len(parts) < 4:
+        word = _NAME_WORD.match(text, position)
+        if word is None:
+            break
+        value = word.group()
+        possessive = bool(_POSSESSIVE.search(value))
+        value = _POSSESSIVE.sub("", value)
+        particle = bool(parts) and value.casefold() in _NAME_PARTICLES
+        if not particle and (not value[:1].isupper() or value.casefold() in stops):
+            break
+        parts.append(value)
+        position = word.end()
+        if possessive or not text.startswith(" ", position):
+            break
+        position += 1
+    while parts and parts[-1].casefold() in _NAME_PARTICLES:
+        parts.pop()
+    return parts
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str  # without a possessive 's
+    start: int
+    end: int
+    possessive: bool
+
+
+def _organisation_phrases(text: str, language: str, stops: frozenset[str]) -> Iterable[str]:
+    words = [
+        _Word(
+            _POSSESSIVE.sub("", match.group()),
+            match.start(),
+            match.end(),
+            bool(_POSSESSIVE.search(match.group())),
+        )
+        for match in _NAME_WORD.finditer(text)
+    ]
+    for index, word in enumerate(words):
+        if language == "de" and word.text[:1].isupper():
+            if word.text.endswith(_GERMAN_ORG_SUFFIXES) and len(word.text) > 12:
+                yield word.text
+            continue
+        if word.text in _ORG_HEADS_AFTER and language == "en":
+            before = _run_before(words, index, stops)
+            if before:
+                # "Reserve Bank" goes on: "Reserve Bank of Australia".
+                after = [] if word.possessive else _run_after(words, index, text)
+                if after and after[0] not in ("of", "for"):
+                    after = []
+                yield " ".join([*before, word.text, *after])
+                continue
+        if word.text in _ORG_HEADS_BEFORE and not word.possessive:
+            after = _run_after(words, index, text)
+            if after:
+                yield " ".join([word.text, *after])
+
+
+def _run_before(words: list[_Word], index: int, stops: frozenset[str]) -> list[str]:
+    """Capitalised words right before ``index``; an owner ("UNESCO's") is not part of it."""
+    run: list[str] = []
+    position = index - 1
+    while position >= 0 and len(run) < 4:
+        word = words[position]
+        if (
+            words[position + 1].start - word.end != 1
+            or word.possessive
+            or not word.text[:1].isupper()
+            or word.text.casefold() in stops
+        ):
+            break
+        run.insert(0, word.text)
+        position -= 1
+    return run
+
+
+def _run_after(words: list[_Word], index: int, text: str) -> list[str]:
+    """Capitalised words and connectors right after ``index`` ("de la República Argentina")."""
+    run: list[str] = []
+    position = index + 1
+    while position < len(words) and len(run) < 5:
+        word = words[position]
+        if word.start - words[position - 1].end != 1 or text[word.start - 1] != " ":
+            break
+        if word.text not in _ORG_CONNECTORS and not word.text[:1].isupper():
+            break
+        run.append(word.text)
+        position += 1
+        if word.possessive:
+            break
+    while run and run[-1] in _ORG_CONNECTORS:
+        run.pop()
+    return run
+
+
+def _alias_table(known: tuple[KnownEntity, ...]) -> dict[str, str]:
+    table = {}
+    for entity in known:
+        table[entity.name] = entity.name
+        for alias in entity.aliases:
+            table[alias] = entity.name
+    return table
+
+
+def _alias_pattern(aliases: list[str]) -> re.Pattern[str]:
+    if not aliases:
+        return re.compile(r"(?!)")
+    ordered = sorted(set(aliases), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(alias) for alias in ordered) + r")(?!\w)")
+
+
+def _merge_surnames(people: dict[str, str]) -> dict[str, str]:
+    """ "Putin" alone is the Vladimir Putin found elsewhere, when only one person has it."""
+    full = [name for name in people if " " in name]
+    merged = {}
+    for name, by in people.items():
+        if " " not in name and sum(other.split()[-1] == name for other in full) == 1:
+            continue
+        merged[name] = by
+    return merged
+
+
+def _counted(
+    found: dict[str, str], text: str, canonical: Mapping[str, str], *, surnames: bool = False
+) -> tuple[EntityTag, ...]:
+    counts: Counter[str] = Counter()
+    spellings = {name: {name} for name in found}
+    for alias, name in canonical.items():
+        if name in spellings:
+            spellings[name].add(alias)
+    if surnames:
+        last_words = Counter(name.split()[-1] for name in found if " " in name)
+        for name in found:
+            last = name.split()[-1]
+            if " " in name and len(last) >= 3 and last_words[last] == 1:
+                spellings[name].add(last)
+    for name, forms in spellings.items():
+        counts[name] = max(1, len(_alias_pattern(sorted(forms)).findall(text)))
+    tags = [EntityTag(name=name, count=counts[name], by=by) for name, by in found.items()]
+    tags.sort(key=lambda tag: (-tag.count, tag.name))
+    return tuple(tags)
+
+
+class SpacyModel:
+    """A spaCy pipeline as a :class:`NamedEntityModel` (any pipeline with an ``ner`` or an
+    ``entity_ruler``)."""
+
+    def __init__(self, nlp: Any, name: str) -> None:
+        self._nlp = nlp
+        self.name = name
+        self.language = str(nlp.lang)
+
+    def entities(self, text: str) -> list[tuple[str, str]]:
+        return [(entity.label_, entity.text) for entity in self._nlp(text).ents]
+
+
+def load_spacy_model(name: str) -> SpacyModel | None:
+    """The installed spaCy pipeline ``name``; None when spaCy or the pipeline is missing,
+    and the deterministic extractor does the work."""
+    if not name:
+        return None
+    try:
+        import spacy
+    except ImportError:
+        return None
+    try:
+        nlp = spacy.load(name, disable=["parser", "lemmatizer", "tagger", "attribute_ruler"])
+    except OSError:  # spaCy's error for a pipeline that is not installed
+        return None
+    return SpacyModel(nlp, name)

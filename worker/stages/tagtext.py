@@ -1,0 +1,84 @@
+"""The article as the taggers read it: its sections, its words, and each language's stop words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+SECTIONS = ("title", "lead", "body")
+TAG_LANGUAGES = ("en", "de", "fr", "es")
+
+_WORD = re.compile(r"\w+")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ArticleText:
+    """Title, lead paragraph and the rest of the body, in the article's language."""
+
+    title: str
+    lead: str
+    body: str
+    language: str
+
+    @classmethod
+    def of(cls, title: str | None, text: str, language: str | None) -> ArticleText:
+        paragraphs = [part.strip() for part in _PARAGRAPH_BREAK.split(text) if part.strip()]
+        return cls(
+            title=title or "",
+            lead=paragraphs[0] if paragraphs else "",
+            body="\n\n".join(paragraphs[1:]),
+            language=language if language in TAG_LANGUAGES else "en",
+        )
+
+    def sections(self) -> tuple[tuple[str, str], ...]:
+        return (("title", self.title), ("lead", self.lead), ("body", self.body))
+
+    @property
+    def full(self) -> str:
+        return "\n\n".join(part for _, part in self.sections() if part)
+
+
+def words(text: str) -> list[Word]:
+    return [Word(match.group(), match.start(), match.end()) for match in _WORD.finditer(text)]
+
+
+def name_key(name: str) -> str:
+    """A name as a sequence of words without accents: "U.S." is "U S", "Korea-Russia" is
+    "Korea Russia", "Córdoba" is "Cordoba" (data sets spell names with and without)."""
+    return " ".join(fold(word) for word in _WORD.findall(name))
+
+
+def fold(word: str) -> str:
+    """The word without accents (case kept)."""
+    if word.isascii():
+        return word
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def adjacent(text: str, left: Word, right: Word) -> bool:
+    """Nothing but white space between two words."""
+    return not text[left.end : right.start].strip()
+
+
+def is_capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
+@cache
+def stop_words(language: str) -> frozenset[str]:
+    """YAKE's stop word list for the language (lower case)."""
+    name = f"stopwords_{language if language in TAG_LANGUAGES else 'en'}.txt"
+    text = resources.files("yake").joinpath("core", "StopwordsList", name).read_text("utf-8")
+    return frozenset(line.strip().casefold() for line in text.splitlines() if line.strip())
