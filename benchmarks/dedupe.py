@@ -80,7 +80,7 @@ def prepare() -> list[Prepared]:
             body=reply.body,
             fetched_at=at,
         )
-        page = extract_page(reply.body, url=link, content_type=response.content_type)
+        page = extract_page(reply.body, url=link, content_type=response.content_type, now=at)
         entry_for = _entry(feed, link, at)
         built = build_article(
             entry_for, response, page, Tags(language=page.language), processed_at=at

@@ -116,7 +116,8 @@ def main() -> int:
     for _ in range(args.repeat):
         costs: dict[str, float] = {}
         pages = [
-            timed(lambda b=body, u=url: extract_page(b, url=u, content_type="text/html"),
+            timed(lambda b=body, u=url: extract_page(b, url=u, content_type="text/html",
+                                                     now=ENTRY.discovered_at),
                   costs, "extract")
             for _, body, url in bodies
         ]  # fmt: skip

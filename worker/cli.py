@@ -605,7 +605,10 @@ def article_from_source(args: argparse.Namespace, settings: Settings, *, command
         body = read_source(args.source, settings, kind="article", max_bytes=settings.max_page_bytes)
         response = Response(args.source, args.url or "", 200, {}, body, fetched_at)
     page = extract_page(
-        response.body, url=response.final_url or args.source, content_type=response.content_type
+        response.body,
+        url=response.final_url or args.source,
+        content_type=response.content_type,
+        now=fetched_at,
     )
     url = response.final_url or page.canonical_url
     if not url or not is_url(url):

@@ -72,6 +72,14 @@ class Keys:
         """The id of the first article published with this exact body."""
         return f"{self.namespace}:content:{content_hash}"
 
+    def host_lines(self, host: str) -> str:
+        """HASH line key -> number of the host's pages it was seen on (boilerplate learning)."""
+        return f"{self.namespace}:lines:{host}"
+
+    def host_boilerplate(self, host: str) -> str:
+        """SET of the line keys seen on enough of the host's pages to count as boilerplate."""
+        return f"{self.namespace}:boilerplate:{host}"
+
     def lsh_bucket(self, bucket: int) -> str:
         """HASH for the articles indexed in one time bucket of the near-duplicate window: LSH
         band fields -> the refs of the articles with that band, ``s<ref>`` -> signature

@@ -264,8 +264,17 @@ class ExtractedPage:
     description: str | None
     canonical_url: str | None
     text: str
-    extractor: str
+    extractor: str  # which produced the body: "trafilatura" or "jsonld" (articleBody)
     categories: tuple[str, ...] = ()
+    section: str | None = None
+    keywords: tuple[str, ...] = ()  # as the page declares them (meta keywords, JSON-LD)
+    agency: tuple[str, ...] = ()  # wire agencies credited: "AFP", "AP", "Reuters", ...
+    truncated: bool = False  # the page says the story goes on beyond what we got
+    paywalled: bool = False  # the page says the story is for subscribers
+    line_keys: tuple[str, ...] = ()  # keys of the body's short lines, for per-host learning
+    # The body before the host's learnt lines were removed: what identifies the content, so
+    # that a page's hash does not change as its host's line statistics grow.
+    identity_text: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@
                           ─ schedule the next poll (rate, server hints, graded backoff)
     process_entry(entry)  fetch (guarded) ─ extract ─ tag ─ user rules (tag, drop, route)
                           ─ fingerprint ─ build message ─ dedupe and publish atomically
-                          (with the routed copies)
+                          (with the routed copies) ─ count the body's short lines per host
     record_failure(...)   what could not be processed goes to the dead-letter stream
 
 Stages (``worker.stages``) decide; adapters (``worker.adapters``, reached through
@@ -30,11 +30,12 @@ from worker.errors import RetryableError, StageError
 from worker.logs import get_logger
 from worker.models import Article, Feed, FeedEntry, ParsedEntry, ParsedFeed, PublishResult, Response
 from worker.services import Services
+from worker.stages.boilerplate import site_key
 from worker.stages.dedupe import fingerprint
 from worker.stages.extract import extract_page
 from worker.stages.feeds import parse_feed
 from worker.stages.poll import RejectedEntry, is_news, select_entries
-from worker.stages.publish import build_article, build_message, dated_from_feed
+from worker.stages.publish import CREATED, build_article, build_message, dated_from_feed
 from worker.stages.rules import Rule
 from worker.stages.schedule import (
     Cadence,
@@ -219,9 +220,14 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
         response = services.http.fetch(
             entry.source_url, kind="article", max_bytes=services.settings.max_page_bytes
         )
+    site = site_key(response.final_url)
     with timings.stage("extract"):
         page = extract_page(
-            response.body, url=response.final_url, content_type=response.content_type
+            response.body,
+            url=response.final_url,
+            content_type=response.content_type,
+            now=response.fetched_at,
+            recurring_lines=services.host_lines.recurring(site),
         )
         page = dated_from_feed(entry, page)
     with timings.stage("tag"):
@@ -244,6 +250,10 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
         result = services.stream.publish(
             build_message(article, ruled.routes), body, at=article.processed_at
         )
+    if result.event == CREATED:
+        # Only a first publication counts: a redelivery, an update or a copy of the same
+        # page would make its story lines look recurring.
+        services.host_lines.record(site, page.line_keys)
     return ProcessOutcome(article.id, article.url, result, timings.stages)
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+from worker.adapters.boilerplate import HostLines
 from worker.adapters.http import HttpClient
 from worker.adapters.metrics import Histograms
 from worker.adapters.redis_client import RedisClient, connect
@@ -41,6 +42,7 @@ class Services:
     dead: DeadLetters
     stats: Stats
     histograms: Histograms
+    host_lines: HostLines
     enqueue_entries: EntrySink
     rules: RuleSet
     clock: Callable[[], datetime] = utc_now
@@ -80,6 +82,12 @@ def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySin
         dead=DeadLetters(client, keys, maxlen=settings.dead_maxlen),
         stats=Stats(client, keys),
         histograms=Histograms(client, keys),
+        host_lines=HostLines(
+            client,
+            keys,
+            min_pages=settings.boilerplate_min_pages,
+            ttl_seconds=settings.boilerplate_ttl_seconds,
+        ),
         enqueue_entries=enqueue_entries,
         rules=load_rules(settings),
     )

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     article_ttl_days: int = Field(
         90, gt=0, description="Days a published article (URL and content hash) is remembered"
     )
+    boilerplate_min_pages: int = Field(
+        3, ge=2, description="Pages of one host a short line must recur on to count as boilerplate"
+    )
+    boilerplate_ttl_days: int = Field(
+        30, gt=0, description="Days a host's line counts are kept after its last article"
+    )
     dedupe_threshold: float = Field(
         0.75,
         gt=0,
@@ -174,6 +180,10 @@ class Settings(BaseSettings):
     @property
     def article_ttl_seconds(self) -> int:
         return self.article_ttl_days * 86_400
+
+    @property
+    def boilerplate_ttl_seconds(self) -> int:
+        return self.boilerplate_ttl_days * 86_400
 
     @property
     def dedupe_window_seconds(self) -> int:

@@ -494,7 +494,9 @@ def test_run_until_idle_finishes_every_task_without_a_crash(
 def test_cluster_lists_a_storys_members_with_outlet_time_and_similarity(
     wirestream: Wirestream, redis_client: redis.Redis, keys: Keys
 ) -> None:
-    assert wirestream("feeds", "add", FEED_URL, "--name", "Example News", "--no-check").returncode == 0
+    assert (
+        wirestream("feeds", "add", FEED_URL, "--name", "Example News", "--no-check").returncode == 0
+    )
     stream = ArticleStream(
         redis_client,
         keys,

@@ -362,13 +362,21 @@ def test_dated_from_feed_leaves_the_page_undated_when_the_feed_has_no_date() -> 
 
 def test_dated_from_feed_prefers_the_feed_timestamp_over_a_bare_day_on_the_same_date() -> None:
     midnight = datetime(2025, 3, 1, tzinfo=UTC)
-    page = make_page(published=DatedValue(midnight, "trafilatura"))
+    page = make_page(published=DatedValue(midnight, "htmldate"))
 
     assert dated_from_feed(make_entry(), page).published == DatedValue(FEED_DATE, "feed")
 
 
 def test_dated_from_feed_keeps_a_bare_page_day_far_from_the_feed_date() -> None:
-    long_before = DatedValue(datetime(2024, 1, 5, tzinfo=UTC), "trafilatura")
+    long_before = DatedValue(datetime(2024, 1, 5, tzinfo=UTC), "htmldate")
     page = make_page(published=long_before)
 
     assert dated_from_feed(make_entry(), page).published == long_before
+
+
+def test_the_content_hash_is_of_the_page_identity_not_its_learnt_text() -> None:
+    whole = make_article()
+    learnt = make_article(text="Only the story.", identity_text=whole.page.text)
+
+    assert learnt.content_hash == whole.content_hash
+    assert learnt.page.text == "Only the story."

@@ -78,7 +78,9 @@ def seed_page_html() -> str:
 @pytest.fixture(scope="module")
 def seed_tags() -> Tags:
     html = seed_page_html()
-    extracted = extract_page(html.encode(), url=SEED_URL, content_type="text/html")
+    extracted = extract_page(
+        html.encode(), url=SEED_URL, content_type="text/html", now=ENTRY.discovered_at
+    )
     return tagger().tag(extracted, ENTRY)
 
 

@@ -34,6 +34,9 @@ UPDATED = "article.updated"
 DUPLICATE = "article.duplicate"
 EVENTS = (CREATED, UPDATED, DUPLICATE)
 
+# Date sources that give a day, not a moment.
+DAY_ONLY_SOURCES = ("htmldate", "url")
+
 _WORD = re.compile(r"\w+")
 _SPACE = re.compile(r"\s+")
 
@@ -66,12 +69,17 @@ def build_article(
         feed=entry.feed,
         page=page,
         tags=tags,
-        content_hash=content_hash(page.text),
+        content_hash=content_hash(page.text if page.identity_text is None else page.identity_text),
         word_count=len(_WORD.findall(page.text)),
         discovered_at=entry.discovered_at,
         fetched_at=response.fetched_at,
         processed_at=processed_at,
-        quality={"extractor": page.extractor, "truncated": False, "paywalled": False},
+        agency=page.agency,
+        quality={
+            "extractor": page.extractor,
+            "truncated": page.truncated,
+            "paywalled": page.paywalled,
+        },
     )
 
 
@@ -118,6 +126,8 @@ def article_data(article: Article) -> dict[str, Any]:
         "processed_at": utc_iso(article.processed_at),
         "language": article.tags.language,
         "site_name": page.site_name,
+        "section": page.section,
+        "keywords": list(page.keywords),
         "image": page.image,
         "description": page.description,
         "text": page.text,
@@ -173,14 +183,14 @@ def build_message(article: Article, routes: tuple[str, ...] = ()) -> OutgoingMes
 def dated_from_feed(entry: FeedEntry, page: ExtractedPage) -> ExtractedPage:
     """The feed's timestamp when the page has no date, or only the day that timestamp is on.
 
-    trafilatura's fallback date is a bare day (midnight UTC); a feed's ``pubDate`` on that
-    same day says more.
+    A date guessed by htmldate or read from the URL is a bare day (midnight UTC); a feed's
+    ``pubDate`` on that same day says more.
     """
     feed_date = entry.published
     if feed_date is None:
         return page
     page_date = page.published
-    day_only = page_date is not None and page_date.source == "trafilatura"
+    day_only = page_date is not None and page_date.source in DAY_ONLY_SOURCES
     if page_date is None or (day_only and abs(page_date.value - feed_date) < timedelta(days=1)):
         return replace(page, published=DatedValue(feed_date, "feed"))
     return page

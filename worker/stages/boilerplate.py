@@ -1,0 +1,157 @@
+"""What is on the page but not the story: lines removed from an extracted body.
+
+Two kinds. Site-level boilerplate is learnt: a line that recurs on many pages of one host
+("*Click the Title above to view complete article on ...", "View More News") is that host's
+furniture, whatever it says. The pipeline counts, per host, the pages each short line was
+seen on (:func:`line_keys` gives the keys) and passes the recurring ones back in; this module
+only compares. The other kind is the same on every site and is recognised by its wording:
+share and newsletter prompts, "Related" and "Read more" blocks, photo credits standing alone,
+a bare link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
+
+# Boilerplate lines are short; a line longer than this is story, however often it recurs
+# (a wire story republished twice by one outlet must not lose its paragraphs).
+MAX_BOILERPLATE_WORDS = 25
+# A prompt or credit says its piece in a few words; a longer line that starts the same way
+# ("Follow the money, investigators say ...") is story.
+MAX_PROMPT_WORDS = 30
+
+_WORD = re.compile(r"\w+")
+
+# Lines that invite the reader elsewhere: share, follow, subscribe, download, comment.
+_PROMPT = re.compile(
+    r"""^\W*(?:
+        (?:click|tap)\s+here\b
+      | share\s+(?:this|on|via)\b | like\s+this\s+story
+      | follow\s+(?:us|@|\w+\s+on\s+(?:twitter|facebook|instagram|x)\b)
+      | (?:subscribe|sign\s+up)\b.{0,80}\b(?:newsletter|inbox|updates|today)\b
+      | get\s+the\s+.{0,60}\b(?:newsletter|app|delivered)\b
+      | (?:download|get)\s+(?:our|the)\s+.{0,30}\bapp\b
+      | (?:subscribe|sign\s+in|log\s*in)\s+to\s+(?:continue|keep)\s+reading
+      | already\s+a\s+subscriber
+      | also\s+on\s+[\w-]+\.[a-z]{2,}\b
+      | tell\s+us\s+what\s+you\s+think | join\s+the\s+(?:discussion|conversation)
+      | (?:order|print)\s+(?:reprints|article|this\s+article)\s*$
+      | (?:newsletter|jetzt\s+abonnieren|abonnez-vous|suscr[ií]bete)\b
+      | (?:teilen|partager|compartir)\s*(?:auf|sur|en)?\s*:?\s*$
+    )""",
+    re.I | re.X,
+)
+# A heading that opens a block of links to other stories; the list under it goes too.
+_RELATED_HEADING = re.compile(
+    r"""^\W*(?:related(?:\s+(?:stories|articles|coverage|content|links))?|see\s+also
+      | more\s+(?:on\s+this\s+story|from\s+[\w\s]{1,40}|stories|news)|don'?t\s+miss
+      | also\s+read|read\s+(?:also|more)|you\s+(?:may|might)\s+also\s+like|recommended
+      | mehr\s+zum\s+thema|lesen\s+sie\s+auch|auch\s+interessant|[àa]\s+lire\s+aussi
+      | lire\s+aussi|voir\s+aussi|lee\s+tambi[eé]n|te\s+puede\s+interesar|leggi\s+anche
+      | trending|most\s+read|top\s+stories)\W*$""",
+    re.I | re.X,
+)
+# One line that links to one other story: "Related: ...", "Read more: ...", "SEE MORE: ...".
+_RELATED_LINE = re.compile(
+    r"""^\W*(?:related|read\s+more|see\s+more|more|also\s+(?:read|on\s+[\w.]+)|see\s+also
+      | lesen\s+sie\s+auch|mehr\s+dazu|lire\s+aussi|[àa]\s+lire\s+aussi|lee\s+tambi[eé]n
+      | leggi\s+anche)\s*[:\u2013\u2014-]""",
+    re.I | re.X,
+)
+_LIST_ITEM = re.compile(r"^\s*(?:[-\u2013\u2022*\u25cf\u25aa]|\d+\.)\s+")
+# Photo credits standing alone: "Photo: Jane Doe/Reuters", "(AP Photo/Evan Vucci)",
+# "Image credit: NASA", "Foto: dpa", "© Inexhibit, 2018", "Getty Images".
+_PHOTO_CREDIT = re.compile(
+    r"""^\W*(?:
+        (?:photo|photograph|picture|image|foto|bild|illustration|cr[eé]dit|credits?|quelle
+          |crédit\s+photo|photos?)\s*(?:credit|:|by|\u00a9|/)
+      | \(?(?:AP|AFP|Reuters|EPA|dpa)\s+(?:photo|foto)\b
+      | \u00a9 | \(c\)\s
+    )
+    | (?:/\s*|\(\s*|^\W*)(?:getty\s+images|shutterstock|istock(?:photo)?|ap\s+photo
+      |afp\s+photo|reuters|epa(?:-efe)?|imago|picture\s+alliance|dpa)\)?\.?\s*$""",
+    re.I | re.X,
+)
+_BARE_URL = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.I)
+# "Write to Al Root at allen.root@dowjones.com", "Email Tariq Malik at ... or follow him".
+_CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\bfollow\s+(?:him|her|them|us)\s+on\b", re.I)
+# "Updated at 1:23 p.m.", "UPDATED: Tue., Nov. 19, 2019": the page's stamp, not the story.
+_STAMP = re.compile(r"^\W*(?:updated|posted|published|aktualisiert|mis\s+[àa]\s+jour)\b", re.I)
+
+
+def site_key(url: str) -> str:
+    """Whose furniture a page carries: its host, ``www.`` aside.
+
+    A page on a loopback address is the simulated web, which serves each outlet under its
+    host as the first path segment (``http://127.0.0.1:8080/<host>/<path>``): that outlet.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if loopback:
+        first_segment = parts.path.lstrip("/").split("/", 1)[0].lower()
+        if "." in first_segment:
+            host = first_segment
+    return host.removeprefix("www.")
+
+
+def line_key(line: str) -> str:
+    """A short, stable key for a line, blind to case, spacing and punctuation."""
+    folded = " ".join(_WORD.findall(line.casefold()))
+    return hashlib.blake2b(folded.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def line_keys(blocks: Iterable[str]) -> tuple[str, ...]:
+    """The keys of the lines short enough to be boilerplate, each once: what a host learns."""
+    keys = (line_key(block) for block in blocks if _is_short(block, MAX_BOILERPLATE_WORDS))
+    return tuple(dict.fromkeys(keys))
+
+
+def clean_body(blocks: Sequence[str]) -> list[str]:
+    """The blocks that are story: without prompts, related-story blocks, stand-alone photo
+    credits, contact lines, update stamps and bare links."""
+    kept: list[str] = []
+    in_related_block = False
+    for block in blocks:
+        if in_related_block and _LIST_ITEM.match(block):
+            continue
+        in_related_block = False
+        if _is_short(block, MAX_PROMPT_WORDS) and _RELATED_HEADING.match(block):
+            in_related_block = True
+            continue
+        if _is_short(block, MAX_PROMPT_WORDS) and _is_not_story(block):
+            # "Related: headline" lines often head a list of more headlines.
+            in_related_block = bool(_RELATED_LINE.match(block))
+            continue
+        kept.append(block)
+    return kept
+
+
+def without_recurring(blocks: Sequence[str], recurring: frozenset[str]) -> list[str]:
+    """The blocks without the lines that recur across the host's pages."""
+    return [
+        block
+        for block in blocks
+        if not (_is_short(block, MAX_BOILERPLATE_WORDS) and line_key(block) in recurring)
+    ]
+
+
+def _is_not_story(block: str) -> bool:
+    return bool(
+        _PROMPT.match(block)
+        or _RELATED_LINE.match(block)
+        or _BARE_URL.match(block)
+        or _CONTACT.search(block)
+        or (_is_short(block, 15) and (_PHOTO_CREDIT.search(block) or _STAMP.match(block)))
+    )
+
+
+def _is_short(block: str, words: int) -> bool:
+    return len(_WORD.findall(block)) <= words
