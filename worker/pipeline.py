@@ -17,11 +17,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from worker.adapters.stream import DeadLetter
-from worker.errors import RetryableError, StageError
+from worker.errors import Deferred, RetryableError, StageError
 from worker.logs import get_logger
 from worker.models import Feed, FeedEntry, PublishResult, Response
 from worker.services import Services
@@ -29,7 +29,7 @@ from worker.stages.extract import extract_page
 from worker.stages.feeds import parse_feed
 from worker.stages.poll import RejectedEntry, select_entries
 from worker.stages.publish import build_article, build_message, dated_from_feed
-from worker.stages.schedule import next_poll_at
+from worker.stages.schedule import deferral_delay, next_poll_at
 from worker.stages.tag import tag_article
 
 log = get_logger(__name__)
@@ -53,11 +53,12 @@ class Timings:
 @dataclass(frozen=True)
 class PollOutcome:
     feed_id: str
-    status: str  # polled, not_modified, failed, removed
+    status: str  # polled, not_modified, failed, deferred, removed
     new_entries: int = 0
     rejected_entries: int = 0
     error: StageError | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    poll_again_in: float | None = None  # deferred: seconds until the poll is sent again
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,9 @@ def poll_feed(feed_id: str, services: Services) -> PollOutcome:
             # which the idempotent publish absorbs; the other order could lose entries.
             services.enqueue_entries([candidate.entry for candidate in fresh])
             services.seen.mark(key for candidate in fresh for key in candidate.seen_keys)
+    except Deferred as wait:
+        delay = _postpone_poll(services, feed, wait)
+        return PollOutcome(feed.id, "deferred", timings=timings.stages, poll_again_in=delay)
     except StageError as error:
         _record_poll_failure(services, feed, error)
         return PollOutcome(feed.id, "failed", error=error, timings=timings.stages)
@@ -208,6 +212,20 @@ def _record_poll_failure(services: Services, feed: Feed, error: StageError) -> N
         error=str(error),
         consecutive_failures=failing.consecutive_failures,
     )
+
+
+def _postpone_poll(services: Services, feed: Feed, wait: Deferred) -> float:
+    """The feed's host cannot take the request yet: the poll is sent again in the returned
+    number of seconds, not counted as a failure. The feed's due time moves past that by a
+    lease, as when beat hands it out, so that beat offers it again only if that poll is lost."""
+    settings = services.settings
+    delay = deferral_delay(
+        wait.delay, cap=settings.retry_backoff_max, random_fraction=services.random_fraction()
+    )
+    until = services.clock() + timedelta(seconds=delay + settings.poll_lease)
+    services.feeds.postpone(feed.id, until=until)
+    services.stats.add("feeds.deferred")
+    return delay
 
 
 def _next_poll(services: Services, feed: Feed, retry_after: float | None) -> datetime:

@@ -21,13 +21,13 @@ from structlog.contextvars import bind_contextvars, clear_contextvars
 from worker import pipeline
 from worker.adapters.embedded_redis import redis_url_for
 from worker.app import app, settings
-from worker.errors import RetryableError, StageError
+from worker.errors import Deferred, RetryableError, StageError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE
 from worker.logs import configure_logging, get_logger
 from worker.models import FeedEntry
 from worker.services import Services, build_services
 from worker.stages.extract import warm_up
-from worker.stages.schedule import retry_delay
+from worker.stages.schedule import deferral_delay, retry_delay
 
 log = get_logger(__name__)
 
@@ -86,6 +86,8 @@ def schedule_due_feeds() -> int:
 @app.task(name="wirestream.poll_feed", ignore_result=True)
 def poll_feed(feed_id: str) -> None:
     outcome = pipeline.poll_feed(feed_id, current_services())
+    if outcome.poll_again_in is not None:
+        poll_feed.apply_async((feed_id,), queue=FEEDS_QUEUE, countdown=outcome.poll_again_in)
     log.info(
         "feed_polled",
         feed_id=feed_id,
@@ -117,6 +119,9 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
         return
     try:
         outcome = pipeline.process_entry(entry, services)
+    except Deferred as wait:
+        _reschedule(self, services, payload, wait)
+        return
     except SoftTimeLimitExceeded:
         # A slow host or a pathological page: worth another try, later.
         timed_out = RetryableError("process", entry.source_url, "time limit exceeded")
@@ -152,6 +157,23 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
         attempt=attempt,
         timings_ms=outcome.timings,
     )
+
+
+def _reschedule(task: Task, services: Services, payload: dict[str, Any], wait: Deferred) -> None:
+    """Send the entry again for when its host can take it, as the same attempt: waiting for
+    a host is no failure, and a worker slot never sleeps on it."""
+    delay = deferral_delay(
+        wait.delay, cap=settings.retry_backoff_max, random_fraction=services.random_fraction()
+    )
+    process_entry.apply_async(
+        (payload,),
+        queue=ARTICLES_QUEUE,
+        countdown=delay,
+        retries=task.request.retries,
+        argsrepr=repr(payload.get("source_url")),
+    )
+    services.stats.add("entries.deferred")
+    log.info("entry_deferred", reason=str(wait), delay_s=round(delay, 3))
 
 
 def _retry_or_dead_letter(

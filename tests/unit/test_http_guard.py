@@ -778,11 +778,13 @@ def test_transport_failure_is_retryable_with_a_short_reason(error: Exception, re
 def test_undecodable_gzip_is_permanent() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         headers = {"Content-Type": "text/html", "Content-Encoding": "gzip"}
-        return httpx.Response(200, headers=headers, content=b"this is not gzip at all")
+        return httpx.Response(
+            200, headers=headers, stream=httpx.ByteStream(b"this is not gzip at all")
+        )
 
     with make_client(handler) as client, pytest.raises(PermanentError) as caught:
         client.fetch("http://news.example/a", kind="article", max_bytes=1000)
-    assert caught.value.reason == "undecodable body"
+    assert caught.value.reason.startswith("undecodable body (gzip: ")
 
 
 def test_next_address_is_tried_when_the_first_cannot_be_reached() -> None:

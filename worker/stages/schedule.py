@@ -31,6 +31,12 @@ def next_poll_at(
     return now + timedelta(seconds=delay)
 
 
+def deferral_delay(wait: float, *, cap: float, random_fraction: float) -> float:
+    """When to try again a request its host cannot take yet: after ``wait``, spread over as
+    long again so that the requests that waited together do not all return together."""
+    return min(cap, wait * (1 + random_fraction))
+
+
 def retry_delay(
     attempt: int,
     *,
