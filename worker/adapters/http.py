@@ -100,9 +100,10 @@ class Resolver(Protocol):
 class RequestGate(Protocol):
     """Politeness: asked before every request, told how each one went."""
 
-    def admit(self, url: str, *, host: str, origin: str) -> None:
+    def admit(self, url: str, *, host: str, origin: str, subject: str, via: str) -> None:
         """Return if ``url`` may be requested now; raise :class:`Deferred` if it must wait,
-        a :class:`StageError` if it may not be requested."""
+        a :class:`StageError` about ``subject`` (the URL asked for; ``via`` names the hop)
+        if it may not be requested."""
         ...
 
     def observe(self, host: str, *, failed: bool, retry_after: float | None) -> None:
@@ -428,7 +429,9 @@ class HttpClient:
             target = _parse_target(current, url, via)
             addresses = self._checked_addresses(target, url, via)
             if self._gate is not None:
-                self._gate.admit(current, host=target.host, origin=target.origin)
+                self._gate.admit(
+                    current, host=target.host, origin=target.origin, subject=url, via=via
+                )
             status: int | None = None
             try:
                 response = self._send(target, addresses, headers, url, deadline)

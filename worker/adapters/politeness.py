@@ -90,17 +90,17 @@ class Politeness:
     def close(self) -> None:
         self._robots_http.close()
 
-    def admit(self, url: str, *, host: str, origin: str) -> None:
+    def admit(self, url: str, *, host: str, origin: str, subject: str, via: str) -> None:
         policy, remaining = self._robots(origin, host)
         if not policy.allows(url, self._agent):
             if policy == UNREACHABLE:
                 raise RetryableError(
                     STAGE,
-                    url,
-                    f"robots.txt of {origin} unreachable, host counts as disallowed",
+                    subject,
+                    f"robots.txt of {origin} unreachable, host counts as disallowed{via}",
                     retry_after=remaining,
                 )
-            raise PermanentError(STAGE, url, f"disallowed by robots.txt of {origin}")
+            raise PermanentError(STAGE, subject, f"disallowed by robots.txt of {origin}{via}")
         self._take(host, self._interval(host, policy.crawl_delay(self._agent)))
 
     def observe(self, host: str, *, failed: bool, retry_after: float | None) -> None:
