@@ -5,7 +5,8 @@ gigabytes in one call, before any size check runs. These pull compressed bytes a
 needed and hand out about ``CHUNK`` bytes at a time (brotli: up to twice that; zstd: a few
 hundred KiB), so the caller's cap on decompressed bytes holds to within one step, whatever
 the ratio. Windows are bounded too: zstd frames may ask for at most 8 MiB (RFC 9659, what
-browsers accept), brotli's format stops at 16 MiB. A stream that ends before its end marker is refused, not truncated.
+browsers accept), brotli's format stops at 16 MiB. A stream that ends before its end marker
+is refused, not truncated.
 """
 
 from __future__ import annotations
