@@ -849,3 +849,30 @@ def test_system_resolver_failure_becomes_a_retryable_error(
     with client, pytest.raises(RetryableError) as caught:
         client.fetch("http://news.example/", kind="feed", max_bytes=1000)
     assert caught.value.reason.startswith("DNS lookup failed for news.example: ")
+
+
+class ForbiddenGate:
+    """A politeness gate that fails the test if asked: the guard must refuse first."""
+
+    def admit(self, url: str, *, host: str, origin: str, subject: str, via: str) -> None:
+        pytest.fail(f"politeness was asked about {url} before the guard refused it")
+
+    def observe(self, host: str, *, failed: bool, retry_after: float | None) -> None:
+        pytest.fail(f"politeness was told about {host} although no request was sent")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://10.0.0.1/", "http://[::ffff:127.0.0.1]/", "http://2130706433/"]
+)
+def test_forbidden_address_is_refused_before_politeness_fetches_robots_txt(url: str) -> None:
+    client = make_client(resolver=NoDnsResolver(), gate=ForbiddenGate())
+    with client, pytest.raises(PermanentError, match="refused address"):
+        client.fetch(url, kind="article", max_bytes=1000)
+
+
+def test_with_a_proxy_the_target_is_still_checked_before_any_connection() -> None:
+    resolver = StubResolver({"news.example": ["10.1.2.3"]})
+    client = make_client(resolver=resolver, proxy="http://proxy.internal:3128")
+    with client, pytest.raises(PermanentError) as caught:
+        client.fetch("http://news.example/", kind="article", max_bytes=1000)
+    assert caught.value.reason == "refused address 10.1.2.3 (private)"
