@@ -49,7 +49,8 @@ Wirestream = Callable[..., subprocess.CompletedProcess[str]]
 
 MAX_RSS_GROWTH_KB = 50 * 1024
 WARM_UP_PAGES = 30
-PHASE_TIMEOUT = 90.0
+# Generous: the machine may be busy; speed is for benchmarks, not for this test to judge.
+PHASE_TIMEOUT = 240.0
 PAGES_QUEUE = "hostile-pages"
 QUICK = {
     "WIRESTREAM_HOST_RATE_OVERRIDES": json.dumps({"127.0.0.1": 1e6}),

@@ -17,8 +17,10 @@ from email.utils import format_datetime
 from ipaddress import ip_network
 from typing import Any
 
+import brotli  # type: ignore[import-untyped]
 import httpx
 import pytest
+import zstandard
 
 from worker.adapters.http import (
     HttpClient,
@@ -876,3 +878,32 @@ def test_with_a_proxy_the_target_is_still_checked_before_any_connection() -> Non
     with client, pytest.raises(PermanentError) as caught:
         client.fetch("http://news.example/", kind="article", max_bytes=1000)
     assert caught.value.reason == "refused address 10.1.2.3 (private)"
+
+
+@pytest.mark.parametrize(
+    ("coding", "compress"),
+    [
+        ("br", brotli.compress),
+        ("zstd", zstandard.ZstdCompressor().compress),
+        ("gzip, br", lambda data: brotli.compress(gzip.compress(data))),
+    ],
+)
+def test_brotli_and_zstd_bodies_are_decoded_and_limited_after_decompression(
+    coding: str, compress: Callable[[bytes], bytes]
+) -> None:
+    def serve(body: bytes) -> Handler:
+        def handler(request: httpx.Request) -> httpx.Response:
+            assert "br" in request.headers["accept-encoding"]
+            assert "zstd" in request.headers["accept-encoding"]
+            headers = {"Content-Type": "text/html", "Content-Encoding": coding}
+            return httpx.Response(200, headers=headers, stream=httpx.ByteStream(body))
+
+        return handler
+
+    with make_client(serve(compress(HTML))) as client:
+        assert client.fetch("http://news.example/a", kind="article", max_bytes=1000).body == HTML
+    bomb = compress(bytes(50_000_000))
+    assert len(bomb) < 100_000
+    with make_client(serve(bomb)) as client, pytest.raises(PermanentError) as caught:
+        client.fetch("http://news.example/bomb", kind="article", max_bytes=1_000_000)
+    assert caught.value.reason == "body larger than 1000000 bytes"
