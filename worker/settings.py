@@ -151,11 +151,12 @@ class Settings(BaseSettings):
             raise ValueError("total_timeout must not be shorter than connect_timeout")
         # A task still running, or still waiting for its retry, when the visibility timeout
         # passes is delivered a second time (kombu#337, celery#4400).
-        longest = max(self.task_time_limit, self.retry_backoff_max, self.host_park_seconds)
+        # Deferred work waits at most retry_backoff_max too, however long its host is parked.
+        longest = max(self.task_time_limit, self.retry_backoff_max)
         if self.visibility_timeout <= longest:
             raise ValueError(
-                f"visibility_timeout ({self.visibility_timeout}) must exceed task_time_limit,"
-                f" retry_backoff_max and host_park_seconds ({longest:g})"
+                f"visibility_timeout ({self.visibility_timeout}) must exceed task_time_limit"
+                f" and retry_backoff_max ({longest:g})"
             )
         return self
 
