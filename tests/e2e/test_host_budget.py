@@ -23,6 +23,8 @@ TEN_WORKERS = {
     "WIRESTREAM_HOST_RATE_OVERRIDES": json.dumps({"127.0.0.1": BUDGET}),
     "WIRESTREAM_FEEDS_CONCURRENCY": "8",
     "WIRESTREAM_ARTICLES_CONCURRENCY": "2",
+    # One attempt each: a wait that counted as a failed attempt would dead-letter the entry.
+    "WIRESTREAM_MAX_ATTEMPTS": "1",
 }
 
 
