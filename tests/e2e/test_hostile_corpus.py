@@ -69,6 +69,7 @@ LOOPBACK = re.compile(r"^(127\.|::1$|::ffff:127\.)")
 _CONNECT = re.compile(
     r'connect\(\d+, \{sa_family=AF_INET6?, .*?(?:inet_addr|inet_pton)\((?:AF_INET6?, )?"([^"]+)"'
 )
+_TRACE_LINE = re.compile(r"\d+\s+(\d+\.\d+)\s+(.*)")
 _OPEN = re.compile(r'open(?:at)?\((?:AT_FDCWD, )?"([^"]*)"')
 _ENTITY_VALUE = re.compile(rb'<!ENTITY\s+[^\s%]+\s+"([^"%&]{5,})"')
 
@@ -213,9 +214,10 @@ def system_call_violations(trace: Path, *, since: float, until: float) -> list[s
     allowed = (sys.base_prefix, sys.prefix, str(REPO_ROOT), *RUNTIME_FILES)
     found = []
     for line in trace.read_text(errors="replace").splitlines():
-        _, moment, call = line.split(" ", 2)
-        if not since <= float(moment) <= until:
+        stamped = _TRACE_LINE.match(line)  # "<pid>  <epoch seconds> <call>"
+        if stamped is None or not since <= float(stamped.group(1)) <= until:
             continue
+        call = stamped.group(2)
         connect = _CONNECT.search(call)
         opened = _OPEN.search(call)
         if (connect and not LOOPBACK.match(connect.group(1))) or (
