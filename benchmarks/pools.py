@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import json
 import math
 import multiprocessing
 import os
@@ -423,6 +424,9 @@ class Bench:
             namespace=f"{self.prefix}-{self.runs}",
             allowed_networks="127.0.0.0/8",
             data_dir=self.scratch / f"data-{self.runs}",
+            # The simulated web is one host to the politeness budget: pools are measured here,
+            # not the budget, so it must never make a request wait.
+            host_rate_overrides={"127.0.0.1": 1e6},
         )
 
     def delete_keys(self) -> int:
@@ -453,6 +457,7 @@ def worker_environment(settings: Settings) -> dict[str, str]:
         WIRESTREAM_NAMESPACE=settings.namespace,
         WIRESTREAM_ALLOWED_NETWORKS="127.0.0.0/8",
         WIRESTREAM_DATA_DIR=str(settings.data_dir),
+        WIRESTREAM_HOST_RATE_OVERRIDES=json.dumps(settings.host_rate_overrides),
     )
     return env
 

@@ -3,6 +3,7 @@ simulated web, and the `wirestream` command as a user runs it."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from worker.simweb import SimWeb
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 Wirestream = Callable[..., subprocess.CompletedProcess[str]]
+SIMWEB_HOST_RATE = 2000.0
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +92,10 @@ def pipeline_env(redis_url: str, namespace: str, tmp_path: Path) -> dict[str, st
         # The commands run in a temporary directory: the repository's tag data and rules.
         WIRESTREAM_TAGS_FILE=str(REPO_ROOT / "config" / "tags.toml"),
         WIRESTREAM_RULES_FILE=str(REPO_ROOT / "config" / "rules.toml"),
+        # The simulated web serves every outlet from this one host: at the default budget of
+        # one request per second the tests would crawl. Budget and breaker tests set their own.
+        WIRESTREAM_HOST_RATE_OVERRIDES=json.dumps({"127.0.0.1": SIMWEB_HOST_RATE}),
+        WIRESTREAM_HOST_FAILURE_THRESHOLD="1000",
     )
     return env
 

@@ -20,7 +20,8 @@ from typing import Any
 from worker.adapters.http import HttpClient, Kind
 from worker.adapters.redis_client import RedisClient, mask_url
 from worker.adapters.store import FeedStore, Stats
-from worker.adapters.stream import Clusters, StreamEntry, StreamReader
+from worker.adapters.stream import Clusters, DeadLetters, StreamEntry, StreamReader
+from worker.dead_letters import describe, retry_for
 from worker.errors import ConfigError, WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.logs import configure_logging, get_logger
@@ -157,6 +158,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=run_pipeline)
 
+    dead = commands.add_parser("dead", help="the dead-letter stream").add_subparsers(
+        dest="dead_command", required=True, metavar="ACTION"
+    )
+    dead.add_parser("list", help="one JSON line per dead letter, oldest first").set_defaults(
+        handler=dead_list
+    )
+    retry = dead.add_parser("retry", help="send dead letters back to their task; remove them")
+    retry.add_argument(
+        "ids", nargs="*", type=stream_id, metavar="ID", help="dead-letter ids (from dead list)"
+    )
+    retry.add_argument("--all", action="store_true", help="every dead letter")
+    retry.set_defaults(handler=dead_retry)
+
     tail = commands.add_parser("tail", help="the article stream as JSON lines")
     tail.add_argument("--from-start", action="store_true", help="begin at the oldest entry")
     tail.add_argument("--group", help="read as this consumer group (acknowledging)")
@@ -227,6 +241,15 @@ def positive_float(text: str) -> float:
 def article_id_argument(text: str) -> str:
     if not re.fullmatch(r"[0-9a-f]{32}", text):
         raise argparse.ArgumentTypeError(f"an article id is 32 hex digits (got {text!r})")
+    return text
+
+
+def stream_id(text: str) -> str:
+    milliseconds, dash, sequence = text.partition("-")
+    if not (milliseconds.isdigit() and dash and sequence.isdigit()):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a stream entry id (like 1764489600000-0)"
+        )
     return text
 
 
@@ -529,6 +552,45 @@ def follow_stream(reader: StreamReader, args: argparse.Namespace) -> Iterator[St
         for entry in entries:
             last = entry[0]
             yield entry
+
+
+# --- dead letters --------------------------------------------------------------------------
+
+
+def dead_list(args: argparse.Namespace, settings: Settings) -> int:
+    with redis_for(settings) as (_, client):
+        entries = DeadLetters(client, Keys(settings.namespace), maxlen=1).entries()
+    for entry_id, fields in entries:
+        print(json.dumps(describe(entry_id, fields), ensure_ascii=False))
+    return 0
+
+
+def dead_retry(args: argparse.Namespace, settings: Settings) -> int:
+    if bool(args.ids) == bool(args.all):
+        raise ConfigError("dead retry: give dead-letter ids or --all, not both or neither")
+    from worker.tasks import poll_feed, process_entry
+
+    failed = 0
+    with redis_for(settings) as (_, client):
+        dead = DeadLetters(client, Keys(settings.namespace), maxlen=1)
+        entries = dead.entries(None if args.all else args.ids)
+        missing = set(args.ids) - {entry_id for entry_id, _ in entries}
+        for entry_id in sorted(missing):
+            print(f"wirestream: dead retry: no dead letter {entry_id}", file=sys.stderr)
+        for entry_id, fields in entries:
+            try:
+                retry = retry_for(entry_id, fields)
+            except WirestreamError as error:
+                print(f"wirestream: {error}", file=sys.stderr)
+                failed += 1
+                continue
+            if retry.task == "process_entry":
+                process_entry.apply_async((retry.argument,), queue=ARTICLES_QUEUE)
+            else:
+                poll_feed.apply_async((retry.argument,), queue=FEEDS_QUEUE)
+            dead.remove(entry_id)
+            print(json.dumps({"id": entry_id, "task": retry.task, "retried": True}))
+    return 1 if failed or missing else 0
 
 
 def decode_entry(stream_id: str, fields: dict[str, str]) -> dict[str, Any]:

@@ -24,6 +24,9 @@ from worker.simweb import SimWeb
 from worker.subscriptions import import_feed_list
 
 LOOPBACK = "127.0.0.0/8"
+# The simulated web serves every outlet from 127.0.0.1: one host to the politeness budget,
+# which would let the demo fetch one page a second.
+SIMWEB_HOST_RATE_OVERRIDES = json.dumps({"127.0.0.1": 200.0})
 RELEASE_EVERY_SECONDS = 8.0
 DEMO_POLL_INTERVAL = "10"
 DEMO_BEAT_INTERVAL = "2"
@@ -42,6 +45,7 @@ def run_demo(settings: Settings, *, port: int, duration: float | None) -> int:
             WIRESTREAM_ALLOWED_NETWORKS=LOOPBACK,
             WIRESTREAM_POLL_INTERVAL=DEMO_POLL_INTERVAL,
             WIRESTREAM_BEAT_INTERVAL=DEMO_BEAT_INTERVAL,
+            WIRESTREAM_HOST_RATE_OVERRIDES=SIMWEB_HOST_RATE_OVERRIDES,
         )  # fmt: skip
         children = Children(env, log_dir=settings.data_dir / "demo-logs")
         for queue in (FEEDS_QUEUE, ARTICLES_QUEUE):

@@ -4,6 +4,8 @@
 
     WirestreamError
     ├── ConfigError            a setting, config file or CLI argument is wrong (exit 2)
+    ├── Deferred               not a failure: the host must not be asked yet (budget,
+    │                          Crawl-delay, parked); the work is rescheduled after ``delay``
     └── StageError             one stage could not handle one input
         ├── RetryableError     may work later: timeouts, connection errors, 5xx, 429
         └── PermanentError     will never work: 404/410, refused address or type,
@@ -23,6 +25,16 @@ class WirestreamError(Exception):
 
 class ConfigError(WirestreamError):
     """A setting, a config file or a command-line argument is invalid."""
+
+
+class Deferred(WirestreamError):
+    """A request that must wait for its host; the task is rescheduled, never failed."""
+
+    def __init__(self, host: str, delay: float, why: str) -> None:
+        self.host = host
+        self.delay = delay
+        self.why = why
+        super().__init__(f"fetch: {host} {why}, next request in {delay:.2f}s")
 
 
 class StageError(WirestreamError):

@@ -95,6 +95,22 @@ class Keys:
         """LIST of the members of one story (JSON each), kept for the dedupe window."""
         return f"{self.cluster_prefix}{cluster_id}"
 
+    def host_budget(self, host: str) -> str:
+        """The host's next free request time (GCRA), shared by every worker."""
+        return f"{self.namespace}:host:{host}:budget"
+
+    def host_failures(self, host: str) -> str:
+        """Failures in a row of requests to the host (connection errors, 5xx)."""
+        return f"{self.namespace}:host:{host}:failures"
+
+    def host_parked(self, host: str) -> str:
+        """Present while the host is parked: no request goes to it."""
+        return f"{self.namespace}:host:{host}:parked"
+
+    def robots(self, origin: str) -> str:
+        """The robots.txt policy of one origin (scheme, host, port), as JSON, with a TTL."""
+        return f"{self.namespace}:robots:{origin}"
+
     @property
     def broker_prefix(self) -> str:
         """Prefix kombu puts before its queue lists and unacked hash."""

@@ -26,7 +26,7 @@ from typing import Any
 
 from worker.adapters.http import parse_retry_after
 from worker.adapters.stream import DeadLetter
-from worker.errors import RetryableError, StageError
+from worker.errors import Deferred, RetryableError, StageError
 from worker.logs import get_logger
 from worker.models import Article, Feed, FeedEntry, ParsedEntry, ParsedFeed, PublishResult, Response
 from worker.services import Services
@@ -41,6 +41,7 @@ from worker.stages.schedule import (
     Cadence,
     ServerHints,
     cache_hints,
+    deferral_delay,
     grade_error,
     plan_next_poll,
     plan_retry,
@@ -71,11 +72,12 @@ class Timings:
 @dataclass(frozen=True)
 class PollOutcome:
     feed_id: str
-    status: str  # polled, not_modified, unchanged (same body), failed, removed
+    status: str  # polled, not_modified, unchanged (same body), failed, deferred, removed
     new_entries: int = 0
     rejected_entries: int = 0
     error: StageError | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    poll_again_in: float | None = None  # deferred: seconds until the poll is sent again
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,9 @@ def poll_feed(feed_id: str, services: Services) -> PollOutcome:
             services.seen.remember(
                 (key, candidate.version) for candidate in candidates for key in candidate.seen_keys
             )
+    except Deferred as wait:
+        delay = _postpone_poll(services, feed, wait)
+        return PollOutcome(feed.id, "deferred", timings=timings.stages, poll_again_in=delay)
     except StageError as error:
         _record_poll_failure(services, feed, error)
         return PollOutcome(feed.id, "failed", error=error, timings=timings.stages)
@@ -362,6 +367,20 @@ def _record_poll_failure(services: Services, feed: Feed, error: StageError) -> N
         grade=str(grade),
         consecutive_failures=failing.consecutive_failures,
     )
+
+
+def _postpone_poll(services: Services, feed: Feed, wait: Deferred) -> float:
+    """The feed's host cannot take the request yet: the poll is sent again in the returned
+    number of seconds, not counted as a failure. The feed's due time moves past that by a
+    lease, as when beat hands it out, so that beat offers it again only if that poll is lost."""
+    settings = services.settings
+    delay = deferral_delay(
+        wait.delay, cap=settings.retry_backoff_max, random_fraction=services.random_fraction()
+    )
+    until = services.clock() + timedelta(seconds=delay + settings.poll_lease)
+    services.feeds.postpone(feed.id, until=until)
+    services.stats.add("feeds.deferred")
+    return delay
 
 
 def _cadence(services: Services, feed: Feed) -> Cadence:

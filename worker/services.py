@@ -13,6 +13,7 @@ from pathlib import Path
 from worker.adapters.boilerplate import HostLines
 from worker.adapters.http import HttpClient
 from worker.adapters.metrics import Histograms
+from worker.adapters.politeness import Politeness
 from worker.adapters.redis_client import RedisClient, connect
 from worker.adapters.store import FeedStore, SeenStore, Stats
 from worker.adapters.stream import ArticleStream, DeadLetters, DedupeSettings
@@ -47,6 +48,7 @@ class Services:
     rules: RuleSet
     clock: Callable[[], datetime] = utc_now
     random_fraction: Callable[[], float] = field(default=random.random)
+    politeness: Politeness | None = None
 
     @property
     def tagger(self) -> Tagger:
@@ -55,17 +57,21 @@ class Services:
 
     def close(self) -> None:
         self.http.close()
+        if self.politeness is not None:
+            self.politeness.close()
         self.redis.close()
 
 
 def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySink) -> Services:
     keys = Keys(settings.namespace)
     client = connect(redis_url)
+    politeness = Politeness(client, keys, settings)
     return Services(
         settings=settings,
         keys=keys,
         redis=client,
-        http=HttpClient.from_settings(settings),
+        http=HttpClient.from_settings(settings, gate=politeness),
+        politeness=politeness,
         feeds=FeedStore(client, keys),
         seen=SeenStore(client, keys, ttl_seconds=settings.seen_ttl_seconds),
         stream=ArticleStream(

@@ -54,6 +54,28 @@ class Settings(BaseSettings):
         min_length=1,
         description="User-Agent sent with every request",
     )
+    proxy_url: str | None = Field(
+        None, description="HTTP(S) proxy for every fetch (http:// or https://); unset: direct"
+    )
+    host_rate: float = Field(
+        1.0, gt=0, description="Requests per second to one host, shared by all workers"
+    )
+    host_rate_overrides: dict[str, float] = Field(
+        default_factory=dict,
+        description="Requests per second for named hosts (TOML table or JSON object)",
+    )
+    robots_ttl: int = Field(86_400, ge=60, description="Seconds a host's robots.txt is cached")
+    robots_error_ttl: int = Field(
+        600,
+        ge=10,
+        description="Seconds a host whose robots.txt fails (5xx, unreachable) counts as disallowed",
+    )
+    host_failure_threshold: int = Field(
+        5, ge=1, description="Failures in a row (connection errors, 5xx) that park a host"
+    )
+    host_park_seconds: float = Field(
+        120.0, gt=0, description="Seconds a failing host is parked before it is tried again"
+    )
     connect_timeout: float = Field(5.0, gt=0, description="Seconds to open a connection")
     read_timeout: float = Field(10.0, gt=0, description="Seconds to wait for each read")
     total_timeout: float = Field(30.0, gt=0, description="Seconds for a whole response")
@@ -148,6 +170,23 @@ class Settings(BaseSettings):
             ]
         return value
 
+    @field_validator("host_rate_overrides")
+    @classmethod
+    def _check_host_rates(cls, value: dict[str, float]) -> dict[str, float]:
+        for host, rate in value.items():
+            if rate <= 0:
+                raise ValueError(f"rate for {host!r} must be greater than 0")
+        return {host.strip().lower().rstrip("."): rate for host, rate in value.items()}
+
+    @field_validator("proxy_url")
+    @classmethod
+    def _check_proxy_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
     @field_validator("redis_url")
     @classmethod
     def _check_redis_url(cls, value: str | None) -> str | None:
@@ -165,6 +204,7 @@ class Settings(BaseSettings):
             raise ValueError("total_timeout must not be shorter than connect_timeout")
         # A task still running, or still waiting for its retry, when the visibility timeout
         # passes is delivered a second time (kombu#337, celery#4400).
+        # Deferred work waits at most retry_backoff_max too, however long its host is parked.
         longest = max(self.task_time_limit, self.retry_backoff_max)
         if self.visibility_timeout <= longest:
             raise ValueError(
@@ -172,6 +212,10 @@ class Settings(BaseSettings):
                 f" and retry_backoff_max ({longest:g})"
             )
         return self
+
+    def rate_for(self, host: str) -> float:
+        """Requests per second allowed to ``host`` (a name or IP, without port)."""
+        return self.host_rate_overrides.get(host, self.host_rate)
 
     @property
     def seen_ttl_seconds(self) -> int:

@@ -24,13 +24,13 @@ from worker import pipeline
 from worker.adapters.embedded_redis import redis_url_for
 from worker.adapters.metrics import DISCOVERY_TO_STREAM_SECONDS, STAGE_SECONDS, WorkerHeartbeats
 from worker.app import app, settings
-from worker.errors import RetryableError, StageError
+from worker.errors import Deferred, RetryableError, StageError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE
 from worker.logs import configure_logging, get_logger
 from worker.models import FeedEntry
 from worker.services import Services, build_services, warm_up_tagger
 from worker.stages.extract import warm_up
-from worker.stages.schedule import retry_delay
+from worker.stages.schedule import deferral_delay, retry_delay
 
 log = get_logger(__name__)
 
@@ -129,6 +129,14 @@ def _after_poll(services: Services, outcome: pipeline.PollOutcome, feed_url: str
     )
     if isinstance(outcome.error, RetryableError):
         _count_throttling(services, outcome.error, feed_url)
+    if outcome.poll_again_in is not None:
+        # The feed's host could not take the request yet: the same poll, a little later.
+        poll_feed.apply_async(
+            (outcome.feed_id,),
+            queue=FEEDS_QUEUE,
+            countdown=outcome.poll_again_in,
+            argsrepr=repr(feed_url or outcome.feed_id),
+        )
     log.info(
         "feed_polled",
         feed_id=outcome.feed_id,
@@ -160,6 +168,9 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
         return
     try:
         outcome = pipeline.process_entry(entry, services)
+    except Deferred as wait:
+        _reschedule(self, services, payload, wait)
+        return
     except SoftTimeLimitExceeded:
         # A slow host or a pathological page: worth another try, later.
         timed_out = RetryableError("process", entry.source_url, "time limit exceeded")
@@ -209,6 +220,23 @@ def _count_throttling(services: Services, error: RetryableError, url: str | None
     """A host that answered 429 or 503 with Retry-After asked us to slow down."""
     if error.retry_after is not None and url:
         services.stats.add(f"throttled.{urlsplit(url).hostname or url}")
+
+
+def _reschedule(task: Task, services: Services, payload: dict[str, Any], wait: Deferred) -> None:
+    """Send the entry again for when its host can take it, as the same attempt: waiting for
+    a host is no failure, and a worker slot never sleeps on it."""
+    delay = deferral_delay(
+        wait.delay, cap=settings.retry_backoff_max, random_fraction=services.random_fraction()
+    )
+    process_entry.apply_async(
+        (payload,),
+        queue=ARTICLES_QUEUE,
+        countdown=delay,
+        retries=task.request.retries,
+        argsrepr=repr(payload.get("source_url")),
+    )
+    services.stats.add("entries.deferred")
+    log.info("entry_deferred", reason=str(wait), delay_s=round(delay, 3))
 
 
 def _retry_or_dead_letter(

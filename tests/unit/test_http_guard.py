@@ -17,8 +17,10 @@ from email.utils import format_datetime
 from ipaddress import ip_network
 from typing import Any
 
+import brotli  # type: ignore[import-untyped]
 import httpx
 import pytest
+import zstandard
 
 from worker.adapters.http import (
     HttpClient,
@@ -778,11 +780,13 @@ def test_transport_failure_is_retryable_with_a_short_reason(error: Exception, re
 def test_undecodable_gzip_is_permanent() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         headers = {"Content-Type": "text/html", "Content-Encoding": "gzip"}
-        return httpx.Response(200, headers=headers, content=b"this is not gzip at all")
+        return httpx.Response(
+            200, headers=headers, stream=httpx.ByteStream(b"this is not gzip at all")
+        )
 
     with make_client(handler) as client, pytest.raises(PermanentError) as caught:
         client.fetch("http://news.example/a", kind="article", max_bytes=1000)
-    assert caught.value.reason == "undecodable body"
+    assert caught.value.reason.startswith("undecodable body (gzip: ")
 
 
 def test_next_address_is_tried_when_the_first_cannot_be_reached() -> None:
@@ -847,3 +851,59 @@ def test_system_resolver_failure_becomes_a_retryable_error(
     with client, pytest.raises(RetryableError) as caught:
         client.fetch("http://news.example/", kind="feed", max_bytes=1000)
     assert caught.value.reason.startswith("DNS lookup failed for news.example: ")
+
+
+class ForbiddenGate:
+    """A politeness gate that fails the test if asked: the guard must refuse first."""
+
+    def admit(self, url: str, *, host: str, origin: str, subject: str, via: str) -> None:
+        pytest.fail(f"politeness was asked about {url} before the guard refused it")
+
+    def observe(self, host: str, *, failed: bool, retry_after: float | None) -> None:
+        pytest.fail(f"politeness was told about {host} although no request was sent")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://10.0.0.1/", "http://[::ffff:127.0.0.1]/", "http://2130706433/"]
+)
+def test_forbidden_address_is_refused_before_politeness_fetches_robots_txt(url: str) -> None:
+    client = make_client(resolver=NoDnsResolver(), gate=ForbiddenGate())
+    with client, pytest.raises(PermanentError, match="refused address"):
+        client.fetch(url, kind="article", max_bytes=1000)
+
+
+def test_with_a_proxy_the_target_is_still_checked_before_any_connection() -> None:
+    resolver = StubResolver({"news.example": ["10.1.2.3"]})
+    client = make_client(resolver=resolver, proxy="http://proxy.internal:3128")
+    with client, pytest.raises(PermanentError) as caught:
+        client.fetch("http://news.example/", kind="article", max_bytes=1000)
+    assert caught.value.reason == "refused address 10.1.2.3 (private)"
+
+
+@pytest.mark.parametrize(
+    ("coding", "compress"),
+    [
+        ("br", brotli.compress),
+        ("zstd", zstandard.ZstdCompressor().compress),
+        ("gzip, br", lambda data: brotli.compress(gzip.compress(data))),
+    ],
+)
+def test_brotli_and_zstd_bodies_are_decoded_and_limited_after_decompression(
+    coding: str, compress: Callable[[bytes], bytes]
+) -> None:
+    def serve(body: bytes) -> Handler:
+        def handler(request: httpx.Request) -> httpx.Response:
+            assert "br" in request.headers["accept-encoding"]
+            assert "zstd" in request.headers["accept-encoding"]
+            headers = {"Content-Type": "text/html", "Content-Encoding": coding}
+            return httpx.Response(200, headers=headers, stream=httpx.ByteStream(body))
+
+        return handler
+
+    with make_client(serve(compress(HTML))) as client:
+        assert client.fetch("http://news.example/a", kind="article", max_bytes=1000).body == HTML
+    bomb = compress(bytes(50_000_000))
+    assert len(bomb) < 100_000
+    with make_client(serve(bomb)) as client, pytest.raises(PermanentError) as caught:
+        client.fetch("http://news.example/bomb", kind="article", max_bytes=1_000_000)
+    assert caught.value.reason == "body larger than 1000000 bytes"

@@ -8,7 +8,15 @@ name carry the real host, so a DNS answer that changes between the check and the
 (DNS rebinding) cannot redirect the connection.
 
 Bounded: connect and read timeouts, one deadline for the whole fetch (all hops and the
-body), a size limit on the decompressed body and on the bytes received, a hop limit.
+body), a size limit on the decompressed body (gzip, deflate, br, zstd, decoded in bounded
+steps by :mod:`worker.adapters.decoders`) and on the bytes received, a hop limit.
+
+Polite: with a :class:`RequestGate` (``worker.adapters.politeness``), every hop is admitted
+by it first (robots.txt, the host's request budget, a parked host) and its outcome reported
+back; a hop that must wait raises :class:`Deferred`.
+
+Proxied: with ``proxy``, requests go through that HTTP(S) proxy, still to the checked IP:
+the guard keeps judging the target, and the proxy is never asked to resolve a name.
 
 Errors: everything leaves as :class:`RetryableError` or :class:`PermanentError` with
 ``stage="fetch"`` and the requested URL as subject; a 304 is a return value.
@@ -32,6 +40,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpx
 
+from worker.adapters.decoders import ACCEPT_ENCODING, UndecodableBody, decode_body
 from worker.errors import PermanentError, RetryableError, StageError
 from worker.models import Response
 from worker.settings import Settings
@@ -72,7 +81,7 @@ _ACCEPT = {
         "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json,"
         " application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.1"
     ),
-    "robots": "text/plain",
+    "robots": "text/plain, */*;q=0.1",
 }
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -85,6 +94,20 @@ _HOST_NAME = re.compile(r"[a-z0-9_-]{1,63}(\.[a-z0-9_-]{1,63})*\.?")
 class Resolver(Protocol):
     def resolve(self, host: str, port: int) -> list[str]:
         """The IP addresses of ``host``; raises :class:`OSError` when it cannot be resolved."""
+        ...
+
+
+class RequestGate(Protocol):
+    """Politeness: asked before every request, told how each one went."""
+
+    def admit(self, url: str, *, host: str, origin: str, subject: str, via: str) -> None:
+        """Return if ``url`` may be requested now; raise :class:`Deferred` if it must wait,
+        a :class:`StageError` about ``subject`` (the URL asked for; ``via`` names the hop)
+        if it may not be requested."""
+        ...
+
+    def observe(self, host: str, *, failed: bool, retry_after: float | None) -> None:
+        """How a request to ``host`` went: ``failed`` for connection errors and 5xx."""
         ...
 
 
@@ -176,6 +199,10 @@ class _Target:
     port: int
     literal: str | None  # the IP when the URL names one: checked without DNS
     path_and_query: str
+
+    @property
+    def origin(self) -> str:
+        return f"{self.scheme}://{self.host_header}"
 
     @property
     def host_header(self) -> str:
@@ -305,6 +332,8 @@ class HttpClient:
         allowed_networks: Sequence[Network] = (),
         resolver: Resolver | None = None,
         transport: httpx.BaseTransport | None = None,
+        gate: RequestGate | None = None,
+        proxy: str | None = None,
     ) -> None:
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
@@ -312,15 +341,17 @@ class HttpClient:
         self._max_redirects = max_redirects
         self._allowed_networks = tuple(allowed_networks)
         self._resolver: Resolver = resolver or SystemResolver()
+        self._gate = gate
         # trust_env=False: a proxy from the environment would connect on our behalf to
-        # addresses we never checked. No cookies: requests go to IPs, so a cookie would be
-        # shared by every site behind one CDN address. httpx's default Accept-Encoding
-        # lists exactly the decoders it has (gzip, deflate; br, zstd when installed).
+        # addresses we never checked; only the configured one is used, and it is sent the
+        # checked IP. No cookies: requests go to IPs, so a cookie would be shared by every
+        # site behind one CDN address. Bodies are decoded here, not by httpx (see decoders).
         self._client = httpx.Client(
             transport=transport,
+            proxy=proxy,
             trust_env=False,
             follow_redirects=False,
-            headers={"User-Agent": user_agent},
+            headers={"User-Agent": user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         )
 
@@ -333,6 +364,7 @@ class HttpClient:
             "total_timeout": settings.total_timeout,
             "max_redirects": settings.max_redirects,
             "allowed_networks": tuple(settings.allowed_networks),
+            "proxy": settings.proxy_url,
         }
         options.update(overrides)
         return cls(**options)
@@ -373,8 +405,6 @@ class HttpClient:
             headers["If-Modified-Since"] = last_modified
         try:
             return self._follow(url, kind, max_bytes, headers, deadline)
-        except httpx.DecodingError as error:
-            raise PermanentError(STAGE, url, "undecodable body") from error
         except httpx.TimeoutException as error:
             raise RetryableError(STAGE, url, self._timeout_reason(error, deadline)) from error
         except httpx.InvalidURL as error:
@@ -399,17 +429,38 @@ class HttpClient:
             via = f" after redirect to {current}" if redirects else ""
             target = _parse_target(current, url, via)
             addresses = self._checked_addresses(target, url, via)
-            response = self._send(target, addresses, headers, url, deadline)
+            if self._gate is not None:
+                self._gate.admit(
+                    current, host=target.host, origin=target.origin, subject=url, via=via
+                )
+            status: int | None = None
             try:
-                if response.status_code not in _REDIRECT_STATUSES:
-                    completed = self._complete(
-                        response, url, current, tuple(redirects), kind, max_bytes, deadline
-                    )
-                    return replace(completed, redirect_statuses=tuple(redirect_statuses))
-                current = self._next_hop(response, url, current, redirects, visited)
-                redirect_statuses.append(response.status_code)
-            finally:
-                response.close()
+                response = self._send(target, addresses, headers, url, deadline)
+                status = response.status_code
+                try:
+                    if status not in _REDIRECT_STATUSES:
+                        completed = self._complete(
+                            response, url, current, tuple(redirects), kind, max_bytes, deadline
+                        )
+                        self._observe(target, status, None)
+                        return replace(completed, redirect_statuses=tuple(redirect_statuses))
+                    current = self._next_hop(response, url, current, redirects, visited)
+                    redirect_statuses.append(status)
+                finally:
+                    response.close()
+            except (httpx.TransportError, RetryableError) as error:
+                self._observe(target, status, error)
+                raise
+            self._observe(target, status, None)
+
+    def _observe(self, target: _Target, status: int | None, error: BaseException | None) -> None:
+        """Tell the gate how a hop went: no answer, a 5xx or a broken body is the host failing;
+        a 429 or 503 with Retry-After asks for a pause."""
+        if self._gate is None:
+            return
+        failed = error is not None and (status is None or status >= 500 or status < 400)
+        retry_after = error.retry_after if isinstance(error, RetryableError) else None
+        self._gate.observe(target.host, failed=failed, retry_after=retry_after)
 
     def _checked_addresses(self, target: _Target, subject: str, via: str) -> list[str]:
         if target.literal is not None:
@@ -560,20 +611,27 @@ class HttpClient:
     ) -> bytes:
         if not isinstance(response.stream, httpx.SyncByteStream):
             raise TypeError("HttpClient needs a synchronous transport")
-        response.stream = _BudgetedStream(
+        raw = _BudgetedStream(
             response.stream,
             subject=subject,
             max_bytes=max_bytes,
             deadline=deadline,
             total_timeout=self._total_timeout,
         )
+        response.stream = raw
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > max_bytes:
-                raise _too_large(subject, max_bytes)
-            chunks.append(chunk)
+        try:
+            # The stream itself, not iter_raw(): a transport may hand over a response that
+            # httpx counts as read already (httpx.MockTransport), whose stream still has the
+            # raw bytes.
+            for chunk in decode_body(iter(raw), response.headers.get("content-encoding")):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise _too_large(subject, max_bytes)
+                chunks.append(chunk)
+        except UndecodableBody as error:
+            raise PermanentError(STAGE, subject, f"undecodable body ({error})") from error
         return b"".join(chunks)
 
 

@@ -85,6 +85,11 @@ class FeedStore:
                 args=[feed.id, json.dumps(feed.to_payload()), next_poll_at.timestamp()],
             )
 
+    def postpone(self, feed_id: str, *, until: datetime) -> None:
+        """Move a subscribed feed's next poll, its state untouched (its host asked us to wait)."""
+        with redis_errors("schedule", feed_id):
+            self._redis.zadd(self._keys.due, {feed_id: until.timestamp()}, xx=True)
+
     def claim_due(self, now: datetime, *, lease_seconds: float, limit: int) -> list[str]:
         with redis_errors("schedule", self._keys.due):
             ids = self._claim_due(

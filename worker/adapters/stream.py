@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -329,6 +330,23 @@ class DeadLetters:
     def length(self) -> int:
         with redis_errors("dead-letter", self._keys.dead_stream):
             return int(self._redis.xlen(self._keys.dead_stream))
+
+    def entries(self, ids: Sequence[str] | None = None) -> list[StreamEntry]:
+        """Every dead letter, oldest first, or those of ``ids`` that exist."""
+        with redis_errors("dead-letter", self._keys.dead_stream):
+            if ids is None:
+                return _entries(
+                    [(self._keys.dead_stream, self._redis.xrange(self._keys.dead_stream))]
+                )
+            pipe = self._redis.pipeline(transaction=False)
+            for entry_id in ids:
+                pipe.xrange(self._keys.dead_stream, entry_id, entry_id)
+            found = [entry for reply in pipe.execute() for entry in reply]
+        return _entries([(self._keys.dead_stream, found)])
+
+    def remove(self, entry_id: str) -> bool:
+        with redis_errors("dead-letter", self._keys.dead_stream):
+            return bool(self._redis.xdel(self._keys.dead_stream, entry_id))
 
 
 StreamEntry = tuple[str, dict[str, str]]

@@ -7,6 +7,7 @@ host, real corpus) -> conditional GET (304) -> gzip when the client accepts it.
 Controls over HTTP, for processes that do not hold the ``SimWeb`` object::
 
     GET  /_stats                      {"<host>": <requests>, ...}
+    GET  /_stats/busiest?window=S     {"requests": N}: most requests arrived within S seconds
     POST /_control/behaviour          {"path_prefix": "...", "status": 503, ...}; only the
                                       prefix: clear it
     POST /_control/advance?count=N    reveal N more items of every feed
@@ -22,6 +23,7 @@ import logging
 import socket
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -37,6 +39,8 @@ from worker.simweb import catalog
 from worker.simweb.corpus import Corpus
 from worker.simweb.faults import HOST as FAULTS_HOST
 from worker.simweb.faults import Faults
+from worker.simweb.hostile import HOST as HOSTILE_HOST
+from worker.simweb.hostile import Hostile
 from worker.simweb.model import Article
 from worker.simweb.replies import NOT_FOUND, Reply, content, error, redirect
 from worker.simweb.site import ROBOTS, Site
@@ -84,7 +88,13 @@ class _Controls:
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._hits: Counter[str] = Counter()
+        self._arrivals: list[float] = []
         self._behaviours: dict[str, Behaviour] = {}
+
+    def arrived(self) -> None:
+        """A request reached the server (any path but its own controls), at this moment."""
+        with self._lock:
+            self._arrivals.append(time.monotonic())
 
     def count(self, host: str) -> None:
         with self._lock:
@@ -93,6 +103,17 @@ class _Controls:
     def hits(self) -> dict[str, int]:
         with self._lock:
             return dict(self._hits)
+
+    def busiest(self, window: float) -> int:
+        """The most requests that arrived within any ``window`` seconds."""
+        with self._lock:
+            arrivals = sorted(self._arrivals)
+        most, first = 0, 0
+        for last, moment in enumerate(arrivals):
+            while moment - arrivals[first] >= window:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
 
     def set_behaviour(self, prefix: str, behaviour: Behaviour) -> None:
         with self._lock:
@@ -116,7 +137,13 @@ class _Web:
     """Answers requests: routing, behaviours and controls, at one base URL."""
 
     def __init__(
-        self, base_url: str, controls: _Controls, *, scheduled: bool, corpus: Corpus | None
+        self,
+        base_url: str,
+        controls: _Controls,
+        *,
+        scheduled: bool,
+        corpus: Corpus | None,
+        hostile: Hostile | None = None,
     ) -> None:
         self.base_url = base_url
         self.controls = controls
@@ -124,7 +151,9 @@ class _Web:
         self.faults = Faults(base_url, controls.stopping.wait)
         self.synthetic = Synthetic(base_url)
         self.corpus = corpus
+        self.hostile = hostile
         self._corpus_opml = corpus.opml(base_url) if corpus else None
+        self._hostile_opml = hostile.opml(base_url) if hostile else None
         self._hosts = frozenset(
             {FAULTS_HOST, SYNTHETIC_HOST, *self.site.hosts, *(corpus.hosts if corpus else ())}
         )
@@ -133,9 +162,16 @@ class _Web:
         """The answer to a GET or HEAD of request target ``target``."""
         if not target.startswith("/"):
             return error(400)
-        path = target.partition("?")[0]
+        path, _, query = target.partition("?")
         if path == "/_stats":
             return _json(self.controls.hits())
+        if path == "/_stats/busiest":
+            try:
+                window = float(parse_qs(query).get("window", ["1"])[0])
+            except ValueError:
+                return error(400)
+            return _json({"requests": self.controls.busiest(window)})
+        self.controls.arrived()
         host, slash, _ = path[1:].partition("/")
         if slash and not host.startswith("_"):  # "/_..." are the server's own paths
             self.controls.count(host)
@@ -202,6 +238,8 @@ class _Web:
             return root[path]()
         if path == "/corpus-opml.xml":
             return self._corpus_opml
+        if path == "/hostile-opml.xml":
+            return self._hostile_opml
         host, _, rest = path[1:].partition("/")
         rest = f"/{rest}"
         reply = None
@@ -209,6 +247,8 @@ class _Web:
             reply = self.faults.reply(rest)
         elif host == SYNTHETIC_HOST:
             reply = self.synthetic.reply(rest, target.partition("?")[2])
+        elif host == HOSTILE_HOST and self.hostile:
+            reply = self.hostile.reply(rest)
         elif host in self.site.hosts:
             reply = self.site.reply(host, rest)
         elif self.corpus:
@@ -454,11 +494,16 @@ class SimWeb:
         if self._running is not None:
             raise RuntimeError("simweb: already started")
         corpus = Corpus(self._corpus_dir) if self._corpus_dir else None
+        hostile = (
+            Hostile(self._corpus_dir)
+            if self._corpus_dir and (self._corpus_dir / "corpus" / "hostile").is_dir()
+            else None
+        )
         self._controls.stopping.clear()
         server = _Server(
             self._address,
             lambda base_url: _Web(
-                base_url, self._controls, scheduled=self._scheduled, corpus=corpus
+                base_url, self._controls, scheduled=self._scheduled, corpus=corpus, hostile=hostile
             ),
             self._public_url,
         )
@@ -518,6 +563,23 @@ class SimWeb:
         return f"{self.base_url}/opml-faults.xml"
 
     @property
+    def hostile_opml_url(self) -> str:
+        """Every file of the hostile corpus as a feed; 404 unless started with ``corpus_dir``."""
+        return f"{self.base_url}/hostile-opml.xml"
+
+    def hostile_files(self) -> list[str]:
+        """The paths under ``corpus/hostile/`` it serves; none without ``corpus_dir``."""
+        hostile = self._web.hostile
+        return list(hostile.files) if hostile else []
+
+    def hostile_url(self, path: str, kind: str) -> str:
+        """Where ``corpus/hostile/<path>`` is served as a ``feed`` or as a ``page``."""
+        hostile = self._web.hostile
+        if hostile is None:
+            raise RuntimeError("simweb: no hostile corpus; start with corpus_dir")
+        return self.base_url + hostile.files[path].url_path(kind)
+
+    @property
     def corpus_opml_url(self) -> str:
         """The real corpus's feeds; 404 unless started with ``corpus_dir``."""
         return f"{self.base_url}/corpus-opml.xml"
@@ -542,6 +604,11 @@ class SimWeb:
     def hits(self) -> dict[str, int]:
         """Requests per original host (the first path segment) since start."""
         return self._controls.hits()
+
+    def busiest(self, window: float = 1.0) -> int:
+        """The most requests the server received within any ``window`` seconds since start:
+        all of them, whatever their path, since to a client this whole web is one host."""
+        return self._controls.busiest(window)
 
     def set_behaviour(
         self,

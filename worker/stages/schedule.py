@@ -177,6 +177,12 @@ def cache_hints(headers: Mapping[str, str], now: datetime) -> tuple[float | None
     return (float(max_age.group(1)) or None) if max_age else None, expires
 
 
+def deferral_delay(wait: float, *, cap: float, random_fraction: float) -> float:
+    """When to try again a request its host cannot take yet: after ``wait``, spread over as
+    long again so that the requests that waited together do not all return together."""
+    return min(cap, wait * (1 + random_fraction))
+
+
 def retry_delay(
     attempt: int,
     *,
