@@ -29,9 +29,17 @@ URL = "http://127.0.0.1:8097/feed"
 NOT_ABOUT_DECODING = {
     "euc-kr-attribute.xml": "the decoded text is in an attribute, which plain-text summaries drop",
 }
+# feedparser's own verdicts, where we decode differently on purpose, with the reason.
+DECODED_OTHERWISE = {
+    "bozo_http_i18n.xml": "valid UTF-8 bytes are read as UTF-8 whatever the header says; "
+    "feedparser flags the override",
+    "bozo_http_text_plain.xml": "a feed served as text/plain is parsed, not flagged",
+    "bozo_http_text_plain_charset.xml": "a feed served as text/plain is parsed, not flagged",
+    "bozo_linenoise.xml": "bytes that fit no declared charset are detected "
+    "(charset-normalizer), where feedparser falls back to windows-1252",
+}
 # Legacy charsets with no declaration at all: feedparser's suite runs these only with chardet
-# installed. Detection for feeds (BOM, header, declaration, then charset-normalizer, as for
-# pages) is the charset stage of issue 4; until it is merged these fall back to windows-1252.
+# installed; charset-normalizer's detection still misreads these short samples.
 UNDECLARED = {"big5.xml", "eucjp.xml", "euckr.xml", "gb2312.xml", "koi8r.xml", "shiftjis.xml",
               "tis620.xml", "windows1255.xml"}  # fmt: skip
 
@@ -61,10 +69,13 @@ def feedparser_cases() -> list[Any]:
             marks = []
             if path.name in NOT_ABOUT_DECODING:
                 marks.append(pytest.mark.skip(reason=NOT_ABOUT_DECODING[path.name]))
+            if path.name in DECODED_OTHERWISE:
+                marks.append(pytest.mark.xfail(reason=DECODED_OTHERWISE[path.name], strict=True))
             if path.name in UNDECLARED and folder.endswith("chardet"):
                 marks.append(
                     pytest.mark.xfail(
-                        reason="undeclared charset: detection is issue 4", strict=True
+                        reason="undeclared legacy charset: detection misreads the sample",
+                        strict=True,
                     )
                 )
             cases.append(pytest.param(path, id=path.name, marks=marks))
@@ -88,6 +99,17 @@ def expectation_scope(feed: ParsedFeed) -> dict[str, Any]:
     }
 
 
+def same_text(body: bytes, expected: str, used: str | None) -> bool:
+    if used is None:
+        return False
+    if _codec(used) == expected:
+        return True
+    try:
+        return body.decode(expected) == body.decode(used)
+    except (UnicodeDecodeError, LookupError):
+        return False
+
+
 def _codec(name: str | None) -> str | None:
     return codecs.lookup(name).name if name else None
 
@@ -103,14 +125,20 @@ def test_feedparser_charset_case_decodes_as_expected(path: Path) -> None:
     feed = parse_feed(body, url=URL, content_type=content_type)
 
     expect = lines["expect"]
-    # Expected encodings compare as codecs ("Big5" is big5), expected texts unescaped.
+    # An expected encoding is met by any codec that reads these bytes into the same text
+    # ("Big5" is big5; an ASCII body read as windows-1252 is read as ASCII): the cases pin
+    # what the feed decodes to, while feedparser names the label RFC 3023 gave text/xml.
     expect = re.sub(
-        r"encoding == '([^']+)'", lambda m: f"encoding == {_codec(m.group(1))!r}", expect
+        r"encoding == '([^']+)'",
+        lambda m: f"decodes_like({_codec(m.group(1))!r})",
+        expect,
     )
     expect = re.sub(
         r"== ('(?:[^'\\]|\\.)*')", lambda m: f"== {html.unescape(eval(m.group(1)))!r}", expect
     )
-    assert eval(expect, expectation_scope(feed)), (expect, feed.encoding, feed.problems)
+    scope = expectation_scope(feed)
+    scope["decodes_like"] = lambda expected: same_text(body, expected, feed.encoding)
+    assert eval(expect, scope), (expect, feed.encoding, feed.problems)
 
 
 V2 = CORPUS / "feeds" / "v2" / "encoding" / "testdata"
@@ -136,22 +164,7 @@ V2_PAGES = {
 @pytest.mark.skipif(not V2.is_dir(), reason=f"miniflux's encoding cases not found at {V2}")
 @pytest.mark.parametrize(
     ("name", "title", "first_entry"),
-    [
-        pytest.param(
-            name,
-            *texts,
-            id=name,
-            marks=[
-                pytest.mark.xfail(
-                    reason="UTF-8 bytes under a legacy declaration: issue 4's charset stage",
-                    strict=True,
-                )
-            ]
-            if name == "windows-1252-incorrect-prolog.xml"
-            else [],
-        )
-        for name, texts in V2_FEEDS.items()
-    ],
+    [pytest.param(name, *texts, id=name) for name, texts in V2_FEEDS.items()],
 )
 def test_miniflux_encoding_case_decodes_to_its_text(
     name: str, title: str, first_entry: str | None

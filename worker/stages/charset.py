@@ -23,6 +23,12 @@ from dataclasses import dataclass
 
 import charset_normalizer
 
+_WIDE_PATTERNS = (
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+)
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -101,6 +107,17 @@ def decode_document(body: bytes, content_type: str | None) -> Decoded:
     for bom, codec in _BOMS:
         if body.startswith(bom):
             return Decoded(body[len(bom) :].decode(codec, errors="replace"), codec, "bom")
+    for pattern, codec in _WIDE_PATTERNS:
+        # XML 1.0 appendix F: "<?" in a 16- or 32-bit encoding without a BOM.
+        if body.startswith(pattern):
+            return Decoded(body.decode(codec, errors="replace"), codec, "declaration")
+    if not body.isascii():
+        # Valid multi-byte UTF-8 almost never happens by chance in a legacy charset, while
+        # stale declarations of one over UTF-8 bytes are common.
+        try:
+            return Decoded(body.decode("utf-8"), "utf-8", "detected")
+        except UnicodeDecodeError:
+            pass
     header = _CHARSET_PARAM.search(content_type or "")
     head = body[:_ASCII_PREFIX]
     declaration = _XML_DECLARATION.match(head)
@@ -118,7 +135,8 @@ def decode_document(body: bytes, content_type: str | None) -> Decoded:
             problems.append(f"unknown charset {label!r} ({source})")
             continue
         if known.startswith(("utf-16", "utf-32")):
-            # Without a BOM a 16- or 32-bit declaration is read by its byte pattern below.
+            # A 16- or 32-bit document was recognised above by its byte pattern; this one
+            # is not, so its declaration is wrong.
             continue
         try:
             text, used = _strict_decode(body, known)
