@@ -47,7 +47,12 @@ class Poller:
 @pytest.fixture
 def poller(redis_url: str, namespace: str) -> Iterator[Poller]:
     settings = load_settings(
-        redis_url=redis_url, namespace=namespace, allowed_networks="127.0.0.0/8"
+        redis_url=redis_url,
+        namespace=namespace,
+        allowed_networks="127.0.0.0/8",
+        # Every simulated feed is on 127.0.0.1: politeness is not what these tests are about.
+        host_rate_overrides={"127.0.0.1": SIMWEB_HOST_RATE},
+        host_failure_threshold=1000,
     )
     with SimWeb() as web:
         enqueued: list[FeedEntry] = []
@@ -58,6 +63,7 @@ def poller(redis_url: str, namespace: str) -> Iterator[Poller]:
         services.close()
 
 
+SIMWEB_HOST_RATE = 2000.0
 PERIOD = 3600  # one item an hour: the publishing rate alone asks for a poll an hour
 
 
