@@ -15,10 +15,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from worker.models import EntityTag
-from worker.stages.tagtext import ArticleText, stop_words
+from worker.stages.tagtext import ArticleText, any_of, stop_words
 
 GAZETTEER = "entities:gazetteer"
 TITLED_NAMES = "entities:titles"
@@ -27,6 +27,7 @@ ORGANISATION_PATTERNS = "entities:patterns"
 _APOSTROPHES = "'\u2019"
 _NAME_WORD = re.compile(rf"[^\W\d_]+(?:[-{_APOSTROPHES}][^\W\d_]+)*")
 _POSSESSIVE = re.compile(rf"[{_APOSTROPHES}]s$")
+_POSSESSIVE_ENDINGS = tuple(f"{apostrophe}s" for apostrophe in _APOSTROPHES)
 _NAME_PARTICLES = frozenset({"de", "van", "von", "bin", "al", "da", "di", "del", "der", "la", "le"})
 _ORG_HEADS_AFTER = frozenset(
     [
@@ -174,11 +175,7 @@ class EntityFinder:
         self._canonical_person = _alias_table(rules.people)
         self._canonical_organisation = _alias_table(rules.organisations)
         self._aliases = _alias_pattern([*self._canonical_person, *self._canonical_organisation])
-        titles = sorted(set(rules.titles), key=len, reverse=True)
-        self._titles = re.compile(
-            r"(?<!\w)(?:" + "|".join(re.escape(title) for title in titles) + r")(?!\w)\s+",
-            re.IGNORECASE,
-        )
+        self._titles = re.compile(rf"(?<!\w){any_of(rules.titles)}(?!\w)\s+", re.IGNORECASE)
 
     def find(self, text: ArticleText) -> Found:
         full = text.full
@@ -244,8 +241,7 @@ def _capitalised_run(text: str, position: int, stops: frozenset[str]) -> list[st
     return parts
 
 
-@dataclass(frozen=True)
-class _Word:
+class _Word(NamedTuple):  # a tuple: built for every word of every article
     text: str  # without a possessive 's
     start: int
     end: int
@@ -253,15 +249,13 @@ class _Word:
 
 
 def _organisation_phrases(text: str, language: str, stops: frozenset[str]) -> Iterable[str]:
-    words = [
-        _Word(
-            _POSSESSIVE.sub("", match.group()),
-            match.start(),
-            match.end(),
-            bool(_POSSESSIVE.search(match.group())),
+    words = []
+    for match in _NAME_WORD.finditer(text):
+        value = match.group()
+        possessive = value.endswith(_POSSESSIVE_ENDINGS)
+        words.append(
+            _Word(value[:-2] if possessive else value, match.start(), match.end(), possessive)
         )
-        for match in _NAME_WORD.finditer(text)
-    ]
     for index, word in enumerate(words):
         if language == "de" and word.text[:1].isupper():
             if word.text.endswith(_GERMAN_ORG_SUFFIXES) and len(word.text) > 12:
@@ -331,8 +325,7 @@ def _alias_table(known: tuple[KnownEntity, ...]) -> dict[str, str]:
 def _alias_pattern(aliases: list[str]) -> re.Pattern[str]:
     if not aliases:
         return re.compile(r"(?!)")
-    ordered = sorted(set(aliases), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(alias) for alias in ordered) + r")(?!\w)")
+    return re.compile(rf"(?<!\w){any_of(aliases)}(?!\w)")
 
 
 def _merge_surnames(people: dict[str, str]) -> dict[str, str]:

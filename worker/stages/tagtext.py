@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 SECTIONS = ("title", "lead", "body")
 TAG_LANGUAGES = ("en", "de", "fr", "es")
@@ -47,6 +49,26 @@ class ArticleText:
     @property
     def full(self) -> str:
         return "\n\n".join(part for _, part in self.sections() if part)
+
+
+def any_of(phrases: Iterable[str]) -> str:
+    """A regular expression for any of ``phrases``, the longest that matches first, shaped as
+    a trie: the engine then reads each character once where an alternation of a hundred
+    phrases tries each in turn at every word (benchmarks/tagging.py)."""
+    trie: dict[str, dict[str, Any]] = {}
+    for phrase in phrases:
+        node = trie
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_pattern(trie)
+
+
+def _trie_pattern(node: dict[str, dict[str, Any]]) -> str:
+    branches = [re.escape(char) + _trie_pattern(node[char]) for char in sorted(node) if char]
+    if "" not in node:
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return "(?:" + "|".join(branches) + ")?" if branches else ""
 
 
 def words(text: str) -> list[Word]:
