@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 SECTIONS = ("title", "lead", "body")
 TAG_LANGUAGES = ("en", "de", "fr", "es")
@@ -17,8 +17,7 @@ _WORD = re.compile(r"\w+")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):  # a tuple: built for every word of every article
     text: str
     start: int
     end: int

@@ -24,6 +24,7 @@ DECLARED = "topics:keywords+categories"
 
 _WORD = re.compile(r"\w+")
 _LONG_SUFFIX = 4
+_START = 3
 _SHORT_SUFFIXES = frozenset({"", "s", "e", "es", "en", "n"})
 
 
@@ -48,6 +49,8 @@ class TopicClassifier:
         # Matching is by word look-ups, not one alternation of every keyword: a regular
         # expression tries each alternative at each word (benchmarks/tagging.py).
         self._single = frozenset(key for key in self._counts_for if " " not in key)
+        # Most words start no keyword: one look-up of their first letters says so.
+        self._starts = frozenset(key[:_START] for key in self._counts_for)
         self._phrases: dict[str, list[tuple[str, str]]] = {}  # first word -> (keyword, rest)
         for keyword in sorted(self._counts_for, key=len, reverse=True):
             if " " in keyword:
@@ -108,6 +111,9 @@ class TopicClassifier:
         index = 0
         while index < len(found):
             word = found[index].group().lower()
+            if word[:_START] not in self._starts:
+                index += 1
+                continue
             match = self._inflection_of(word, self._single)
             size = 1
             phrases = self._phrases.get(word, ())
