@@ -10,14 +10,14 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from copy import copy
-from functools import cache
 from typing import Any
 
 from worker.errors import ConfigError
 from worker.models import ExtractedPage, FeedEntry, KeywordTag, Tags
+from worker.stages import keywords
 from worker.stages.entities import EntityFinder, EntityRules, NamedEntityModel
 from worker.stages.places import PlaceGazetteer, PlaceRules
-from worker.stages.tagtext import TAG_LANGUAGES, ArticleText
+from worker.stages.tagtext import ArticleText
 from worker.stages.topics import TopicClassifier
 
 KEYWORDS = "keywords:yake"
@@ -66,26 +66,12 @@ class Tagger:
 
 
 def key_phrases(text: ArticleText) -> tuple[KeywordTag, ...]:
-    """YAKE's key phrases of up to two words, from the title and the lead: a news story says
-    what it is about there, and YAKE on the whole body cost six times as much (measured by
+    """Key phrases of up to two words from the title and the lead: a news story says what it
+    is about there, and YAKE on the whole body cost six times as much (measured by
     benchmarks/tagging.py). YAKE's score is lower for better phrases, ours higher."""
-    found = _yake(text.language).extract_keywords(f"{text.title}\n\n{text.lead}")
+    found = keywords.key_phrases(f"{text.title}\n\n{text.lead}", text.language, KEYWORD_COUNT)
     return tuple(
-        KeywordTag(text=phrase, score=round(1.0 - float(score), 4), by=KEYWORDS)
-        for phrase, score in found
-    )
-
-
-@cache
-def _yake(language: str) -> Any:
-    import yake
-
-    return yake.KeywordExtractor(
-        lan=language if language in TAG_LANGUAGES else "en",
-        n=2,
-        top=KEYWORD_COUNT,
-        dedup_lim=0.9,
-        dedup_func="jaro",
+        KeywordTag(text=phrase, score=round(1.0 - score, 4), by=KEYWORDS) for phrase, score in found
     )
 
 
