@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from worker.models import EntityTag
@@ -119,6 +120,12 @@ _NOT_PERSON_ENDINGS = frozenset(
         "Road",
     ]
 )
+# A word that may head an organisation's name, as written (possibly with a possessive 's).
+_HEAD_FORMS = frozenset(
+    head + ending
+    for head in _ORG_HEADS_AFTER | _ORG_HEADS_BEFORE
+    for ending in ("", *_POSSESSIVE_ENDINGS)
+)
 _GERMAN_ORG_SUFFIXES = ("ministerium", "gericht", "partei", "verband", "gewerkschaft", "bank")
 
 
@@ -174,7 +181,7 @@ class EntityFinder:
         self._breakers = rules.name_breakers
         self._canonical_person = _alias_table(rules.people)
         self._canonical_organisation = _alias_table(rules.organisations)
-        self._aliases = _alias_pattern([*self._canonical_person, *self._canonical_organisation])
+        self._aliases = _alias_pattern((*self._canonical_person, *self._canonical_organisation))
         self._titles = re.compile(rf"(?<!\w){any_of(rules.titles)}(?!\w)\s+", re.IGNORECASE)
 
     def find(self, text: ArticleText) -> Found:
@@ -241,49 +248,55 @@ def _capitalised_run(text: str, position: int, stops: frozenset[str]) -> list[st
     return parts
 
 
-class _Word(NamedTuple):  # a tuple: built for every word of every article
+class _Word(NamedTuple):
     text: str  # without a possessive 's
     start: int
     end: int
     possessive: bool
 
 
+def _word(match: re.Match[str]) -> _Word:
+    value = match.group()
+    possessive = value.endswith(_POSSESSIVE_ENDINGS)
+    return _Word(value[:-2] if possessive else value, match.start(), match.end(), possessive)
+
+
 def _organisation_phrases(text: str, language: str, stops: frozenset[str]) -> Iterable[str]:
-    words = []
-    for match in _NAME_WORD.finditer(text):
-        value = match.group()
-        possessive = value.endswith(_POSSESSIVE_ENDINGS)
-        words.append(
-            _Word(value[:-2] if possessive else value, match.start(), match.end(), possessive)
-        )
-    for index, word in enumerate(words):
-        if language == "de" and word.text[:1].isupper():
-            if word.text.endswith(_GERMAN_ORG_SUFFIXES) and len(word.text) > 12:
-                yield word.text
+    if language == "de":
+        for value in _NAME_WORD.findall(text):
+            value = _POSSESSIVE.sub("", value)
+            if value[:1].isupper() and value.endswith(_GERMAN_ORG_SUFFIXES) and len(value) > 12:
+                yield value
+        return
+    # The words' texts first: only a head word and its neighbours need their positions.
+    matches = list(_NAME_WORD.finditer(text))
+    for index, token in enumerate(_NAME_WORD.findall(text)):
+        if token not in _HEAD_FORMS:
             continue
+        word = _word(matches[index])
         if word.text in _ORG_HEADS_AFTER and language == "en":
-            before = _run_before(words, index, stops)
+            before = _run_before(matches, index, stops)
             if before:
                 # "Reserve Bank" goes on: "Reserve Bank of Australia".
-                after = [] if word.possessive else _run_after(words, index, text)
+                after = [] if word.possessive else _run_after(matches, index, text)
                 if after and after[0] not in ("of", "for"):
                     after = []
                 yield " ".join([*before, word.text, *after])
                 continue
         if word.text in _ORG_HEADS_BEFORE and not word.possessive:
-            after = _run_after(words, index, text)
+            after = _run_after(matches, index, text)
             if after:
                 yield " ".join([word.text, *after])
 
 
-def _run_before(words: list[_Word], index: int, stops: frozenset[str]) -> list[str]:
+def _run_before(matches: list[re.Match[str]], index: int, stops: frozenset[str]) -> list[str]:
     """Capitalised words right before ``index``; an owner ("UNESCO's") is not part of it."""
     run: list[str] = []
     position = index - 1
     while position >= 0 and len(run) < 4:
-        word = words[position]
+        word = _word(matches[position])
         if (
-            words[position + 1].start - word.end != 1
+            matches[position + 1].start() - word.end != 1
             or word.possessive
             or not word.text[:1].isupper()
             or word.text.casefold() in stops
@@ -294,13 +307,13 @@ def _run_before(words: list[_Word], index: int, stops: frozenset[str]) -> list[s
     return run
 
 
-def _run_after(words: list[_Word], index: int, text: str) -> list[str]:
+def _run_after(matches: list[re.Match[str]], index: int, text: str) -> list[str]:
     """Capitalised words and connectors right after ``index`` ("de la República Argentina")."""
     run: list[str] = []
     position = index + 1
-    while position < len(words) and len(run) < 5:
-        word = words[position]
-        if word.start - words[position - 1].end != 1 or text[word.start - 1] != " ":
+    while position < len(matches) and len(run) < 5:
+        word = _word(matches[position])
+        if word.start - matches[position - 1].end() != 1 or text[word.start - 1] != " ":
             break
         if word.text not in _ORG_CONNECTORS and not word.text[:1].isupper():
             break
@@ -322,7 +335,8 @@ def _alias_table(known: tuple[KnownEntity, ...]) -> dict[str, str]:
     return table
 
 
-def _alias_pattern(aliases: list[str]) -> re.Pattern[str]:
+@lru_cache(maxsize=4096)  # an entity's spellings recur from article to article
+def _alias_pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
     if not aliases:
         return re.compile(r"(?!)")
     return re.compile(rf"(?<!\w){any_of(aliases)}(?!\w)")
@@ -354,7 +368,7 @@ def _counted(
             if " " in name and len(last) >= 3 and last_words[last] == 1:
                 spellings[name].add(last)
     for name, forms in spellings.items():
-        counts[name] = max(1, len(_alias_pattern(sorted(forms)).findall(text)))
+        counts[name] = max(1, len(_alias_pattern(tuple(sorted(forms))).findall(text)))
     tags = [EntityTag(name=name, count=counts[name], by=by) for name, by in found.items()]
     tags.sort(key=lambda tag: (-tag.count, tag.name))
     return tuple(tags)
