@@ -10,6 +10,7 @@ except for those adjectives.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,9 +20,8 @@ from worker.models import PlaceTag
 from worker.stages.tagtext import (
     TAG_LANGUAGES,
     ArticleText,
-    Word,
     adjacent,
-    fold,
+    folded_words,
     is_capitalised,
     name_key,
     stop_words,
@@ -164,35 +164,40 @@ class PlaceGazetteer:
 
     def _hits(self, text: str, section: str, language: str) -> Iterable[_Hit]:
         found = words(text)
-        folded = [fold(word.text) for word in found]
+        folded = folded_words(text)
+        names = self.names[language]
         stems = self.stems.get(language, {})
         stops = stop_words(language)
         index = 0
-        while index < len(found):
-            size, codes = self._longest_name(folded, index, self.names[language])
-            if codes is not None:
-                key = " ".join(folded[index : index + size])
-                if codes and (
-                    key not in self.person_risk
-                    or not _beside_a_name(found, index, size, text, stops)
-                ):
-                    written = text[found[index].start : found[index + size - 1].end]
-                    yield _Hit(codes, section, written, weak=key in self.weak)
+        while index < len(folded):
+            # Most words start no name and no adjective: a set look-up each says so.
+            if folded[index] in self.first_words:
+                size, codes = self._longest_name(folded, index, names)
+                if codes is not None:
+                    key = " ".join(folded[index : index + size])
+                    if codes and (
+                        key not in self.person_risk
+                        or not _beside_a_name(found, index, size, text, stops)
+                    ):
+                        written = text[found[index].start() : found[index + size - 1].end()]
+                        yield _Hit(codes, section, written, weak=key in self.weak)
+                    index += size
+                    continue
+            lowered = folded[index].casefold()
+            if stems and (len(lowered) < _STEM_PREFIX or lowered[:_STEM_PREFIX] in stems):
+                size, code = _stemmed(folded, index, stems)
+                if code:
+                    written = text[found[index].start() : found[index + size - 1].end()]
+                    yield _Hit(frozenset({code}), section, written)
                 index += size
                 continue
-            size, code = _stemmed(folded, index, stems)
-            if code:
-                written = text[found[index].start : found[index + size - 1].end]
-                yield _Hit(frozenset({code}), section, written)
-            index += size
+            index += 1
 
     def _longest_name(
         self, found: list[str], index: int, names: Mapping[str, frozenset[str]]
     ) -> tuple[int, frozenset[str] | None]:
         """The longest name starting at ``index``: its size and codes (empty: a name that is
         no country, such as "Irish Sea"), or None."""
-        if found[index] not in self.first_words:
-            return 1, None
         for size in range(min(self.longest, len(found) - index), 0, -1):
             key = " ".join(found[index : index + size])
             codes = names.get(key)
@@ -233,7 +238,7 @@ def _stem_code(phrase: str, stems: Mapping[str, str]) -> str | None:
 
 
 def _beside_a_name(
-    found: list[Word], index: int, size: int, text: str, stops: frozenset[str]
+    found: list[re.Match[str]], index: int, size: int, text: str, stops: frozenset[str]
 ) -> bool:
     """A capitalised word that is no stop word right before or after: "Michael Jordan"."""
     first, last = found[index], found[index + size - 1]
@@ -248,8 +253,8 @@ def _beside_a_name(
     return False
 
 
-def _name_word(word: Word, stops: frozenset[str]) -> bool:
-    return is_capitalised(word.text) and word.text.casefold() not in stops
+def _name_word(word: re.Match[str], stops: frozenset[str]) -> bool:
+    return is_capitalised(word.group()) and word.group().casefold() not in stops
 
 
 def _resolve(hits: list[_Hit], display: Mapping[str, str]) -> tuple[PlaceTag, ...]:

@@ -8,19 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, NamedTuple
+from typing import Any
 
 SECTIONS = ("title", "lead", "body")
 TAG_LANGUAGES = ("en", "de", "fr", "es")
 
 _WORD = re.compile(r"\w+")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-
-
-class Word(NamedTuple):  # a tuple: built for every word of every article
-    text: str
-    start: int
-    end: int
 
 
 @dataclass(frozen=True)
@@ -70,8 +64,14 @@ def _trie_pattern(node: dict[str, dict[str, Any]]) -> str:
     return "(?:" + "|".join(branches) + ")?" if branches else ""
 
 
-def words(text: str) -> list[Word]:
-    return [Word(match.group(), match.start(), match.end()) for match in _WORD.finditer(text)]
+def words(text: str) -> list[re.Match[str]]:
+    """The words of ``text`` with their positions."""
+    return list(_WORD.finditer(text))
+
+
+def folded_words(text: str) -> list[str]:
+    """The words of ``text`` without accents, as :func:`fold` makes them."""
+    return [word if word.isascii() else fold(word) for word in _WORD.findall(text)]
 
 
 def name_key(name: str) -> str:
@@ -88,9 +88,9 @@ def fold(word: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
-def adjacent(text: str, left: Word, right: Word) -> bool:
+def adjacent(text: str, left: re.Match[str], right: re.Match[str]) -> bool:
     """Nothing but white space between two words."""
-    return not text[left.end : right.start].strip()
+    return not text[left.end() : right.start()].strip()
 
 
 def is_capitalised(word: str) -> bool:
