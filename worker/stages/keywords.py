@@ -33,8 +33,8 @@ class _Term:
     capitalised: int = 0  # not at a sentence's start
     acronym: int = 0
     sentences: list[int] = field(default_factory=list)
-    left: Counter[str] = field(default_factory=Counter)
-    right: Counter[str] = field(default_factory=Counter)
+    left: list[str] = field(default_factory=list)  # the word before each occurrence
+    right: list[str] = field(default_factory=list)
 
 
 def key_phrases(text: str, language: str, count: int) -> list[tuple[str, float]]:
@@ -61,8 +61,8 @@ def key_phrases(text: str, language: str, count: int) -> list[tuple[str, float]]
                 term.capitalised += 1
             if block:
                 previous = block[-1][1]
-                terms[previous].right[key] += 1
-                term.left[previous] += 1
+                terms[previous].right.append(key)
+                term.left.append(previous)
             block.append((token, key))
         if block:
             blocks.append(block)
@@ -106,8 +106,8 @@ def _word_scores(
     most = max(term.count for term in terms.values())
     scores = {}
     for key, term in candidates.items():
-        left = len(term.left) / sum(term.left.values()) if term.left else 0.0
-        right = len(term.right) / sum(term.right.values()) if term.right else 0.0
+        left = len(set(term.left)) / len(term.left) if term.left else 0.0
+        right = len(set(term.right)) / len(term.right) if term.right else 0.0
         relatedness = 1.0 + (left + right) * term.count / most
         frequency = term.count / (mean + deviation)
         spread = len(set(term.sentences)) / sentences

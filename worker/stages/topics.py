@@ -22,7 +22,7 @@ from worker.stages.tagtext import ArticleText, stop_words
 KEYWORDS = "topics:keywords"
 DECLARED = "topics:keywords+categories"
 
-_WORD = re.compile(r"\w+")
+_WORD_AND_GAP = re.compile(r"(\w+)(\W*)")
 _LONG_SUFFIX = 4
 _START = 3
 _SHORT_SUFFIXES = frozenset({"", "s", "e", "es", "en", "n"})
@@ -107,25 +107,20 @@ class TopicClassifier:
     def _matches(self, text: str) -> Iterable[str]:
         """Each keyword occurrence (lower case, as written): whole words, longest keyword
         first, a phrase's words one space apart."""
-        found = list(_WORD.finditer(text))
+        found = _WORD_AND_GAP.findall(text.lower())  # (word, what separates it from the next)
         index = 0
         while index < len(found):
-            word = found[index].group().lower()
+            word, gap = found[index]
             if word[:_START] not in self._starts:
                 index += 1
                 continue
             match = self._inflection_of(word, self._single)
             size = 1
             phrases = self._phrases.get(word, ())
-            if phrases and index + 1 < len(found):
-                between = text[found[index].end() : found[index + 1].start()]
-                following = found[index + 1].group().lower()
+            if phrases and gap == " " and index + 1 < len(found):
+                following = found[index + 1][0]
                 for keyword, rest in phrases:
-                    if (
-                        between == " "
-                        and len(match or "") < len(keyword)
-                        and _inflects(rest, following, keyword)
-                    ):
+                    if len(match or "") < len(keyword) and _inflects(rest, following, keyword):
                         match, size = f"{word} {following}", 2
                         break
             if match is not None:
