@@ -244,3 +244,12 @@ def test_topic_keywords_match_whole_words_their_inflections_and_phrases() -> Non
     assert score("Wars and a war; sanctioned, SANCTIONS.") == 4.0
     assert score("He warned of warm weather and postwar sanctionsregime.") == 0.0
     assert score("The Central Banks met; the central  bank did not.") == 3.0
+
+
+def test_titles_match_in_any_case_also_where_lower_casing_changes_the_length() -> None:
+    def people(text: str) -> set[str]:
+        return {person.name for person in tagger().tag(page(text), ENTRY).people}
+
+    assert people("PRESIDENT Vladimir Putin spoke.") == {"Vladimir Putin"}
+    # "İ" lower-cases to two characters: the positions of the lower-cased text are off.
+    assert people("In İzmir, president Vladimir Putin spoke.") == {"Vladimir Putin"}
