@@ -23,6 +23,7 @@ from worker.stages.tagtext import stop_words
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _TOKEN = re.compile(r"\w+(?:[-'\u2019.]\w+)*|[^\w\s]")
+_DIGIT = re.compile(r"\d")
 _DEDUP_LIMIT = 0.9
 _MAX_WORDS = 2
 
@@ -93,7 +94,7 @@ def key_phrases(text: str, language: str, count: int) -> list[tuple[str, float]]
 
 def _is_word(token: str) -> bool:
     """A word YAKE would score: letters, not a number and not a code such as "A4"."""
-    return token[:1].isalpha() and not any(char.isdigit() for char in token)
+    return token[:1].isalpha() and _DIGIT.search(token) is None
 
 
 def _word_scores(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from worker.models import TopicTag
@@ -34,6 +35,10 @@ class Topic:
     iptc: str
     label: str
     weights: Mapping[str, float]  # lower-case keyword -> weight
+
+    @cached_property
+    def keywords(self) -> tuple[str, ...]:
+        return tuple(self.weights)
 
 
 class TopicClassifier:
@@ -156,4 +161,4 @@ def _inflects(stem: str, word: str, keyword: str) -> bool:
 def _declares(topic: Topic, category: str) -> bool:
     if category in (topic.code, topic.label.casefold()):
         return True
-    return any(category.startswith(keyword) for keyword in topic.weights)
+    return category.startswith(topic.keywords)
