@@ -126,6 +126,7 @@ _HEAD_FORMS = frozenset(
     for head in _ORG_HEADS_AFTER | _ORG_HEADS_BEFORE
     for ending in ("", *_POSSESSIVE_ENDINGS)
 )
+_ANY_HEAD = re.compile(any_of(_ORG_HEADS_AFTER | _ORG_HEADS_BEFORE))
 _GERMAN_ORG_SUFFIXES = ("ministerium", "gericht", "partei", "verband", "gewerkschaft", "bank")
 
 
@@ -277,11 +278,11 @@ def _organisation_phrases(text: str, language: str, stops: frozenset[str]) -> It
             if value[:1].isupper() and value.endswith(_GERMAN_ORG_SUFFIXES) and len(value) > 12:
                 yield value
         return
-    # The words' texts first: only a head word and its neighbours need their positions.
+    if _ANY_HEAD.search(text) is None:  # a plain scan: half the articles name none
+        return
     matches = list(_NAME_WORD.finditer(text))
-    for index, token in enumerate(_NAME_WORD.findall(text)):
-        if token not in _HEAD_FORMS:
-            continue
+    heads = [index for index, match in enumerate(matches) if match.group() in _HEAD_FORMS]
+    for index in heads:
         word = _word(matches[index])
         if word.text in _ORG_HEADS_AFTER and language == "en":
             before = _run_before(matches, index, stops)
