@@ -163,14 +163,23 @@ class PlaceGazetteer:
         return _resolve(hits, self.display)
 
     def _hits(self, text: str, section: str, language: str) -> Iterable[_Hit]:
-        found = words(text)
         folded = folded_words(text)
-        names = self.names[language]
         stems = self.stems.get(language, {})
+        # Most words start no name and no adjective: one set look-up each says so.
+        starts = [
+            index
+            for index, word in enumerate(folded)
+            if word in self.first_words or (stems and _may_start_stem(word, stems))
+        ]
+        if not starts:
+            return
+        found = words(text)
+        names = self.names[language]
         stops = stop_words(language)
-        index = 0
-        while index < len(folded):
-            # Most words start no name and no adjective: a set look-up each says so.
+        free = 0  # the first word that no earlier name or adjective covers
+        for index in starts:
+            if index < free:
+                continue
             if folded[index] in self.first_words:
                 size, codes = self._longest_name(folded, index, names)
                 if codes is not None:
@@ -181,17 +190,14 @@ class PlaceGazetteer:
                     ):
                         written = text[found[index].start() : found[index + size - 1].end()]
                         yield _Hit(codes, section, written, weak=key in self.weak)
-                    index += size
+                    free = index + size
                     continue
-            lowered = folded[index].casefold()
-            if stems and (len(lowered) < _STEM_PREFIX or lowered[:_STEM_PREFIX] in stems):
+            if stems and _may_start_stem(folded[index], stems):
                 size, code = _stemmed(folded, index, stems)
                 if code:
                     written = text[found[index].start() : found[index + size - 1].end()]
                     yield _Hit(frozenset({code}), section, written)
-                index += size
-                continue
-            index += 1
+                free = index + size
 
     def _longest_name(
         self, found: list[str], index: int, names: Mapping[str, frozenset[str]]
@@ -204,6 +210,13 @@ class PlaceGazetteer:
             if codes is not None:
                 return size, codes
         return 1, None
+
+
+def _may_start_stem(word: str, stems: Mapping[str, str]) -> bool:
+    """Whether an adjective may start at ``word``: a short word may be the first of two
+    ("sud-africain")."""
+    lowered = word.casefold()
+    return len(lowered) < _STEM_PREFIX or lowered[:_STEM_PREFIX] in stems
 
 
 def _stemmed(found: list[str], index: int, stems: Mapping[str, str]) -> tuple[int, str | None]:
