@@ -17,7 +17,7 @@ from worker.models import ExtractedPage, FeedEntry, KeywordTag, Tags
 from worker.stages import keywords
 from worker.stages.entities import EntityFinder, EntityRules, NamedEntityModel
 from worker.stages.places import PlaceGazetteer, PlaceRules
-from worker.stages.tagtext import ArticleText
+from worker.stages.tagtext import TAG_LANGUAGES, ArticleText, stop_words
 from worker.stages.topics import TopicClassifier
 
 KEYWORDS = "keywords:yake"
@@ -32,6 +32,8 @@ class Tagger:
         self._entity_rules = EntityRules.from_config(config.get("entities", {}))
         self.entities = EntityFinder(self._entity_rules, model)
         self.topics = TopicClassifier.from_config(config.get("topics", {}))
+        for language in TAG_LANGUAGES:  # read now, before a worker forks, not per process
+            stop_words(language)
 
     def with_model(self, model: NamedEntityModel | None) -> Tagger:
         """The same tagger with a statistical model for people and organisations."""
