@@ -18,6 +18,8 @@ from worker.simweb.templates import Page, render_page
 from worker.stages.entities import SpacyModel, load_spacy_model
 from worker.stages.extract import extract_page
 from worker.stages.tag import Tagger
+from worker.stages.tagtext import ArticleText
+from worker.stages.topics import Topic, TopicClassifier
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEEDS = REPO_ROOT.parent / "shared" / "seeds"
@@ -231,3 +233,25 @@ def test_every_tag_names_what_produced_it(seed_tags: Tags) -> None:
 def test_without_the_named_spacy_pipeline_the_deterministic_extractor_is_used() -> None:
     assert load_spacy_model("") is None
     assert load_spacy_model("no_such_pipeline_installed") is None
+
+
+def test_topic_keywords_match_whole_words_their_inflections_and_phrases() -> None:
+    weights = {"war": 1.0, "sanction": 1.0, "central bank": 3.0}
+    classifier = TopicClassifier((Topic("t", "medtop:1", "t", weights),), 0.0, 0.0)
+
+    def score(body: str) -> float:
+        (topic,) = classifier.classify(ArticleText.of("", body, "en"), ()) or (None,)
+        return topic.score if topic else 0.0
+
+    assert score("Wars and a war; sanctioned, SANCTIONS.") == 4.0
+    assert score("He warned of warm weather and postwar sanctionsregime.") == 0.0
+    assert score("The Central Banks met; the central  bank did not.") == 3.0
+
+
+def test_titles_match_in_any_case_also_where_lower_casing_changes_the_length() -> None:
+    def people(text: str) -> set[str]:
+        return {person.name for person in tagger().tag(page(text), ENTRY).people}
+
+    assert people("PRESIDENT Vladimir Putin spoke.") == {"Vladimir Putin"}
+    # "İ" lower-cases to two characters: the positions of the lower-cased text are off.
+    assert people("In İzmir, president Vladimir Putin spoke.") == {"Vladimir Putin"}

@@ -15,10 +15,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from functools import lru_cache
+from typing import Any, NamedTuple, Protocol
 
 from worker.models import EntityTag
-from worker.stages.tagtext import ArticleText, stop_words
+from worker.stages.tagtext import ArticleText, any_of, stop_words
 
 GAZETTEER = "entities:gazetteer"
 TITLED_NAMES = "entities:titles"
@@ -27,6 +28,7 @@ ORGANISATION_PATTERNS = "entities:patterns"
 _APOSTROPHES = "'\u2019"
 _NAME_WORD = re.compile(rf"[^\W\d_]+(?:[-{_APOSTROPHES}][^\W\d_]+)*")
 _POSSESSIVE = re.compile(rf"[{_APOSTROPHES}]s$")
+_POSSESSIVE_ENDINGS = tuple(f"{apostrophe}s" for apostrophe in _APOSTROPHES)
 _NAME_PARTICLES = frozenset({"de", "van", "von", "bin", "al", "da", "di", "del", "der", "la", "le"})
 _ORG_HEADS_AFTER = frozenset(
     [
@@ -118,6 +120,13 @@ _NOT_PERSON_ENDINGS = frozenset(
         "Road",
     ]
 )
+# A word that may head an organisation's name, as written (possibly with a possessive 's).
+_HEAD_FORMS = frozenset(
+    head + ending
+    for head in _ORG_HEADS_AFTER | _ORG_HEADS_BEFORE
+    for ending in ("", *_POSSESSIVE_ENDINGS)
+)
+_ANY_HEAD = re.compile(any_of(_ORG_HEADS_AFTER | _ORG_HEADS_BEFORE))
 _GERMAN_ORG_SUFFIXES = ("ministerium", "gericht", "partei", "verband", "gewerkschaft", "bank")
 
 
@@ -173,12 +182,12 @@ class EntityFinder:
         self._breakers = rules.name_breakers
         self._canonical_person = _alias_table(rules.people)
         self._canonical_organisation = _alias_table(rules.organisations)
-        self._aliases = _alias_pattern([*self._canonical_person, *self._canonical_organisation])
-        titles = sorted(set(rules.titles), key=len, reverse=True)
-        self._titles = re.compile(
-            r"(?<!\w)(?:" + "|".join(re.escape(title) for title in titles) + r")(?!\w)\s+",
-            re.IGNORECASE,
-        )
+        self._aliases = _alias_pattern((*self._canonical_person, *self._canonical_organisation))
+        titles = rf"(?<!\w){any_of({title.lower() for title in rules.titles})}(?!\w)\s+"
+        self._titles = re.compile(titles, re.IGNORECASE)
+        # Case-insensitive matching costs the engine a case fold at every character: on the
+        # lower-cased text, where it has the same positions, case-sensitive matching is faster.
+        self._lower_case_titles = re.compile(titles)
 
     def find(self, text: ArticleText) -> Found:
         full = text.full
@@ -213,7 +222,12 @@ class EntityFinder:
         )
 
     def _titled_names(self, text: str, stops: frozenset[str]) -> Iterable[str]:
-        for title in self._titles.finditer(text):
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            titles = self._lower_case_titles.finditer(lowered)
+        else:
+            titles = self._titles.finditer(text)
+        for title in titles:
             parts = _capitalised_run(text, title.end(), stops)
             # A second title before the name: "Energy Minister Prince Abdulaziz bin Salman".
             while parts and self._titles.fullmatch(parts[0] + " "):
@@ -244,52 +258,55 @@ def _capitalised_run(text: str, position: int, stops: frozenset[str]) -> list[st
     return parts
 
 
-@dataclass(frozen=True)
-class _Word:
+class _Word(NamedTuple):
     text: str  # without a possessive 's
     start: int
     end: int
     possessive: bool
 
 
+def _word(match: re.Match[str]) -> _Word:
+    value = match.group()
+    possessive = value.endswith(_POSSESSIVE_ENDINGS)
+    return _Word(value[:-2] if possessive else value, match.start(), match.end(), possessive)
+
+
 def _organisation_phrases(text: str, language: str, stops: frozenset[str]) -> Iterable[str]:
-    words = [
-        _Word(
-            _POSSESSIVE.sub("", match.group()),
-            match.start(),
-            match.end(),
-            bool(_POSSESSIVE.search(match.group())),
-        )
-        for match in _NAME_WORD.finditer(text)
-    ]
-    for index, word in enumerate(words):
-        if language == "de" and word.text[:1].isupper():
-            if word.text.endswith(_GERMAN_ORG_SUFFIXES) and len(word.text) > 12:
-                yield word.text
-            continue
+    if language == "de":
+        for value in _NAME_WORD.findall(text):
+            value = value[:-2] if value.endswith(_POSSESSIVE_ENDINGS) else value
+            if value[:1].isupper() and value.endswith(_GERMAN_ORG_SUFFIXES) and len(value) > 12:
+                yield value
+        return
+    if _ANY_HEAD.search(text) is None:  # a plain scan: half the articles name none
+        return
+    matches = list(_NAME_WORD.finditer(text))
+    heads = [index for index, match in enumerate(matches) if match.group() in _HEAD_FORMS]
+    for index in heads:
+        word = _word(matches[index])
         if word.text in _ORG_HEADS_AFTER and language == "en":
-            before = _run_before(words, index, stops)
+            before = _run_before(matches, index, stops)
             if before:
                 # "Reserve Bank" goes on: "Reserve Bank of Australia".
-                after = [] if word.possessive else _run_after(words, index, text)
+                after = [] if word.possessive else _run_after(matches, index, text)
                 if after and after[0] not in ("of", "for"):
                     after = []
                 yield " ".join([*before, word.text, *after])
                 continue
         if word.text in _ORG_HEADS_BEFORE and not word.possessive:
-            after = _run_after(words, index, text)
+            after = _run_after(matches, index, text)
             if after:
                 yield " ".join([word.text, *after])
 
 
-def _run_before(words: list[_Word], index: int, stops: frozenset[str]) -> list[str]:
+def _run_before(matches: list[re.Match[str]], index: int, stops: frozenset[str]) -> list[str]:
     """Capitalised words right before ``index``; an owner ("UNESCO's") is not part of it."""
     run: list[str] = []
     position = index - 1
     while position >= 0 and len(run) < 4:
-        word = words[position]
+        word = _word(matches[position])
         if (
-            words[position + 1].start - word.end != 1
+            matches[position + 1].start() - word.end != 1
             or word.possessive
             or not word.text[:1].isupper()
             or word.text.casefold() in stops
@@ -300,13 +317,13 @@ def _run_before(words: list[_Word], index: int, stops: frozenset[str]) -> list[s
     return run
 
 
-def _run_after(words: list[_Word], index: int, text: str) -> list[str]:
+def _run_after(matches: list[re.Match[str]], index: int, text: str) -> list[str]:
     """Capitalised words and connectors right after ``index`` ("de la República Argentina")."""
     run: list[str] = []
     position = index + 1
-    while position < len(words) and len(run) < 5:
-        word = words[position]
-        if word.start - words[position - 1].end != 1 or text[word.start - 1] != " ":
+    while position < len(matches) and len(run) < 5:
+        word = _word(matches[position])
+        if word.start - matches[position - 1].end() != 1 or text[word.start - 1] != " ":
             break
         if word.text not in _ORG_CONNECTORS and not word.text[:1].isupper():
             break
@@ -328,11 +345,11 @@ def _alias_table(known: tuple[KnownEntity, ...]) -> dict[str, str]:
     return table
 
 
-def _alias_pattern(aliases: list[str]) -> re.Pattern[str]:
+@lru_cache(maxsize=4096)  # an entity's spellings recur from article to article
+def _alias_pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
     if not aliases:
         return re.compile(r"(?!)")
-    ordered = sorted(set(aliases), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(alias) for alias in ordered) + r")(?!\w)")
+    return re.compile(rf"(?<!\w){any_of(aliases)}(?!\w)")
 
 
 def _merge_surnames(people: dict[str, str]) -> dict[str, str]:
@@ -361,7 +378,7 @@ def _counted(
             if " " in name and len(last) >= 3 and last_words[last] == 1:
                 spellings[name].add(last)
     for name, forms in spellings.items():
-        counts[name] = max(1, len(_alias_pattern(sorted(forms)).findall(text)))
+        counts[name] = max(1, len(_alias_pattern(tuple(sorted(forms))).findall(text)))
     tags = [EntityTag(name=name, count=counts[name], by=by) for name, by in found.items()]
     tags.sort(key=lambda tag: (-tag.count, tag.name))
     return tuple(tags)

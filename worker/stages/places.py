@@ -10,6 +10,7 @@ except for those adjectives.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,9 +20,8 @@ from worker.models import PlaceTag
 from worker.stages.tagtext import (
     TAG_LANGUAGES,
     ArticleText,
-    Word,
     adjacent,
-    fold,
+    folded_words,
     is_capitalised,
     name_key,
     stop_words,
@@ -163,42 +163,60 @@ class PlaceGazetteer:
         return _resolve(hits, self.display)
 
     def _hits(self, text: str, section: str, language: str) -> Iterable[_Hit]:
-        found = words(text)
-        folded = [fold(word.text) for word in found]
+        folded = folded_words(text)
         stems = self.stems.get(language, {})
+        # Most words start no name and no adjective: one set look-up each says so.
+        starts = [
+            index
+            for index, word in enumerate(folded)
+            if word in self.first_words or (stems and _may_start_stem(word, stems))
+        ]
+        if not starts:
+            return
+        found = words(text)
+        names = self.names[language]
         stops = stop_words(language)
-        index = 0
-        while index < len(found):
-            size, codes = self._longest_name(folded, index, self.names[language])
-            if codes is not None:
-                key = " ".join(folded[index : index + size])
-                if codes and (
-                    key not in self.person_risk
-                    or not _beside_a_name(found, index, size, text, stops)
-                ):
-                    written = text[found[index].start : found[index + size - 1].end]
-                    yield _Hit(codes, section, written, weak=key in self.weak)
-                index += size
+        free = 0  # the first word that no earlier name or adjective covers
+        for index in starts:
+            if index < free:
                 continue
-            size, code = _stemmed(folded, index, stems)
-            if code:
-                written = text[found[index].start : found[index + size - 1].end]
-                yield _Hit(frozenset({code}), section, written)
-            index += size
+            if folded[index] in self.first_words:
+                size, codes = self._longest_name(folded, index, names)
+                if codes is not None:
+                    key = " ".join(folded[index : index + size])
+                    if codes and (
+                        key not in self.person_risk
+                        or not _beside_a_name(found, index, size, text, stops)
+                    ):
+                        written = text[found[index].start() : found[index + size - 1].end()]
+                        yield _Hit(codes, section, written, weak=key in self.weak)
+                    free = index + size
+                    continue
+            if stems and _may_start_stem(folded[index], stems):
+                size, code = _stemmed(folded, index, stems)
+                if code:
+                    written = text[found[index].start() : found[index + size - 1].end()]
+                    yield _Hit(frozenset({code}), section, written)
+                free = index + size
 
     def _longest_name(
         self, found: list[str], index: int, names: Mapping[str, frozenset[str]]
     ) -> tuple[int, frozenset[str] | None]:
         """The longest name starting at ``index``: its size and codes (empty: a name that is
         no country, such as "Irish Sea"), or None."""
-        if found[index] not in self.first_words:
-            return 1, None
         for size in range(min(self.longest, len(found) - index), 0, -1):
             key = " ".join(found[index : index + size])
             codes = names.get(key)
             if codes is not None:
                 return size, codes
         return 1, None
+
+
+def _may_start_stem(word: str, stems: Mapping[str, str]) -> bool:
+    """Whether an adjective may start at ``word``: a short word may be the first of two
+    ("sud-africain")."""
+    lowered = word.casefold()
+    return len(lowered) < _STEM_PREFIX or lowered[:_STEM_PREFIX] in stems
 
 
 def _stemmed(found: list[str], index: int, stems: Mapping[str, str]) -> tuple[int, str | None]:
@@ -233,7 +251,7 @@ def _stem_code(phrase: str, stems: Mapping[str, str]) -> str | None:
 
 
 def _beside_a_name(
-    found: list[Word], index: int, size: int, text: str, stops: frozenset[str]
+    found: list[re.Match[str]], index: int, size: int, text: str, stops: frozenset[str]
 ) -> bool:
     """A capitalised word that is no stop word right before or after: "Michael Jordan"."""
     first, last = found[index], found[index + size - 1]
@@ -248,8 +266,8 @@ def _beside_a_name(
     return False
 
 
-def _name_word(word: Word, stops: frozenset[str]) -> bool:
-    return is_capitalised(word.text) and word.text.casefold() not in stops
+def _name_word(word: re.Match[str], stops: frozenset[str]) -> bool:
+    return is_capitalised(word.group()) and word.group().casefold() not in stops
 
 
 def _resolve(hits: list[_Hit], display: Mapping[str, str]) -> tuple[PlaceTag, ...]:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from copy import copy
-from functools import cache
 from typing import Any
 
 from worker.errors import ConfigError
 from worker.models import ExtractedPage, FeedEntry, KeywordTag, Tags
+from worker.stages import keywords
 from worker.stages.entities import EntityFinder, EntityRules, NamedEntityModel
 from worker.stages.places import PlaceGazetteer, PlaceRules
-from worker.stages.tagtext import TAG_LANGUAGES, ArticleText
+from worker.stages.tagtext import TAG_LANGUAGES, ArticleText, stop_words
 from worker.stages.topics import TopicClassifier
 
 KEYWORDS = "keywords:yake"
@@ -32,6 +32,8 @@ class Tagger:
         self._entity_rules = EntityRules.from_config(config.get("entities", {}))
         self.entities = EntityFinder(self._entity_rules, model)
         self.topics = TopicClassifier.from_config(config.get("topics", {}))
+        for language in TAG_LANGUAGES:  # read now, before a worker forks, not per process
+            stop_words(language)
 
     def with_model(self, model: NamedEntityModel | None) -> Tagger:
         """The same tagger with a statistical model for people and organisations."""
@@ -66,26 +68,12 @@ class Tagger:
 
 
 def key_phrases(text: ArticleText) -> tuple[KeywordTag, ...]:
-    """YAKE's key phrases of up to two words, from the title and the lead: a news story says
-    what it is about there, and YAKE on the whole body cost six times as much (measured by
+    """Key phrases of up to two words from the title and the lead: a news story says what it
+    is about there, and YAKE on the whole body cost six times as much (measured by
     benchmarks/tagging.py). YAKE's score is lower for better phrases, ours higher."""
-    found = _yake(text.language).extract_keywords(f"{text.title}\n\n{text.lead}")
+    found = keywords.key_phrases(f"{text.title}\n\n{text.lead}", text.language, KEYWORD_COUNT)
     return tuple(
-        KeywordTag(text=phrase, score=round(1.0 - float(score), 4), by=KEYWORDS)
-        for phrase, score in found
-    )
-
-
-@cache
-def _yake(language: str) -> Any:
-    import yake
-
-    return yake.KeywordExtractor(
-        lan=language if language in TAG_LANGUAGES else "en",
-        n=2,
-        top=KEYWORD_COUNT,
-        dedup_lim=0.9,
-        dedup_func="jaro",
+        KeywordTag(text=phrase, score=round(1.0 - score, 4), by=KEYWORDS) for phrase, score in found
     )
 
 

@@ -12,8 +12,9 @@ the text's evidence.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from worker.models import TopicTag
@@ -22,6 +23,11 @@ from worker.stages.tagtext import ArticleText, stop_words
 KEYWORDS = "topics:keywords"
 DECLARED = "topics:keywords+categories"
 
+_WORD_AND_GAP = re.compile(r"(\w+)(\W*)")
+_LONG_SUFFIX = 4
+_START = 3
+_SHORT_SUFFIXES = frozenset({"", "s", "e", "es", "en", "n"})
+
 
 @dataclass(frozen=True)
 class Topic:
@@ -29,6 +35,10 @@ class Topic:
     iptc: str
     label: str
     weights: Mapping[str, float]  # lower-case keyword -> weight
+
+    @cached_property
+    def keywords(self) -> tuple[str, ...]:
+        return tuple(self.weights)
 
 
 class TopicClassifier:
@@ -41,11 +51,16 @@ class TopicClassifier:
         for index, topic in enumerate(topics):
             for word, weight in topic.weights.items():
                 self._counts_for.setdefault(word, []).append((index, weight))
-        ordered = sorted(self._counts_for, key=len, reverse=True)
-        self._pattern = re.compile(
-            r"(?<!\w)(?:" + "|".join(_inflected(word) for word in ordered) + r")(?!\w)",
-            re.IGNORECASE,
-        )
+        # Matching is by word look-ups, not one alternation of every keyword: a regular
+        # expression tries each alternative at each word (benchmarks/tagging.py).
+        self._single = frozenset(key for key in self._counts_for if " " not in key)
+        # Most words start no keyword: one look-up of their first letters says so.
+        self._starts = frozenset(key[:_START] for key in self._counts_for)
+        self._phrases: dict[str, list[tuple[str, str]]] = {}  # first word -> (keyword, rest)
+        for keyword in sorted(self._counts_for, key=len, reverse=True):
+            if " " in keyword:
+                first, rest = keyword.split(" ", 1)
+                self._phrases.setdefault(first, []).append((keyword, rest))
 
     @classmethod
     def from_config(cls, table: Mapping[str, Any]) -> TopicClassifier:
@@ -88,12 +103,42 @@ class TopicClassifier:
         return tuple(tag for tag in tags if tag.score >= self._min_share * best)
 
     def _add(self, scores: list[float], text: str, factor: float, stops: frozenset[str]) -> None:
-        for match in self._pattern.finditer(text):
-            folded = match.group().casefold()
+        for folded in self._matches(text):
             if folded in stops:
                 continue
             for index, weight in self._counts_for[self._keyword(folded)]:
                 scores[index] += factor * weight
+
+    def _matches(self, text: str) -> Iterable[str]:
+        """Each keyword occurrence (lower case, as written): whole words, longest keyword
+        first, a phrase's words one space apart."""
+        found = _WORD_AND_GAP.findall(text.lower())  # (word, what separates it from the next)
+        index = 0
+        while index < len(found):
+            word, gap = found[index]
+            if word[:_START] not in self._starts:
+                index += 1
+                continue
+            match = self._inflection_of(word, self._single)
+            size = 1
+            phrases = self._phrases.get(word, ())
+            if phrases and gap == " " and index + 1 < len(found):
+                following = found[index + 1][0]
+                for keyword, rest in phrases:
+                    if len(match or "") < len(keyword) and _inflects(rest, following, keyword):
+                        match, size = f"{word} {following}", 2
+                        break
+            if match is not None:
+                yield (word if size == 1 else match).casefold()
+            index += size
+
+    @staticmethod
+    def _inflection_of(word: str, keywords: frozenset[str]) -> str | None:
+        """The longest keyword that ``word`` inflects."""
+        for end in range(len(word), max(len(word) - _LONG_SUFFIX, 1) - 1, -1):
+            if word[:end] in keywords and _inflects(word[:end], word, word[:end]):
+                return word[:end]
+        return None
 
     def _keyword(self, folded: str) -> str:
         """The keyword an inflected match stands for: the longest that starts it."""
@@ -103,15 +148,17 @@ class TopicClassifier:
         raise KeyError(folded)
 
 
-def _inflected(keyword: str) -> str:
-    """A keyword and its inflections: a few more letters after a long keyword ("sanction",
-    "sanctions", "sanctioned"), only a plural or a German ending after a short one ("war",
-    "wars", not "warned" or "warm")."""
-    suffix = r"\w{0,4}" if len(keyword) >= 5 else "(?:s|e|es|en|n)?"
-    return re.escape(keyword) + suffix
+def _inflects(stem: str, word: str, keyword: str) -> bool:
+    """``word`` is ``stem`` or one of its inflections: a few more letters after a long keyword
+    ("sanction", "sanctions", "sanctioned"), only a plural or a German ending after a short
+    one ("war", "wars", not "warned" or "warm")."""
+    if not word.startswith(stem):
+        return False
+    suffix = word[len(stem) :]
+    return len(suffix) <= _LONG_SUFFIX if len(keyword) >= 5 else suffix in _SHORT_SUFFIXES
 
 
 def _declares(topic: Topic, category: str) -> bool:
     if category in (topic.code, topic.label.casefold()):
         return True
-    return any(category.startswith(keyword) for keyword in topic.weights)
+    return category.startswith(topic.keywords)
