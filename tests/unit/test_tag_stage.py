@@ -98,6 +98,17 @@ def test_seed_places_are_the_four_countries_with_their_cities_resolved(seed_tags
         assert place.by == "places:gazetteer"
 
 
+def test_seed_page_credits_afp_and_its_date_normalised_to_utc() -> None:
+    # The outlet's wrapper lines go once learnt from several of its pages: not from one.
+    extracted = extract_page(
+        seed_page_html().encode(), url=SEED_URL, content_type="text/html",
+        now=ENTRY.discovered_at,
+    )  # fmt: skip
+    assert extracted.agency == ("AFP",)
+    assert extracted.published is not None
+    assert extracted.published.value == datetime(2024, 6, 21, 20, 28, 4, tzinfo=UTC)
+
+
 def test_korea_russia_relations_names_only_south_korea_and_russia() -> None:
     text = "inevitably have a negative impact on Korea-Russia relations, the minister said."
     assert places(text) == {"KR": 1, "RU": 1}
