@@ -27,6 +27,7 @@ from worker.errors import ConfigError
 ENV_PREFIX = "WIRESTREAM_"
 CONFIG_ENV = "WIRESTREAM_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config/wirestream.toml")
+CHECKOUT_ROOT = Path(__file__).resolve().parents[1]
 
 Network = IPv4Network | IPv6Network
 
@@ -186,6 +187,16 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @field_validator("tags_file", "rules_file")
+    @classmethod
+    def _find_beside_the_code(cls, value: Path) -> Path:
+        """A relative path missing from the working directory is looked up from the checkout
+        the code runs from, so commands work from any directory (the demo, ``run``)."""
+        if value.is_absolute() or value.exists():
+            return value
+        beside_code = CHECKOUT_ROOT / value
+        return beside_code if beside_code.exists() else value
 
     @field_validator("redis_url")
     @classmethod

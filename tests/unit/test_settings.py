@@ -51,6 +51,10 @@ def test_without_config_file_or_environment_every_setting_has_its_default() -> N
     assert settings.visibility_timeout == 900
     assert settings.log_level == "INFO"
     for name in Settings.model_fields:
+        if name in ("tags_file", "rules_file"):
+            # Found beside the code when the working directory has no config/ of its own.
+            assert getattr(settings, name).as_posix().endswith(field_default(name).as_posix())
+            continue
         assert getattr(settings, name) == field_default(name), name
 
 
@@ -379,3 +383,15 @@ def test_empty_environment_variable_leaves_the_toml_value_in_place(
     monkeypatch.setenv("WIRESTREAM_ALLOWED_NETWORKS", "")
 
     assert load_settings().allowed_networks == [IPv4Network("10.0.0.0/8")]
+
+
+def test_tag_and_rule_files_are_found_from_any_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    settings = load_settings()
+
+    assert settings.tags_file.is_file()
+    assert settings.rules_file.is_file()
+    assert settings.tags_file.name == "tags.toml"
