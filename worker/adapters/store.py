@@ -115,10 +115,6 @@ class FeedStore:
             scored = cast(list[Any], self._redis.zrange(self._keys.due, 0, -1, withscores=True))
         return {str(feed_id): datetime.fromtimestamp(score, UTC) for feed_id, score in scored}
 
-    def due_count(self, now: datetime) -> int:
-        with redis_errors("schedule", self._keys.due):
-            return int(self._redis.zcount(self._keys.due, "-inf", now.timestamp()))
-
 
 class SeenStore:
     """Which feed entries were already handed to the article workers."""

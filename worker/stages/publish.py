@@ -30,9 +30,6 @@ from worker.stages.urls import article_id, canonical_url, same_site
 
 SCHEMA = "wirestream.article/1"
 CREATED = "article.created"
-UPDATED = "article.updated"
-DUPLICATE = "article.duplicate"
-EVENTS = (CREATED, UPDATED, DUPLICATE)
 
 # Date sources that give a day, not a moment.
 DAY_ONLY_SOURCES = ("htmldate", "url")

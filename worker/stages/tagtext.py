@@ -10,7 +10,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-SECTIONS = ("title", "lead", "body")
 TAG_LANGUAGES = ("en", "de", "fr", "es")
 
 _WORD = re.compile(r"\w+")
