@@ -30,6 +30,7 @@ from worker.stages.urls import article_id, canonical_url, same_site
 
 SCHEMA = "wirestream.article/1"
 CREATED = "article.created"
+DUPLICATE = "article.duplicate"
 
 # Date sources that give a day, not a moment.
 DAY_ONLY_SOURCES = ("htmldate", "url")
