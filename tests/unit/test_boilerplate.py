@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
 from worker.stages.boilerplate import (
     clean_body,
+    is_navigation,
     line_key,
     line_keys,
+    remove_link_teasers,
     site_key,
     without_recurring,
 )
@@ -134,3 +137,60 @@ def test_site_key_is_the_host_or_the_simulated_outlet(url: str, site: str) -> No
 )
 def test_contact_lines_and_update_stamps_are_removed(line: str) -> None:
     assert clean_body([STORY[0], line, STORY[1]]) == STORY
+
+
+def _body(xml: str) -> etree._Element:
+    return etree.fromstring(f"<body>{xml}</body>")
+
+
+def _texts(body: etree._Element) -> list[str]:
+    return [" ".join("".join(block.itertext()).split()) for block in body]
+
+
+def test_a_paragraph_that_is_one_headline_link_is_a_teaser_and_goes() -> None:
+    body = _body(
+        f"<p>{STORY[0]}</p>"
+        '<p><hi><ref target="/tv/dwts">SEAN SPICER ELIMINATED FROM THE SHOW</ref></hi></p>'
+        '<p><ref target="/a">Bus drivers vote to strike</ref> [VIDEO]</p>'
+        f"<p>{STORY[1]}</p>"
+    )
+    remove_link_teasers(body)
+    assert _texts(body) == STORY
+
+
+def test_linked_headlines_listed_under_the_story_go_and_their_list_with_them() -> None:
+    body = _body(
+        f"<p>{STORY[0]}</p>"
+        '<list><item><ref target="/a">Ferry crossings cancelled</ref></item>'
+        '<item><ref target="/b">Photos: the storm in pictures</ref></item></list>'
+    )
+    remove_link_teasers(body)
+    assert _texts(body) == [STORY[0]]
+
+
+def test_list_items_that_are_not_only_a_link_stay() -> None:
+    body = _body(
+        '<list><item><ref target="/a">Ferry crossings cancelled</ref></item>'
+        "<item>Drivers in Leeds vote on Monday</item></list>"
+    )
+    remove_link_teasers(body)
+    assert _texts(body) == ["Drivers in Leeds vote on Monday"]
+
+
+def test_a_linked_sentence_or_a_paragraph_with_a_link_in_it_stays() -> None:
+    paragraphs = [
+        '<p><ref target="/n">[1] Alarm fatigue, Curr Opin Anaesthesiol. 2015; 28: 685.</ref></p>',
+        '<p>The union <ref target="/u">said in a statement</ref> that talks had failed.</p>',
+    ]
+    body = _body("".join(paragraphs))
+    remove_link_teasers(body)
+    assert len(body) == len(paragraphs)
+
+
+def test_a_body_made_mostly_of_menu_entries_is_navigation() -> None:
+    menu = "\n".join(["Home", "City council", "Tourism", "Health", "Contact us"] * 6)
+    assert is_navigation([menu, STORY[0]])
+
+
+def test_a_story_with_short_subheadings_is_not_navigation() -> None:
+    assert not is_navigation(["Strike", STORY[0], "What next", STORY[1]])

@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
+from lxml.etree import _Element
+
 # Boilerplate lines are short; a line longer than this is story, however often it recurs
 # (a wire story republished twice by one outlet must not lose its paragraphs).
 MAX_BOILERPLATE_WORDS = 25
@@ -24,7 +26,15 @@ MAX_BOILERPLATE_WORDS = 25
 # ("Follow the money, investigators say ...") is story.
 MAX_PROMPT_WORDS = 30
 
+# A block this much made of link text is a link, whatever words stand around it ("[VIDEO]").
+LINK_TEASER_SHARE = 0.8
+# Two or three linked headlines run into one paragraph: a box of teasers, not a paragraph.
+MAX_TEASERS_WORDS = 60
+# A menu entry or a tag is a few words; a body made mostly of lines this short is a menu.
+MAX_MENU_ENTRY_CHARS = 25
+
 _WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f][\"'\u2019\u201d)\]]*\s*$")
 
 # Lines that invite the reader elsewhere: share, follow, subscribe, download, comment.
 _PROMPT = re.compile(
@@ -134,6 +144,28 @@ def clean_body(blocks: Sequence[str]) -> list[str]:
     return kept
 
 
+def remove_link_teasers(body: _Element) -> None:
+    """Remove from trafilatura's body element (links kept as ``<ref>``) the blocks and list
+    items that are one link reading as a headline: teasers for other pages, set between the
+    story's paragraphs ("SEAN SPICER ELIMINATED FROM 'DANCING WITH THE STARS'") or listed
+    under it. A linked sentence (a footnote, "Visit our homepage for more stories.") stays."""
+    for block in list(body):
+        for element in list(block.iter("item")) if block.tag == "list" else [block]:
+            parent = element.getparent()
+            if parent is not None and _is_link_teaser(element):
+                parent.remove(element)
+        if block.tag == "list" and block.find("item") is None:
+            body.remove(block)
+
+
+def is_navigation(blocks: Sequence[str]) -> bool:
+    """Whether an extracted body is a menu or a list of links rather than a story: most of
+    its text stands in lines no longer than a menu entry."""
+    lines = [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+    short = sum(len(line) for line in lines if len(line) <= MAX_MENU_ENTRY_CHARS)
+    return short > sum(len(line) for line in lines) / 2
+
+
 def without_recurring(blocks: Sequence[str], recurring: frozenset[str]) -> list[str]:
     """The blocks without the lines that recur across the host's pages."""
     return [
@@ -155,3 +187,12 @@ def _is_not_story(block: str) -> bool:
 
 def _is_short(block: str, words: int) -> bool:
     return len(_WORD.findall(block)) <= words
+
+
+def _is_link_teaser(element: _Element) -> bool:
+    text = "".join(element.itertext())
+    words = len(_WORD.findall(text))
+    if not words or words > MAX_TEASERS_WORDS or _SENTENCE_END.search(text):
+        return False
+    linked = sum(len(_WORD.findall("".join(link.itertext()))) for link in element.iter("ref"))
+    return linked >= LINK_TEASER_SHARE * words
