@@ -194,3 +194,86 @@ def test_a_body_made_mostly_of_menu_entries_is_navigation() -> None:
 
 def test_a_story_with_short_subheadings_is_not_navigation() -> None:
     assert not is_navigation(["Strike", STORY[0], "What next", STORY[1]])
+
+
+@pytest.mark.parametrize(
+    "promotion",
+    [
+        "Start your day with the Morning Brief. Ten thousand commuters read it on the way in. "
+        "Sign up for the free daily newsletter.",
+        "Get The Weekly Rider delivered through your letterbox every month. 12 issues for "
+        "£11.99. Click here for more information.",
+        'Get Example Pro for as little as $5 a month. Use the code "SAVE5" at checkout.',
+        'Jane Doe\'s book about rivers, "Downstream", is out now. Follow her on Twitter @jdoe.',
+        "Copyright ©2019 Example Media, Inc. All Rights Reserved.",
+        "This copy is for your personal, non-commercial use only. To order copies for "
+        "distribution to your colleagues, visit our reprints desk.",
+    ],
+)
+def test_promotions_and_licence_notices_go_whole(promotion: str) -> None:
+    assert clean_body([STORY[0], promotion, STORY[1]]) == STORY
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "(Reporting by Jane Doe; Editing by John Roe)",
+        "Additional reporting by Jane Doe",
+        "Jane Doe contributed reporting from Hong Kong.",
+        "Contributing: Jane Doe",
+        "SOURCE: News agencies",
+    ],
+)
+def test_staff_and_source_credits_under_the_story_are_removed(credit: str) -> None:
+    assert clean_body([*STORY, credit]) == STORY
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        "5 min read",
+        "Reading time: 3 minutes",
+        "Tempo de leitura: 2 minutos",
+        "Tags: strike, rail, unions",
+        "Filed under: Transport |",
+        "Comments",
+        "12 comments",
+        "Leave a comment",
+        '[button link="https://example.com/submit" type="big"]Send us your review[/button]',
+        "Reach the reporter on Twitter at http://twitter.com/janedoe",
+        "twitter.com/janedoe",
+    ],
+)
+def test_reading_times_tag_lists_comment_prompts_and_shortcodes_are_removed(
+    furniture: str,
+) -> None:
+    assert clean_body([STORY[0], furniture, STORY[1]]) == STORY
+
+
+@pytest.mark.parametrize("heading", ["Most read in world news", "Popular on Example News"])
+def test_most_read_and_popular_headings_go_with_their_list(heading: str) -> None:
+    blocks = [*STORY, heading, "- Ferry crossings cancelled", "- Bus drivers vote to strike"]
+    assert clean_body(blocks) == STORY
+
+
+def test_story_that_speaks_of_copyright_sign_ups_or_comments_is_kept() -> None:
+    story = [
+        "The dispute over the copyright of her first six albums has kept the singer from "
+        "performing them, her lawyers said.",
+        "Residents who sign up for the scheme get a discount, the council said.",
+        "Leave a comment and let us know which gadgets we missed this year.",
+        "Jane Doe, who contributed to the inquiry's report in 2015, declined to comment.",
+        " ".join(["The union's members voted again on Monday."] * 9)
+        + " Sign up for the newsletter.",
+    ]
+    assert clean_body(story) == story
+
+
+def test_the_headline_repeated_above_the_story_goes_but_not_inside_it() -> None:
+    headline = "Strike shuts stations across the north"
+    blocks = ["https://example.com/strike", headline, STORY[0], headline, STORY[1]]
+    assert clean_body(blocks, headlines=["Other title", headline]) == [
+        STORY[0],
+        headline,
+        STORY[1],
+    ]

@@ -25,6 +25,9 @@ MAX_BOILERPLATE_WORDS = 25
 # A prompt or credit says its piece in a few words; a longer line that starts the same way
 # ("Follow the money, investigators say ...") is story.
 MAX_PROMPT_WORDS = 30
+# A promotion or a licence notice runs to two or three sentences around its call to action
+# ("... Sign up for the free daily newsletter."); a paragraph longer than this is story.
+MAX_PROMO_WORDS = 60
 
 # A block this much made of link text is a link, whatever words stand around it ("[VIDEO]").
 LINK_TEASER_SHARE = 0.8
@@ -35,6 +38,7 @@ MAX_MENU_ENTRY_CHARS = 25
 
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f][\"'\u2019\u201d)\]]*\s*$")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'\u2019\u201d)\]]*\s+")
 
 # Lines that invite the reader elsewhere: share, follow, subscribe, download, comment.
 _PROMPT = re.compile(
@@ -45,6 +49,8 @@ _PROMPT = re.compile(
       | (?:subscribe|sign\s+up)\b.{0,80}\b(?:newsletter|inbox|updates|today)\b
       | get\s+the\s+.{0,60}\b(?:newsletter|app|delivered)\b
       | (?:download|get)\s+(?:our|the)\s+.{0,30}\bapp\b
+      | get\s+.{0,60}\bdelivered\s+(?:to|through|straight)\b
+      | use\s+(?:the\s+)?(?:promo\s+|coupon\s+|discount\s+)?code\b
       | (?:subscribe|sign\s+in|log\s*in)\s+to\s+(?:continue|keep)\s+reading
       | already\s+a\s+subscriber
       | also\s+on\s+[\w-]+\.[a-z]{2,}\b
@@ -52,6 +58,8 @@ _PROMPT = re.compile(
       | (?:order|print)\s+(?:reprints|article|this\s+article)\s*$
       | (?:newsletter|jetzt\s+abonnieren|abonnez-vous|suscr[ií]bete)\b
       | (?:teilen|partager|compartir)\s*(?:auf|sur|en)?\s*:?\s*$
+      | (?:\d+\s+)?(?:comments?|kommentare?|commentaires?|coment[aá]rios?|commenti)\W*$
+      | (?:leave|add|post|write|show|view|load)\s+(?:a\s+|the\s+|all\s+)?(?:comments?|reply)\W*$
     )""",
     re.I | re.X,
 )
@@ -62,7 +70,9 @@ _RELATED_HEADING = re.compile(
       | also\s+read|read\s+(?:also|more)|you\s+(?:may|might)\s+also\s+like|recommended
       | mehr\s+zum\s+thema|lesen\s+sie\s+auch|auch\s+interessant|[àa]\s+lire\s+aussi
       | lire\s+aussi|voir\s+aussi|lee\s+tambi[eé]n|te\s+puede\s+interesar|leggi\s+anche
-      | trending|most\s+read|top\s+stories)\W*$""",
+      | trending|top\s+stories
+      | most\s+(?:read|popular|viewed|shared)(?:\s+(?:in|on|from)\s+[\w\s.]{1,40})?
+      | popular\s+(?:in|on|from)\s+[\w\s.]{1,40})\W*$""",
     re.I | re.X,
 )
 # One line that links to one other story: "Related: ...", "Read more: ...", "SEE MORE: ...".
@@ -86,11 +96,45 @@ _PHOTO_CREDIT = re.compile(
       |afp\s+photo|reuters|epa(?:-efe)?|imago|picture\s+alliance|dpa)\)?\.?\s*$""",
     re.I | re.X,
 )
-_BARE_URL = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.I)
-# "Write to Al Root at allen.root@dowjones.com", "Email Tariq Malik at ... or follow him".
-_CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\bfollow\s+(?:him|her|them|us)\s+on\b", re.I)
-# "Updated at 1:23 p.m.", "UPDATED: Tue., Nov. 19, 2019": the page's stamp, not the story.
-_STAMP = re.compile(r"^\W*(?:updated|posted|published|aktualisiert|mis\s+[àa]\s+jour)\b", re.I)
+_BARE_URL = re.compile(r"^\s*(?:https?://|www\.|[\w-]+(?:\.[\w-]+)+/)\S*\s*$", re.I)
+# "Write to Al Root at allen.root@dowjones.com", "Email Tariq Malik at ... or follow him",
+# "Reach the reporters on Twitter at http://twitter.com/...".
+_CONTACT = re.compile(
+    r"[\w.+-]+@[\w-]+\.[\w.]+|\bfollow\s+(?:him|her|them|us)\s+on\b"
+    r"|^\W*(?:reach|contact|e-?mail|write\s+to)\b.{0,80}\bat\s+(?:https?://|www\.|@\w)",
+    re.I,
+)
+# "Updated at 1:23 p.m.", "UPDATED: Tue., Nov. 19, 2019": the page's stamp, not the story;
+# so is the reading time it announces ("5 min read", "Tempo de leitura: 2 minutos").
+_STAMP = re.compile(
+    r"""^\W*(?:updated|posted|published|aktualisiert|mis\s+[àa]\s+jour
+      | reading\s+time|lesezeit|temps\s+de\s+lecture|tempo\s+de\s+leitura|tiempo\s+de\s+lectura
+      | \d+\s*min(?:ute)?s?\s+read)\b""",
+    re.I | re.X,
+)
+# Who reported, wrote or edited it, and the source credited under the story: "(Reporting by
+# X; Editing by Y)", "Additional reporting by X", "X contributed reporting.", "SOURCE: AFP".
+_STAFF_CREDIT = re.compile(
+    r"""^\W*(?:(?:additional\s+|with\s+)?reporting\s+by|(?:writing|editing|edited|compiled)\s+by
+      | contributing\s*:|sources?\s*:)
+    | \bcontributed\s+(?:reporting|to\s+this\s+(?:report|story|article))\b""",
+    re.I | re.X,
+)
+# The page's licence notice: "Copyright ©2019 Dow Jones & Company, Inc. All Rights Reserved",
+# "This copy is for your personal, non-commercial use only."
+_RIGHTS = re.compile(
+    r"^\W*(?:copyright|\(c\)\s)|\ball\s+rights\s+reserved\b"
+    r"|\bfor\s+(?:your\s+)?personal,?\s+non-commercial\s+use\b",
+    re.I,
+)
+# The page's tag or category list: "Tags: Brexit, Theresa May", "Filed under: Politics".
+_TAG_LIST = re.compile(
+    r"^\W*(?:tags?|filed\s+under|topics?|categor(?:y|ies)|schlagw[öo]rter|themen|mots-cl[ée]s"
+    r"|etiquetas|tag)\s*:",
+    re.I,
+)
+# A WordPress shortcode the site failed to render: "[button link=...]Send us YOUR review[/button]".
+_SHORTCODE = re.compile(r"^\s*\[(\w+)\b[^\]]*\].*\[/\1\]\s*$", re.S)
 
 
 def site_key(url: str) -> str:
@@ -114,8 +158,7 @@ def site_key(url: str) -> str:
 
 def line_key(line: str) -> str:
     """A short, stable key for a line, blind to case, spacing and punctuation."""
-    folded = " ".join(_WORD.findall(line.casefold()))
-    return hashlib.blake2b(folded.encode("utf-8"), digest_size=8).hexdigest()
+    return hashlib.blake2b(_folded(line).encode("utf-8"), digest_size=8).hexdigest()
 
 
 def line_keys(blocks: Iterable[str]) -> tuple[str, ...]:
@@ -124,12 +167,16 @@ def line_keys(blocks: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
-def clean_body(blocks: Sequence[str]) -> list[str]:
-    """The blocks that are story: without prompts, related-story blocks, stand-alone photo
-    credits, contact lines, update stamps and bare links."""
+def clean_body(blocks: Sequence[str], headlines: Iterable[str] = ()) -> list[str]:
+    """The blocks that are story: without prompts and promotions, related-story blocks,
+    stand-alone photo credits, staff and source credits, contact lines, stamps, tag lists,
+    licence notices and links; nor the page's ``headlines`` repeated above the story."""
+    headline_keys = {_folded(headline) for headline in headlines}
     kept: list[str] = []
     in_related_block = False
     for block in blocks:
+        if not kept and _folded(block) in headline_keys:
+            continue
         if in_related_block and _LIST_ITEM.match(block):
             continue
         in_related_block = False
@@ -139,6 +186,8 @@ def clean_body(blocks: Sequence[str]) -> list[str]:
         if _is_short(block, MAX_PROMPT_WORDS) and _is_not_story(block):
             # "Related: headline" lines often head a list of more headlines.
             in_related_block = bool(_RELATED_LINE.match(block))
+            continue
+        if _is_short(block, MAX_PROMO_WORDS) and _is_promotion(block):
             continue
         kept.append(block)
     return kept
@@ -181,8 +230,23 @@ def _is_not_story(block: str) -> bool:
         or _RELATED_LINE.match(block)
         or _BARE_URL.match(block)
         or _CONTACT.search(block)
+        or _STAFF_CREDIT.search(block)
+        or _TAG_LIST.match(block)
+        or _SHORTCODE.match(block)
         or (_is_short(block, 15) and (_PHOTO_CREDIT.search(block) or _STAMP.match(block)))
     )
+
+
+def _is_promotion(block: str) -> bool:
+    """A licence notice, or a paragraph one of whose sentences is a call to action."""
+    return bool(
+        _RIGHTS.search(block)
+        or any(_PROMPT.match(sentence) for sentence in _SENTENCE_BREAK.split(block))
+    )
+
+
+def _folded(line: str) -> str:
+    return " ".join(_WORD.findall(line.casefold()))
 
 
 def _is_short(block: str, words: int) -> bool:

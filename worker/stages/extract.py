@@ -154,16 +154,20 @@ def extract_page(
     page = _PageMetadata(tree, url)
     site_name = page.site_name()
     title = _title(page.title(), site_name, page.headings, url)
-    blocks = _blocks(_story_body(tree, url, fast=True), title)
+    blocks = _blocks(_story_body(tree, url, fast=True))
     if is_navigation(blocks):
         # The fast mode's one extractor took a menu for the story; the full cascade compares
         # it with other extractors' answers. Twice the cost, on such pages only.
-        blocks = _blocks(_story_body(tree, url, fast=False), title)
+        blocks = _blocks(_story_body(tree, url, fast=False))
     extractor = HEURISTIC
     structured = page.article_body()
     if _words(structured) > STRUCTURED_BODY_ADVANTAGE * _words(blocks):
         blocks, extractor = structured, STRUCTURED
-    cleaned = clean_body(blocks)
+    # The headline is the title's job; left in, it would count as body text in near-duplicate
+    # comparison across outlets that title the story differently.
+    cleaned = clean_body(
+        blocks, headlines=[title or "", *page.headings, *page.all_meta("og:title", "twitter:title")]
+    )
     story = without_recurring(cleaned, recurring_lines)
     body_text = "\n\n".join(story)
     if not body_text or (len(_WORD.findall(body_text)) < MIN_WORDS_WITHOUT_TITLE and not title):
@@ -255,17 +259,12 @@ def _story_body(tree: HtmlElement, url: str, *, fast: bool) -> HtmlElement | Non
     return body
 
 
-def _blocks(body: HtmlElement | None, title: str | None) -> list[str]:
+def _blocks(body: HtmlElement | None) -> list[str]:
     if body is None:
         return []
     # trafilatura ends paragraphs and <br> alike with one newline; rendering each top-level
     # block on its own keeps the two apart.
-    blocks = [text for text in (xmltotxt(block, False).strip() for block in body) if text]
-    # The headline is the title's job; left in, it would count as body text in word counts
-    # and in near-duplicate comparison across outlets that title the story differently.
-    if blocks and title and _fold(blocks[0]) == _fold(title):
-        del blocks[0]
-    return blocks
+    return [text for text in (xmltotxt(block, False).strip() for block in body) if text]
 
 
 def _words(blocks: Iterable[str]) -> int:
