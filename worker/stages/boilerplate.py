@@ -180,14 +180,15 @@ def clean_body(blocks: Sequence[str], headlines: Iterable[str] = ()) -> list[str
         if in_related_block and _LIST_ITEM.match(block):
             continue
         in_related_block = False
-        if _is_short(block, MAX_PROMPT_WORDS) and _RELATED_HEADING.match(block):
+        words = _word_count(block)
+        if words <= MAX_PROMPT_WORDS and _RELATED_HEADING.match(block):
             in_related_block = True
             continue
-        if _is_short(block, MAX_PROMPT_WORDS) and _is_not_story(block):
+        if words <= MAX_PROMPT_WORDS and _is_not_story(block, words):
             # "Related: headline" lines often head a list of more headlines.
             in_related_block = bool(_RELATED_LINE.match(block))
             continue
-        if _is_short(block, MAX_PROMO_WORDS) and _is_promotion(block):
+        if words <= MAX_PROMO_WORDS and _is_promotion(block):
             continue
         kept.append(block)
     return kept
@@ -224,7 +225,7 @@ def without_recurring(blocks: Sequence[str], recurring: frozenset[str]) -> list[
     ]
 
 
-def _is_not_story(block: str) -> bool:
+def _is_not_story(block: str, words: int) -> bool:
     return bool(
         _PROMPT.match(block)
         or _RELATED_LINE.match(block)
@@ -233,7 +234,7 @@ def _is_not_story(block: str) -> bool:
         or _STAFF_CREDIT.search(block)
         or _TAG_LIST.match(block)
         or _SHORTCODE.match(block)
-        or (_is_short(block, 15) and (_PHOTO_CREDIT.search(block) or _STAMP.match(block)))
+        or (words <= 15 and (_PHOTO_CREDIT.search(block) or _STAMP.match(block)))
     )
 
 
@@ -250,13 +251,17 @@ def _folded(line: str) -> str:
 
 
 def _is_short(block: str, words: int) -> bool:
-    return len(_WORD.findall(block)) <= words
+    return _word_count(block) <= words
+
+
+def _word_count(text: str) -> int:
+    return sum(1 for _ in _WORD.finditer(text))
 
 
 def _is_link_teaser(element: _Element) -> bool:
     text = "".join(element.itertext())
-    words = len(_WORD.findall(text))
+    words = _word_count(text)
     if not words or words > MAX_TEASERS_WORDS or _SENTENCE_END.search(text):
         return False
-    linked = sum(len(_WORD.findall("".join(link.itertext()))) for link in element.iter("ref"))
+    linked = sum(_word_count("".join(link.itertext())) for link in element.iter("ref"))
     return linked >= LINK_TEASER_SHARE * words

@@ -154,11 +154,11 @@ def extract_page(
     page = _PageMetadata(tree, url)
     site_name = page.site_name()
     title = _title(page.title(), site_name, page.headings, url)
-    blocks = _blocks(_story_body(tree, url, fast=True))
+    blocks = _blocks(_story_body(tree, fast=True))
     if is_navigation(blocks):
         # The fast mode's one extractor took a menu for the story; the full cascade compares
         # it with other extractors' answers. Twice the cost, on such pages only.
-        blocks = _blocks(_story_body(tree, url, fast=False))
+        blocks = _blocks(_story_body(tree, fast=False))
     extractor = HEURISTIC
     structured = page.article_body()
     if _words(structured) > STRUCTURED_BODY_ADVANTAGE * _words(blocks):
@@ -233,17 +233,18 @@ def _language_code(tag: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def _story_body(tree: HtmlElement, url: str, *, fast: bool) -> HtmlElement | None:
+def _story_body(tree: HtmlElement, *, fast: bool) -> HtmlElement | None:
     """trafilatura's body element, its links marked and teasers for other pages removed.
 
-    trafilatura copies a tree it is given, so ``tree`` stays whole for the metadata. Its recall
-    focus keeps the blocks that its balanced focus drops as teasers (the cleanup judges those
-    on their wording and links) and skips the balanced focus's re-rendering of the whole page
-    to text whenever the body is short, a fifth of the time on such pages.
+    trafilatura copies a tree it is given, so ``tree`` stays whole for the metadata. It is not
+    given the page's address: it would resolve every link against it, and only whether text
+    is a link matters here. Its recall focus keeps the blocks that its balanced focus drops as
+    teasers (the cleanup judges those by their wording and links), and skips the balanced
+    focus's re-rendering of the whole page to text whenever the body is short, a fifth of the
+    time on such pages.
     """
     document = bare_extraction(
         tree,
-        url=url,
         with_metadata=False,
         include_comments=False,
         include_links=True,
