@@ -277,3 +277,38 @@ def test_the_headline_repeated_above_the_story_goes_but_not_inside_it() -> None:
         headline,
         STORY[1],
     ]
+
+
+def test_a_list_of_cards_each_opening_with_a_linked_headline_goes() -> None:
+    body = _body(
+        f"<p>{STORY[0]}</p>"
+        '<list><item><ref target="/a">Pilots strike over pay</ref><head>Talks resume</head></item>'
+        '<item><ref target="/b">Lighthouse reopens</ref><head>It was closed for years</head></item>'
+        "</list>"
+    )
+    remove_link_teasers(body)
+    assert _texts(body) == [STORY[0]]
+
+
+def test_a_list_whose_items_open_with_text_or_end_sentences_stays() -> None:
+    lists = [
+        '<list><item>Pilots: <ref target="/a">strike over pay</ref></item>'
+        '<item>Lighthouse: <ref target="/b">reopens</ref></item></list>',
+        '<list><item><ref target="/a">Pilots</ref> went on strike over pay.</item>'
+        '<item><ref target="/b">The lighthouse</ref> reopened on Monday.</item></list>',
+    ]
+    body = _body("".join(lists))
+    remove_link_teasers(body)
+    assert len(body) == len(lists)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "An error has occurred, please try again later.",
+        "Related post: Pickled sprouts recipe",
+        "Sign Up: Stay on top of the latest news! Sign up for our Email Newsletters here.",
+    ],
+)
+def test_widget_messages_related_posts_and_newsletter_sign_ups_are_removed(line: str) -> None:
+    assert clean_body([STORY[0], line, STORY[1]]) == STORY

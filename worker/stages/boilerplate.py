@@ -40,13 +40,14 @@ _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f][\"'\u2019\u201d)\]]*\s*$")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'\u2019\u201d)\]]*\s+")
 
-# Lines that invite the reader elsewhere: share, follow, subscribe, download, comment.
+# Lines that invite the reader elsewhere (share, follow, subscribe, download, comment) and
+# the messages of the page's widgets ("An error has occurred, please try again later.").
 _PROMPT = re.compile(
     r"""^\W*(?:
         (?:click|tap)\s+here\b
       | share\s+(?:this|on|via)\b | like\s+this\s+story
       | follow\s+(?:us|@|\w+\s+on\s+(?:twitter|facebook|instagram|x)\b)
-      | (?:subscribe|sign\s+up)\b.{0,80}\b(?:newsletter|inbox|updates|today)\b
+      | (?:subscribe|sign\s+up)\b.{0,80}\b(?:newsletters?|inbox|updates|today)\b
       | get\s+the\s+.{0,60}\b(?:newsletter|app|delivered)\b
       | (?:download|get)\s+(?:our|the)\s+.{0,30}\bapp\b
       | get\s+.{0,60}\bdelivered\s+(?:to|through|straight)\b
@@ -59,6 +60,7 @@ _PROMPT = re.compile(
       | (?:newsletter|jetzt\s+abonnieren|abonnez-vous|suscr[ií]bete)\b
       | (?:teilen|partager|compartir)\s*(?:auf|sur|en)?\s*:?\s*$
       | (?:\d+\s+)?(?:comments?|kommentare?|commentaires?|coment[aá]rios?|commenti)\W*$
+      | (?:an\s+)?error\s+(?:has\s+)?occurred | please\s+try\s+again
       | (?:leave|add|post|write|show|view|load)\s+(?:a\s+|the\s+|all\s+)?(?:comments?|reply)\W*$
     )""",
     re.I | re.X,
@@ -77,7 +79,7 @@ _RELATED_HEADING = re.compile(
 )
 # One line that links to one other story: "Related: ...", "Read more: ...", "SEE MORE: ...".
 _RELATED_LINE = re.compile(
-    r"""^\W*(?:related|read\s+more|see\s+more|more|also\s+(?:read|on\s+[\w.]+)|see\s+also
+    r"""^\W*(?:related(?:\s+(?:posts?|stories|story|articles?|links?|reading))?|read\s+more|see\s+more|more|also\s+(?:read|on\s+[\w.]+)|see\s+also
       | lesen\s+sie\s+auch|mehr\s+dazu|lire\s+aussi|[àa]\s+lire\s+aussi|lee\s+tambi[eé]n
       | leggi\s+anche)\s*[:\u2013\u2014-]""",
     re.I | re.X,
@@ -195,11 +197,16 @@ def clean_body(blocks: Sequence[str], headlines: Iterable[str] = ()) -> list[str
 
 
 def remove_link_teasers(body: _Element) -> None:
-    """Remove from trafilatura's body element (links kept as ``<ref>``) the blocks and list
-    items that are one link reading as a headline: teasers for other pages, set between the
+    """Remove from trafilatura's body element (links kept as ``<ref>``) the teasers for other
+    pages: blocks and list items that are one link reading as a headline, set between the
     story's paragraphs ("SEAN SPICER ELIMINATED FROM 'DANCING WITH THE STARS'") or listed
-    under it. A linked sentence (a footnote, "Visit our homepage for more stories.") stays."""
+    under it, and lists of cards that each open with a linked headline ("Pochettino fired by
+    Tottenham / He took the club to the final in June"). A linked sentence (a footnote,
+    "Visit our homepage for more stories.") stays."""
     for block in list(body):
+        if block.tag == "list" and _is_card_list(block):
+            body.remove(block)
+            continue
         for element in list(block.iter("item")) if block.tag == "list" else [block]:
             parent = element.getparent()
             if parent is not None and _is_link_teaser(element):
@@ -256,6 +263,31 @@ def _is_short(block: str, words: int) -> bool:
 
 def _word_count(text: str) -> int:
     return sum(1 for _ in _WORD.finditer(text))
+
+
+def _is_card_list(block: _Element) -> bool:
+    items = block.findall("item")
+    return len(items) > 1 and all(
+        _opens_with_link(item) and not _SENTENCE_END.search("".join(item.itertext()))
+        for item in items
+    )
+
+
+def _opens_with_link(element: _Element) -> bool:
+    """Whether the element's first words are a link's."""
+    parts: list[str] = []
+
+    def reaches_link(node: _Element) -> bool:
+        if node.tag == "ref":
+            return True
+        parts.append(node.text or "")
+        for child in node:
+            if reaches_link(child):
+                return True
+            parts.append(child.tail or "")
+        return False
+
+    return reaches_link(element) and not _WORD.search("".join(parts))
 
 
 def _is_link_teaser(element: _Element) -> bool:

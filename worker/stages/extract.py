@@ -72,6 +72,17 @@ _MACROLANGUAGES = {"ary": "ar", "arz": "ar", "uzs": "uz", "wuu": "zh", "yue": "z
 _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|ClaimReview)$")
 _LANGUAGE_TAG = re.compile(r"([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*")
 _WORD = re.compile(r"\w+")
+# What a page shows when the pointer rests on a name in the story: the person's photo and
+# links to other stories, set inside the paragraph and hidden until then. The innermost such
+# element goes: the name it hangs on stays.
+_CARD_CLASS = (
+    "contains(@class, 'tooltip') or contains(@class, 'popover') or contains(@class, 'hovercard')"
+    " or contains(@class, 'rollover')"
+)
+_CARD = f"*[{_CARD_CLASS}][.//img or count(.//a) > 1]"
+_HOVER_CARDS = f"//p//{_CARD}[not(.//{_CARD})]"
+_SPACES = re.compile(r"\s+")
+_INNER_SPACES = re.compile(r"(?<=\S)[ \t]{2,}")
 # What follows a name in a byline: a date, a role, links to the author's other pages.
 _BYLINE_TAIL = re.compile(
     r"\s+(?:posted|updated|published|view|see|follow|get|read|more\s+by|is\s+(?:a|an|the)"
@@ -250,6 +261,7 @@ def _story_body(tree: HtmlElement, *, fast: bool) -> HtmlElement | None:
         include_links=True,
         favor_recall=True,
         fast=fast,
+        prune_xpath=_HOVER_CARDS,
     )
     if not isinstance(document, Document) or document.body is None:
         return None
@@ -257,6 +269,11 @@ def _story_body(tree: HtmlElement, *, fast: bool) -> HtmlElement | None:
     remove_link_teasers(body)
     # The links have been judged; their text stays, their targets are not the story's text.
     etree.strip_tags(body, "ref")
+    # trafilatura trims the text of the elements it keeps but not of links: the source's
+    # indentation around a link would otherwise end up in the body.
+    for element in body.iter():
+        element.text = element.text and _SPACES.sub(" ", element.text)
+        element.tail = element.tail and _SPACES.sub(" ", element.tail)
     return body
 
 
@@ -265,7 +282,13 @@ def _blocks(body: HtmlElement | None) -> list[str]:
         return []
     # trafilatura ends paragraphs and <br> alike with one newline; rendering each top-level
     # block on its own keeps the two apart.
-    return [text for text in (xmltotxt(block, False).strip() for block in body) if text]
+    return [text for text in map(_rendered, body) if text]
+
+
+def _rendered(block: HtmlElement) -> str:
+    lines = xmltotxt(block, False).strip().splitlines()
+    # Spaces doubled where a link's text was joined to its neighbours; indentation stays.
+    return "\n".join(_INNER_SPACES.sub(" ", line).rstrip() for line in lines)
 
 
 def _words(blocks: Iterable[str]) -> int:

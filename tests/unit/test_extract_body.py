@@ -1,0 +1,48 @@
+"""extract_page's body on a page whose story carries the furniture news sites put in it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from worker.models import ExtractedPage
+from worker.stages.extract import extract_page
+
+PAGE = Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "furniture-in-body.html"
+
+
+@pytest.fixture(scope="module")
+def page() -> ExtractedPage:
+    return extract_page(
+        PAGE.read_bytes(),
+        now=datetime(2026, 11, 30, tzinfo=UTC),
+        url="https://harbourgazette.example/local/new-harbour-bridge",
+        content_type="text/html; charset=utf-8",
+    )
+
+
+def test_the_story_paragraphs_are_all_there_without_the_headline(page: ExtractedPage) -> None:
+    paragraphs = page.text.split("\n\n")
+    assert len(paragraphs) == 4
+    assert paragraphs[0].startswith("The city council voted on Tuesday")
+    assert paragraphs[3].startswith("Opponents say the money")
+
+
+def test_a_hover_card_leaves_the_name_it_hangs_on(page: ExtractedPage) -> None:
+    assert "Mayor Ann Lee said the bridge would carry trams" in page.text
+    assert "winter market" not in page.text
+
+
+def test_a_linked_headline_between_paragraphs_is_not_story(page: ExtractedPage) -> None:
+    assert "FERRY OPERATORS" not in page.text
+
+
+def test_a_link_inside_a_sentence_keeps_its_words_in_place(page: ExtractedPage) -> None:
+    assert "have asked for a public hearing before any building permit" in page.text
+
+
+def test_cards_for_other_stories_and_the_newsletter_promotion_go(page: ExtractedPage) -> None:
+    for furniture in ("Harbour pilots strike", "Talks resume", "lighthouse", "Sign up"):
+        assert furniture not in page.text
