@@ -12,6 +12,7 @@ from worker.stages.boilerplate import (
     line_keys,
     remove_link_teasers,
     site_key,
+    unwrap_layout_tables,
     without_recurring,
 )
 
@@ -312,3 +313,24 @@ def test_a_list_whose_items_open_with_text_or_end_sentences_stays() -> None:
 )
 def test_widget_messages_related_posts_and_newsletter_sign_ups_are_removed(line: str) -> None:
     assert clean_body([STORY[0], line, STORY[1]]) == STORY
+
+
+def test_a_table_laid_out_around_the_story_gives_the_story_blocks_and_drops_its_margin() -> None:
+    story_cell = "".join(f"<p>{paragraph}</p>" for paragraph in [*STORY, STORY[0]])
+    body = _body(
+        "<table><row>"
+        f"<cell><head>Strike</head>{story_cell}</cell>"
+        "<cell>Weather Markets Calendar Contact</cell>"
+        "</row></table>"
+    )
+    unwrap_layout_tables(body)
+    assert _texts(body) == ["Strike", *STORY, STORY[0]]
+
+
+def test_a_data_table_stays_a_table() -> None:
+    body = _body(
+        "<table><row><cell>Line</cell><cell>Drivers on strike</cell></row>"
+        "<row><cell><p>North</p></cell><cell><p>4,000</p></cell></row></table>"
+    )
+    unwrap_layout_tables(body)
+    assert [block.tag for block in body] == ["table"]

@@ -33,6 +33,9 @@ MAX_PROMO_WORDS = 60
 LINK_TEASER_SHARE = 0.8
 # Two or three linked headlines run into one paragraph: a box of teasers, not a paragraph.
 MAX_TEASERS_WORDS = 60
+# A data table's cell holds a value or a sentence; one holding this many paragraphs is the
+# page's layout, with the story in it.
+MIN_LAYOUT_CELL_PARAGRAPHS = 3
 # A menu entry or a tag is a few words; a body made mostly of lines this short is a menu.
 MAX_MENU_ENTRY_CHARS = 25
 
@@ -213,6 +216,22 @@ def remove_link_teasers(body: _Element) -> None:
                 parent.remove(element)
         if block.tag == "list" and block.find("item") is None:
             body.remove(block)
+
+
+def unwrap_layout_tables(body: _Element) -> None:
+    """Replace in trafilatura's body element each table laid out around the story (a cell
+    holding several paragraphs, as pages built with tables do) by that story's blocks. The
+    loose text in the cells beside the story is the layout's margin: menus, dates, links."""
+    for table in [block for block in body if block.tag == "table"]:
+        story_cells = [
+            cell
+            for cell in table.iter("cell")
+            if len(cell.findall("p")) >= MIN_LAYOUT_CELL_PARAGRAPHS
+        ]
+        if story_cells:
+            position = body.index(table)
+            body.remove(table)
+            body[position:position] = [block for cell in story_cells for block in cell]
 
 
 def is_navigation(blocks: Sequence[str]) -> bool:

@@ -40,6 +40,7 @@ from worker.stages.boilerplate import (
     is_navigation,
     line_keys,
     remove_link_teasers,
+    unwrap_layout_tables,
     without_recurring,
 )
 from worker.stages.quality import is_paywalled, is_truncated
@@ -266,6 +267,7 @@ def _story_body(tree: HtmlElement, *, fast: bool) -> HtmlElement | None:
     if not isinstance(document, Document) or document.body is None:
         return None
     body: HtmlElement = document.body
+    unwrap_layout_tables(body)
     remove_link_teasers(body)
     # The links have been judged; their text stays, their targets are not the story's text.
     etree.strip_tags(body, "ref")
