@@ -4,8 +4,11 @@ Two kinds. Site-level boilerplate is learnt: a line that recurs on many pages of
 ("*Click the Title above to view complete article on ...", "View More News") is that host's
 furniture, whatever it says. The pipeline counts, per host, the pages each short line was
 seen on (:func:`line_keys` gives the keys) and passes the recurring ones back in; this module
-only compares. The other kind is the same on every site and is recognised by its wording:
-share and newsletter prompts, "Related" and "Read more" blocks, photo credits standing alone,
+only compares. The other kind is the same on every site. Some of it is recognised by its
+shape in trafilatura's body element, before it is rendered to text: headlines that are links
+to other pages, cards for other stories, a table laid out around the story. The rest by its
+wording: share and newsletter prompts, promotions, "Related" and "Read more" blocks, photo,
+staff and source credits, licence notices, tag lists, comment prompts, the headline repeated,
 a bare link.
 """
 

@@ -1,12 +1,14 @@
 """Extract one article page: its body text and the metadata a consumer needs.
 
 The body is trafilatura's (in its fast mode: the fallback extractors it skips cost a third of
-the time and lose precision on news pages), or the page's JSON-LD ``articleBody`` when that is
-complete and trafilatura missed much of it; then the lines that are not story go
-(:mod:`worker.stages.boilerplate`). The metadata is what the page states itself (JSON-LD,
-``<meta>``, ``<time>``, bylines, ``<link rel=canonical>``), read here from the same lxml tree;
-htmldate guesses a date only when the page states none. Wire agencies come from
-:mod:`worker.stages.agency`, the quality flags from :mod:`worker.stages.quality`.
+the time and lose precision on news pages; its full cascade only when the fast mode took a
+menu for the story), with links marked so that teasers for other pages can be told from the
+story, or the page's JSON-LD ``articleBody`` when that is complete and trafilatura missed much
+of it; then what is not story goes (:mod:`worker.stages.boilerplate`). The metadata is what
+the page states itself (JSON-LD, ``<meta>``, ``<time>``, bylines, ``<link rel=canonical>``),
+read here from the same lxml tree; htmldate guesses a date only when the page states none.
+Wire agencies come from :mod:`worker.stages.agency`, the quality flags from
+:mod:`worker.stages.quality`.
 """
 
 from __future__ import annotations
