@@ -7,7 +7,6 @@ from lxml import etree
 
 from worker.stages.boilerplate import (
     clean_body,
-    is_navigation,
     line_key,
     line_keys,
     remove_link_teasers,
@@ -186,15 +185,6 @@ def test_a_linked_sentence_or_a_paragraph_with_a_link_in_it_stays() -> None:
     body = _body("".join(paragraphs))
     remove_link_teasers(body)
     assert len(body) == len(paragraphs)
-
-
-def test_a_body_made_mostly_of_menu_entries_is_navigation() -> None:
-    menu = "\n".join(["Home", "City council", "Tourism", "Health", "Contact us"] * 6)
-    assert is_navigation([menu, STORY[0]])
-
-
-def test_a_story_with_short_subheadings_is_not_navigation() -> None:
-    assert not is_navigation(["Strike", STORY[0], "What next", STORY[1]])
 
 
 @pytest.mark.parametrize(

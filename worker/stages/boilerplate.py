@@ -39,8 +39,6 @@ MAX_TEASERS_WORDS = 60
 # A data table's cell holds a value or a sentence; one holding this many paragraphs is the
 # page's layout, with the story in it.
 MIN_LAYOUT_CELL_PARAGRAPHS = 3
-# A menu entry or a tag is a few words; a body made mostly of lines this short is a menu.
-MAX_MENU_ENTRY_CHARS = 25
 
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f][\"'\u2019\u201d)\]]*\s*$")
@@ -235,14 +233,6 @@ def unwrap_layout_tables(body: _Element) -> None:
             position = body.index(table)
             body.remove(table)
             body[position:position] = [block for cell in story_cells for block in cell]
-
-
-def is_navigation(blocks: Sequence[str]) -> bool:
-    """Whether an extracted body is a menu or a list of links rather than a story: most of
-    its text stands in lines no longer than a menu entry."""
-    lines = [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
-    short = sum(len(line) for line in lines if len(line) <= MAX_MENU_ENTRY_CHARS)
-    return short > sum(len(line) for line in lines) / 2
 
 
 def without_recurring(blocks: Sequence[str], recurring: frozenset[str]) -> list[str]:

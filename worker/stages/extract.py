@@ -1,14 +1,13 @@
 """Extract one article page: its body text and the metadata a consumer needs.
 
 The body is trafilatura's (in its fast mode: the fallback extractors it skips cost a third of
-the time and lose precision on news pages; its full cascade only when the fast mode took a
-menu for the story), with links marked so that teasers for other pages can be told from the
-story, or the page's JSON-LD ``articleBody`` when that is complete and trafilatura missed much
-of it; then what is not story goes (:mod:`worker.stages.boilerplate`). The metadata is what
-the page states itself (JSON-LD, ``<meta>``, ``<time>``, bylines, ``<link rel=canonical>``),
-read here from the same lxml tree; htmldate guesses a date only when the page states none.
-Wire agencies come from :mod:`worker.stages.agency`, the quality flags from
-:mod:`worker.stages.quality`.
+the time and lose precision on news pages; its links kept until teasers for other pages have
+been told from the story), or the page's JSON-LD ``articleBody`` when that is complete and
+trafilatura missed much of it; then what is not story goes
+(:mod:`worker.stages.boilerplate`). The metadata is what the page states itself (JSON-LD,
+``<meta>``, ``<time>``, bylines, ``<link rel=canonical>``), read here from the same lxml tree;
+htmldate guesses a date only when the page states none. Wire agencies come from
+:mod:`worker.stages.agency`, the quality flags from :mod:`worker.stages.quality`.
 """
 
 from __future__ import annotations
@@ -39,7 +38,6 @@ from worker.models import DatedValue, ExtractedPage
 from worker.stages.agency import detect_agencies, is_agency
 from worker.stages.boilerplate import (
     clean_body,
-    is_navigation,
     line_keys,
     remove_link_teasers,
     unwrap_layout_tables,
@@ -168,11 +166,7 @@ def extract_page(
     page = _PageMetadata(tree, url)
     site_name = page.site_name()
     title = _title(page.title(), site_name, page.headings, url)
-    blocks = _blocks(_story_body(tree, fast=True))
-    if is_navigation(blocks):
-        # The fast mode's one extractor took a menu for the story; the full cascade compares
-        # it with other extractors' answers. Twice the cost, on such pages only.
-        blocks = _blocks(_story_body(tree, fast=False))
+    blocks = _blocks(_story_body(tree))
     extractor = HEURISTIC
     structured = page.article_body()
     if _words(structured) > STRUCTURED_BODY_ADVANTAGE * _words(blocks):
@@ -247,7 +241,7 @@ def _language_code(tag: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def _story_body(tree: HtmlElement, *, fast: bool) -> HtmlElement | None:
+def _story_body(tree: HtmlElement) -> HtmlElement | None:
     """trafilatura's body element, its links marked and teasers for other pages removed.
 
     trafilatura copies a tree it is given, so ``tree`` stays whole for the metadata. It is not
@@ -263,7 +257,7 @@ def _story_body(tree: HtmlElement, *, fast: bool) -> HtmlElement | None:
         include_comments=False,
         include_links=True,
         favor_recall=True,
-        fast=fast,
+        fast=True,
         prune_xpath=_HOVER_CARDS,
     )
     if not isinstance(document, Document) or document.body is None:
