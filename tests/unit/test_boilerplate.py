@@ -324,3 +324,16 @@ def test_a_data_table_stays_a_table() -> None:
     )
     unwrap_layout_tables(body)
     assert [block.tag for block in body] == ["table"]
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    ["October 12, 2017", "November 20, 2019 - 11:28 AMT", "20.11.2019 11:28", "2019-11-20"],
+)
+def test_a_line_that_is_only_a_date_is_the_pages_stamp(stamp: str) -> None:
+    assert clean_body([stamp, *STORY]) == STORY
+
+
+def test_a_line_that_starts_with_a_date_and_goes_on_is_story() -> None:
+    story = ["October 12, 2017 was the day the union first voted to strike.", *STORY]
+    assert clean_body(story) == story

@@ -118,6 +118,16 @@ _STAMP = re.compile(
       | \d+\s*min(?:ute)?s?\s+read)\b""",
     re.I | re.X,
 )
+# A line that is only a date, and perhaps a time: "October 12, 2017", "20.11.2019 11:28",
+# "Tuesday, 19 November 2019 - 11:28 AMT". The page's stamp again.
+_DATE_ONLY = re.compile(
+    r"""^\W*(?:[^\W\d_]{3,10}\.?,?\s+)?
+      (?:\d{1,2}(?:st|nd|rd|th)?\.?\s+[^\W\d_]{3,10}\.?,?\s+\d{4}
+      | [^\W\d_]{3,10}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}
+      | \d{4}-\d\d-\d\d | \d{1,2}[./]\d{1,2}[./]\d{2,4})
+      (?:\W{0,3}(?:at\s+|um\s+|à\s+)?\d{1,2}[:.h]\d\d(?:\s*[ap]\.?m\.?)?(?:\s+[^\W\d_]{2,5})?)?\W*$""",
+    re.I | re.X,
+)
 # Who reported, wrote or edited it, and the source credited under the story: "(Reporting by
 # X; Editing by Y)", "Additional reporting by X", "X contributed reporting.", "SOURCE: AFP".
 _STAFF_CREDIT = re.compile(
@@ -177,7 +187,7 @@ def clean_body(blocks: Sequence[str], headlines: Iterable[str] = ()) -> list[str
     """The blocks that are story: without prompts and promotions, related-story blocks,
     stand-alone photo credits, staff and source credits, contact lines, stamps, tag lists,
     licence notices and links; nor the page's ``headlines`` repeated above the story."""
-    headline_keys = {_folded(headline) for headline in headlines}
+    headline_keys = {_folded(headline) for headline in headlines} - {""}
     kept: list[str] = []
     in_related_block = False
     for block in blocks:
@@ -254,6 +264,7 @@ def _is_not_story(block: str, words: int) -> bool:
         or _TAG_LIST.match(block)
         or _SHORTCODE.match(block)
         or (words <= 15 and (_PHOTO_CREDIT.search(block) or _STAMP.match(block)))
+        or _DATE_ONLY.match(block)
     )
 
 
