@@ -73,17 +73,6 @@ _MACROLANGUAGES = {"ary": "ar", "arz": "ar", "uzs": "uz", "wuu": "zh", "yue": "z
 _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|ClaimReview)$")
 _LANGUAGE_TAG = re.compile(r"([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*")
 _WORD = re.compile(r"\w+")
-# What a page shows when the pointer rests on a name in the story: the person's photo and
-# links to other stories, set inside the paragraph and hidden until then. The innermost such
-# element goes: the name it hangs on stays.
-_CARD_CLASS = (
-    "contains(@class, 'tooltip') or contains(@class, 'popover') or contains(@class, 'hovercard')"
-    " or contains(@class, 'rollover')"
-)
-_CARD = f"*[{_CARD_CLASS}][.//img or count(.//a) > 1]"
-_HOVER_CARDS = f"//p//{_CARD}[not(.//{_CARD})]"
-_SPACES = re.compile(r"\s+")
-_INNER_SPACES = re.compile(r"(?<=\S)[ \t]{2,}")
 # What follows a name in a byline: a date, a role, links to the author's other pages.
 _BYLINE_TAIL = re.compile(
     r"\s+(?:posted|updated|published|view|see|follow|get|read|more\s+by|is\s+(?:a|an|the)"
@@ -239,6 +228,19 @@ def _language_identifier() -> LanguageIdentifier:
 def _language_code(tag: str | None) -> str | None:
     match = _LANGUAGE_TAG.fullmatch(tag.strip()) if tag else None
     return match.group(1).lower() if match else None
+
+
+# What a page shows when the pointer rests on a name in the story: the person's photo and
+# links to other stories, set inside the paragraph and hidden until then. The innermost such
+# element goes: the name it hangs on stays.
+_CARD_CLASS = (
+    "contains(@class, 'tooltip') or contains(@class, 'popover') or contains(@class, 'hovercard')"
+    " or contains(@class, 'rollover')"
+)
+_CARD = f"*[{_CARD_CLASS}][.//img or count(.//a) > 1]"
+_HOVER_CARDS = f"//p//{_CARD}[not(.//{_CARD})]"
+_SPACES = re.compile(r"\s+")
+_INNER_SPACES = re.compile(r"(?<=\S)[ \t]{2,}")
 
 
 def _story_body(tree: HtmlElement) -> HtmlElement | None:
