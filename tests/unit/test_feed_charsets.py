@@ -29,19 +29,11 @@ URL = "http://127.0.0.1:8097/feed"
 NOT_ABOUT_DECODING = {
     "euc-kr-attribute.xml": "the decoded text is in an attribute, which plain-text summaries drop",
 }
-# feedparser's own verdicts, where we decode differently on purpose, with the reason.
+# Expectations no decoder that explains itself meets, with the reason.
 DECODED_OTHERWISE = {
-    "bozo_http_i18n.xml": "valid UTF-8 bytes are read as UTF-8 whatever the header says; "
-    "feedparser flags the override",
-    "bozo_http_text_plain.xml": "a feed served as text/plain is parsed, not flagged",
-    "bozo_http_text_plain_charset.xml": "a feed served as text/plain is parsed, not flagged",
-    "bozo_linenoise.xml": "bytes that fit no declared charset are detected "
-    "(charset-normalizer), where feedparser falls back to windows-1252",
+    "bozo_linenoise.xml": "the expected text reads 0x80 and 0x99 as windows-1252 but 0xa9 as "
+    "ISO-8859-2 (Š); the windows-1252 reading we give differs in that last letter (©)",
 }
-# Legacy charsets with no declaration at all: feedparser's suite runs these only with chardet
-# installed; charset-normalizer's detection still misreads these short samples.
-UNDECLARED = {"big5.xml", "eucjp.xml", "euckr.xml", "gb2312.xml", "koi8r.xml", "shiftjis.xml",
-              "tis620.xml", "windows1255.xml"}  # fmt: skip
 
 
 class Entry(dict[str, Any]):
@@ -71,13 +63,6 @@ def feedparser_cases() -> list[Any]:
                 marks.append(pytest.mark.skip(reason=NOT_ABOUT_DECODING[path.name]))
             if path.name in DECODED_OTHERWISE:
                 marks.append(pytest.mark.xfail(reason=DECODED_OTHERWISE[path.name], strict=True))
-            if path.name in UNDECLARED and folder.endswith("chardet"):
-                marks.append(
-                    pytest.mark.xfail(
-                        reason="undeclared legacy charset: detection misreads the sample",
-                        strict=True,
-                    )
-                )
             cases.append(pytest.param(path, id=path.name, marks=marks))
     return cases
 
