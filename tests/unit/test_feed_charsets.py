@@ -14,6 +14,7 @@ import feedparser
 import pytest
 
 from worker.models import ParsedFeed
+from worker.stages.charset import decode_document
 from worker.stages.extract import decode_html
 from worker.stages.feeds import parse_feed
 
@@ -27,7 +28,8 @@ URL = "http://127.0.0.1:8097/feed"
 
 # Cases whose expectation is about something other than decoding, with the reason.
 NOT_ABOUT_DECODING = {
-    "euc-kr-attribute.xml": "the decoded text is in an attribute, which plain-text summaries drop",
+    "euc-kr-attribute.xml": "the decoded text is in an attribute, which plain-text summaries "
+    "drop: test_a_charset_case_inside_an_attribute_decodes checks the document instead",
 }
 # Expectations no decoder that explains itself meets, with the reason.
 DECODED_OTHERWISE = {
@@ -124,6 +126,17 @@ def test_feedparser_charset_case_decodes_as_expected(path: Path) -> None:
     scope = expectation_scope(feed)
     scope["decodes_like"] = lambda expected: same_text(body, expected, feed.encoding)
     assert eval(expect, scope), (expect, feed.encoding, feed.problems)
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"real corpus not found at {CORPUS}")
+def test_a_charset_case_inside_an_attribute_decodes() -> None:
+    body = (CORPUS / "hostile/feedparser/encoding/euc-kr-attribute.xml").read_bytes()
+
+    decoded = decode_document(body, None)
+
+    assert decoded.problems == ()
+    assert '<img alt="\ub144" />' in html.unescape(decoded.text)
 
 
 V2 = CORPUS / "feeds" / "v2" / "encoding" / "testdata"
