@@ -4,8 +4,9 @@
 
     poll_feed(feed_id)    fetch (conditional) ─ same body? ─ parse ─ select entries ─ new? ─ enqueue
                           ─ schedule the next poll (rate, server hints, graded backoff)
-    process_entry(entry)  fetch (guarded) ─ extract ─ tag ─ user rules (tag, drop, route)
-                          ─ fingerprint ─ build message ─ dedupe and publish atomically
+    process_entry(entry)  fetch (guarded) ─ extract ─ tag ─ fingerprint ─ user rules (tag,
+                          drop, route; the story's size when a rule reads it) ─ build
+                          message ─ dedupe and publish atomically
                           (with the routed copies) ─ count the body's short lines per host
     record_failure(...)   what could not be processed goes to the dead-letter stream
 
@@ -238,8 +239,18 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
     with timings.stage("tag"):
         tags = services.tagger.tag(page, entry)
         article = build_article(entry, response, page, tags, processed_at=services.clock())
+    with timings.stage("fingerprint"):
+        body = fingerprint(page.text)
     with timings.stage("rules"):
-        ruled = services.rules.apply(article)
+        # The story's size is a Redis read: made only for rule files that ask for it.
+        cluster_size = (
+            services.stream.cluster_size(
+                article.id, article.content_hash, body, at=article.processed_at
+            )
+            if services.rules.uses_cluster_size
+            else 1
+        )
+        ruled = services.rules.apply(article, cluster_size=cluster_size)
         article = ruled.applied_to(article)
     if ruled.dropped_by is not None:
         _record_drop(services, article, ruled.dropped_by)
@@ -247,8 +258,6 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
         return ProcessOutcome(
             article.id, article.url, unpublished, timings.stages, dropped_by=ruled.dropped_by.name
         )
-    with timings.stage("fingerprint"):
-        body = fingerprint(page.text)
     with timings.stage("publish"):
         # New, updated, or a copy of a story already in the window: decided inside Redis
         # in the same step that appends the event.
