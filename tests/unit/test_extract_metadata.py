@@ -32,6 +32,22 @@ def json_ld(data: object) -> str:
     return f'<script type="application/ld+json">{json.dumps(data)}</script>'
 
 
+class TestTitle:
+    def test_the_declared_headline_wins_over_the_h1(self) -> None:
+        page = extract_page(
+            b'<html><head><meta property="og:title" content="Ferry terminal opens - Port News">'
+            b'<meta property="og:site_name" content="Port News"></head><body>'
+            b"<h1>Port News</h1><article>" + STORY.encode() + b"</article></body></html>",
+            url="https://port.example/a",
+            now=NOW,
+        )
+        assert page.title == "Ferry terminal opens"
+
+    def test_a_site_name_after_a_double_hyphen_is_dropped(self) -> None:
+        page = extract(head='<meta property="og:title" content="Ferry terminal opens -- Sott.net">')
+        assert page.title == "Ferry terminal opens"
+
+
 class TestBylineElements:
     def test_a_by_in_an_element_of_its_own_is_not_the_author(self) -> None:
         page = extract(

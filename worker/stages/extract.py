@@ -109,7 +109,7 @@ _BYLINE_TAGS = ("a", "span", "div", "p", "address", "li", "strong", "b")
 _BYLINE_MARKER = re.compile(r"byline|author|autor|auteur", re.I)
 _URL_WORD = re.compile(r"\b(?:https?|www)\b", re.I)
 # Between a headline and the site's name: spaced separators, or a full-width one unspaced.
-_TITLE_PARTS = re.compile(r"\s+[-|:\u2013\u2014\u00b7\u2022]\s+|\s*[\uff1a\uff5c]\s*")
+_TITLE_PARTS = re.compile(r"\s+(?:--|[-|:\u2013\u2014\u00b7\u2022\u00bb])\s+|\s*[\uff1a\uff5c]\s*")
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 _PUBLISHED_META = ("article:published_time", "datepublished", "og:published_time")
@@ -270,16 +270,17 @@ def _title(title: str | None, site_name: str | None, headings: list[str], url: s
     title = _clean(html.unescape(title or ""))
     if not title:
         return None
-    # "Headline | Section | Site" where the page's <h1> is the headline: keep the part it says.
-    folded_headings = {_fold(heading) for heading in headings}
-    for part in _TITLE_PARTS.split(title):
-        if part != title and _fold(part) in folded_headings:
-            return part
-    # "Headline - Site", "Headline | Fortune.com": the site is not part of the headline.
     site_words = {_fold(site_name or "")} | {
         _fold(label) for label in (urlsplit(url).hostname or "").split(".") if len(label) > 3
     }
     site_words.discard("")
+    # "Headline | Section | Site" where the page's <h1> is the headline: keep the part it says
+    # (unless that <h1> is the site's logo).
+    folded_headings = {_fold(heading) for heading in headings}
+    for part in _TITLE_PARTS.split(title):
+        if part != title and _fold(part) in folded_headings and not _names_site(part, site_words):
+            return part
+    # "Headline - Site", "Headline | Fortune.com": the site is not part of the headline.
     while separators := list(_TITLE_PARTS.finditer(title)):
         last = separators[-1]
         if not _names_site(title[last.end() :], site_words):
@@ -440,15 +441,15 @@ class _PageMetadata:
         return [value for node in self._linked_data for value in _strings(node.get(key))]
 
     def title(self) -> str | None:
-        """The headline: JSON-LD's, else the page's one ``<h1>``, else OpenGraph's or
-        ``<title>``. An ``<h1>`` is the headline as the reader sees it, where OpenGraph often
-        carries a version written for social networks."""
-        headline = next(iter(self._json_ld("headline")), None)
+        """The headline the page declares (JSON-LD's, else OpenGraph's), else its one
+        ``<h1>``, else Twitter's or ``<title>``. A declared headline is the article's; an
+        ``<h1>`` can be the site's logo, a section's name or a kicker run into the headline."""
+        headline = next(iter(self._json_ld("headline")), None) or self.first_meta("og:title")
         if headline:
             return headline
         if len(self.headings) == 1 and len(self.headings[0].split()) <= MAX_HEADLINE_WORDS:
             return self.headings[0]
-        return self.first_meta("og:title", "twitter:title") or self._title_element
+        return self.first_meta("twitter:title") or self._title_element
 
     def site_name(self) -> str | None:
         publishers = self._parties(("publisher",))
