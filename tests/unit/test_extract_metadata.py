@@ -164,3 +164,20 @@ class TestDeclaredAuthors:
 @pytest.mark.parametrize("byline", ["By", "by", "Von"])
 def test_a_byline_with_nothing_but_by_names_no_one(byline: str) -> None:
     assert extract(byline=f'<span class="byline">{byline}</span>').authors == ()
+
+
+@pytest.mark.parametrize(
+    ("url", "day"),
+    [
+        ("https://port.example/article/Ferry-Terminal-Opens-20161013", datetime(2016, 10, 13)),
+        ("https://port.example/2016-10-13-ferry-terminal-opens", datetime(2016, 10, 13)),
+        ("https://port.example/story/3000000218734/ferry-terminal", None),
+        ("https://port.example/alert20161013.html", None),
+    ],
+    ids=["slug ends in YYYYMMDD", "slug starts with the ISO day", "long id", "glued to a word"],
+)
+def test_a_date_standing_alone_in_the_url_dates_a_page_without_one(
+    url: str, day: datetime | None
+) -> None:
+    published = extract(url=url).published
+    assert (published.value if published else None) == (day.replace(tzinfo=UTC) if day else None)

@@ -100,7 +100,11 @@ _CREDIT = re.compile(r"^\(|^(?:quelle|source|fuente|fonte|image|photo|foto|bild)
 # Comment forms and comment threads mark their own authors.
 _COMMENT_MARKER = re.compile(r"comment", re.I)
 _ADDRESS = re.compile(r"\S+@\S+\.\w+")
-_URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?=[/-]|$)")
+# "/2016/10/13/", "/2016-10-13-", and "-20161013" standing alone between separators.
+_URL_DATE = re.compile(
+    r"(?:/((?:19|20)\d\d)[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])"
+    r"|[/_-]((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01]))(?=[/._-]|$)"
+)
 _TEXT_TIMESTAMP = re.compile(
     r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)\b"
 )
@@ -592,7 +596,10 @@ class _PageMetadata:
                 # A <time> outside the story and unmarked: the page's first is its own date
                 # more often than a related story's.
                 *((value, "time") for value in self._times["elsewhere"][:1]),
-                *(("-".join(match.groups()), "url") for match in _URL_DATE.finditer(self._url)),
+                *(
+                    ("-".join(filter(None, match.groups())), "url")
+                    for match in _URL_DATE.finditer(self._url)
+                ),
             ]
         found = [
             (moment, source)
