@@ -110,6 +110,13 @@ class TestBylineElements:
         )
         assert page.authors == ("Dr Max Kolter",)
 
+    def test_a_staff_byline_is_no_author_and_later_bylines_are_other_stories(self) -> None:
+        page = extract(
+            byline='<div class="byline">Our Foreign Staff</div>',
+            after='<aside><div class="item-author-name">Philip Johnston</div></aside>',
+        )
+        assert page.authors == ()
+
     def test_a_source_credit_is_no_author(self) -> None:
         page = extract(byline='<div class="backlink__author">Quelle: sid/dpa</div>')
         assert page.authors == ()

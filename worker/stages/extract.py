@@ -87,12 +87,18 @@ _NAME_LIST = re.compile(r"\s*(?:[,;&]|\s(?:and|und|et|y)\s)\s*")
 _BYLINE_PREFIX = re.compile(
     r"^(?:(?i:(?:written\s+)?by|von|par|por|di)(?:\s+|\s*[:,]\s*|$)|By(?=[A-Z]))+"
 )
-# Bylines that name a role, a company, the byline's own label or its share buttons, not a
-# person: "Staff and agencies", "Redaktion", "Nikkei Inc.", "Autoren", "Share on Facebook".
+# Bylines that name a role or a company, not a person: "Staff and agencies", "Redaktion",
+# "Nikkei Inc.".
 _NOT_A_PERSON = re.compile(
     r"\b(?:agencies|agences|agenturen|agencias|staff|redaktion|r[eé]daction|redacci[oó]n"
-    r"|newsroom|editorial|inc|ltd|llc|gmbh|corp|plc|authors?|autor(?:en|in)?|auteurs?"
-    r"|share|print|tweet|twitter|facebook|instagram|linkedin|whatsapp|e-?mail)\b",
+    r"|newsroom|editorial|inc|ltd|llc|gmbh|corp|plc)\b",
+    re.I,
+)
+# What a byline block shows besides names: its own label and its buttons ("Autoren", "著者",
+# "Share on Facebook", "Print").
+_BYLINE_LABEL = re.compile(
+    r"\b(?:authors?|autor(?:en|in)?|auteurs?|share|print|tweet|twitter|facebook|instagram"
+    r"|linkedin|whatsapp|e-?mail)\b|著者",
     re.I,
 )
 # A byline that credits a source or a picture: "Quelle: sid/dpa", "(Image: Getty Images)".
@@ -326,16 +332,13 @@ def _authors(
             and not _NOT_A_PERSON.search(name)
         )
 
-    def named_in(byline: str) -> tuple[str, ...]:
-        return people(_byline_names(byline))
-
     json_ld_people = [
         _person(name) for joined in page.people() for name in _NAME_LIST.split(joined)
     ]
     return (
         people(json_ld_people)
         or people(name for byline in bylines for name in _byline_names(byline))
-        or page.byline_elements(named_in)
+        or people(page.byline_elements(_byline_names))
     )
 
 
@@ -345,12 +348,14 @@ def _byline_names(byline: str) -> list[str]:
         return []
     text = _BYLINE_PREFIX.sub("", _BYLINE_TAIL.sub("", _ADDRESS.sub(" ", byline)).strip())
     # A label in lower case ("red", "amw", "share") is initials or a button, not a name; it
-    # goes before trafilatura's normaliser capitalises it, and so does a wire credit ("with
-    # AFP"). That normaliser drops handles and splits "X, Y and Z".
+    # goes before trafilatura's normaliser capitalises it, and so do the byline's other labels
+    # and a wire credit ("with AFP"). That normaliser drops handles and splits "X, Y and Z".
     pieces = [
         piece
         for piece in _NAME_LIST.split(text)
-        if not _is_lower_case(piece) and not credited_in_line(piece)
+        if not _is_lower_case(piece)
+        and not _BYLINE_LABEL.search(piece)
+        and not credited_in_line(piece)
     ]
     return [_person(name) for name in (normalize_authors(None, "; ".join(pieces)) or "").split(";")]
 
@@ -507,26 +512,27 @@ class _PageMetadata:
         )
         return [value for value in declared if not _URL_WORD.search(value)]
 
-    def byline_elements(self, named_in: Callable[[str], tuple[str, ...]]) -> tuple[str, ...]:
-        """Who the page shows wrote it: the people ``named_in`` the first innermost short
-        element marked as a byline or author (by class, itemprop, rel, id or link) that names
-        anyone. A byline block also holds the date and the share links, its "By" stands in an
-        element of its own, and comment forms mark their authors too. Looked for only when the
-        page declares no author."""
-        named: dict[HtmlElement, tuple[str, ...]] = {}
+    def byline_elements(self, names_in: Callable[[str], list[str]]) -> list[str]:
+        """Who the page shows wrote it: the ``names_in`` the first innermost short element
+        marked as a byline or author (by class, itemprop, rel, id or link) that names anyone.
+        A byline block also holds the date and the share links, its "By" stands in an element
+        of its own, and comment forms mark their authors too. The first byline decides even
+        when it names no person ("Our Foreign Staff"): later ones are other stories'. Looked
+        for only when the page declares no author."""
+        named: dict[HtmlElement, list[str]] = {}
         for element in self._tree.iter(*_BYLINE_TAGS):
             marks = " ".join(element.attrib.values()) if element.attrib else ""
             if (
                 _BYLINE_MARKER.search(marks)
                 and not _COMMENT_MARKER.search(marks)
                 and (text := _byline_text(element))
-                and (names := named_in(text))
+                and (names := [name for name in names_in(text) if name.strip()])
             ):
                 named[element] = names
         innermost = set(named)
         for element in named:
             innermost.difference_update(element.iterancestors())
-        return next((names for element, names in named.items() if element in innermost), ())
+        return next((names for element, names in named.items() if element in innermost), [])
 
     def _parties(
         self, roles: tuple[str, ...], kind: Callable[[list[str]], bool] | None = None
