@@ -47,6 +47,12 @@ class TestTitle:
         page = extract(head='<meta property="og:title" content="Ferry terminal opens -- Sott.net">')
         assert page.title == "Ferry terminal opens"
 
+    def test_soft_hyphens_and_zero_width_spaces_leave_the_title(self) -> None:
+        page = extract(
+            head='<meta property="og:title" content="Fähr&shy;terminal er&#x200b;öffnet">'
+        )
+        assert page.title == "Fährterminal eröffnet"
+
 
 class TestBylineElements:
     def test_a_by_in_an_element_of_its_own_is_not_the_author(self) -> None:

@@ -120,6 +120,7 @@ _BYLINE_MARKER = re.compile(r"byline|author|autor|auteur", re.I)
 _URL_WORD = re.compile(r"\b(?:https?|www)\b", re.I)
 # Between a headline and the site's name: spaced separators, or a full-width one unspaced.
 _TITLE_PARTS = re.compile(r"\s+(?:--|[-|:\u2013\u2014\u00b7\u2022\u00bb])\s+|\s*[\uff1a\uff5c]\s*")
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 _PUBLISHED_META = ("article:published_time", "datepublished", "og:published_time")
@@ -277,7 +278,8 @@ def _guessed_date(tree: HtmlElement, url: str, now: datetime) -> DatedValue | No
 
 
 def _title(title: str | None, site_name: str | None, headings: list[str], url: str) -> str | None:
-    title = _clean(html.unescape(title or ""))
+    # Soft hyphens and zero-width characters only guide a browser's line breaking.
+    title = _clean(_INVISIBLE.sub("", html.unescape(title or "")))
     if not title:
         return None
     site_words = {_fold(site_name or "")} | {
