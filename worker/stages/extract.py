@@ -105,6 +105,8 @@ _BYLINE_LABEL = re.compile(
 _CREDIT = re.compile(r"^\(|^(?:quelle|source|fuente|fonte|image|photo|foto|bild)\s*:", re.I)
 # Comment forms and comment threads mark their own authors.
 _COMMENT_MARKER = re.compile(r"comment", re.I)
+# An e-mail address after the name ("Mike Cason mcason@al.com"), which the normaliser below
+# would turn into a name of its own.
 _ADDRESS = re.compile(r"\S+@\S+\.\w+")
 # "/2016/10/13/", "/2016-10-13-", and "-20161013" standing alone between separators.
 _URL_DATE = re.compile(
