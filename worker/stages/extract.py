@@ -71,8 +71,8 @@ _MACROLANGUAGES = {"ary": "ar", "arz": "ar", "uzs": "uz", "wuu": "zh", "yue": "z
 _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|ClaimReview)$")
 _LANGUAGE_TAG = re.compile(r"([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*")
 _WORD = re.compile(r"\w+")
-# What follows a name in a byline: a date, a role, links to the author's other pages. A
-# month counts only before a day ("Dec 16"): "Jan Marchart" and "Theresa May" are names.
+# What follows a name in a byline: a date, a role, links to the author's other pages.
+# A month counts only before a day ("Dec 16"): "Jan Marchart" and "Theresa May" are names.
 _BYLINE_TAIL = re.compile(
     r"\s+(?:posted|updated|published|view|see|follow|get|read|more\s+by|is\s+(?:a|an|the)"
     r"|\d+[-\s]minute|(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
