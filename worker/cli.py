@@ -197,6 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
     rules_test.add_argument("source", help="HTML file (.gz too), URL, or - for standard input")
     rules_test.add_argument("--url", help="the page's URL, when reading a file")
     rules_test.add_argument("--rules", type=Path, help="rules file (default: rules_file)")
+    rules_test.add_argument(
+        "--cluster-size", type=positive_int, default=1,
+        help="the story's size for rules on cluster_size (default 1: the page alone)",
+    )  # fmt: skip
     rules_test.set_defaults(handler=test_rules)
 
     parse = commands.add_parser("parse-feed", help="a parsed feed as JSON lines")
@@ -644,7 +648,7 @@ def test_rules(args: argparse.Namespace, settings: Settings) -> int:
         settings.model_copy(update={"rules_file": args.rules or settings.rules_file})
     )
     article = article_from_source(args, settings, command="rules test")
-    fired = set(rules.apply(article).matched)
+    fired = set(rules.apply(article, cluster_size=args.cluster_size).matched)
     for rule in rules.rules:
         actions = {"tag": list(rule.tags), "route": rule.route, "drop": rule.drop}
         print(json.dumps({

@@ -4,8 +4,9 @@
 
     poll_feed(feed_id)    fetch (conditional) ─ same body? ─ parse ─ select entries ─ new? ─ enqueue
                           ─ schedule the next poll (rate, server hints, graded backoff)
-    process_entry(entry)  fetch (guarded) ─ extract ─ tag ─ user rules (tag, drop, route)
-                          ─ fingerprint ─ build message ─ dedupe and publish atomically
+    process_entry(entry)  fetch (guarded) ─ extract ─ tag ─ fingerprint ─ user rules (tag,
+                          drop, route; the story's size when a rule reads it) ─ build
+                          message ─ dedupe and publish atomically
                           (with the routed copies) ─ count the body's short lines per host
     record_failure(...)   what could not be processed goes to the dead-letter stream
 
@@ -34,7 +35,7 @@ from worker.stages.boilerplate import site_key
 from worker.stages.dedupe import fingerprint
 from worker.stages.extract import extract_page
 from worker.stages.feeds import parse_feed
-from worker.stages.poll import RejectedEntry, is_news, select_entries
+from worker.stages.poll import NO_DATE, RejectedEntry, is_news, select_entries
 from worker.stages.publish import CREATED, build_article, build_message, dated_from_feed
 from worker.stages.rules import Rule
 from worker.stages.schedule import (
@@ -139,15 +140,32 @@ def poll_feed(feed_id: str, services: Services) -> PollOutcome:
                 freshness=freshness if "sitemap" in parsed.format else None,
             )
         with timings.stage("enqueue"):
-            remembered = services.seen.remembered([c.seen_keys for c in candidates])
-            news = [c for c, known in zip(candidates, remembered, strict=True) if is_news(c, known)]
-            # Enqueue before remembering: a crash in between re-enqueues on the next poll,
-            # which the idempotent publish absorbs; the other order could lose entries.
+            remembered = services.seen.remembered(
+                [*(c.seen_keys for c in candidates), *((r.seen_key,) for r in rejected)]
+            )
+            news = [
+                candidate
+                for candidate, known in zip(candidates, remembered[: len(candidates)], strict=True)
+                if is_news(candidate, known)
+            ]
+            unreported = [
+                rejection
+                for rejection, known in zip(rejected, remembered[len(candidates) :], strict=True)
+                if known is None
+            ]
+            # Enqueue (and dead-letter) before remembering: a crash in between repeats them
+            # on the next poll, which the idempotent publish absorbs; the other order could
+            # lose entries.
             services.enqueue_entries([candidate.entry for candidate in news])
+            for rejection in unreported:
+                _dead_letter_entry(services, feed, rejection)
             # Every entry still listed is remembered for another window, so one that stays
             # in its feed longer than the window never comes back as new.
             services.seen.remember(
-                (key, candidate.version) for candidate in candidates for key in candidate.seen_keys
+                [
+                    *((key, c.version) for c in candidates for key in c.seen_keys),
+                    *((rejection.seen_key, NO_DATE) for rejection in rejected),
+                ]
             )
     except Deferred as wait:
         delay = _postpone_poll(services, feed, wait)
@@ -155,8 +173,6 @@ def poll_feed(feed_id: str, services: Services) -> PollOutcome:
     except StageError as error:
         _record_poll_failure(services, feed, error)
         return PollOutcome(feed.id, "failed", error=error, timings=timings.stages)
-    for rejection in rejected:
-        _dead_letter_entry(services, feed, rejection)
     learnt = feed.with_changes(
         title=feed.title or parsed.title,
         body_hash=body_hash,
@@ -176,7 +192,7 @@ def poll_feed(feed_id: str, services: Services) -> PollOutcome:
         feed.id,
         "polled",
         new_entries=len(news),
-        rejected_entries=len(rejected),
+        rejected_entries=len(unreported),
         timings=timings.stages,
     )
 
@@ -238,8 +254,18 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
     with timings.stage("tag"):
         tags = services.tagger.tag(page, entry)
         article = build_article(entry, response, page, tags, processed_at=services.clock())
+    with timings.stage("fingerprint"):
+        body = fingerprint(page.text)
     with timings.stage("rules"):
-        ruled = services.rules.apply(article)
+        # The story's size is a Redis read: made only for rule files that ask for it.
+        cluster_size = (
+            services.stream.cluster_size(
+                article.id, article.content_hash, body, at=article.processed_at
+            )
+            if services.rules.uses_cluster_size
+            else 1
+        )
+        ruled = services.rules.apply(article, cluster_size=cluster_size)
         article = ruled.applied_to(article)
     if ruled.dropped_by is not None:
         _record_drop(services, article, ruled.dropped_by)
@@ -247,8 +273,6 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
         return ProcessOutcome(
             article.id, article.url, unpublished, timings.stages, dropped_by=ruled.dropped_by.name
         )
-    with timings.stage("fingerprint"):
-        body = fingerprint(page.text)
     with timings.stage("publish"):
         # New, updated, or a copy of a story already in the window: decided inside Redis
         # in the same step that appends the event.

@@ -82,6 +82,23 @@ def test_path_disallowed_by_robots_is_refused_and_others_are_fetched(
     assert until_admitted(client, simweb, other) == 200
 
 
+def test_robots_txt_beyond_500_kib_is_read_up_to_there(simweb: SimWeb, make_client: Any) -> None:
+    outlet = PAGE_KEY.split("/", 1)[0]
+    # The rule is read, what lies past the limit is not: a cut file, not a refused one.
+    filler = "# " + "x" * 98 + "\n"
+    set_robots(
+        simweb,
+        f"User-agent: *\nDisallow: /{outlet}/\n{filler * 6000}User-agent: *\nDisallow: /\n",
+    )
+    client = make_client()
+
+    with pytest.raises(PermanentError) as caught:
+        until_admitted(client, simweb)
+    assert "disallowed by robots.txt" in caught.value.reason
+    other = next(a.key for a in catalog.ARTICLES if not a.key.startswith(outlet + "/"))
+    assert until_admitted(client, simweb, other) == 200
+
+
 def test_robots_rules_for_other_agents_do_not_apply(simweb: SimWeb, make_client: Any) -> None:
     set_robots(simweb, "User-agent: otherbot\nDisallow: /\n")
 

@@ -218,3 +218,34 @@ def test_a_sitemap_index_is_polled_as_a_feed_of_its_news_sitemaps(poller: Poller
     assert 18 <= later.new_entries <= 19
     urls = [entry.url for entry in poller.enqueued]
     assert len(urls) == len(set(urls)) == 20 + later.new_entries
+
+
+def test_an_entry_without_a_link_is_dead_lettered_once_not_at_every_poll(poller: Poller) -> None:
+    path = "synthetic.example/feed/linkless.xml"
+    feed = poller.subscribe(f"{poller.web.base_url}/{path}")
+    linkless = b'<item><title>No link here</title><guid isPermaLink="false">a-1</guid></item>'
+    outcomes = []
+    for count in range(3):
+        # The feed changes between polls (a new linked item each time), so each poll parses it.
+        linked = b"".join(
+            b"<item><link>%s/synthetic.example/story/%d</link></item>"
+            % (poller.web.base_url.encode(), number)
+            for number in range(count)
+        )
+        poller.web.set_behaviour(
+            path,
+            body=b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>%s%s'
+            b"</channel></rss>" % (linkless, linked),
+            content_type="application/rss+xml",
+        )
+        outcomes.append(poller.poll(feed))
+
+    assert [(o.status, o.new_entries, o.rejected_entries) for o in outcomes] == [
+        ("polled", 0, 1),
+        ("polled", 1, 0),
+        ("polled", 1, 0),
+    ]
+    dead = poller.services.redis.xrange(poller.services.keys.dead_stream)
+    assert [(fields["stage"], fields["reason"]) for _, fields in dead] == [
+        ("poll", "entry has no link")
+    ]

@@ -220,3 +220,32 @@ def test_a_band_shared_by_many_articles_keeps_only_the_newest_refs(
     assert all(len(refs) == 8 * 12 for refs in bands.values())
     newest = article_id("outlet-19")[:12].encode()
     assert all(refs.endswith(newest) for refs in bands.values())
+
+
+def test_cluster_size_counts_the_story_as_publishing_would_without_writing(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    stream = stream_for(redis_client, keys)
+    original, exact, edited = (
+        message("wire", ORIGINAL_TEXT),
+        message("mirror", ORIGINAL_TEXT),
+        (message("outlet", EDITED_TEXT)),
+    )
+
+    def size(subject: OutgoingMessage, text: str) -> int:
+        return stream.cluster_size(
+            subject.article_id, subject.content_hash, fingerprint(text), at=NOW
+        )
+
+    assert size(original, ORIGINAL_TEXT) == 1
+    assert size(original, ORIGINAL_TEXT) == 1  # asking writes nothing
+    assert entries(redis_client, keys) == []
+    stream.publish(original, fingerprint(ORIGINAL_TEXT), at=NOW)
+
+    assert size(original, ORIGINAL_TEXT) == 1  # a republication is already counted
+    assert size(exact, ORIGINAL_TEXT) == 2
+    assert size(edited, EDITED_TEXT) == 2
+    assert size(message("elsewhere", OTHER_TEXT), OTHER_TEXT) == 1
+    stream.publish(exact, fingerprint(ORIGINAL_TEXT), at=NOW)
+
+    assert size(edited, EDITED_TEXT) == 3

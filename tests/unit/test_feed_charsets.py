@@ -14,6 +14,7 @@ import feedparser
 import pytest
 
 from worker.models import ParsedFeed
+from worker.stages.charset import decode_document
 from worker.stages.extract import decode_html
 from worker.stages.feeds import parse_feed
 
@@ -27,21 +28,14 @@ URL = "http://127.0.0.1:8097/feed"
 
 # Cases whose expectation is about something other than decoding, with the reason.
 NOT_ABOUT_DECODING = {
-    "euc-kr-attribute.xml": "the decoded text is in an attribute, which plain-text summaries drop",
+    "euc-kr-attribute.xml": "the decoded text is in an attribute, which plain-text summaries "
+    "drop: test_a_charset_case_inside_an_attribute_decodes checks the document instead",
 }
-# feedparser's own verdicts, where we decode differently on purpose, with the reason.
+# Expectations no decoder that explains itself meets, with the reason.
 DECODED_OTHERWISE = {
-    "bozo_http_i18n.xml": "valid UTF-8 bytes are read as UTF-8 whatever the header says; "
-    "feedparser flags the override",
-    "bozo_http_text_plain.xml": "a feed served as text/plain is parsed, not flagged",
-    "bozo_http_text_plain_charset.xml": "a feed served as text/plain is parsed, not flagged",
-    "bozo_linenoise.xml": "bytes that fit no declared charset are detected "
-    "(charset-normalizer), where feedparser falls back to windows-1252",
+    "bozo_linenoise.xml": "feedparser reads these stray bytes as ISO-8859-2, then turns C1 "
+    "controls into windows-1252 letters; our windows-1252 reading differs in 0xa9 (© for Š)",
 }
-# Legacy charsets with no declaration at all: feedparser's suite runs these only with chardet
-# installed; charset-normalizer's detection still misreads these short samples.
-UNDECLARED = {"big5.xml", "eucjp.xml", "euckr.xml", "gb2312.xml", "koi8r.xml", "shiftjis.xml",
-              "tis620.xml", "windows1255.xml"}  # fmt: skip
 
 
 class Entry(dict[str, Any]):
@@ -71,13 +65,6 @@ def feedparser_cases() -> list[Any]:
                 marks.append(pytest.mark.skip(reason=NOT_ABOUT_DECODING[path.name]))
             if path.name in DECODED_OTHERWISE:
                 marks.append(pytest.mark.xfail(reason=DECODED_OTHERWISE[path.name], strict=True))
-            if path.name in UNDECLARED and folder.endswith("chardet"):
-                marks.append(
-                    pytest.mark.xfail(
-                        reason="undeclared legacy charset: detection misreads the sample",
-                        strict=True,
-                    )
-                )
             cases.append(pytest.param(path, id=path.name, marks=marks))
     return cases
 
@@ -139,6 +126,17 @@ def test_feedparser_charset_case_decodes_as_expected(path: Path) -> None:
     scope = expectation_scope(feed)
     scope["decodes_like"] = lambda expected: same_text(body, expected, feed.encoding)
     assert eval(expect, scope), (expect, feed.encoding, feed.problems)
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"real corpus not found at {CORPUS}")
+def test_a_charset_case_inside_an_attribute_decodes() -> None:
+    body = (CORPUS / "hostile/feedparser/encoding/euc-kr-attribute.xml").read_bytes()
+
+    decoded = decode_document(body, None)
+
+    assert decoded.problems == ()
+    assert '<img alt="\ub144" />' in html.unescape(decoded.text)
 
 
 V2 = CORPUS / "feeds" / "v2" / "encoding" / "testdata"

@@ -38,6 +38,8 @@ def test_text_xml_without_charset_follows_the_declaration_not_us_ascii() -> None
     body = rss("Verzió", "iso-8859-2", "iso-8859-2")
     parsed = parse_feed(body, url="https://a.example/f", content_type="text/xml")
     assert parsed.entries[0].title == "Verzió"
+    # Clients that still follow RFC 3023 read this feed as US-ASCII: the publisher is told.
+    assert parsed.problems[0].startswith("CharacterEncodingOverride: text/xml without a charset")
 
 
 def test_a_charset_that_does_not_fit_the_bytes_is_passed_over() -> None:
@@ -52,6 +54,35 @@ def test_an_undeclared_legacy_charset_is_detected() -> None:
     body = rss(title, "utf-8", "cp1251").replace(b' encoding="utf-8"', b"")
     parsed = parse_feed(body, url="https://a.example/f", content_type="application/xml")
     assert parsed.entries[0].title == title
+    assert parsed.problems == ("CharacterEncodingOverride: no usable charset; detected cp1251",)
+
+
+def test_utf8_bytes_under_another_declaration_are_read_as_utf8_and_flagged() -> None:
+    body = rss("Grüße", "iso-8859-1", "utf-8")
+    parsed = parse_feed(body, url="https://a.example/f", content_type="application/rss+xml")
+    assert parsed.entries[0].title == "Grüße"
+    assert parsed.problems == (
+        "CharacterEncodingOverride: declared 'iso-8859-1' (declaration), read as utf-8",
+    )
+
+
+def test_bytes_that_make_no_language_fall_back_to_windows_1252_byte_by_byte() -> None:
+    # Declared UTF-8 but not UTF-8, and too few bytes to tell a code page: the undefined 0x9d
+    # keeps its ISO-8859-1 meaning, the other bytes cp1252's.
+    body = (
+        b'<?xml version="1.0" encoding="utf-8"?>'
+        b"<rss><title> \xe2\x80\x99\xe2\x80\x9d\xa9 </title></rss>"
+    )
+    decoded = decode_document(body, None)
+    assert (decoded.encoding, decoded.source) == ("cp1252", "fallback")
+    assert "<title> \xe2\u20ac\u2122\xe2\u20ac\x9d\xa9 </title>" in decoded.text
+
+
+def test_a_feed_served_as_plain_text_is_parsed_and_flagged() -> None:
+    body = rss("Title", "utf-8", "utf-8")
+    parsed = parse_feed(body, url="https://a.example/f", content_type="text/plain; charset=utf-8")
+    assert parsed.entries[0].title == "Title"
+    assert parsed.problems == ("NonXMLContentType: served as text/plain",)
 
 
 def test_labels_are_read_as_browsers_read_them() -> None:

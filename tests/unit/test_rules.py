@@ -80,6 +80,7 @@ def fires(match: str, subject: Article | None = None) -> bool:
         ('{ field = "place.FR", lt = 1 }', True),  # a country not named counts 0
         ('{ field = "topic.politics", lte = 9.0 }', True),
         ('{ field = "word_count", gt = 100 }', False),
+        ('{ field = "cluster_size", lte = 1 }', True),
         ('{ all = [ { field = "language", equals = "en" },'
          ' { field = "agency", contains = "AP" } ] }', False),
         ('{ any = [ { field = "language", equals = "de" },'
@@ -129,6 +130,24 @@ drop = "not reached"
     assert [label.label for label in tagged.tags.labels] == ["korea", "asia"]
 
 
+def test_cluster_size_is_read_only_by_rule_files_that_name_it() -> None:
+    syndicated = parse_rules(
+        '[[rule]]\nname = "wide"\nmatch = { any = [ { field = "language", equals = "xx" },'
+        ' { not = { field = "cluster_size", lt = 3 } } ] }\ntag = "syndicated"\n',
+        source="test",
+    )
+    plain = parse_rules(
+        '[[rule]]\nname = "en"\nmatch = { field = "language", equals = "en" }\ntag = "t"\n',
+        source="test",
+    )
+
+    assert syndicated.uses_cluster_size and not plain.uses_cluster_size
+    assert syndicated.rules[0].fields == frozenset({"language", "cluster_size"})
+    assert syndicated.apply(article(), cluster_size=3).matched == ("wide",)
+    assert syndicated.apply(article(), cluster_size=2).matched == ()
+    assert syndicated.apply(article()).matched == ()  # alone, a story has one article
+
+
 def test_a_label_added_by_an_earlier_rule_is_not_seen_by_a_later_one() -> None:
     # Rules see the article as tagging left it: the order of rules never changes a verdict.
     rules = parse_rules(
@@ -153,6 +172,8 @@ def test_a_label_added_by_an_earlier_rule_is_not_seen_by_a_later_one() -> None:
          "needs a number (got 'two')"),
         ('[[rule]]\nname = "x"\nmatch = { field = "title", gte = 2 }\ntag = "t"\n',
          "'title' is not a number field"),
+        ('[[rule]]\nname = "x"\nmatch = { field = "cluster_size", equals = "2" }\ntag = "t"\n',
+         "'cluster_size' is a number: use gte, gt, lte or lt"),
         ('[[rule]]\nname = "x"\nmatch = { field = "title", equals = "a" }\n',
          "needs an action: tag, route or drop"),
         ('[[rule]]\nname = "x"\nmatch = { field = "title", equals = "a" }\nroute = "a b"\n',

@@ -58,6 +58,10 @@ _CLOUD_METADATA = (
 _UNIQUE_LOCAL = IPv6Network("fc00::/7")
 _NAT64 = IPv6Network("64:ff9b::/96")
 
+# RFC 9309 2.5: a crawler may stop reading robots.txt at its limit and parse what it has, so
+# a longer one is cut there instead of refused (a refusal would read as "no rules").
+_TRUNCATED_KINDS = frozenset({"robots"})
+
 _CONTENT_TYPES: dict[str, frozenset[str]] = {
     "article": frozenset({"text/html", "application/xhtml+xml"}),
     "feed": frozenset(
@@ -289,19 +293,24 @@ class _BudgetedStream(httpx.SyncByteStream):
         max_bytes: int,
         deadline: float,
         total_timeout: float,
+        truncate: bool,
     ) -> None:
         self._inner = inner
         self._subject = subject
         self._max_bytes = max_bytes
+        self._truncate = truncate
         self._deadline = deadline
         self._total_timeout = total_timeout
 
     def __iter__(self) -> Iterator[bytes]:
         received = 0
         for chunk in self._inner:
+            if received + len(chunk) > self._max_bytes:
+                if not self._truncate:
+                    raise _too_large(self._subject, self._max_bytes)
+                yield chunk[: self._max_bytes - received]
+                return
             received += len(chunk)
-            if received > self._max_bytes:
-                raise _too_large(self._subject, self._max_bytes)
             if time.monotonic() > self._deadline:
                 raise _timed_out(self._subject, self._total_timeout)
             yield chunk
@@ -586,10 +595,11 @@ class HttpClient:
             media_type = content_type.split(";")[0].strip().lower()
             if media_type and media_type not in _CONTENT_TYPES[kind]:
                 raise PermanentError(STAGE, subject, f"refused content type {media_type!r}")
+            truncate = kind in _TRUNCATED_KINDS
             declared: str = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
+            if declared.isdigit() and int(declared) > max_bytes and not truncate:
                 raise _too_large(subject, max_bytes)
-            body = self._read_body(response, subject, max_bytes, deadline)
+            body = self._read_body(response, subject, max_bytes, deadline, truncate=truncate)
             if kind == "article" and not media_type and not _looks_like_html(body):
                 raise PermanentError(
                     STAGE, subject, "refused body without content type that is not HTML"
@@ -607,7 +617,13 @@ class HttpClient:
         )
 
     def _read_body(
-        self, response: httpx.Response, subject: str, max_bytes: int, deadline: float
+        self,
+        response: httpx.Response,
+        subject: str,
+        max_bytes: int,
+        deadline: float,
+        *,
+        truncate: bool,
     ) -> bytes:
         if not isinstance(response.stream, httpx.SyncByteStream):
             raise TypeError("HttpClient needs a synchronous transport")
@@ -617,6 +633,7 @@ class HttpClient:
             max_bytes=max_bytes,
             deadline=deadline,
             total_timeout=self._total_timeout,
+            truncate=truncate,
         )
         response.stream = raw
         chunks: list[bytes] = []
@@ -626,9 +643,12 @@ class HttpClient:
             # httpx counts as read already (httpx.MockTransport), whose stream still has the
             # raw bytes.
             for chunk in decode_body(iter(raw), response.headers.get("content-encoding")):
+                if size + len(chunk) > max_bytes:
+                    if not truncate:
+                        raise _too_large(subject, max_bytes)
+                    chunks.append(chunk[: max_bytes - size])
+                    break
                 size += len(chunk)
-                if size > max_bytes:
-                    raise _too_large(subject, max_bytes)
                 chunks.append(chunk)
         except UndecodableBody as error:
             raise PermanentError(STAGE, subject, f"undecodable body ({error})") from error

@@ -16,9 +16,10 @@ from worker.models import PublishResult, utc_iso
 from worker.stages.dedupe import BAND_ROWS, BANDS, Fingerprint
 from worker.stages.publish import OutgoingMessage
 
-# Claim, dedupe and append in one step, so a redelivered task never publishes twice, a crash
-# between the steps never loses an article, and two copies of one story processed at the
-# same moment never both become its original.
+# _PUBLISH: claim, dedupe and append in one step, so a redelivered task never publishes
+# twice, a crash between the steps never loses an article, and two copies of one story
+# processed at the same moment never both become its original. _NEAREST is its prelude
+# (inputs, the near-duplicate search), shared with _CLUSTER_SIZE.
 #   KEYS: article hash, content key, articles stream, stats hash, then the near-duplicate
 #         index buckets (the current one first, then older ones back to the window's start),
 #         then the route streams that get a copy of the entry
@@ -35,7 +36,7 @@ from worker.stages.publish import OutgoingMessage
 # id (32), cluster (32), shingle count (8 digits), signature. The dedupe object is spliced
 # into the JSON text here: cjson would re-encode the whole document and turn empty lists
 # into objects.
-_PUBLISH = """
+_NEAREST = """
 local article_id, content_hash = ARGV[1], ARGV[2]
 local maxlen, ttl = ARGV[3], tonumber(ARGV[4])
 local buckets, signature, shingles = tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8])
@@ -101,7 +102,11 @@ local function nearest()
   end
   return nil
 end
+"""
 
+_PUBLISH = (
+    _NEAREST
+    + """
 local function index(cluster)
   for band = 0, bands - 1 do
     local field = band_field(band)
@@ -174,6 +179,31 @@ redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('HINCRBY', KEYS[4], event, 1)
 return {event, stream_id, cluster, duplicate_of or '', similarity_text}
 """
+)
+
+# The size of the story the article would join if it were published now, itself included:
+# the same decision as the publishing script's, read-only. Rules that read cluster_size run
+# before the article is published, so two copies handled at the same moment may each count
+# without the other.
+_CLUSTER_SIZE = (
+    _NEAREST
+    + """
+local known = redis.call('HMGET', KEYS[1], 'content_hash', 'cluster')
+if known[2] then
+  return math.max(1, redis.call('LLEN', cluster_prefix .. known[2]))
+end
+local cluster = nil
+local first = redis.call('GET', KEYS[2])
+if first then
+  cluster = string.sub(first, string.find(first, ' ', 1, true) + 1)
+elseif signature ~= '' then
+  local _
+  _, cluster = nearest()
+end
+if not cluster then return 1 end
+return redis.call('LLEN', cluster_prefix .. cluster) + 1
+"""
+)
 
 INDEX_BUCKETS = 8
 """A window is cut into this many buckets: an entry lives between one window and 9/8 of it."""
@@ -206,18 +236,13 @@ class ArticleStream:
         self._ttl = ttl_seconds
         self._dedupe = dedupe
         self._publish = client.register_script(_PUBLISH)
+        self._cluster_size = client.register_script(_CLUSTER_SIZE)
 
     def publish(
         self, message: OutgoingMessage, fingerprint: Fingerprint, *, at: datetime
     ) -> PublishResult:
         """Append the article's event, deciding in the same atomic step whether it is new,
         an update, or a copy of an article already in the window (exact or near)."""
-        flat = [part for pair in message.flat_fields.items() for part in pair]
-        now = int(at.timestamp())
-        window = self._dedupe.window_seconds
-        bucket_seconds = max(1, window // INDEX_BUCKETS)
-        current = now // bucket_seconds
-        buckets = [self._keys.lsh_bucket(current - age) for age in range(INDEX_BUCKETS + 1)]
         member = json.dumps(
             {
                 "id": message.article_id,
@@ -228,38 +253,19 @@ class ArticleStream:
             ensure_ascii=False,
             separators=(",", ":"),
         )
+        keys, args = self._script_inputs(
+            message.article_id,
+            message.content_hash,
+            fingerprint,
+            at,
+            routes=message.routes,
+            data=message.data_without_dedupe,
+            member=member[:-1],
+            flat=[part for pair in message.flat_fields.items() for part in pair],
+        )
         with redis_errors("publish", message.flat_fields.get("url", message.article_id)):
             event, stream_id, cluster, duplicate_of, similarity = self._publish(
-                keys=[
-                    self._keys.article(message.article_id),
-                    self._keys.content(message.content_hash),
-                    self._keys.articles_stream,
-                    self._keys.stats,
-                    *buckets,
-                    *(self._keys.route_stream(route) for route in message.routes),
-                ],
-                args=[
-                    message.article_id,
-                    message.content_hash,
-                    self._maxlen,
-                    self._ttl,
-                    message.data_without_dedupe,
-                    len(buckets),
-                    fingerprint.signature if fingerprint.indexable else b"",
-                    fingerprint.shingles,
-                    now,
-                    window,
-                    (current + 1) * bucket_seconds + window,
-                    self._dedupe.threshold,
-                    self._dedupe.mode,
-                    self._keys.cluster_prefix,
-                    member[:-1],
-                    BANDS,
-                    BAND_ROWS,
-                    self._dedupe.max_candidates,
-                    self._dedupe.max_refs_per_band,
-                    *flat,
-                ],
+                keys=keys, args=args
             )
         return PublishResult(
             event=event or None,
@@ -268,6 +274,65 @@ class ArticleStream:
             duplicate_of=duplicate_of or None,
             similarity=float(similarity) if similarity else None,
         )
+
+    def cluster_size(
+        self, article_id: str, content_hash: str, fingerprint: Fingerprint, *, at: datetime
+    ) -> int:
+        """How many articles the story would have with this one published now (1 when it is
+        the first of its story), decided as :meth:`publish` decides, without writing."""
+        keys, args = self._script_inputs(article_id, content_hash, fingerprint, at)
+        with redis_errors("cluster", article_id):
+            return int(self._cluster_size(keys=keys, args=args))
+
+    def _script_inputs(
+        self,
+        article_id: str,
+        content_hash: str,
+        fingerprint: Fingerprint,
+        at: datetime,
+        *,
+        routes: Sequence[str] = (),
+        data: str = "",
+        member: str = "",
+        flat: Sequence[str] = (),
+    ) -> tuple[list[str], list[Any]]:
+        """KEYS and ARGV in the order the scripts' shared prelude reads them."""
+        now = int(at.timestamp())
+        window = self._dedupe.window_seconds
+        bucket_seconds = max(1, window // INDEX_BUCKETS)
+        current = now // bucket_seconds
+        buckets = [self._keys.lsh_bucket(current - age) for age in range(INDEX_BUCKETS + 1)]
+        keys = [
+            self._keys.article(article_id),
+            self._keys.content(content_hash),
+            self._keys.articles_stream,
+            self._keys.stats,
+            *buckets,
+            *(self._keys.route_stream(route) for route in routes),
+        ]
+        args = [
+            article_id,
+            content_hash,
+            self._maxlen,
+            self._ttl,
+            data,
+            len(buckets),
+            fingerprint.signature if fingerprint.indexable else b"",
+            fingerprint.shingles,
+            now,
+            window,
+            (current + 1) * bucket_seconds + window,
+            self._dedupe.threshold,
+            self._dedupe.mode,
+            self._keys.cluster_prefix,
+            member,
+            BANDS,
+            BAND_ROWS,
+            self._dedupe.max_candidates,
+            self._dedupe.max_refs_per_band,
+            *flat,
+        ]
+        return keys, args
 
     def length(self) -> int:
         with redis_errors("stream", self._keys.articles_stream):

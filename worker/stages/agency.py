@@ -138,6 +138,14 @@ def is_agency(name: str) -> bool:
     )
 
 
+def without_trailing_agency(name: str) -> str:
+    """A byline name less the agency credited after it: "Jane Doe The Associated Press"."""
+    last = next(reversed(list(_matcher()[0].finditer(name))), None)
+    if last is None or name[last.end() :].strip() or not name[: last.start()].strip():
+        return name
+    return name[: last.start()].rstrip(" ,/-")
+
+
 def detect_agencies(
     *, bylines: Iterable[str], lines: Iterable[str], first_paragraph: str | None
 ) -> tuple[str, ...]:

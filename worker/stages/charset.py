@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 
 import charset_normalizer
+from charset_normalizer.utils import is_multi_byte_encoding
 
 _WIDE_PATTERNS = (
     (b"<\x00\x00\x00", "utf-32-le"),
@@ -65,6 +66,17 @@ _XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([A-Za-z0
 _XML_DECLARATION_ANY = re.compile(rb"^\s*<\?xml[^>]*\?>")
 _META_CHARSET = re.compile(rb"<meta\b[^>]*?\bcharset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
 _ASCII_PREFIX = 4096
+MIN_BYTES_TO_DETECT = 16
+# The WHATWG windows-1252 gives the five bytes cp1252 leaves undefined their ISO-8859-1
+# meaning (C1 controls), so that one such byte does not cost the page its other letters.
+_UNDEFINED_AS_LATIN1 = "wirestream-undefined-as-latin1"
+codecs.register_error(
+    _UNDEFINED_AS_LATIN1,
+    lambda error: (
+        bytes(error.object[error.start : error.end]).decode("latin-1"),  # type: ignore[attr-defined]
+        error.end,  # type: ignore[attr-defined]
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -90,12 +102,13 @@ def codec_for(label: str | None) -> str | None:
 
 def _strict_decode(body: bytes, codec: str) -> tuple[str, str]:
     """The text and the codec that decoded it: ``codec``, else its WHATWG superset."""
+    if codec == "cp1252":
+        return body.decode(codec, errors=_UNDEFINED_AS_LATIN1), codec
     try:
         return body.decode(codec), codec
     except UnicodeDecodeError:
         # The few bytes a Windows code page leaves undefined are read as ISO-8859 does.
-        fallback = {"cp1252": "iso8859-1", "cp874": "tis-620"}.get(codec)
-        fallback = fallback or _WHATWG_SUPERSETS.get(codec)
+        fallback = {"cp874": "tis-620"}.get(codec) or _WHATWG_SUPERSETS.get(codec)
         if fallback is None:
             raise
         return body.decode(fallback), fallback
@@ -111,13 +124,6 @@ def decode_document(body: bytes, content_type: str | None) -> Decoded:
         # XML 1.0 appendix F: "<?" in a 16- or 32-bit encoding without a BOM.
         if body.startswith(pattern):
             return Decoded(body.decode(codec, errors="replace"), codec, "declaration")
-    if not body.isascii():
-        # Valid multi-byte UTF-8 almost never happens by chance in a legacy charset, while
-        # stale declarations of one over UTF-8 bytes are common.
-        try:
-            return Decoded(body.decode("utf-8"), "utf-8", "detected")
-        except UnicodeDecodeError:
-            pass
     header = _CHARSET_PARAM.search(content_type or "")
     head = body[:_ASCII_PREFIX]
     declaration = _XML_DECLARATION.match(head)
@@ -127,6 +133,23 @@ def decode_document(body: bytes, content_type: str | None) -> Decoded:
         ("declaration", declaration.group(1).decode("ascii") if declaration else None),
         ("meta", meta.group(1).decode("ascii") if meta else None),
     )
+    if not body.isascii():
+        if header is None and _media_type(content_type).startswith("text/"):
+            # RFC 3023 made a text/* body without a charset US-ASCII; clients that still
+            # follow it (feedparser among them) misread this one, so the publisher is told.
+            problems.append(
+                f"CharacterEncodingOverride: {_media_type(content_type)} without a charset "
+                "means us-ascii (RFC 3023), but the body is not ASCII"
+            )
+        # Valid multi-byte UTF-8 almost never happens by chance in a legacy charset, while
+        # stale declarations of one over UTF-8 bytes are common.
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            problems.extend(_overridden(candidates, "utf-8"))
+            return Decoded(text, "utf-8", "detected", tuple(problems))
     for source, label in candidates:
         if label is None:
             continue
@@ -147,16 +170,38 @@ def decode_document(body: bytes, content_type: str | None) -> Decoded:
     return _detected(body, tuple(problems))
 
 
+def _overridden(candidates: tuple[tuple[str, str | None], ...], used: str) -> list[str]:
+    """What the document declared and was not read as."""
+    return [
+        f"CharacterEncodingOverride: declared {label!r} ({source}), read as {used}"
+        for source, label in candidates
+        if label is not None and codec_for(label) not in (None, used)
+    ]
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
 def _detected(body: bytes, problems: tuple[str, ...]) -> Decoded:
     try:
         return Decoded(body.decode("utf-8"), "utf-8", "detected", problems)
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(body).best()
-    codec = codec_for(best.encoding) if best is not None else None
-    if codec is not None:
-        return Decoded(body.decode(codec, errors="replace"), codec, "detected", problems)
-    return Decoded(body.decode("cp1252", errors="replace"), "cp1252", "fallback", problems)
+    # A few stray bytes fit dozens of code pages equally well (detectors then "find" a
+    # language in the markup's ASCII); windows-1252, what browsers assume, is the better guess.
+    if sum(byte > 0x7F for byte in body) >= MIN_BYTES_TO_DETECT:
+        best = charset_normalizer.from_bytes(body).best()
+        codec = codec_for(best.encoding) if best is not None else None
+    else:
+        best = codec = None
+    # A multi-byte charset is told by its byte structure, a single-byte code page only by
+    # the language its letters make.
+    if codec is not None and best is not None and (is_multi_byte_encoding(codec) or best.languages):
+        guessed = (*problems, f"CharacterEncodingOverride: no usable charset; detected {codec}")
+        return Decoded(body.decode(codec, errors="replace"), codec, "detected", guessed)
+    fallback = (*problems, "CharacterEncodingOverride: no usable charset; read as cp1252")
+    return Decoded(*_strict_decode(body, "cp1252"), "fallback", fallback)
 
 
 def as_utf8_xml(decoded: Decoded) -> bytes:

@@ -35,7 +35,12 @@ from w3lib.encoding import html_to_unicode
 
 from worker.errors import PermanentError
 from worker.models import DatedValue, ExtractedPage
-from worker.stages.agency import detect_agencies, is_agency
+from worker.stages.agency import (
+    credited_in_line,
+    detect_agencies,
+    is_agency,
+    without_trailing_agency,
+)
 from worker.stages.boilerplate import (
     clean_body,
     line_keys,
@@ -74,22 +79,47 @@ _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|ClaimReview)$")
 _LANGUAGE_TAG = re.compile(r"([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*")
 _WORD = re.compile(r"\w+")
 # What follows a name in a byline: a date, a role, links to the author's other pages.
+# A month counts only before a day ("Dec 16"): "Jan Marchart" and "Theresa May" are names.
 _BYLINE_TAIL = re.compile(
     r"\s+(?:posted|updated|published|view|see|follow|get|read|more\s+by|is\s+(?:a|an|the)"
-    r"|\d+[-\s]minute|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
-    r"|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|\d)\b.*$",
+    r"|\d+[-\s]minute|(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
+    r"|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?[\s,]+\d+|\d+)\b.*$",
     re.I,
 )
+# Korean, Japanese and Chinese bylines put the role after the name: "신현주 기자" (reporter).
+_ROLE_AFTER_NAME = re.compile(r"\s*(?:기자|특파원|記者|特派員|记者)$")
 # Some outlets put every author in one JSON-LD Person: "Birgit Baumann, Anna Giulia Fink".
 _NAME_LIST = re.compile(r"\s*(?:[,;&]|\s(?:and|und|et|y)\s)\s*")
-_BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|di)\s+", re.I)
-# Bylines that name a role, not a person: "Staff and agencies", "Redaktion".
+# "By Jane Doe", "Par Le Figaro", and "ByJane Doe" where the markup put "By" in its own element.
+_BYLINE_PREFIX = re.compile(
+    r"^(?:(?i:(?:written\s+)?by|von|par|por|di)(?:\s+|\s*[:,]\s*|$)|By(?=[A-Z]))+"
+)
+# Bylines that name a role or a company, not a person: "Staff and agencies", "Redaktion",
+# "Nikkei Inc.".
 _NOT_A_PERSON = re.compile(
     r"\b(?:agencies|agences|agenturen|agencias|staff|redaktion|r[eé]daction|redacci[oó]n"
-    r"|newsroom|editorial)\b",
+    r"|newsroom|editorial|inc|ltd|llc|gmbh|corp|plc)\b",
     re.I,
 )
-_URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?=[/-]|$)")
+# What a byline block shows besides names: its own label and its buttons ("Autoren", "著者",
+# "Share on Facebook", "Print").
+_BYLINE_LABEL = re.compile(
+    r"\b(?:authors?|autor(?:en|in)?|auteurs?|share|print|tweet|twitter|facebook|instagram"
+    r"|linkedin|whatsapp|e-?mail)\b|著者",
+    re.I,
+)
+# A byline that credits a source or a picture: "Quelle: sid/dpa", "(Image: Getty Images)".
+_CREDIT = re.compile(r"^\(|^(?:quelle|source|fuente|fonte|image|photo|foto|bild)\s*:", re.I)
+# Comment forms and comment threads mark their own authors.
+_COMMENT_MARKER = re.compile(r"comment", re.I)
+# An e-mail address after the name ("Mike Cason mcason@al.com"), which the normaliser below
+# would turn into a name of its own.
+_ADDRESS = re.compile(r"\S+@\S+\.\w+")
+# "/2016/10/13/", "/2016-10-13-", and "-20161013" standing alone between separators.
+_URL_DATE = re.compile(
+    r"(?:/((?:19|20)\d\d)[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])"
+    r"|[/_-]((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01]))(?=[/._-]|$)"
+)
 _TEXT_TIMESTAMP = re.compile(
     r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)\b"
 )
@@ -98,7 +128,8 @@ _BYLINE_TAGS = ("a", "span", "div", "p", "address", "li", "strong", "b")
 _BYLINE_MARKER = re.compile(r"byline|author|autor|auteur", re.I)
 _URL_WORD = re.compile(r"\b(?:https?|www)\b", re.I)
 # Between a headline and the site's name: spaced separators, or a full-width one unspaced.
-_TITLE_PARTS = re.compile(r"\s+[-|:\u2013\u2014\u00b7\u2022]\s+|\s*[\uff1a\uff5c]\s*")
+_TITLE_PARTS = re.compile(r"\s+(?:--|[-|:\u2013\u2014\u00b7\u2022\u00bb])\s+|\s*[\uff1a\uff5c]\s*")
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 _PUBLISHED_META = ("article:published_time", "datepublished", "og:published_time")
@@ -304,19 +335,21 @@ def _guessed_date(tree: HtmlElement, url: str, now: datetime) -> DatedValue | No
 
 
 def _title(title: str | None, site_name: str | None, headings: list[str], url: str) -> str | None:
-    title = _clean(html.unescape(title or ""))
+    # Soft hyphens and zero-width characters only guide a browser's line breaking.
+    title = _clean(_INVISIBLE.sub("", html.unescape(title or "")))
     if not title:
         return None
-    # "Headline | Section | Site" where the page's <h1> is the headline: keep the part it says.
-    folded_headings = {_fold(heading) for heading in headings}
-    for part in _TITLE_PARTS.split(title):
-        if part != title and _fold(part) in folded_headings:
-            return part
-    # "Headline - Site", "Headline | Fortune.com": the site is not part of the headline.
     site_words = {_fold(site_name or "")} | {
         _fold(label) for label in (urlsplit(url).hostname or "").split(".") if len(label) > 3
     }
     site_words.discard("")
+    # "Headline | Section | Site" where the page's <h1> is the headline: keep the part it says
+    # (unless that <h1> is the site's logo).
+    folded_headings = {_fold(heading) for heading in headings}
+    for part in _TITLE_PARTS.split(title):
+        if part != title and _fold(part) in folded_headings and not _names_site(part, site_words):
+            return part
+    # "Headline - Site", "Headline | Fortune.com": the site is not part of the headline.
     while separators := list(_TITLE_PARTS.finditer(title)):
         last = separators[-1]
         if not _names_site(title[last.end() :], site_words):
@@ -358,21 +391,43 @@ def _authors(
             and not _NOT_A_PERSON.search(name)
         )
 
-    def split(bylines: Iterable[str]) -> list[str]:
-        # trafilatura's normaliser drops "By", e-mail addresses and handles, and splits
-        # "X, Y and Z"; what it leaves after a name ("Posted: Nov 15") goes here.
-        return [
-            _BYLINE_TAIL.sub("", name)
-            for byline in bylines
-            for name in (normalize_authors(None, _BYLINE_TAIL.sub("", byline)) or "").split(";")
-        ]
-
     json_ld_people = [
-        _BYLINE_PREFIX.sub("", name)
-        for joined in page.people()
-        for name in _NAME_LIST.split(joined)
+        _person(name) for joined in page.people() for name in _NAME_LIST.split(joined)
     ]
-    return people(json_ld_people) or people(split(bylines)) or people(split(page.byline_elements()))
+    return (
+        people(json_ld_people)
+        or people(name for byline in bylines for name in _byline_names(byline))
+        or people(page.byline_elements(_byline_names))
+    )
+
+
+def _byline_names(byline: str) -> list[str]:
+    """The names in a byline: "By X, Y and Z" split, what surrounds them dropped."""
+    if _CREDIT.search(byline):
+        return []
+    text = _BYLINE_PREFIX.sub("", _BYLINE_TAIL.sub("", _ADDRESS.sub(" ", byline)).strip())
+    # A label in lower case ("red", "amw", "share") is initials or a button, not a name; it
+    # goes before trafilatura's normaliser capitalises it, and so do the byline's other labels
+    # and a wire credit ("with AFP"). That normaliser drops handles and splits "X, Y and Z".
+    pieces = [
+        piece
+        for piece in _NAME_LIST.split(text)
+        if not _is_lower_case(piece)
+        and not _BYLINE_LABEL.search(piece)
+        and not credited_in_line(piece)
+    ]
+    return [_person(name) for name in (normalize_authors(None, "; ".join(pieces)) or "").split(";")]
+
+
+def _person(name: str) -> str:
+    """A name less what bylines put around it: "By", a date, a role, the agency after it."""
+    name = _BYLINE_PREFIX.sub("", _BYLINE_TAIL.sub("", name.strip()))
+    return _ROLE_AFTER_NAME.sub("", without_trailing_agency(name))
+
+
+def _is_lower_case(text: str) -> bool:
+    # Scripts without case (Chinese, Korean, Japanese) write names that are equal to both.
+    return text == text.lower() and text != text.upper()
 
 
 class _PageMetadata:
@@ -383,6 +438,8 @@ class _PageMetadata:
         self._meta: dict[str, list[str]] = {}
         self._canonical: str | None = None
         self._linked_data: list[dict[str, Any]] = []
+        # Graphs name a party once and refer to it by "@id" elsewhere (Yoast's, for one).
+        self._identified: dict[str, dict[str, Any]] = {}
         # <time> marked with itemprop, then those inside an <article>: elsewhere on the page a
         # <time> is as likely a related story's date or today's.
         self._times: dict[str, list[str]] = {
@@ -424,11 +481,17 @@ class _PageMetadata:
             self._meta.setdefault(key.strip().lower(), []).append(value)
 
     def _add_linked_data(self, text: str | None) -> None:
-        self._linked_data.extend(
-            node
-            for node in _json_ld_nodes(_load_json(text))
-            if any(_ARTICLE_TYPES.search(kind) for kind in _strings(node.get("@type")))
-        )
+        for node in _json_ld_nodes(_load_json(text)):
+            if isinstance(identifier := node.get("@id"), str):
+                self._identified.setdefault(identifier, node)
+            if any(_ARTICLE_TYPES.search(kind) for kind in _strings(node.get("@type"))):
+                self._linked_data.append(node)
+
+    def _resolved(self, party: dict[str, Any]) -> dict[str, Any]:
+        identifier = party.get("@id")
+        if "name" in party or not isinstance(identifier, str):
+            return party
+        return self._identified.get(identifier, party)
 
     def _add_time(self, element: HtmlElement) -> None:
         stamp = element.get("datetime")
@@ -446,15 +509,15 @@ class _PageMetadata:
         return [value for node in self._linked_data for value in _strings(node.get(key))]
 
     def title(self) -> str | None:
-        """The headline: JSON-LD's, else the page's one ``<h1>``, else OpenGraph's or
-        ``<title>``. An ``<h1>`` is the headline as the reader sees it, where OpenGraph often
-        carries a version written for social networks."""
-        headline = next(iter(self._json_ld("headline")), None)
+        """The headline the page declares (JSON-LD's, else OpenGraph's), else its one
+        ``<h1>``, else Twitter's or ``<title>``. A declared headline is the article's; an
+        ``<h1>`` can be the site's logo, a section's name or a kicker run into the headline."""
+        headline = next(iter(self._json_ld("headline")), None) or self.first_meta("og:title")
         if headline:
             return headline
         if len(self.headings) == 1 and len(self.headings[0].split()) <= MAX_HEADLINE_WORDS:
             return self.headings[0]
-        return self.first_meta("og:title", "twitter:title") or self._title_element
+        return self.first_meta("twitter:title") or self._title_element
 
     def site_name(self) -> str | None:
         publishers = self._parties(("publisher",))
@@ -508,22 +571,27 @@ class _PageMetadata:
         )
         return [value for value in declared if not _URL_WORD.search(value)]
 
-    def byline_elements(self) -> list[str]:
-        """Who the page shows wrote it: the innermost short elements marked as a byline or
-        author (by class, itemprop, rel or id; a byline block also holds the date and the
-        share links), the first one that names someone. Looked for only when the page
-        declares no author."""
-        marked = [
-            element
-            for element in self._tree.iter(*_BYLINE_TAGS)
-            if element.attrib and _BYLINE_MARKER.search(" ".join(element.attrib.values()))
-        ]
-        innermost = set(marked)
-        for element in marked:
+    def byline_elements(self, names_in: Callable[[str], list[str]]) -> list[str]:
+        """Who the page shows wrote it: the ``names_in`` the first innermost short element
+        marked as a byline or author (by class, itemprop, rel, id or link) that names anyone.
+        A byline block also holds the date and the share links, its "By" stands in an element
+        of its own, and comment forms mark their authors too. The first byline decides even
+        when it names no person ("Our Foreign Staff"): later ones are other stories'. Looked
+        for only when the page declares no author."""
+        named: dict[HtmlElement, list[str]] = {}
+        for element in self._tree.iter(*_BYLINE_TAGS):
+            marks = " ".join(element.attrib.values()) if element.attrib else ""
+            if (
+                _BYLINE_MARKER.search(marks)
+                and not _COMMENT_MARKER.search(marks)
+                and (text := _byline_text(element))
+                and (names := [name for name in names_in(text) if name.strip()])
+            ):
+                named[element] = names
+        innermost = set(named)
+        for element in named:
             innermost.difference_update(element.iterancestors())
-        return [
-            text for element in marked if element in innermost and (text := _short_text(element))
-        ][:1]
+        return next((names for element, names in named.items() if element in innermost), [])
 
     def _parties(
         self, roles: tuple[str, ...], kind: Callable[[list[str]], bool] | None = None
@@ -533,7 +601,7 @@ class _PageMetadata:
             name
             for node in self._linked_data
             for role in roles
-            for party in _json_ld_nodes(node.get(role))
+            for party in map(self._resolved, _json_ld_nodes(node.get(role)))
             if kind is None or kind(_strings(party.get("@type")))
             for name in _strings(party.get("name"))
         ]
@@ -593,7 +661,10 @@ class _PageMetadata:
                 # A <time> outside the story and unmarked: the page's first is its own date
                 # more often than a related story's.
                 *((value, "time") for value in self._times["elsewhere"][:1]),
-                *(("-".join(match.groups()), "url") for match in _URL_DATE.finditer(self._url)),
+                *(
+                    ("-".join(filter(None, match.groups())), "url")
+                    for match in _URL_DATE.finditer(self._url)
+                ),
             ]
         found = [
             (moment, source)
@@ -629,6 +700,13 @@ def _container_lines(tree: HtmlElement) -> list[str]:
         for element in _SHORT_TEXTS(container)
         if (text := _short_text(element))
     ]
+
+
+def _byline_text(element: HtmlElement) -> str | None:
+    # Names in elements of their own are separate names: "<span>A B</span><span>C D</span>".
+    # The date after the names makes no byline too long to be one.
+    text = _BYLINE_TAIL.sub("", ", ".join(filter(None, map(_clean, element.itertext()))))
+    return text if text and len(text.split()) <= MAX_BYLINE_WORDS else None
 
 
 def _short_text(element: HtmlElement) -> str | None:

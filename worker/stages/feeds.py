@@ -73,7 +73,11 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
     utf8 = as_utf8_xml(decoded)
     if is_sitemap(utf8):
         return parse_sitemap(utf8, url=url, encoding=decoded.encoding)
-    return _parse_xml_feed(utf8, url, decoded.encoding, (*decoded.problems,), dropped_doctype)
+    problems = decoded.problems
+    if media_type and "xml" not in media_type:
+        # Parsed all the same: publishers serve feeds as text/plain or text/html by mistake.
+        problems = (*problems, f"NonXMLContentType: served as {media_type}")
+    return _parse_xml_feed(utf8, url, decoded.encoding, problems, dropped_doctype)
 
 
 def _parse_xml_feed(

@@ -36,8 +36,12 @@ class EntryCandidate:
 
 @dataclass(frozen=True)
 class RejectedEntry:
+    """An entry that cannot be fetched. Its seen key stands for it (it has no usable link),
+    so that it is dead-lettered once, not at every poll that still lists it."""
+
     entry: ParsedEntry
     reason: str
+    seen_key: str
 
 
 def select_entries(
@@ -58,13 +62,13 @@ def select_entries(
     trusted = _trusted_guids(parsed)
     for parsed_entry in sorted(_fresh(parsed.entries, discovered_at, freshness), key=_entry_time):
         if not parsed_entry.link:
-            rejected.append(RejectedEntry(parsed_entry, "entry has no link"))
+            rejected.append(_rejected(feed, parsed_entry, "entry has no link"))
             continue
         link = unwrap_redirector(parsed_entry.link)
         try:
             url = canonical_url(link)
         except PermanentError as error:
-            rejected.append(RejectedEntry(parsed_entry, error.reason))
+            rejected.append(_rejected(feed, parsed_entry, error.reason))
             continue
         guid = parsed_entry.guid if parsed_entry.guid in trusted else None
         keys = entry_seen_keys(feed.id, url, guid)
@@ -130,6 +134,11 @@ def entry_seen_keys(feed_id: str, canonical: str, guid: str | None) -> tuple[str
     if not guid:
         return (url_key,)
     return (url_key, f"guid:{feed_id}:{short_digest(guid)}")
+
+
+def _rejected(feed: Feed, entry: ParsedEntry, reason: str) -> RejectedEntry:
+    identity = "\n".join((entry.link or "", entry.guid or "", entry.title or "", reason))
+    return RejectedEntry(entry, reason, f"rejected:{feed.id}:{short_digest(identity)}")
 
 
 def _entry_time(entry: ParsedEntry) -> tuple[int, str]:

@@ -41,7 +41,10 @@ LIST_FIELDS = (
     "feed_tags",
     "labels",
 )
-NUMBER_FIELDS = ("word_count",)
+# cluster_size: the articles of the story within the dedupe window, this one included, as
+# they stood just before it was published (1 for a story seen first).
+CLUSTER_SIZE = "cluster_size"
+NUMBER_FIELDS = ("word_count", CLUSTER_SIZE)
 # place.<ISO code>: how often the country is named; topic.<code>: the topic's score.
 NUMBER_PREFIXES = ("place.", "topic.")
 OPERATORS = ("equals", "in", "contains", "regex", "gte", "gt", "lte", "lt")
@@ -63,6 +66,7 @@ class Rule:
     route: str | None
     drop: str | None  # the reason, counted when the rule drops an article
     line: int
+    fields: frozenset[str] = frozenset()  # the fields its condition reads
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,13 @@ class RuleSet:
     rules: tuple[Rule, ...]
     source: str
 
-    def apply(self, article: Article) -> RuleOutcome:
-        fields = rule_fields(article)
+    @property
+    def uses_cluster_size(self) -> bool:
+        """Whether the story's cluster must be looked up (in Redis) before the rules run."""
+        return any(CLUSTER_SIZE in rule.fields for rule in self.rules)
+
+    def apply(self, article: Article, *, cluster_size: int = 1) -> RuleOutcome:
+        fields = rule_fields(article, cluster_size=cluster_size)
         matched: list[str] = []
         labels: list[LabelTag] = []
         routes: list[str] = []
@@ -102,7 +111,7 @@ class RuleSet:
         return RuleOutcome(tuple(matched), tuple(labels), tuple(routes), dropped_by)
 
 
-def rule_fields(article: Article) -> dict[str, Any]:
+def rule_fields(article: Article, *, cluster_size: int = 1) -> dict[str, Any]:
     """The article as rules see it: every field a condition may name."""
     tags = article.tags
     fields: dict[str, Any] = {
@@ -124,6 +133,7 @@ def rule_fields(article: Article) -> dict[str, Any]:
         "feed_tags": list(tags.feed),
         "labels": [label.label for label in tags.labels],
         "word_count": article.word_count,
+        CLUSTER_SIZE: cluster_size,
     }
     fields.update({f"place.{place.code}": place.count for place in tags.places})
     fields.update({f"topic.{topic.code}": topic.score for topic in tags.topics})
@@ -196,7 +206,16 @@ def _rule(entry: Any, line: int) -> Rule:
     drop = entry.get("drop")
     if drop is not None and not (isinstance(drop, str) and drop):
         raise _Invalid("drop must be the reason, a non-empty string")
-    return Rule(name, _condition(entry["match"]), tuple(tags), route, drop, line)
+    condition = _condition(entry["match"])
+    return Rule(name, condition, tuple(tags), route, drop, line, _fields_named(entry["match"]))
+
+
+def _fields_named(spec: Any) -> frozenset[str]:
+    """The fields a (valid) condition reads."""
+    if "field" in spec:
+        return frozenset((spec["field"],))
+    parts = spec.get("all") or spec.get("any") or [spec["not"]]
+    return frozenset().union(*(_fields_named(part) for part in parts))
 
 
 def _condition(spec: Any) -> Condition:

@@ -1,0 +1,196 @@
+"""The metadata rules of extract_page, each pinned on a small page written here."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from worker.models import ExtractedPage
+from worker.stages.extract import extract_page
+
+NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
+STORY = (
+    "<p>The harbour authority opened the new ferry terminal on Monday after three years of "
+    "building work, and the first crossing left on time with two hundred passengers.</p>"
+    "<p>Officials said the terminal would halve waiting times on the busiest summer days.</p>"
+)
+
+
+def extract(
+    *, head: str = "", byline: str = "", after: str = "", url: str = "https://port.example/a"
+) -> ExtractedPage:
+    page = (
+        f"<html><head><title>Ferry terminal opens</title>{head}</head><body>"
+        f"<article><h1>Ferry terminal opens</h1>{byline}{STORY}</article>{after}</body></html>"
+    )
+    return extract_page(page.encode(), url=url, now=NOW, content_type="text/html")
+
+
+def json_ld(data: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+class TestTitle:
+    def test_the_declared_headline_wins_over_the_h1(self) -> None:
+        page = extract_page(
+            b'<html><head><meta property="og:title" content="Ferry terminal opens - Port News">'
+            b'<meta property="og:site_name" content="Port News"></head><body>'
+            b"<h1>Port News</h1><article>" + STORY.encode() + b"</article></body></html>",
+            url="https://port.example/a",
+            now=NOW,
+        )
+        assert page.title == "Ferry terminal opens"
+
+    def test_a_site_name_after_a_double_hyphen_is_dropped(self) -> None:
+        page = extract(head='<meta property="og:title" content="Ferry terminal opens -- Sott.net">')
+        assert page.title == "Ferry terminal opens"
+
+    def test_soft_hyphens_and_zero_width_spaces_leave_the_title(self) -> None:
+        page = extract(
+            head='<meta property="og:title" content="Fähr&shy;terminal er&#x200b;öffnet">'
+        )
+        assert page.title == "Fährterminal eröffnet"
+
+
+class TestBylineElements:
+    def test_a_by_in_an_element_of_its_own_is_not_the_author(self) -> None:
+        page = extract(
+            byline='<p class="byline"><span class="byline__preamble">By</span> '
+            '<a class="byline__name" href="/staff/jane-doe">Jane Doe</a></p>'
+        )
+        assert page.authors == ("Jane Doe",)
+
+    def test_by_run_into_the_name_is_dropped(self) -> None:
+        page = extract(byline='<div class="author">ByJane Doe</div>')
+        assert page.authors == ("Jane Doe",)
+
+    def test_names_in_elements_of_their_own_are_separate_people(self) -> None:
+        page = extract(
+            byline='<div class="article-byline"><span>Birgit Baumann</span>'
+            "<span>Jan Michael Marchart</span></div>"
+        )
+        assert page.authors == ("Birgit Baumann", "Jan Michael Marchart")
+
+    def test_the_date_after_the_names_goes_but_a_name_like_a_month_stays(self) -> None:
+        page = extract(
+            byline='<div class="byline">By Jan Marchart and Theresa May, Dec 16, 2016 at '
+            "1:38 pm</div>"
+        )
+        assert page.authors == ("Jan Marchart", "Theresa May")
+
+    def test_a_comment_form_does_not_name_the_author(self) -> None:
+        page = extract(
+            byline='<div class="c-byline">By Samya Kullab</div>',
+            after='<form><p class="comment-form-author">Name</p>'
+            '<div class="comment-author">Paul Coker</div></form>',
+        )
+        assert page.authors == ("Samya Kullab",)
+        before = extract(
+            byline='<p class="comment-form-author">Name</p>',
+            after='<div class="c-byline">By Samya Kullab</div>',
+        )
+        assert before.authors == ("Samya Kullab",)
+
+    def test_the_agency_after_the_people_is_the_agency_not_a_name(self) -> None:
+        page = extract(
+            byline='<div class="c-byline__attribution">By Samya Kullab and Vasilisa Stepanenko '
+            '<span class="c-byline__source">The Associated Press</span></div>'
+        )
+        assert page.authors == ("Samya Kullab", "Vasilisa Stepanenko")
+        assert page.agency == ("AP",)
+
+    def test_lower_case_labels_are_not_names(self) -> None:
+        page = extract(
+            byline='<div class="byline">red, ORF.at/Agenturen</div>', url="https://orf.at/stories/1"
+        )
+        assert page.authors == ()
+        initials = extract(byline='<p class="article__author">amw</p>')
+        assert initials.authors == ()
+
+    def test_the_bylines_own_label_and_buttons_are_not_names(self) -> None:
+        page = extract(
+            byline='<a href="/autoren">Autoren</a> <a class="author-share">Share on Facebook</a>'
+            '<a href="/autoren/name/max-kolter">Dr. Max Kolter</a>'
+        )
+        assert page.authors == ("Dr Max Kolter",)
+
+    def test_a_staff_byline_is_no_author_and_later_bylines_are_other_stories(self) -> None:
+        page = extract(
+            byline='<div class="byline">Our Foreign Staff</div>',
+            after='<aside><div class="item-author-name">Philip Johnston</div></aside>',
+        )
+        assert page.authors == ()
+
+    def test_a_source_credit_is_no_author(self) -> None:
+        page = extract(byline='<div class="backlink__author">Quelle: sid/dpa</div>')
+        assert page.authors == ()
+
+    def test_a_role_after_a_korean_name_is_not_part_of_it(self) -> None:
+        page = extract(head='<meta name="author" content="신현주 기자">')
+        assert page.authors == ("신현주",)
+
+
+class TestDeclaredAuthors:
+    def test_a_picture_credit_in_the_author_meta_is_no_author(self) -> None:
+        page = extract(
+            head='<meta itemprop="author" content="(Image: Getty Images/iStockphoto)">'
+            '<meta name="author" content="Emma Mackenzie">'
+        )
+        assert page.authors == ("Emma Mackenzie",)
+
+    def test_a_company_is_no_author(self) -> None:
+        page = extract(
+            head='<meta name="author" content="Nikkei Inc.">',
+            byline='<p class="author">Kenji Sato</p>',
+        )
+        assert page.authors == ("Kenji Sato",)
+
+    def test_the_site_after_par_is_no_author(self) -> None:
+        page = extract(
+            head='<meta property="og:site_name" content="Le Figaro">'
+            '<meta name="author" content="Par Le Figaro">'
+        )
+        assert page.authors == ()
+
+    def test_a_json_ld_author_given_by_reference_is_looked_up_in_the_graph(self) -> None:
+        graph = {
+            "@context": "https://schema.org",
+            "@graph": [
+                {
+                    "@type": "NewsArticle",
+                    "headline": "Ferry terminal opens",
+                    "author": {"@id": "https://port.example/#/person/1"},
+                },
+                {
+                    "@type": "Person",
+                    "@id": "https://port.example/#/person/1",
+                    "name": "Timo Shihepo",
+                },
+            ],
+        }
+        page = extract(head=json_ld(graph), byline='<span class="author-by">By</span>')
+        assert page.authors == ("Timo Shihepo",)
+
+
+@pytest.mark.parametrize("byline", ["By", "by", "Von"])
+def test_a_byline_with_nothing_but_by_names_no_one(byline: str) -> None:
+    assert extract(byline=f'<span class="byline">{byline}</span>').authors == ()
+
+
+@pytest.mark.parametrize(
+    ("url", "day"),
+    [
+        ("https://port.example/article/Ferry-Terminal-Opens-20161013", datetime(2016, 10, 13)),
+        ("https://port.example/2016-10-13-ferry-terminal-opens", datetime(2016, 10, 13)),
+        ("https://port.example/story/3000000218734/ferry-terminal", None),
+        ("https://port.example/alert20161013.html", None),
+    ],
+    ids=["slug ends in YYYYMMDD", "slug starts with the ISO day", "long id", "glued to a word"],
+)
+def test_a_date_standing_alone_in_the_url_dates_a_page_without_one(
+    url: str, day: datetime | None
+) -> None:
+    published = extract(url=url).published
+    assert (published.value if published else None) == (day.replace(tzinfo=UTC) if day else None)
