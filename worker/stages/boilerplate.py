@@ -247,6 +247,8 @@ def unwrap_layout_tables(body: _Element) -> None:
 
 def without_recurring(blocks: Sequence[str], recurring: frozenset[str]) -> list[str]:
     """The blocks without the lines that recur across the host's pages."""
+    if not recurring:
+        return list(blocks)
     return [
         block
         for block in blocks
@@ -285,7 +287,7 @@ def _is_short(block: str, words: int) -> bool:
 
 
 def _word_count(text: str) -> int:
-    return sum(1 for _ in _WORD.finditer(text))
+    return len(_WORD.findall(text))
 
 
 def _is_card_list(block: _Element) -> bool:
