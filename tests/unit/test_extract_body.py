@@ -46,3 +46,16 @@ def test_a_link_inside_a_sentence_keeps_its_words_in_place(page: ExtractedPage) 
 def test_cards_for_other_stories_and_the_newsletter_promotion_go(page: ExtractedPage) -> None:
     for furniture in ("Harbour pilots strike", "Talks resume", "lighthouse", "Sign up"):
         assert furniture not in page.text
+
+
+def test_code_in_the_story_keeps_its_lines_and_spacing() -> None:
+    code = "def align(rows):\n    width  =  max(len(r) for r in rows)\n    return width"
+    sentence = "The council's data team published the script it uses to align the timetable."
+    html = (
+        f"<html><body><article><h1>Align</h1><p>{sentence}</p>"
+        f"<pre><code>{code}</code></pre><p>{sentence}</p><p>{sentence}</p></article></body></html>"
+    )
+    page = extract_page(
+        html.encode(), now=datetime(2026, 11, 30, tzinfo=UTC), url="https://example.com/align"
+    )
+    assert code in page.text

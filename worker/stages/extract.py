@@ -301,10 +301,13 @@ def _story_body(tree: HtmlElement) -> HtmlElement | None:
     # The links have been judged; their text stays, their targets are not the story's text.
     etree.strip_tags(body, "ref")
     # trafilatura trims the text of the elements it keeps but not of links: the source's
-    # indentation around a link would otherwise end up in the body.
+    # indentation around a link would otherwise end up in the body. Code keeps its spacing.
+    preformatted = {element for code in body.iter("code") for element in code.iter()}
     for element in body.iter():
-        element.text = element.text and _SPACES.sub(" ", element.text)
-        element.tail = element.tail and _SPACES.sub(" ", element.tail)
+        if element not in preformatted:
+            element.text = element.text and _SPACES.sub(" ", element.text)
+        if element.getparent() not in preformatted:
+            element.tail = element.tail and _SPACES.sub(" ", element.tail)
     return body
 
 
@@ -317,9 +320,11 @@ def _blocks(body: HtmlElement | None) -> list[str]:
 
 
 def _rendered(block: HtmlElement) -> str:
-    lines = xmltotxt(block, False).strip().splitlines()
+    text = xmltotxt(block, False).strip()
+    if block.tag == "code":
+        return text
     # Spaces doubled where a link's text was joined to its neighbours; indentation stays.
-    return "\n".join(_INNER_SPACES.sub(" ", line).rstrip() for line in lines)
+    return "\n".join(_INNER_SPACES.sub(" ", line).rstrip() for line in text.splitlines())
 
 
 def _words(blocks: Iterable[str]) -> int:
