@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from worker.models import EntityTag
-from worker.stages.tagtext import ArticleText, any_of, stop_words
+from worker.stages.tagtext import ArticleText, any_of, any_word_of, stop_words
 
 GAZETTEER = "entities:gazetteer"
 TITLED_NAMES = "entities:titles"
@@ -183,6 +183,8 @@ class EntityFinder:
         self._canonical_person = _alias_table(rules.people)
         self._canonical_organisation = _alias_table(rules.organisations)
         self._aliases = _alias_pattern((*self._canonical_person, *self._canonical_organisation))
+        # A leading look-behind, not any_word_of's: lower-case titles start at nearly every
+        # letter of the text, and the look-behind turns most of them away sooner.
         titles = rf"(?<!\w){any_of({title.lower() for title in rules.titles})}(?!\w)\s+"
         self._titles = re.compile(titles, re.IGNORECASE)
         # Case-insensitive matching costs the engine a case fold at every character: on the
@@ -193,13 +195,17 @@ class EntityFinder:
         full = text.full
         people: dict[str, str] = {}
         organisations: dict[str, str] = {}
+        masked_parts: list[str] = []  # the text with each known name blanked out
+        end = 0
         for match in self._aliases.finditer(full):
             alias = match.group()
             if alias in self._canonical_person:
                 people.setdefault(self._canonical_person[alias], GAZETTEER)
             else:
                 organisations.setdefault(self._canonical_organisation[alias], GAZETTEER)
-        masked = self._aliases.sub(lambda match: " " * len(match.group()), full)
+            masked_parts += (full[end : match.start()], " " * len(alias))
+            end = match.end()
+        masked = "".join(masked_parts) + full[end:]
         if self._model is not None and self._model.language == text.language:
             for label, name in self._model.entities(full):
                 name = _POSSESSIVE.sub("", name.strip())
@@ -347,9 +353,7 @@ def _alias_table(known: tuple[KnownEntity, ...]) -> dict[str, str]:
 
 @lru_cache(maxsize=4096)  # an entity's spellings recur from article to article
 def _alias_pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
-    if not aliases:
-        return re.compile(r"(?!)")
-    return re.compile(rf"(?<!\w){any_of(aliases)}(?!\w)")
+    return re.compile(any_word_of(aliases))
 
 
 def _merge_surnames(people: dict[str, str]) -> dict[str, str]:

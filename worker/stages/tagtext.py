@@ -47,13 +47,33 @@ def any_of(phrases: Iterable[str]) -> str:
     """A regular expression for any of ``phrases``, the longest that matches first, shaped as
     a trie: the engine then reads each character once where an alternation of a hundred
     phrases tries each in turn at every word (benchmarks/tagging.py)."""
+    return _trie_pattern(_trie(phrases))
+
+
+def any_word_of(phrases: Iterable[str]) -> str:
+    """A regular expression for any of ``phrases`` as whole words (no word character right
+    before or after), the longest that matches first. The check before a phrase comes after
+    its first character: a pattern that starts with a literal lets the engine jump to the
+    places where a first character occurs, where a leading look-behind makes it stop at
+    every character (the known names of config/tags.toml: 17 µs an article instead of 59)."""
+    trie = _trie(phrases)
+    branches = [
+        rf"{re.escape(char)}(?<!\w{re.escape(char)}){_trie_pattern(trie[char])}"
+        for char in sorted(trie)
+        if char
+    ]
+    return rf"(?:{'|'.join(branches)})(?!\w)" if branches else "(?!)"
+
+
+def _trie(phrases: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Each phrase as a path of characters; "" marks where one ends."""
     trie: dict[str, dict[str, Any]] = {}
     for phrase in phrases:
         node = trie
         for char in phrase:
             node = node.setdefault(char, {})
         node[""] = {}
-    return _trie_pattern(trie)
+    return trie
 
 
 def _trie_pattern(node: dict[str, dict[str, Any]]) -> str:
