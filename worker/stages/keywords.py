@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -46,8 +45,10 @@ def key_phrases(text: str, language: str, count: int) -> list[tuple[str, float]]
     sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
     for sentence_id, sentence in enumerate(sentences):
         block: list[tuple[str, str]] = []
+        digits = _DIGIT.search(sentence) is not None  # most sentences have none to look for
         for position, token in enumerate(_TOKEN.findall(sentence)):
-            if not _is_word(token):
+            if not token[:1].isalpha() or (digits and _DIGIT.search(token)):
+                # Punctuation, a number or a code such as "A4": no word YAKE would score.
                 if block:
                     blocks.append(block)
                 block = []
@@ -72,16 +73,23 @@ def key_phrases(text: str, language: str, count: int) -> list[tuple[str, float]]
     scores = _word_scores(terms, stops, len(sentences))
     phrases: Counter[str] = Counter()
     written: dict[str, str] = {}
+    parts: dict[str, tuple[str, ...]] = {}
     for block in blocks:
-        for start in range(len(block)):
-            for size in range(1, min(_MAX_WORDS, len(block) - start) + 1):
-                words = block[start : start + size]
-                if words[0][1] in scores and words[-1][1] in scores:
-                    key = " ".join(k for _, k in words)
-                    phrases[key] += 1
-                    written.setdefault(key, " ".join(w for w, _ in words))
+        for index, (word, key) in enumerate(block):
+            if key not in scores:
+                continue
+            phrases[key] += 1
+            written.setdefault(key, word)
+            parts[key] = (key,)
+            if index + 1 < len(block) and block[index + 1][1] in scores:
+                following, following_key = block[index + 1]
+                pair = f"{key} {following_key}"
+                phrases[pair] += 1
+                written.setdefault(pair, f"{word} {following}")
+                parts[pair] = (key, following_key)
     ranked = sorted(
-        (_phrase_score([scores[k] for k in key.split(" ")], phrases[key]), key) for key in phrases
+        (_phrase_score([scores[k] for k in parts[key]], occurrences), key)
+        for key, occurrences in phrases.items()
     )
     kept: list[tuple[str, float]] = []
     for score, key in ranked:
@@ -92,18 +100,17 @@ def key_phrases(text: str, language: str, count: int) -> list[tuple[str, float]]
     return kept
 
 
-def _is_word(token: str) -> bool:
-    """A word YAKE would score: letters, not a number and not a code such as "A4"."""
-    return token[:1].isalpha() and _DIGIT.search(token) is None
-
-
 def _word_scores(
     terms: dict[str, _Term], stops: frozenset[str], sentences: int
 ) -> dict[str, float]:
     """YAKE's H of each word that is no stop word (lower is better)."""
     candidates = {key: term for key, term in terms.items() if key not in stops and len(key) >= 3}
     counts = [term.count for term in candidates.values()] or [1]
-    mean, deviation = statistics.fmean(counts), statistics.pstdev(counts)
+    # statistics.pstdev of integers (up to the last bit), without its exact fractions: they
+    # cost more than the rest of this function.
+    size, total = len(counts), sum(counts)
+    mean = total / size
+    deviation = math.sqrt((size * sum(c * c for c in counts) - total * total) / (size * size))
     most = max(term.count for term in terms.values())
     scores = {}
     for key, term in candidates.items():
@@ -111,13 +118,22 @@ def _word_scores(
         right = len(set(term.right)) / len(term.right) if term.right else 0.0
         relatedness = 1.0 + (left + right) * term.count / most
         frequency = term.count / (mean + deviation)
-        spread = len(set(term.sentences)) / sentences
+        # The sentences a word occurs in, in order: each once.
+        where = list(dict.fromkeys(term.sentences))
+        spread = len(where) / sentences
         casing = max(term.acronym, term.capitalised) / (1.0 + math.log(term.count))
-        position = math.log(math.log(3.0 + statistics.median(sorted(set(term.sentences)))))
+        position = math.log(math.log(3.0 + _median(where)))
         scores[key] = (position * relatedness) / (
             casing + frequency / relatedness + spread / relatedness
         )
     return scores
+
+
+def _median(ordered: list[int]) -> float:
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _phrase_score(word_scores: list[float], occurrences: int) -> float:
