@@ -146,6 +146,11 @@ def test_demonyms_and_adjectives_name_the_country() -> None:
     assert places("Las tropas rusas y los soldados norcoreanos.", "es") == {"RU": 1, "KP": 1}
 
 
+def test_an_adjective_of_two_words_may_start_with_a_short_one() -> None:
+    assert places("Les marins sud-coréens et sud coréens, du sud.", "fr") == {"KR": 2}
+    assert places("Die us-amerikanischen Truppen, uns.", "de") == {"US": 1}
+
+
 def test_localized_country_and_city_names() -> None:
     assert places("Südkorea bestellte den Botschafter in Moskau ein.", "de") == {"KR": 1, "RU": 1}
     assert places("La Corée du Sud a convoqué l'ambassadeur à Séoul.", "fr") == {"KR": 2}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from worker.stages.tagtext import any_of, any_word_of
+from worker.stages.tagtext import any_of, any_word_of, words_and_gaps
 
 
 def test_any_of_matches_the_longest_phrase_and_escapes_special_characters() -> None:
@@ -36,3 +36,12 @@ def test_any_word_of_checks_the_word_before_as_a_leading_look_behind_would() -> 
 
 def test_any_word_of_nothing_matches_nothing() -> None:
     assert re.search(any_word_of([]), "anything") is None
+
+
+def test_words_and_gaps_alternate_and_make_up_the_text() -> None:
+    text = "  Korea-Russia relations, Séoul 2026!"
+    pieces = words_and_gaps(text)
+    assert pieces[1::2] == ["Korea", "Russia", "relations", "Séoul", "2026"]
+    assert pieces[::2] == ["  ", "-", " ", ", ", " ", "!"]
+    assert "".join(pieces) == text
+    assert words_and_gaps("") == [""]

@@ -13,6 +13,7 @@ from typing import Any
 TAG_LANGUAGES = ("en", "de", "fr", "es")
 
 _WORD = re.compile(r"\w+")
+_WORD_IN_GAPS = re.compile(r"(\w+)")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
@@ -83,14 +84,16 @@ def _trie_pattern(node: dict[str, dict[str, Any]]) -> str:
     return "(?:" + "|".join(branches) + ")?" if branches else ""
 
 
-def words(text: str) -> list[re.Match[str]]:
-    """The words of ``text`` with their positions."""
-    return list(_WORD.finditer(text))
+def words_and_gaps(text: str) -> list[str]:
+    """``text`` cut into gaps and words in turn: ``[gap, word, gap, ..., word, gap]``, word i
+    at 2i + 1 and the gap before it at 2i (either gap may be empty). One split gives the words,
+    what separates them and so every stretch of text, without a match object per word."""
+    return _WORD_IN_GAPS.split(text)
 
 
-def folded_words(text: str) -> list[str]:
-    """The words of ``text`` without accents, as :func:`fold` makes them."""
-    return [word if word.isascii() else fold(word) for word in _WORD.findall(text)]
+def folded(words: list[str]) -> list[str]:
+    """The words without accents, as :func:`fold` makes them."""
+    return [word if word.isascii() else fold(word) for word in words]
 
 
 def name_key(name: str) -> str:
@@ -105,11 +108,6 @@ def fold(word: str) -> str:
         return word
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
-def adjacent(text: str, left: re.Match[str], right: re.Match[str]) -> bool:
-    """Nothing but white space between two words."""
-    return not text[left.end() : right.start()].strip()
 
 
 def is_capitalised(word: str) -> bool:

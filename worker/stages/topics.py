@@ -12,7 +12,7 @@ the text's evidence.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -27,6 +27,10 @@ _WORD_AND_GAP = re.compile(r"(\w+)(\W*)")
 _LONG_SUFFIX = 4
 _START = 3
 _SHORT_SUFFIXES = frozenset({"", "s", "e", "es", "en", "n"})
+_REMEMBERED_WORDS = 200_000  # a language's vocabulary of news, a few tens of megabytes
+# What a word may start: the keyword it inflects (or None), and (keyword, its other words)
+# of the phrases it is the first word of.
+_Clue = tuple[str | None, Sequence[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class TopicClassifier:
             if " " in keyword:
                 first, rest = keyword.split(" ", 1)
                 self._phrases.setdefault(first, []).append((keyword, rest))
+        self._clues: dict[str, _Clue | None] = {}
 
     @classmethod
     def from_config(cls, table: Mapping[str, Any]) -> TopicClassifier:
@@ -116,12 +121,15 @@ class TopicClassifier:
         index = 0
         while index < len(found):
             word, gap = found[index]
-            if word[:_START] not in self._starts:
+            try:
+                clue = self._clues[word]
+            except KeyError:
+                clue = self._clue(word)
+            if clue is None:
                 index += 1
                 continue
-            match = self._inflection_of(word, self._single)
+            match, phrases = clue
             size = 1
-            phrases = self._phrases.get(word, ())
             if phrases and gap == " " and index + 1 < len(found):
                 following = found[index + 1][0]
                 for keyword, rest in phrases:
@@ -131,6 +139,21 @@ class TopicClassifier:
             if match is not None:
                 yield (word if size == 1 else match).casefold()
             index += size
+
+    def _clue(self, word: str) -> _Clue | None:
+        """What ``word`` may start: the single keyword it inflects, the phrases whose first
+        word it is; None for most words. Remembered: the same words recur in every article,
+        and a look-up costs less than the inflection rules."""
+        clue = None
+        if word[:_START] in self._starts:
+            match = self._inflection_of(word, self._single)
+            phrases = self._phrases.get(word, ())
+            if match is not None or phrases:
+                clue = (match, phrases)
+        if len(self._clues) >= _REMEMBERED_WORDS:
+            self._clues.clear()
+        self._clues[word] = clue
+        return clue
 
     @staticmethod
     def _inflection_of(word: str, keywords: frozenset[str]) -> str | None:
