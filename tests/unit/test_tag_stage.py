@@ -15,7 +15,7 @@ from worker.models import ExtractedPage, FeedEntry, FeedRef, Tags
 from worker.simweb import catalog
 from worker.simweb.model import Article as SimArticle
 from worker.simweb.templates import Page, render_page
-from worker.stages.entities import SpacyModel, load_spacy_model
+from worker.stages.entities import EntityFinder, EntityRules, SpacyModel, load_spacy_model
 from worker.stages.extract import extract_page
 from worker.stages.tag import Tagger
 from worker.stages.tagtext import ArticleText
@@ -271,3 +271,36 @@ def test_titles_match_in_any_case_also_where_lower_casing_changes_the_length() -
     assert people("PRESIDENT Vladimir Putin spoke.") == {"Vladimir Putin"}
     # "İ" lower-cases to two characters: the positions of the lower-cased text are off.
     assert people("In İzmir, president Vladimir Putin spoke.") == {"Vladimir Putin"}
+
+
+def test_organisation_heads_are_whole_words_and_their_runs_reach_as_far_as_before() -> None:
+    def found(text: str, language: str = "en") -> set[str]:
+        finder = EntityFinder(EntityRules())
+        return {tag.name for tag in finder.find(ArticleText.of(None, text, language)).organisations}
+
+    assert found(
+        "The Reserve Bank of Australia raised rates; the Anti-Bank group and Bank-led deals "
+        "did not."
+    ) == {"Reserve Bank of Australia"}
+    assert found(
+        "UNESCO's Executive Council met. The Security Council's vote came after the Council "
+        "of Europe."
+    ) == {"Executive Council", "Security Council"}
+    assert found(
+        "Officials of the North Atlantic Treaty Organization and the Federal Reserve Bank of "
+        "New York."
+    ) == {
+        "North Atlantic Treaty Organization",
+        "Federal Reserve",
+        "Federal Reserve Bank of New York",
+    }
+    assert found("x/Y.Z,Federal Reserve Board and Boeing Company's shares") == {
+        "Federal Reserve",
+        "Boeing Company",
+    }
+    assert found(
+        "El Banco Central de la República Argentina y el Ministerio de Economía.", "es"
+    ) == {
+        "Banco Central de la República Argentina",
+        "Ministerio de Economía",
+    }

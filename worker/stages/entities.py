@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from typing import Any, NamedTuple, Protocol
 
 from worker.models import EntityTag
@@ -126,7 +127,28 @@ _HEAD_FORMS = frozenset(
     for head in _ORG_HEADS_AFTER | _ORG_HEADS_BEFORE
     for ending in ("", *_POSSESSIVE_ENDINGS)
 )
-_ANY_HEAD = re.compile(any_of(_ORG_HEADS_AFTER | _ORG_HEADS_BEFORE))
+_LETTER = r"[^\W\d_]"
+_JOINER = rf"[-{_APOSTROPHES}]"
+
+
+def _whole_name_words(forms: Iterable[str]) -> str:
+    """Any of ``forms`` as a whole word of :data:`_NAME_WORD`'s, found without reading every
+    word: neither a letter nor a letter and a joiner right before it ("Anti-Bank" is one word),
+    nor after it. Each check before comes after the first letter, which lets the engine jump
+    from one first letter to the next (see tagtext.any_word_of)."""
+    by_first: dict[str, list[str]] = {}
+    for form in forms:
+        by_first.setdefault(re.escape(form[0]), []).append(form[1:])
+    branches = [
+        rf"{first}(?<!{_LETTER}{first})(?<!{_LETTER}{_JOINER}{first}){any_of(rests)}"
+        for first, rests in sorted(by_first.items())
+    ]
+    return rf"(?:{'|'.join(branches)})(?!{_LETTER}|{_JOINER}{_LETTER})"
+
+
+_HEAD_WORD = re.compile(_whole_name_words(_HEAD_FORMS))
+_MAX_RUN_BEFORE = 4  # words of an organisation's name before its head word
+_MAX_RUN_AFTER = 5
 _GERMAN_ORG_SUFFIXES = ("ministerium", "gericht", "partei", "verband", "gewerkschaft", "bank")
 
 
@@ -284,11 +306,12 @@ def _organisation_phrases(text: str, language: str, stops: frozenset[str]) -> It
             if value[:1].isupper() and value.endswith(_GERMAN_ORG_SUFFIXES) and len(value) > 12:
                 yield value
         return
-    if _ANY_HEAD.search(text) is None:  # a plain scan: half the articles name none
-        return
-    matches = list(_NAME_WORD.finditer(text))
-    heads = [index for index, match in enumerate(matches) if match.group() in _HEAD_FORMS]
-    for index in heads:
+    # The words around each head word, not every word of the text: what the runs before
+    # and after a head can reach.
+    for head in _HEAD_WORD.finditer(text):
+        matches = _words_before(text, head.start(), _MAX_RUN_BEFORE)
+        index = len(matches)
+        matches += islice(_NAME_WORD.finditer(text, head.start()), _MAX_RUN_AFTER + 1)
         word = _word(matches[index])
         if word.text in _ORG_HEADS_AFTER and language == "en":
             before = _run_before(matches, index, stops)
@@ -305,11 +328,24 @@ def _organisation_phrases(text: str, language: str, stops: frozenset[str]) -> It
                 yield " ".join([word.text, *after])
 
 
+def _words_before(text: str, end: int, count: int) -> list[re.Match[str]]:
+    """The last ``count`` words (:data:`_NAME_WORD`) before ``end``, a word's start, as a
+    reading of the whole text finds them: no word holds a space, so one read from just after a
+    space finds the same words from there on."""
+    start = end
+    while start > 0:
+        start = text.rfind(" ", 0, start - 1) + 1
+        found = list(_NAME_WORD.finditer(text, start, end))
+        if len(found) >= count:
+            return found[-count:]
+    return list(_NAME_WORD.finditer(text, 0, end))
+
+
 def _run_before(matches: list[re.Match[str]], index: int, stops: frozenset[str]) -> list[str]:
     """Capitalised words right before ``index``; an owner ("UNESCO's") is not part of it."""
     run: list[str] = []
     position = index - 1
-    while position >= 0 and len(run) < 4:
+    while position >= 0 and len(run) < _MAX_RUN_BEFORE:
         word = _word(matches[position])
         if (
             matches[position + 1].start() - word.end != 1
@@ -327,7 +363,7 @@ def _run_after(matches: list[re.Match[str]], index: int, text: str) -> list[str]
     """Capitalised words and connectors right after ``index`` ("de la República Argentina")."""
     run: list[str] = []
     position = index + 1
-    while position < len(matches) and len(run) < 5:
+    while position < len(matches) and len(run) < _MAX_RUN_AFTER:
         word = _word(matches[position])
         if word.start - matches[position - 1].end() != 1 or text[word.start - 1] != " ":
             break
