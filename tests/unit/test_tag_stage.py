@@ -15,7 +15,13 @@ from worker.models import ExtractedPage, FeedEntry, FeedRef, Tags
 from worker.simweb import catalog
 from worker.simweb.model import Article as SimArticle
 from worker.simweb.templates import Page, render_page
-from worker.stages.entities import EntityFinder, EntityRules, SpacyModel, load_spacy_model
+from worker.stages.entities import (
+    EntityFinder,
+    EntityRules,
+    KnownEntity,
+    SpacyModel,
+    load_spacy_model,
+)
 from worker.stages.extract import extract_page
 from worker.stages.tag import Tagger
 from worker.stages.tagtext import ArticleText
@@ -200,6 +206,20 @@ def test_alias_gazetteer_merges_spellings() -> None:
     tags = tagger().tag(page("Kim Jong-un met Kim Jong Un's envoy and Wladimir Putin."), ENTRY)
     names = {person.name: person.count for person in tags.people}
     assert names == {"Kim Jong Un": 2, "Vladimir Putin": 1}
+
+
+def test_entity_counts_take_whole_words_the_longest_spelling_once() -> None:
+    rules = EntityRules(
+        people=(KnownEntity("Kim Jong Un", ("Kim Jong-un", "Kim Jong")),),
+        organisations=(KnownEntity("United Nations", ("UN", "UN Security Council")),),
+    )
+    text = (
+        "Kim Jong Un, Kim Jong-un's envoy and Kim Jongil; the UN Security Council, UNESCO, "
+        "UN_x, the UN, (UN) and UN."
+    )
+    found = EntityFinder(rules).find(ArticleText.of(None, text, "en"))
+    assert [(tag.name, tag.count) for tag in found.people] == [("Kim Jong Un", 2)]
+    assert [(tag.name, tag.count) for tag in found.organisations] == [("United Nations", 4)]
 
 
 def test_topics_in_german_french_and_spanish() -> None:

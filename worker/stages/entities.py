@@ -15,7 +15,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import islice
 from typing import Any, NamedTuple, Protocol
 
@@ -387,9 +386,32 @@ def _alias_table(known: tuple[KnownEntity, ...]) -> dict[str, str]:
     return table
 
 
-@lru_cache(maxsize=4096)  # an entity's spellings recur from article to article
 def _alias_pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(any_word_of(aliases))
+
+
+def _occurrences(text: str, forms: Iterable[str]) -> int:
+    """How often any of ``forms`` occurs as whole words, as ``findall`` of
+    :func:`any_word_of` counts them (the longest at each place, none inside another), without
+    compiling a pattern for each new name: that cost more than the rest of the tagging."""
+    found = []  # (start, -end): the longest first where several start at one place
+    for form in forms:
+        start = text.find(form)
+        while start != -1:
+            end = start + len(form)
+            if not (_is_word_character(text, start - 1) or _is_word_character(text, end)):
+                found.append((start, -end))
+            start = text.find(form, start + 1)
+    count, free = 0, 0
+    for start, negative_end in sorted(found):
+        if start >= free:
+            count, free = count + 1, -negative_end
+    return count
+
+
+def _is_word_character(text: str, index: int) -> bool:
+    """What ``\\w`` matches, at ``index`` of ``text`` (nothing outside it)."""
+    return 0 <= index < len(text) and (text[index].isalnum() or text[index] == "_")
 
 
 def _merge_surnames(people: dict[str, str]) -> dict[str, str]:
@@ -418,7 +440,7 @@ def _counted(
             if " " in name and len(last) >= 3 and last_words[last] == 1:
                 spellings[name].add(last)
     for name, forms in spellings.items():
-        counts[name] = max(1, len(_alias_pattern(tuple(sorted(forms))).findall(text)))
+        counts[name] = max(1, _occurrences(text, forms))
     tags = [EntityTag(name=name, count=counts[name], by=by) for name, by in found.items()]
     tags.sort(key=lambda tag: (-tag.count, tag.name))
     return tuple(tags)
