@@ -282,6 +282,21 @@ def test_topic_keywords_match_whole_words_their_inflections_and_phrases() -> Non
     assert score("Wars and a war; sanctioned, SANCTIONS.") == 4.0
     assert score("He warned of warm weather and postwar sanctionsregime.") == 0.0
     assert score("The Central Banks met; the central  bank did not.") == 3.0
+    # Keywords in the title count twice; the lead's last word and the body's first are apart.
+    (topic,) = classifier.classify(ArticleText.of("War", "Central\n\nbank sanctions", "en"), ())
+    assert topic.score == 3.0
+    # "İ" lower-cases to "i" and a combining dot, which is no letter: "İwar" is "i" and "war".
+    assert score("İwar and SANCTİONS") == 1.0
+
+
+def test_topic_keywords_found_alike_in_articles_after_the_words_were_seen() -> None:
+    classifier = TopicClassifier.from_config(
+        {"t": {"iptc": "medtop:1", "keywords": {"sanction": 2.0, "central bank": 3.0}}}
+    )
+    text = ArticleText.of("Sanctions", "The central bank and sanctioned firms.", "en")
+    first = classifier.classify(text, ())
+    assert first == classifier.classify(ArticleText.of(text.title, f"{text.lead}", "en"), ())
+    assert [tag.score for tag in first] == [9.0]
 
 
 def test_titles_match_in_any_case_also_where_lower_casing_changes_the_length() -> None:

@@ -23,7 +23,6 @@ from worker.stages.tagtext import (
     is_capitalised,
     name_key,
     stop_words,
-    words_and_gaps,
 )
 
 PROVENANCE = "places:gazetteer"
@@ -160,11 +159,10 @@ class PlaceGazetteer:
     def find(self, text: ArticleText) -> tuple[PlaceTag, ...]:
         hits: list[_Hit] = []
         for section, part in text.sections():
-            hits.extend(self._hits(part, section, text.language))
+            hits.extend(self._hits(part, text.pieces(section), section, text.language))
         return _resolve(hits, self.display)
 
-    def _hits(self, text: str, section: str, language: str) -> Iterable[_Hit]:
-        pieces = words_and_gaps(text)
+    def _hits(self, text: str, pieces: list[str], section: str, language: str) -> Iterable[_Hit]:
         as_written = pieces[1::2]
         keys = as_written if text.isascii() else folded(as_written)
         stems = self.stems.get(language, {})

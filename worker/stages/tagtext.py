@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -38,6 +38,15 @@ class ArticleText:
 
     def sections(self) -> tuple[tuple[str, str], ...]:
         return (("title", self.title), ("lead", self.lead), ("body", self.body))
+
+    def pieces(self, section: str) -> list[str]:
+        """:func:`words_and_gaps` of the section ("title", "lead" or "body"), cut once for all
+        the taggers; not to be changed."""
+        return self._pieces[section]
+
+    @cached_property
+    def _pieces(self) -> dict[str, list[str]]:
+        return {section: words_and_gaps(part) for section, part in self.sections()}
 
     @property
     def full(self) -> str:
