@@ -339,3 +339,11 @@ def test_organisation_heads_are_whole_words_and_their_runs_reach_as_far_as_befor
         "Banco Central de la República Argentina",
         "Ministerio de Economía",
     }
+
+
+def test_places_found_alike_once_their_words_were_seen() -> None:
+    # The gazetteer remembers which words may start a name or an adjective.
+    text = "Les soldats nord-coréens à Séoul."
+    first = places(text, "fr")
+    places("Nord, soldats, Séoul, les, à, coréens.", "fr")
+    assert places(text, "fr") == first == {"KP": 1, "KR": 1}

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from jellyfish import jaro_similarity
 
@@ -27,102 +28,110 @@ _DEDUP_LIMIT = 0.9
 _MAX_WORDS = 2
 
 
-@dataclass
-class _Term:
-    count: int = 0
-    capitalised: int = 0  # not at a sentence's start
-    acronym: int = 0
-    sentences: list[int] = field(default_factory=list)
-    left: list[str] = field(default_factory=list)  # the word before each occurrence
-    right: list[str] = field(default_factory=list)
-
-
 def key_phrases(text: str, language: str, count: int) -> list[tuple[str, float]]:
     """The ``count`` best phrases of up to two words, best first, with YAKE's score."""
-    stops = stop_words(language)
-    terms: dict[str, _Term] = defaultdict(_Term)
-    blocks: list[list[tuple[str, str]]] = []  # runs of words between punctuation: (word, key)
-    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
-    for sentence_id, sentence in enumerate(sentences):
-        block: list[tuple[str, str]] = []
-        digits = _DIGIT.search(sentence) is not None  # most sentences have none to look for
-        for position, token in enumerate(_TOKEN.findall(sentence)):
-            if not token[:1].isalpha() or (digits and _DIGIT.search(token)):
-                # Punctuation, a number or a code such as "A4": no word YAKE would score.
-                if block:
-                    blocks.append(block)
-                block = []
-                continue
-            key = token.casefold()
-            term = terms[key]
-            term.count += 1
-            term.sentences.append(sentence_id)
-            if len(token) > 1 and token.isupper():
-                term.acronym += 1
-            elif token[:1].isupper() and position > 0:
-                term.capitalised += 1
-            if block:
-                previous = block[-1][1]
-                terms[previous].right.append(key)
-                term.left.append(previous)
-            block.append((token, key))
-        if block:
-            blocks.append(block)
-    if not terms:
+    words = _words(text)
+    if not words.keys:
         return []
-    scores = _word_scores(terms, stops, len(sentences))
-    phrases: Counter[str] = Counter()
-    written: dict[str, str] = {}
-    parts: dict[str, tuple[str, ...]] = {}
-    for block in blocks:
-        for index, (word, key) in enumerate(block):
-            if key not in scores:
-                continue
-            phrases[key] += 1
-            written.setdefault(key, word)
-            parts[key] = (key,)
-            if index + 1 < len(block) and block[index + 1][1] in scores:
-                following, following_key = block[index + 1]
-                pair = f"{key} {following_key}"
-                phrases[pair] += 1
-                written.setdefault(pair, f"{word} {following}")
-                parts[pair] = (key, following_key)
-    ranked = sorted(
-        (_phrase_score([scores[k] for k in parts[key]], occurrences), key)
-        for key, occurrences in phrases.items()
-    )
+    scores = _word_scores(words, stop_words(language))
+    keys, written = words.keys, words.written
+    phrases = Counter(key for key in keys if key in scores)
+    # Each phrase as first written: reading backwards, the first occurrence is set last.
+    as_written = dict(zip(reversed(keys), reversed(written), strict=True))
+    ranked = [
+        (score / ((score + 1.0) * phrases[key]), key)
+        for key, score in scores.items()
+        if key in phrases
+    ]
+    pairs: Counter[tuple[str, str]] = Counter()
+    for index in words.pairs:
+        pair = keys[index], keys[index + 1]
+        if pair[0] in scores and pair[1] in scores:
+            pairs[pair] += 1
+            as_written.setdefault(" ".join(pair), f"{written[index]} {written[index + 1]}")
+    for (first, second), occurrences in pairs.items():
+        product, total = scores[first] * scores[second], scores[first] + scores[second]
+        ranked.append((product / ((total + 1.0) * occurrences), f"{first} {second}"))
+    ranked.sort()
     kept: list[tuple[str, float]] = []
     for score, key in ranked:
         if all(jaro_similarity(key, other.casefold()) < _DEDUP_LIMIT for other, _ in kept):
-            kept.append((written[key], score))
+            kept.append((as_written[key], score))
             if len(kept) == count:
                 break
     return kept
 
 
-def _word_scores(
-    terms: dict[str, _Term], stops: frozenset[str], sentences: int
-) -> dict[str, float]:
+@dataclass
+class _Words:
+    """The words of a text YAKE would score, in order, with what it counts of them."""
+
+    keys: list[str] = field(default_factory=list)  # lower case
+    written: list[str] = field(default_factory=list)
+    sentence: list[int] = field(default_factory=list)  # the sentence of each
+    sentences: int = 0
+    pairs: list[int] = field(default_factory=list)  # i: words i and i + 1 are neighbours
+    acronyms: Counter[str] = field(default_factory=Counter)
+    capitalised: Counter[str] = field(default_factory=Counter)  # not at a sentence's start
+
+
+def _words(text: str) -> _Words:
+    words = _Words()
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    words.sentences = len(sentences)
+    for sentence_id, sentence in enumerate(sentences):
+        digits = _DIGIT.search(sentence) is not None  # most sentences have none to look for
+        follows = False  # the token before was a word: punctuation parts neighbours
+        for position, token in enumerate(_TOKEN.findall(sentence)):
+            if not token[:1].isalpha() or (digits and _DIGIT.search(token)):
+                # Punctuation, a number or a code such as "A4": no word YAKE would score.
+                follows = False
+                continue
+            key = token.casefold()
+            if follows:
+                words.pairs.append(len(words.keys) - 1)
+            words.keys.append(key)
+            words.written.append(token)
+            words.sentence.append(sentence_id)
+            if len(token) > 1 and token.isupper():
+                words.acronyms[key] += 1
+            elif token[:1].isupper() and position > 0:
+                words.capitalised[key] += 1
+            follows = True
+    return words
+
+
+def _word_scores(words: _Words, stops: frozenset[str]) -> dict[str, float]:
     """YAKE's H of each word that is no stop word (lower is better)."""
-    candidates = {key: term for key, term in terms.items() if key not in stops and len(key) >= 3}
-    counts = [term.count for term in candidates.values()] or [1]
+    counts = Counter(words.keys)
+    candidates = [key for key in counts if key not in stops and len(key) >= 3]
+    sample = [counts[key] for key in candidates] or [1]
     # statistics.pstdev of integers (up to the last bit), without its exact fractions: they
     # cost more than the rest of this function.
-    size, total = len(counts), sum(counts)
+    size, total = len(sample), sum(sample)
     mean = total / size
-    deviation = math.sqrt((size * sum(c * c for c in counts) - total * total) / (size * size))
-    most = max(term.count for term in terms.values())
+    deviation = math.sqrt((size * sum(c * c for c in sample) - total * total) / (size * size))
+    most = max(counts.values())
+    # Neighbours: how many times a word has one on its left (right), and how many different.
+    neighbours = [(words.keys[i], words.keys[i + 1]) for i in words.pairs]
+    lefts, rights = Counter(map(itemgetter(1), neighbours)), Counter(map(itemgetter(0), neighbours))
+    different = set(neighbours)
+    different_lefts = Counter(map(itemgetter(1), different))
+    different_rights = Counter(map(itemgetter(0), different))
+    # The sentences each word occurs in, in order, each once.
+    where: dict[str, list[int]] = {}
+    for key, sentence in dict.fromkeys(zip(words.keys, words.sentence, strict=True)):
+        where.setdefault(key, []).append(sentence)
     scores = {}
-    for key, term in candidates.items():
-        left = len(set(term.left)) / len(term.left) if term.left else 0.0
-        right = len(set(term.right)) / len(term.right) if term.right else 0.0
-        relatedness = 1.0 + (left + right) * term.count / most
-        frequency = term.count / (mean + deviation)
-        # The sentences a word occurs in, in order: each once.
-        where = list(dict.fromkeys(term.sentences))
-        spread = len(where) / sentences
-        casing = max(term.acronym, term.capitalised) / (1.0 + math.log(term.count))
-        position = math.log(math.log(3.0 + _median(where)))
+    for key in candidates:
+        count = counts[key]
+        left = different_lefts[key] / lefts[key] if lefts[key] else 0.0
+        right = different_rights[key] / rights[key] if rights[key] else 0.0
+        relatedness = 1.0 + (left + right) * count / most
+        frequency = count / (mean + deviation)
+        spread = len(where[key]) / words.sentences
+        casing = max(words.acronyms[key], words.capitalised[key]) / (1.0 + math.log(count))
+        position = math.log(math.log(3.0 + _median(where[key])))
         scores[key] = (position * relatedness) / (
             casing + frequency / relatedness + spread / relatedness
         )
@@ -134,7 +143,3 @@ def _median(ordered: list[int]) -> float:
     if len(ordered) % 2:
         return ordered[middle]
     return (ordered[middle - 1] + ordered[middle]) / 2
-
-
-def _phrase_score(word_scores: list[float], occurrences: int) -> float:
-    return math.prod(word_scores) / ((sum(word_scores) + 1.0) * occurrences)

@@ -27,6 +27,7 @@ from worker.stages.tagtext import (
 
 PROVENANCE = "places:gazetteer"
 _MAX_STEM_SUFFIX = 6
+_REMEMBERED_WORDS = 200_000  # per language: the words of news, a few tens of megabytes
 _STEM_PREFIX = 4  # stems are this long at least; their prefixes are keys too
 # Time zones of places that are no country of their own, or of no one.
 _NO_COUNTRY = {"AQ", "UM", "001", "ZZ"}
@@ -106,6 +107,8 @@ class PlaceGazetteer:
     # The first word of every name, and how many words the longest name it starts has: most
     # words start none, and most names have one or two.
     first_words: Mapping[str, int]
+    # language -> word -> whether a name or an adjective may start at it: what _starts learnt.
+    starters: dict[str, dict[str, bool]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, rules: PlaceRules) -> PlaceGazetteer:
@@ -166,12 +169,7 @@ class PlaceGazetteer:
         as_written = pieces[1::2]
         keys = as_written if text.isascii() else folded(as_written)
         stems = self.stems.get(language, {})
-        # Most words start no name and no adjective: one set look-up each says so.
-        starts = [
-            index
-            for index, word in enumerate(keys)
-            if word in self.first_words or (stems and _may_start_stem(word, stems))
-        ]
+        starts = self._starts(keys, language)
         if not starts:
             return
         names = self.names[language]
@@ -197,6 +195,19 @@ class PlaceGazetteer:
                 if code:
                     yield _Hit(frozenset({code}), section, _written(pieces, index, size))
                 free = index + size
+
+    def _starts(self, keys: list[str], language: str) -> list[int]:
+        """The words that may start a name or an adjective: most words start none, and one
+        look-up each says so (the adjectives' rules are asked once per new word)."""
+        stems = self.stems.get(language)
+        if not stems:
+            return [index for index, word in enumerate(keys) if word in self.first_words]
+        starters = self.starters.setdefault(language, {})
+        if len(starters) > _REMEMBERED_WORDS:
+            starters.clear()
+        for word in set(keys).difference(starters):
+            starters[word] = word in self.first_words or _may_start_stem(word, stems)
+        return [index for index, word in enumerate(keys) if starters[word]]
 
     def _longest_name(
         self, found: list[str], index: int, names: Mapping[str, frozenset[str]]

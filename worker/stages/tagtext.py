@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -111,6 +111,7 @@ def name_key(name: str) -> str:
     return " ".join(fold(word) for word in _WORD.findall(name))
 
 
+@lru_cache(maxsize=65_536)  # the same accented words recur from article to article
 def fold(word: str) -> str:
     """The word without accents (case kept)."""
     if word.isascii():
