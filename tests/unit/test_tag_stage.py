@@ -347,3 +347,19 @@ def test_places_found_alike_once_their_words_were_seen() -> None:
     first = places(text, "fr")
     places("Nord, soldats, Séoul, les, à, coréens.", "fr")
     assert places(text, "fr") == first == {"KP": 1, "KR": 1}
+
+
+def test_german_organisations_are_long_capitalised_words_with_an_organisation_suffix() -> None:
+    text = (
+        "Das Bundesverfassungsgericht und die Landeszentralbank's Chef, das "
+        "Finanzministerium-Papier, die Arbeitnehmerpartei, x/Bundesarbeitsgericht, die kleinere "
+        "Hausbank und Verbraucherverband2."
+    )
+    found = EntityFinder(EntityRules()).find(ArticleText.of(None, text, "de"))
+    assert {tag.name for tag in found.organisations} == {
+        "Arbeitnehmerpartei",
+        "Bundesarbeitsgericht",
+        "Bundesverfassungsgericht",
+        "Landeszentralbank",
+        "Verbraucherverband",
+    }

@@ -146,9 +146,13 @@ def _whole_name_words(forms: Iterable[str]) -> str:
 
 
 _HEAD_WORD = re.compile(_whole_name_words(_HEAD_FORMS))
+_GERMAN_ORG_SUFFIXES = ("ministerium", "gericht", "partei", "verband", "gewerkschaft", "bank")
+# A suffix where a word of _NAME_WORD's ends, but for a possessive 's.
+_GERMAN_ORG_SUFFIX = re.compile(
+    rf"{any_of(_GERMAN_ORG_SUFFIXES)}(?:[{_APOSTROPHES}]s)?(?!{_LETTER}|{_JOINER}{_LETTER})"
+)
 _MAX_RUN_BEFORE = 4  # words of an organisation's name before its head word
 _MAX_RUN_AFTER = 5
-_GERMAN_ORG_SUFFIXES = ("ministerium", "gericht", "partei", "verband", "gewerkschaft", "bank")
 
 
 @dataclass(frozen=True)
@@ -300,8 +304,11 @@ def _word(match: re.Match[str]) -> _Word:
 
 def _organisation_phrases(text: str, language: str, stops: frozenset[str]) -> Iterable[str]:
     if language == "de":
-        for value in _NAME_WORD.findall(text):
-            value = value[:-2] if value.endswith(_POSSESSIVE_ENDINGS) else value
+        # Only the words that end with a suffix, found by one pattern, not every word.
+        for suffix in _GERMAN_ORG_SUFFIX.finditer(text):
+            start = text.rfind(" ", 0, suffix.start()) + 1
+            ending = next(w for w in _NAME_WORD.finditer(text, start) if w.end() >= suffix.end())
+            value = _word(ending).text
             if value[:1].isupper() and value.endswith(_GERMAN_ORG_SUFFIXES) and len(value) > 12:
                 yield value
         return
