@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import NamedTuple
 
 from jellyfish import jaro_similarity
 
@@ -62,23 +62,26 @@ def key_phrases(text: str, language: str, count: int) -> list[tuple[str, float]]
     return kept
 
 
-@dataclass
-class _Words:
+class _Words(NamedTuple):
     """The words of a text YAKE would score, in order, with what it counts of them."""
 
-    keys: list[str] = field(default_factory=list)  # lower case
-    written: list[str] = field(default_factory=list)
-    sentence: list[int] = field(default_factory=list)  # the sentence of each
-    sentences: int = 0
-    pairs: list[int] = field(default_factory=list)  # i: words i and i + 1 are neighbours
-    acronyms: Counter[str] = field(default_factory=Counter)
-    capitalised: Counter[str] = field(default_factory=Counter)  # not at a sentence's start
+    keys: list[str]  # lower case
+    written: list[str]
+    sentence: list[int]  # the sentence of each
+    sentences: int
+    pairs: list[int]  # i: words i and i + 1 are neighbours
+    acronyms: Counter[str]
+    capitalised: Counter[str]  # not at a sentence's start
 
 
 def _words(text: str) -> _Words:
-    words = _Words()
+    keys: list[str] = []
+    written: list[str] = []
+    where: list[int] = []
+    pairs: list[int] = []
+    acronyms: Counter[str] = Counter()
+    capitalised: Counter[str] = Counter()
     sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
-    words.sentences = len(sentences)
     for sentence_id, sentence in enumerate(sentences):
         digits = _DIGIT.search(sentence) is not None  # most sentences have none to look for
         follows = False  # the token before was a word: punctuation parts neighbours
@@ -89,16 +92,16 @@ def _words(text: str) -> _Words:
                 continue
             key = token.casefold()
             if follows:
-                words.pairs.append(len(words.keys) - 1)
-            words.keys.append(key)
-            words.written.append(token)
-            words.sentence.append(sentence_id)
+                pairs.append(len(keys) - 1)
+            keys.append(key)
+            written.append(token)
+            where.append(sentence_id)
             if len(token) > 1 and token.isupper():
-                words.acronyms[key] += 1
+                acronyms[key] += 1
             elif token[:1].isupper() and position > 0:
-                words.capitalised[key] += 1
+                capitalised[key] += 1
             follows = True
-    return words
+    return _Words(keys, written, where, len(sentences), pairs, acronyms, capitalised)
 
 
 def _word_scores(words: _Words, stops: frozenset[str]) -> dict[str, float]:
@@ -123,14 +126,17 @@ def _word_scores(words: _Words, stops: frozenset[str]) -> dict[str, float]:
     for key, sentence in dict.fromkeys(zip(words.keys, words.sentence, strict=True)):
         where.setdefault(key, []).append(sentence)
     scores = {}
+    # .get, not a Counter's [] that calls a method for each word it lacks: most words.
     for key in candidates:
         count = counts[key]
-        left = different_lefts[key] / lefts[key] if lefts[key] else 0.0
-        right = different_rights[key] / rights[key] if rights[key] else 0.0
+        left_count, right_count = lefts.get(key, 0), rights.get(key, 0)
+        left = different_lefts[key] / left_count if left_count else 0.0
+        right = different_rights[key] / right_count if right_count else 0.0
         relatedness = 1.0 + (left + right) * count / most
         frequency = count / (mean + deviation)
         spread = len(where[key]) / words.sentences
-        casing = max(words.acronyms[key], words.capitalised[key]) / (1.0 + math.log(count))
+        emphasis = max(words.acronyms.get(key, 0), words.capitalised.get(key, 0))
+        casing = emphasis / (1.0 + math.log(count))
         position = math.log(math.log(3.0 + _median(where[key])))
         scores[key] = (position * relatedness) / (
             casing + frequency / relatedness + spread / relatedness

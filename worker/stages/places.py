@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from worker.models import PlaceTag
 from worker.stages.tagtext import (
@@ -246,8 +246,7 @@ def _stemmed(found: list[str], index: int, stems: Mapping[str, str]) -> tuple[in
     return 1, _stem_code(found[index], stems)
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):  # made for every name found: half the cost of a frozen dataclass
     codes: frozenset[str]
     section: str
     written: str
