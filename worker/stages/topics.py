@@ -135,11 +135,12 @@ class TopicClassifier:
         text, but for "İ", the one character that lower-cases to two."""
         if "\u0130" in text:
             pieces = words_and_gaps(text.lower())
+        clues, end = self._clues, len(pieces)  # read once: this loop visits every word
         index = 1  # the first word; the gap after it is at index + 1
-        while index < len(pieces):
+        while index < end:
             word = pieces[index]
             try:
-                clue = self._clues[word]
+                clue = clues[word]
             except KeyError:
                 clue = self._clue(word)
             if clue is None:
@@ -148,7 +149,7 @@ class TopicClassifier:
             match, phrases = clue
             word = word.lower()
             size = 1
-            if phrases and pieces[index + 1] == " " and index + 2 < len(pieces):
+            if phrases and pieces[index + 1] == " " and index + 2 < end:
                 following = pieces[index + 2].lower()
                 for keyword, rest in phrases:
                     if len(match or "") < len(keyword) and _inflects(rest, following, keyword):
