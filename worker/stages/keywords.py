@@ -86,7 +86,7 @@ def _words(text: str) -> _Words:
         digits = _DIGIT.search(sentence) is not None  # most sentences have none to look for
         follows = False  # the token before was a word: punctuation parts neighbours
         for position, token in enumerate(_TOKEN.findall(sentence)):
-            if not token[:1].isalpha() or (digits and _DIGIT.search(token)):
+            if not token[0].isalpha() or (digits and _DIGIT.search(token)):
                 # Punctuation, a number or a code such as "A4": no word YAKE would score.
                 follows = False
                 continue
@@ -98,7 +98,7 @@ def _words(text: str) -> _Words:
             where.append(sentence_id)
             if len(token) > 1 and token.isupper():
                 acronyms[key] += 1
-            elif token[:1].isupper() and position > 0:
+            elif position > 0 and token[0].isupper():
                 capitalised[key] += 1
             follows = True
     return _Words(keys, written, where, len(sentences), pairs, acronyms, capitalised)
