@@ -308,6 +308,26 @@ def test_titles_match_in_any_case_also_where_lower_casing_changes_the_length() -
     assert people("In İzmir, president Vladimir Putin spoke.") == {"Vladimir Putin"}
 
 
+def test_titles_at_the_start_one_after_another_and_within_longer_ones() -> None:
+    text = (
+        "President Emmanuel Macron met Vice President Kamala Harris.\n\nThe minister President "
+        "Olaf Scholz and Foreign Minister Sergei Lavrov; ex-President Jimmy Carter, Prime  "
+        "Minister\nKeir Starmer, Energy Minister Prince Abdulaziz bin Salman and coach Pep "
+        "Guardiola; Vice Presidential hopefuls."
+    )
+    found = tagger().entities.find(ArticleText.of(None, text, "en"))
+    assert {person.name for person in found.people} == {
+        "Abdulaziz bin Salman",
+        "Emmanuel Macron",
+        "Jimmy Carter",
+        "Kamala Harris",
+        "Keir Starmer",
+        "Olaf Scholz",
+        "Pep Guardiola",
+        "Sergei Lavrov",
+    }
+
+
 def test_organisation_heads_are_whole_words_and_their_runs_reach_as_far_as_before() -> None:
     def found(text: str, language: str = "en") -> set[str]:
         finder = EntityFinder(EntityRules())
