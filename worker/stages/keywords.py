@@ -43,12 +43,15 @@ def key_phrases(text: str, language: str, count: int) -> list[tuple[str, float]]
         for key, score in scores.items()
         if key in phrases
     ]
-    pairs: Counter[tuple[str, str]] = Counter()
+    pairs: dict[tuple[str, str], int] = {}  # not a Counter: its += calls a method when new
     for index in words.pairs:
         pair = keys[index], keys[index + 1]
         if pair[0] in scores and pair[1] in scores:
-            pairs[pair] += 1
-            as_written.setdefault(" ".join(pair), f"{written[index]} {written[index + 1]}")
+            if pair in pairs:
+                pairs[pair] += 1
+            else:
+                pairs[pair] = 1
+                as_written[" ".join(pair)] = f"{written[index]} {written[index + 1]}"
     for (first, second), occurrences in pairs.items():
         product, total = scores[first] * scores[second], scores[first] + scores[second]
         ranked.append((product / ((total + 1.0) * occurrences), f"{first} {second}"))
@@ -70,8 +73,8 @@ class _Words(NamedTuple):
     sentence: list[int]  # the sentence of each
     sentences: int
     pairs: list[int]  # i: words i and i + 1 are neighbours
-    acronyms: Counter[str]
-    capitalised: Counter[str]  # not at a sentence's start
+    acronyms: dict[str, int]  # word -> how often
+    capitalised: dict[str, int]  # not at a sentence's start
 
 
 def _words(text: str) -> _Words:
@@ -79,8 +82,8 @@ def _words(text: str) -> _Words:
     written: list[str] = []
     where: list[int] = []
     pairs: list[int] = []
-    acronyms: Counter[str] = Counter()
-    capitalised: Counter[str] = Counter()
+    acronyms: dict[str, int] = {}
+    capitalised: dict[str, int] = {}
     sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
     for sentence_id, sentence in enumerate(sentences):
         digits = _DIGIT.search(sentence) is not None  # most sentences have none to look for
@@ -97,9 +100,9 @@ def _words(text: str) -> _Words:
             written.append(token)
             where.append(sentence_id)
             if len(token) > 1 and token.isupper():
-                acronyms[key] += 1
+                acronyms[key] = acronyms.get(key, 0) + 1
             elif position > 0 and token[0].isupper():
-                capitalised[key] += 1
+                capitalised[key] = capitalised.get(key, 0) + 1
             follows = True
     return _Words(keys, written, where, len(sentences), pairs, acronyms, capitalised)
 
