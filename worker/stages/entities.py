@@ -208,14 +208,13 @@ class EntityFinder:
         self._canonical_person = _alias_table(rules.people)
         self._canonical_organisation = _alias_table(rules.organisations)
         self._aliases = _alias_pattern((*self._canonical_person, *self._canonical_organisation))
-        title = rf"{any_of({title.lower() for title in rules.titles})}(?!\w)\s+"
-        self._titles = re.compile(rf"(?<!\w){title}", re.IGNORECASE)
+        # A leading look-behind, not any_word_of's: lower-case titles start at nearly every
+        # letter of the text, and the look-behind turns most of them away sooner.
+        titles = rf"(?<!\w){any_of({title.lower() for title in rules.titles})}(?!\w)\s+"
+        self._titles = re.compile(titles, re.IGNORECASE)
         # Case-insensitive matching costs the engine a case fold at every character: on the
         # lower-cased text, where it has the same positions, case-sensitive matching is faster.
-        # And lower-case titles start at nearly every letter: a title looked for after each
-        # character that is no word character, which the engine jumps between, is a title
-        # where nothing of a word comes before, as the look-behind says.
-        self._lower_case_titles = re.compile(rf"\W(?=({title}))")
+        self._lower_case_titles = re.compile(titles)
 
     def find(self, text: ArticleText) -> Found:
         full = text.full
@@ -254,27 +253,18 @@ class EntityFinder:
         )
 
     def _titled_names(self, text: str, stops: frozenset[str]) -> Iterable[str]:
-        for end in self._title_ends(text):
-            parts = _capitalised_run(text, end, stops)
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            titles = self._lower_case_titles.finditer(lowered)
+        else:
+            titles = self._titles.finditer(text)
+        for title in titles:
+            parts = _capitalised_run(text, title.end(), stops)
             # A second title before the name: "Energy Minister Prince Abdulaziz bin Salman".
             while parts and self._titles.fullmatch(parts[0] + " "):
                 parts.pop(0)
             if len(parts) >= 2 and parts[-1] not in _NOT_PERSON_ENDINGS:
                 yield " ".join(parts)
-
-    def _title_ends(self, text: str) -> list[int]:
-        """Where each title and the space after it end, as ``self._titles.finditer`` finds
-        them: the longest title at each place, none inside another."""
-        lowered = text.lower()
-        if len(lowered) != len(text):
-            return [title.end() for title in self._titles.finditer(text)]
-        ends: list[int] = []
-        # The space before the text stands for its start; positions are one further there.
-        for before in self._lower_case_titles.finditer(f" {lowered}"):
-            start, end = before.start(1) - 1, before.end(1) - 1
-            if not ends or start >= ends[-1]:
-                ends.append(end)
-        return ends
 
 
 def _capitalised_run(text: str, position: int, stops: frozenset[str]) -> list[str]:
