@@ -202,9 +202,10 @@ class PlaceGazetteer:
         stems = self.stems.get(language)
         if not stems:
             return [index for index, word in enumerate(keys) if word in self.first_words]
-        starters = self.starters.setdefault(language, {})
-        if len(starters) > _REMEMBERED_WORDS:
-            starters.clear()
+        starters = self.starters.get(language)
+        if starters is None or len(starters) > _REMEMBERED_WORDS:
+            # A new table, not a cleared one: another thread may be reading the old one.
+            starters = self.starters[language] = {}
         for word in set(keys).difference(starters):
             starters[word] = word in self.first_words or _may_start_stem(word, stems)
         return [index for index, word in enumerate(keys) if starters[word]]
