@@ -194,3 +194,31 @@ def test_a_date_standing_alone_in_the_url_dates_a_page_without_one(
 ) -> None:
     published = extract(url=url).published
     assert (published.value if published else None) == (day.replace(tzinfo=UTC) if day else None)
+
+
+class TestDateWithoutZone:
+    DAY_ONLY = '<meta property="article:published_time" content="2019-04-04">'
+
+    def test_a_day_alone_starts_at_midnight_where_the_pages_other_stamps_are(self) -> None:
+        modified = '<meta property="article:modified_time" content="2019-04-05T10:00:00+09:00">'
+        published = extract(head=self.DAY_ONLY + modified).published
+        assert published is not None
+        assert published.value == datetime(2019, 4, 3, 15, tzinfo=UTC)
+
+    def test_a_time_without_a_zone_is_read_in_the_zone_of_the_modified_stamp(self) -> None:
+        published = extract(
+            head=json_ld(
+                {
+                    "@type": "NewsArticle",
+                    "datePublished": "2016-12-19T19:08:44",
+                    "dateModified": "2016-12-20T10:00:00-05:00",
+                }
+            )
+        ).published
+        assert published is not None
+        assert published.value == datetime(2016, 12, 20, 0, 8, 44, tzinfo=UTC)
+
+    def test_a_day_alone_on_a_page_stating_no_zone_is_taken_in_utc(self) -> None:
+        published = extract(head=self.DAY_ONLY).published
+        assert published is not None
+        assert published.value == datetime(2019, 4, 4, tzinfo=UTC)

@@ -15,7 +15,7 @@ import html
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import Any
@@ -198,7 +198,9 @@ def extract_page(
     bylines = page.bylines()
     # htmldate's guess (when the page states no date) and then byline elements (when it
     # declares no author) come last: both search the whole tree, and the second prunes it.
-    published = page.date("datePublished", _PUBLISHED_META, now) or _guessed_date(tree, url, now)
+    published = page.date("datePublished", _PUBLISHED_META, now) or _guessed_date(
+        tree, url, now, page.zone()
+    )
     authors = _authors(page, bylines, site_name, url)
     return ExtractedPage(
         title=title,
@@ -271,12 +273,12 @@ def _words(blocks: Iterable[str]) -> int:
     return sum(len(_WORD.findall(block)) for block in blocks)
 
 
-def _guessed_date(tree: HtmlElement, url: str, now: datetime) -> DatedValue | None:
+def _guessed_date(tree: HtmlElement, url: str, now: datetime, zone: tzinfo) -> DatedValue | None:
     guess = find_date(tree, url=url, extensive_search=True, original_date=True, max_date=now)
     day = _parse_date(guess)
-    if day is None or day.replace(tzinfo=UTC) > now + MAX_FUTURE:
+    if day is None or _in_zone(day, UTC) > now + MAX_FUTURE:
         return None
-    return DatedValue(day.replace(tzinfo=UTC), "htmldate")
+    return DatedValue(_in_zone(day, zone).astimezone(UTC), "htmldate")
 
 
 def _title(title: str | None, site_name: str | None, headings: list[str], url: str) -> str | None:
@@ -614,14 +616,28 @@ class _PageMetadata:
         found = [
             (moment, source)
             for text, source in candidates
-            if (moment := _parse_date(text))
-            and moment.replace(tzinfo=moment.tzinfo or UTC) <= now + MAX_FUTURE
+            if (moment := _parse_date(text)) and _in_zone(moment, UTC) <= now + MAX_FUTURE
         ]
         found.sort(key=lambda item: item[0].tzinfo is None)
         if not found:
             return None
         moment, source = found[0]
-        return DatedValue(moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC), source)
+        return DatedValue(_in_zone(moment, self.zone()).astimezone(UTC), source)
+
+    def zone(self) -> tzinfo:
+        """The page's own time zone: the offset of the first timestamp it declares with one.
+        A day or a time stated without a zone is the publisher's local one, and the page's
+        other stamps say which that is; with none, UTC is the best guess."""
+        declared = [
+            *self._json_ld("datePublished"),
+            *self._json_ld("dateModified"),
+            *self.all_meta(*_PUBLISHED_META, *_MODIFIED_META),
+            *(stamp for stamps in self._times.values() for stamp in stamps),
+        ]
+        return next(
+            (moment.tzinfo for moment in map(_parse_date, declared) if moment and moment.tzinfo),
+            UTC,
+        )
 
 
 # XPath, evaluated in C: walking a container's every element in Python costs far more.
@@ -680,6 +696,11 @@ def _parse_date(text: str | None) -> datetime | None:
     if moment.replace(tzinfo=moment.tzinfo or UTC) < EARLIEST_DATE:
         return None
     return moment
+
+
+def _in_zone(moment: datetime, zone: tzinfo) -> datetime:
+    """``moment``, in ``zone`` when it states none of its own."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def _load_json(text: str | None) -> Any:
