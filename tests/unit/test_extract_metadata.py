@@ -222,3 +222,10 @@ class TestDateWithoutZone:
         published = extract(head=self.DAY_ONLY).published
         assert published is not None
         assert published.value == datetime(2019, 4, 4, tzinfo=UTC)
+
+
+def test_the_visible_h1_leaves_the_body_when_the_declared_headline_differs() -> None:
+    page = extract(head='<meta property="og:title" content="New ferry terminal cuts waits">')
+    assert page.title == "New ferry terminal cuts waits"
+    assert not page.text.startswith("Ferry terminal opens")
+    assert page.text.startswith("The harbour authority")

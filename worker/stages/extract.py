@@ -183,7 +183,9 @@ def extract_page(
     )
     site_name = page.site_name()
     title = _title(page.title(), site_name, page.headings, url)
-    blocks = _blocks(document.body if isinstance(document, Document) else None, title)
+    blocks = _blocks(
+        document.body if isinstance(document, Document) else None, [title, *page.headings]
+    )
     extractor = HEURISTIC
     structured = page.article_body()
     if _words(structured) > STRUCTURED_BODY_ADVANTAGE * _words(blocks):
@@ -256,15 +258,16 @@ def _language_code(tag: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def _blocks(body: HtmlElement | None, title: str | None) -> list[str]:
+def _blocks(body: HtmlElement | None, headlines: Iterable[str | None]) -> list[str]:
     if body is None:
         return []
     # trafilatura ends paragraphs and <br> alike with one newline; rendering each top-level
     # block on its own keeps the two apart.
     blocks = [text for text in (xmltotxt(block, False).strip() for block in body) if text]
     # The headline is the title's job; left in, it would count as body text in word counts
-    # and in near-duplicate comparison across outlets that title the story differently.
-    if blocks and title and _fold(blocks[0]) == _fold(title):
+    # and in near-duplicate comparison across outlets that title the story differently. The
+    # visible <h1> is a headline too where the declared one differs from it.
+    if blocks and _fold(blocks[0]) in {_fold(headline) for headline in headlines if headline}:
         del blocks[0]
     return blocks
 
