@@ -43,6 +43,17 @@ class TestTitle:
         )
         assert page.title == "Ferry terminal opens"
 
+    def test_an_h1_naming_the_site_is_its_logo_not_the_headline(self) -> None:
+        page = extract_page(
+            b"<html><head><title>Ferry terminal opens - Port News</title></head><body>"
+            b'<h1><img alt="">PORT NEWS Port News Logo</h1><article>'
+            + STORY.encode()
+            + b"</article></body></html>",
+            url="https://portnews.example/a",
+            now=NOW,
+        )
+        assert page.title == "Ferry terminal opens"
+
     def test_a_site_name_after_a_double_hyphen_is_dropped(self) -> None:
         page = extract(head='<meta property="og:title" content="Ferry terminal opens -- Sott.net">')
         assert page.title == "Ferry terminal opens"

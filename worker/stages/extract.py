@@ -182,7 +182,8 @@ def extract_page(
         tree, url=url, with_metadata=False, include_comments=False, fast=True
     )
     site_name = page.site_name()
-    title = _title(page.title(), site_name, page.headings, url)
+    site_words = _site_words(site_name, url)
+    title = _title(page.title(site_words), site_words, page.headings)
     blocks = _blocks(
         document.body if isinstance(document, Document) else None, [title, *page.headings]
     )
@@ -284,15 +285,20 @@ def _guessed_date(tree: HtmlElement, url: str, now: datetime, zone: tzinfo) -> D
     return DatedValue(_in_zone(day, zone).astimezone(UTC), "htmldate")
 
 
-def _title(title: str | None, site_name: str | None, headings: list[str], url: str) -> str | None:
-    # Soft hyphens and zero-width characters only guide a browser's line breaking.
-    title = _clean(_INVISIBLE.sub("", html.unescape(title or "")))
-    if not title:
-        return None
+def _site_words(site_name: str | None, url: str) -> set[str]:
+    """The site's names, folded: its declared name and its host's longer labels."""
     site_words = {_fold(site_name or "")} | {
         _fold(label) for label in (urlsplit(url).hostname or "").split(".") if len(label) > 3
     }
     site_words.discard("")
+    return site_words
+
+
+def _title(title: str | None, site_words: set[str], headings: list[str]) -> str | None:
+    # Soft hyphens and zero-width characters only guide a browser's line breaking.
+    title = _clean(_INVISIBLE.sub("", html.unescape(title or "")))
+    if not title:
+        return None
     # "Headline | Section | Site" where the page's <h1> is the headline: keep the part it says
     # (unless that <h1> is the site's logo).
     folded_headings = {_fold(heading) for heading in headings}
@@ -309,7 +315,8 @@ def _title(title: str | None, site_name: str | None, headings: list[str], url: s
 
 
 def _names_site(part: str, site_words: set[str]) -> bool:
-    """Whether a title's last part is the site: its name, its host, or a domain name."""
+    """Whether a short text (a title's part, an ``<h1>``) is the site: its name, its host, or
+    a domain name."""
     folded = _fold(part)
     looks_like_domain = bool(re.fullmatch(r"[\w-]+(?:\.[\w-]+)+", part.strip()))
     if not folded or len(part.split()) > MAX_SITE_NAME_WORDS:
@@ -458,14 +465,19 @@ class _PageMetadata:
     def _json_ld(self, key: str) -> list[str]:
         return [value for node in self._linked_data for value in _strings(node.get(key))]
 
-    def title(self) -> str | None:
+    def title(self, site_words: set[str]) -> str | None:
         """The headline the page declares (JSON-LD's, else OpenGraph's), else its one
-        ``<h1>``, else Twitter's or ``<title>``. A declared headline is the article's; an
-        ``<h1>`` can be the site's logo, a section's name or a kicker run into the headline."""
+        ``<h1>`` unless that names the site (its logo), else Twitter's or ``<title>``. A
+        declared headline is the article's; an ``<h1>`` can be the site's logo, a section's
+        name or a kicker run into the headline."""
         headline = next(iter(self._json_ld("headline")), None) or self.first_meta("og:title")
         if headline:
             return headline
-        if len(self.headings) == 1 and len(self.headings[0].split()) <= MAX_HEADLINE_WORDS:
+        if (
+            len(self.headings) == 1
+            and len(self.headings[0].split()) <= MAX_HEADLINE_WORDS
+            and not _names_site(self.headings[0], site_words)
+        ):
             return self.headings[0]
         return self.first_meta("twitter:title") or self._title_element
 
