@@ -185,6 +185,25 @@ class TestDeclaredAuthors:
         assert page.authors == ("Timo Shihepo",)
 
 
+@pytest.mark.parametrize(
+    "page",
+    [
+        {
+            "byline": '<p class="author">Written by <a href="/staff/jane-doe">Jane Doe</a> in '
+            '<a href="/harbours">Harbours</a> on 1 June 2019 at 08:34 PM</p>'
+        },
+        {
+            "head": '<meta name="author" content="HBL">',
+            "byline": '<p class="byline">By Jane Doe</p>',
+            "url": "https://www.hbl.example/a",
+        },
+    ],
+    ids=["where the story is filed", "an author tag naming the host is the site"],
+)
+def test_only_the_person_is_the_author(page: dict[str, str]) -> None:
+    assert extract(**page).authors == ("Jane Doe",)
+
+
 @pytest.mark.parametrize("byline", ["By", "by", "Von"])
 def test_a_byline_with_nothing_but_by_names_no_one(byline: str) -> None:
     assert extract(byline=f'<span class="byline">{byline}</span>').authors == ()

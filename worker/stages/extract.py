@@ -71,10 +71,12 @@ _MACROLANGUAGES = {"ary": "ar", "arz": "ar", "uzs": "uz", "wuu": "zh", "yue": "z
 _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|ClaimReview)$")
 _LANGUAGE_TAG = re.compile(r"([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*")
 _WORD = re.compile(r"\w+")
-# What follows a name in a byline: a date, a role, links to the author's other pages.
+# What follows a name in a byline: a date, a role, links to the author's other pages, where
+# or under what the story is filed ("in Kyiv", "in Energy": an "in" before a capital).
 # A month counts only before a day ("Dec 16"): "Jan Marchart" and "Theresa May" are names.
 _BYLINE_TAIL = re.compile(
     r"\s+(?:posted|updated|published|view|see|follow|get|read|more\s+by|is\s+(?:a|an|the)"
+    r"|(?-i:in(?=,?\s+[A-Z]))"
     r"|\d+[-\s]minute|(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
     r"|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?[\s,]+\d+|\d+)\b.*$",
     re.I,
@@ -336,6 +338,8 @@ def _authors(
     host = urlsplit(url).hostname or ""
     not_people = {_fold(name) for name in (*page.organisations(), site_name, host) if name}
     not_people.add(_fold(host.removeprefix("www.")))
+    # A byline that is one of the host's names is the site: "LTO" on lto.de.
+    not_people.update(map(_fold, host.split(".")))
 
     def people(names: Iterable[str]) -> tuple[str, ...]:
         return _unique(
