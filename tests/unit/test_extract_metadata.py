@@ -197,11 +197,22 @@ class TestDeclaredAuthors:
             "byline": '<p class="byline">By Jane Doe</p>',
             "url": "https://www.hbl.example/a",
         },
+        {"byline": '<div><span>By </span><a href="/profile/jane-doe">Jane Doe</a></div>'},
+        {"byline": '<div>By <a href="/jane-doe">Jane Doe</a>, December 16th 2016</div>'},
     ],
-    ids=["where the story is filed", "an author tag naming the host is the site"],
+    ids=[
+        "where the story is filed",
+        "an author tag naming the host is the site",
+        "an unmarked By line",
+        "a date with an ordinal day",
+    ],
 )
 def test_only_the_person_is_the_author(page: dict[str, str]) -> None:
     assert extract(**page).authors == ("Jane Doe",)
+
+
+def test_a_sentence_starting_with_by_is_no_byline() -> None:
+    assert extract(byline="<p>by signing up you agree to our Terms</p>").authors == ()
 
 
 @pytest.mark.parametrize("byline", ["By", "by", "Von"])

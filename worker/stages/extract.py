@@ -78,7 +78,8 @@ _BYLINE_TAIL = re.compile(
     r"\s+(?:posted|updated|published|view|see|follow|get|read|more\s+by|is\s+(?:a|an|the)"
     r"|(?-i:in(?=,?\s+[A-Z]))"
     r"|\d+[-\s]minute|(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
-    r"|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?[\s,]+\d+|\d+)\b.*$",
+    r"|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?[\s,]+\d+(?:st|nd|rd|th)?"
+    r"|\d+)\b.*$",
     re.I,
 )
 # Korean, Japanese and Chinese bylines put the role after the name: "신현주 기자" (reporter).
@@ -89,6 +90,8 @@ _NAME_LIST = re.compile(r"\s*(?:[,;&]|\s(?:and|und|et|y)\s)\s*")
 _BYLINE_PREFIX = re.compile(
     r"^(?:(?i:(?:written\s+)?by|von|par|por|di)(?:\s+|\s*[:,]\s*|$)|By(?=[A-Z]))+"
 )
+# "By Jane Doe" as a page shows it: a capital after "By" tells a byline from a sentence.
+_BY_NAME = re.compile(r"^[Bb]y\s+[A-Z]")
 # Bylines that name a role or a company, not a person: "Staff and agencies", "Redaktion",
 # "Nikkei Inc.".
 _NOT_A_PERSON = re.compile(
@@ -359,6 +362,7 @@ def _authors(
         people(json_ld_people)
         or people(name for byline in bylines for name in _byline_names(byline))
         or people(page.byline_elements(_byline_names))
+        or people(_byline_names(page.unmarked_byline() or ""))
     )
 
 
@@ -559,6 +563,23 @@ class _PageMetadata:
             innermost.difference_update(element.iterancestors())
         return next((names for element, names in named.items() if element in innermost), [])
 
+    def unmarked_byline(self) -> str | None:
+        """The first short element reading "By Jane Doe", however it is marked up: the last
+        resort, when nothing on the page is marked as its author."""
+        for text in _BY_TEXTS(self._tree):
+            element = text.getparent()
+            if text.is_tail and element is not None:
+                element = element.getparent()
+            # "By" often stands in an element of its own, the name in the next one.
+            while element is not None:
+                line = _clean(element.text_content())
+                if not line or len(line.split()) > MAX_BYLINE_WORDS:
+                    break
+                if _BY_NAME.match(line):
+                    return line
+                element = element.getparent()
+        return None
+
     def _parties(
         self, roles: tuple[str, ...], kind: Callable[[list[str]], bool] | None = None
     ) -> list[str]:
@@ -660,6 +681,9 @@ class _PageMetadata:
 
 
 # XPath, evaluated in C: walking a container's every element in Python costs far more.
+_BY_TEXTS = etree.XPath(
+    "//body//text()[starts-with(normalize-space(.), 'By') or starts-with(normalize-space(.), 'by')]"
+)
 _SHORT_TEXTS = etree.XPath(
     ".//*[self::p or self::span or self::small or self::address or self::cite]"
     "[not(ancestor::figure) and not(ancestor::figcaption)]"
