@@ -43,12 +43,26 @@ class TestTitle:
         )
         assert page.title == "Ferry terminal opens"
 
-    def test_an_h1_naming_the_site_is_its_logo_not_the_headline(self) -> None:
+    @pytest.mark.parametrize(
+        ("title", "logo_and_story"),
+        [
+            (
+                "Ferry terminal opens - Port News",
+                '<h1><img alt="">PORT NEWS Port News Logo</h1><article>',
+            ),
+            (
+                "Port News: the ferry story",
+                "<h1>Port News</h1><article><h1>Ferry terminal opens</h1>",
+            ),
+        ],
+        ids=["the logo alone: the <title> decides", "the other <h1> is the headline"],
+    )
+    def test_an_h1_naming_the_site_is_its_logo_not_the_headline(
+        self, title: str, logo_and_story: str
+    ) -> None:
         page = extract_page(
-            b"<html><head><title>Ferry terminal opens - Port News</title></head><body>"
-            b'<h1><img alt="">PORT NEWS Port News Logo</h1><article>'
-            + STORY.encode()
-            + b"</article></body></html>",
+            f"<html><head><title>{title}</title></head><body>{logo_and_story}{STORY}"
+            "</article></body></html>".encode(),
             url="https://portnews.example/a",
             now=NOW,
         )

@@ -475,18 +475,15 @@ class _PageMetadata:
 
     def title(self, site_words: set[str]) -> str | None:
         """The headline the page declares (JSON-LD's, else OpenGraph's), else its one
-        ``<h1>`` unless that names the site (its logo), else Twitter's or ``<title>``. A
+        ``<h1>`` besides those naming the site (its logo), else Twitter's or ``<title>``. A
         declared headline is the article's; an ``<h1>`` can be the site's logo, a section's
         name or a kicker run into the headline."""
         headline = next(iter(self._json_ld("headline")), None) or self.first_meta("og:title")
         if headline:
             return headline
-        if (
-            len(self.headings) == 1
-            and len(self.headings[0].split()) <= MAX_HEADLINE_WORDS
-            and not _names_site(self.headings[0], site_words)
-        ):
-            return self.headings[0]
+        headings = [heading for heading in self.headings if not _names_site(heading, site_words)]
+        if len(headings) == 1 and len(headings[0].split()) <= MAX_HEADLINE_WORDS:
+            return headings[0]
         return self.first_meta("twitter:title") or self._title_element
 
     def site_name(self) -> str | None:
