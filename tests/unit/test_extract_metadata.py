@@ -43,6 +43,31 @@ class TestTitle:
         )
         assert page.title == "Ferry terminal opens"
 
+    @pytest.mark.parametrize(
+        ("title", "logo_and_story"),
+        [
+            (
+                "Ferry terminal opens - Port News",
+                '<h1><img alt="">PORT NEWS Port News Logo</h1><article>',
+            ),
+            (
+                "Port News: the ferry story",
+                "<h1>Port News</h1><article><h1>Ferry terminal opens</h1>",
+            ),
+        ],
+        ids=["the logo alone: the <title> decides", "the other <h1> is the headline"],
+    )
+    def test_an_h1_naming_the_site_is_its_logo_not_the_headline(
+        self, title: str, logo_and_story: str
+    ) -> None:
+        page = extract_page(
+            f"<html><head><title>{title}</title></head><body>{logo_and_story}{STORY}"
+            "</article></body></html>".encode(),
+            url="https://portnews.example/a",
+            now=NOW,
+        )
+        assert page.title == "Ferry terminal opens"
+
     def test_a_site_name_after_a_double_hyphen_is_dropped(self) -> None:
         page = extract(head='<meta property="og:title" content="Ferry terminal opens -- Sott.net">')
         assert page.title == "Ferry terminal opens"
@@ -174,6 +199,36 @@ class TestDeclaredAuthors:
         assert page.authors == ("Timo Shihepo",)
 
 
+@pytest.mark.parametrize(
+    "page",
+    [
+        {
+            "byline": '<p class="author">Written by <a href="/staff/jane-doe">Jane Doe</a> in '
+            '<a href="/harbours">Harbours</a> on 1 June 2019 at 08:34 PM</p>'
+        },
+        {
+            "head": '<meta name="author" content="HBL">',
+            "byline": '<p class="byline">By Jane Doe</p>',
+            "url": "https://www.hbl.example/a",
+        },
+        {"byline": '<div><span>By </span><a href="/profile/jane-doe">Jane Doe</a></div>'},
+        {"byline": '<div>By <a href="/jane-doe">Jane Doe</a>, December 16th 2016</div>'},
+    ],
+    ids=[
+        "where the story is filed",
+        "an author tag naming the host is the site",
+        "an unmarked By line",
+        "a date with an ordinal day",
+    ],
+)
+def test_only_the_person_is_the_author(page: dict[str, str]) -> None:
+    assert extract(**page).authors == ("Jane Doe",)
+
+
+def test_a_sentence_starting_with_by_is_no_byline() -> None:
+    assert extract(byline="<p>by signing up you agree to our Terms</p>").authors == ()
+
+
 @pytest.mark.parametrize("byline", ["By", "by", "Von"])
 def test_a_byline_with_nothing_but_by_names_no_one(byline: str) -> None:
     assert extract(byline=f'<span class="byline">{byline}</span>').authors == ()
@@ -194,3 +249,38 @@ def test_a_date_standing_alone_in_the_url_dates_a_page_without_one(
 ) -> None:
     published = extract(url=url).published
     assert (published.value if published else None) == (day.replace(tzinfo=UTC) if day else None)
+
+
+class TestDateWithoutZone:
+    DAY_ONLY = '<meta property="article:published_time" content="2019-04-04">'
+
+    def test_a_day_alone_starts_at_midnight_where_the_pages_other_stamps_are(self) -> None:
+        modified = '<meta property="article:modified_time" content="2019-04-05T10:00:00+09:00">'
+        published = extract(head=self.DAY_ONLY + modified).published
+        assert published is not None
+        assert published.value == datetime(2019, 4, 3, 15, tzinfo=UTC)
+
+    def test_a_time_without_a_zone_is_read_in_the_zone_of_the_modified_stamp(self) -> None:
+        published = extract(
+            head=json_ld(
+                {
+                    "@type": "NewsArticle",
+                    "datePublished": "2016-12-19T19:08:44",
+                    "dateModified": "2016-12-20T10:00:00-05:00",
+                }
+            )
+        ).published
+        assert published is not None
+        assert published.value == datetime(2016, 12, 20, 0, 8, 44, tzinfo=UTC)
+
+    def test_a_day_alone_on_a_page_stating_no_zone_is_taken_in_utc(self) -> None:
+        published = extract(head=self.DAY_ONLY).published
+        assert published is not None
+        assert published.value == datetime(2019, 4, 4, tzinfo=UTC)
+
+
+def test_the_visible_h1_leaves_the_body_when_the_declared_headline_differs() -> None:
+    page = extract(head='<meta property="og:title" content="New ferry terminal cuts waits">')
+    assert page.title == "New ferry terminal cuts waits"
+    assert not page.text.startswith("Ferry terminal opens")
+    assert page.text.startswith("The harbour authority")

@@ -27,3 +27,15 @@ def test_key_phrases_drop_near_duplicates_and_handle_empty_text() -> None:
     assert len(phrases) == len(set(phrases))
     assert key_phrases("", "en", 5) == []
     assert key_phrases("2026, 42.", "de", 5) == []
+
+
+def test_key_phrases_scores_stay_those_of_the_reference_implementation() -> None:
+    # Computed by the first implementation (statistics.pstdev and statistics.median): a
+    # faster one must rank and score alike.
+    assert [(phrase, round(score, 6)) for phrase, score in key_phrases(TEXT, "en", 5)] == [
+        ("Karakoram Highway", 0.03828),
+        ("Heavy snowfall", 0.055294),
+        ("cuts roads", 0.066309),
+        ("Gilgit-Baltistan", 0.07311),
+        ("snowfall cuts", 0.103829),
+    ]

@@ -15,7 +15,13 @@ from worker.models import ExtractedPage, FeedEntry, FeedRef, Tags
 from worker.simweb import catalog
 from worker.simweb.model import Article as SimArticle
 from worker.simweb.templates import Page, render_page
-from worker.stages.entities import SpacyModel, load_spacy_model
+from worker.stages.entities import (
+    EntityFinder,
+    EntityRules,
+    KnownEntity,
+    SpacyModel,
+    load_spacy_model,
+)
 from worker.stages.extract import extract_page
 from worker.stages.tag import Tagger
 from worker.stages.tagtext import ArticleText
@@ -146,6 +152,11 @@ def test_demonyms_and_adjectives_name_the_country() -> None:
     assert places("Las tropas rusas y los soldados norcoreanos.", "es") == {"RU": 1, "KP": 1}
 
 
+def test_an_adjective_of_two_words_may_start_with_a_short_one() -> None:
+    assert places("Les marins sud-coréens et sud coréens, du sud.", "fr") == {"KR": 2}
+    assert places("Die us-amerikanischen Truppen, uns.", "de") == {"US": 1}
+
+
 def test_localized_country_and_city_names() -> None:
     assert places("Südkorea bestellte den Botschafter in Moskau ein.", "de") == {"KR": 1, "RU": 1}
     assert places("La Corée du Sud a convoqué l'ambassadeur à Séoul.", "fr") == {"KR": 2}
@@ -195,6 +206,20 @@ def test_alias_gazetteer_merges_spellings() -> None:
     tags = tagger().tag(page("Kim Jong-un met Kim Jong Un's envoy and Wladimir Putin."), ENTRY)
     names = {person.name: person.count for person in tags.people}
     assert names == {"Kim Jong Un": 2, "Vladimir Putin": 1}
+
+
+def test_entity_counts_take_whole_words_the_longest_spelling_once() -> None:
+    rules = EntityRules(
+        people=(KnownEntity("Kim Jong Un", ("Kim Jong-un", "Kim Jong")),),
+        organisations=(KnownEntity("United Nations", ("UN", "UN Security Council")),),
+    )
+    text = (
+        "Kim Jong Un, Kim Jong-un's envoy and Kim Jongil; the UN Security Council, UNESCO, "
+        "UN_x, the UN, (UN) and UN."
+    )
+    found = EntityFinder(rules).find(ArticleText.of(None, text, "en"))
+    assert [(tag.name, tag.count) for tag in found.people] == [("Kim Jong Un", 2)]
+    assert [(tag.name, tag.count) for tag in found.organisations] == [("United Nations", 4)]
 
 
 def test_topics_in_german_french_and_spanish() -> None:
@@ -257,6 +282,21 @@ def test_topic_keywords_match_whole_words_their_inflections_and_phrases() -> Non
     assert score("Wars and a war; sanctioned, SANCTIONS.") == 4.0
     assert score("He warned of warm weather and postwar sanctionsregime.") == 0.0
     assert score("The Central Banks met; the central  bank did not.") == 3.0
+    # Keywords in the title count twice; the lead's last word and the body's first are apart.
+    (topic,) = classifier.classify(ArticleText.of("War", "Central\n\nbank sanctions", "en"), ())
+    assert topic.score == 3.0
+    # "İ" lower-cases to "i" and a combining dot, which is no letter: "İwar" is "i" and "war".
+    assert score("İwar and SANCTİONS") == 1.0
+
+
+def test_topic_keywords_found_alike_in_articles_after_the_words_were_seen() -> None:
+    classifier = TopicClassifier.from_config(
+        {"t": {"iptc": "medtop:1", "keywords": {"sanction": 2.0, "central bank": 3.0}}}
+    )
+    text = ArticleText.of("Sanctions", "The central bank and sanctioned firms.", "en")
+    first = classifier.classify(text, ())
+    assert first == classifier.classify(ArticleText.of(text.title, f"{text.lead}", "en"), ())
+    assert [tag.score for tag in first] == [9.0]
 
 
 def test_titles_match_in_any_case_also_where_lower_casing_changes_the_length() -> None:
@@ -266,3 +306,80 @@ def test_titles_match_in_any_case_also_where_lower_casing_changes_the_length() -
     assert people("PRESIDENT Vladimir Putin spoke.") == {"Vladimir Putin"}
     # "İ" lower-cases to two characters: the positions of the lower-cased text are off.
     assert people("In İzmir, president Vladimir Putin spoke.") == {"Vladimir Putin"}
+
+
+def test_titles_at_the_start_one_after_another_and_within_longer_ones() -> None:
+    text = (
+        "President Emmanuel Macron met Vice President Kamala Harris.\n\nThe minister President "
+        "Olaf Scholz and Foreign Minister Sergei Lavrov; ex-President Jimmy Carter, Prime  "
+        "Minister\nKeir Starmer, Energy Minister Prince Abdulaziz bin Salman and coach Pep "
+        "Guardiola; Vice Presidential hopefuls."
+    )
+    found = tagger().entities.find(ArticleText.of(None, text, "en"))
+    assert {person.name for person in found.people} == {
+        "Abdulaziz bin Salman",
+        "Emmanuel Macron",
+        "Jimmy Carter",
+        "Kamala Harris",
+        "Keir Starmer",
+        "Olaf Scholz",
+        "Pep Guardiola",
+        "Sergei Lavrov",
+    }
+
+
+def test_organisation_heads_are_whole_words_and_their_runs_reach_as_far_as_before() -> None:
+    def found(text: str, language: str = "en") -> set[str]:
+        finder = EntityFinder(EntityRules())
+        return {tag.name for tag in finder.find(ArticleText.of(None, text, language)).organisations}
+
+    assert found(
+        "The Reserve Bank of Australia raised rates; the Anti-Bank group and Bank-led deals "
+        "did not."
+    ) == {"Reserve Bank of Australia"}
+    assert found(
+        "UNESCO's Executive Council met. The Security Council's vote came after the Council "
+        "of Europe."
+    ) == {"Executive Council", "Security Council"}
+    assert found(
+        "Officials of the North Atlantic Treaty Organization and the Federal Reserve Bank of "
+        "New York."
+    ) == {
+        "North Atlantic Treaty Organization",
+        "Federal Reserve",
+        "Federal Reserve Bank of New York",
+    }
+    assert found("x/Y.Z,Federal Reserve Board and Boeing Company's shares") == {
+        "Federal Reserve",
+        "Boeing Company",
+    }
+    assert found(
+        "El Banco Central de la República Argentina y el Ministerio de Economía.", "es"
+    ) == {
+        "Banco Central de la República Argentina",
+        "Ministerio de Economía",
+    }
+
+
+def test_places_found_alike_once_their_words_were_seen() -> None:
+    # The gazetteer remembers which words may start a name or an adjective.
+    text = "Les soldats nord-coréens à Séoul."
+    first = places(text, "fr")
+    places("Nord, soldats, Séoul, les, à, coréens.", "fr")
+    assert places(text, "fr") == first == {"KP": 1, "KR": 1}
+
+
+def test_german_organisations_are_long_capitalised_words_with_an_organisation_suffix() -> None:
+    text = (
+        "Das Bundesverfassungsgericht und die Landeszentralbank's Chef, das "
+        "Finanzministerium-Papier, die Arbeitnehmerpartei, x/Bundesarbeitsgericht, die kleinere "
+        "Hausbank und Verbraucherverband2."
+    )
+    found = EntityFinder(EntityRules()).find(ArticleText.of(None, text, "de"))
+    assert {tag.name for tag in found.organisations} == {
+        "Arbeitnehmerpartei",
+        "Bundesarbeitsgericht",
+        "Bundesverfassungsgericht",
+        "Landeszentralbank",
+        "Verbraucherverband",
+    }

@@ -15,11 +15,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from itertools import islice
 from typing import Any, NamedTuple, Protocol
 
 from worker.models import EntityTag
-from worker.stages.tagtext import ArticleText, any_of, stop_words
+from worker.stages.tagtext import ArticleText, any_of, any_word_of, stop_words
 
 GAZETTEER = "entities:gazetteer"
 TITLED_NAMES = "entities:titles"
@@ -126,8 +126,33 @@ _HEAD_FORMS = frozenset(
     for head in _ORG_HEADS_AFTER | _ORG_HEADS_BEFORE
     for ending in ("", *_POSSESSIVE_ENDINGS)
 )
-_ANY_HEAD = re.compile(any_of(_ORG_HEADS_AFTER | _ORG_HEADS_BEFORE))
+_LETTER = r"[^\W\d_]"
+_JOINER = rf"[-{_APOSTROPHES}]"
+
+
+def _whole_name_words(forms: Iterable[str]) -> str:
+    """Any of ``forms`` as a whole word of :data:`_NAME_WORD`'s, found without reading every
+    word: neither a letter nor a letter and a joiner right before it ("Anti-Bank" is one word),
+    nor after it. Each check before comes after the first letter, which lets the engine jump
+    from one first letter to the next (see tagtext.any_word_of)."""
+    by_first: dict[str, list[str]] = {}
+    for form in forms:
+        by_first.setdefault(re.escape(form[0]), []).append(form[1:])
+    branches = [
+        rf"{first}(?<!{_LETTER}{first})(?<!{_LETTER}{_JOINER}{first}){any_of(rests)}"
+        for first, rests in sorted(by_first.items())
+    ]
+    return rf"(?:{'|'.join(branches)})(?!{_LETTER}|{_JOINER}{_LETTER})"
+
+
+_HEAD_WORD = re.compile(_whole_name_words(_HEAD_FORMS))
 _GERMAN_ORG_SUFFIXES = ("ministerium", "gericht", "partei", "verband", "gewerkschaft", "bank")
+# A suffix where a word of _NAME_WORD's ends, but for a possessive 's.
+_GERMAN_ORG_SUFFIX = re.compile(
+    rf"{any_of(_GERMAN_ORG_SUFFIXES)}(?:[{_APOSTROPHES}]s)?(?!{_LETTER}|{_JOINER}{_LETTER})"
+)
+_MAX_RUN_BEFORE = 4  # words of an organisation's name before its head word
+_MAX_RUN_AFTER = 5
 
 
 @dataclass(frozen=True)
@@ -183,6 +208,8 @@ class EntityFinder:
         self._canonical_person = _alias_table(rules.people)
         self._canonical_organisation = _alias_table(rules.organisations)
         self._aliases = _alias_pattern((*self._canonical_person, *self._canonical_organisation))
+        # A leading look-behind, not any_word_of's: lower-case titles start at nearly every
+        # letter of the text, and the look-behind turns most of them away sooner.
         titles = rf"(?<!\w){any_of({title.lower() for title in rules.titles})}(?!\w)\s+"
         self._titles = re.compile(titles, re.IGNORECASE)
         # Case-insensitive matching costs the engine a case fold at every character: on the
@@ -193,13 +220,17 @@ class EntityFinder:
         full = text.full
         people: dict[str, str] = {}
         organisations: dict[str, str] = {}
+        masked_parts: list[str] = []  # the text with each known name blanked out
+        end = 0
         for match in self._aliases.finditer(full):
             alias = match.group()
             if alias in self._canonical_person:
                 people.setdefault(self._canonical_person[alias], GAZETTEER)
             else:
                 organisations.setdefault(self._canonical_organisation[alias], GAZETTEER)
-        masked = self._aliases.sub(lambda match: " " * len(match.group()), full)
+            masked_parts += (full[end : match.start()], " " * len(alias))
+            end = match.end()
+        masked = "".join(masked_parts) + full[end:]
         if self._model is not None and self._model.language == text.language:
             for label, name in self._model.entities(full):
                 name = _POSSESSIVE.sub("", name.strip())
@@ -273,16 +304,20 @@ def _word(match: re.Match[str]) -> _Word:
 
 def _organisation_phrases(text: str, language: str, stops: frozenset[str]) -> Iterable[str]:
     if language == "de":
-        for value in _NAME_WORD.findall(text):
-            value = value[:-2] if value.endswith(_POSSESSIVE_ENDINGS) else value
+        # Only the words that end with a suffix, found by one pattern, not every word.
+        for suffix in _GERMAN_ORG_SUFFIX.finditer(text):
+            start = text.rfind(" ", 0, suffix.start()) + 1
+            ending = next(w for w in _NAME_WORD.finditer(text, start) if w.end() >= suffix.end())
+            value = _word(ending).text
             if value[:1].isupper() and value.endswith(_GERMAN_ORG_SUFFIXES) and len(value) > 12:
                 yield value
         return
-    if _ANY_HEAD.search(text) is None:  # a plain scan: half the articles name none
-        return
-    matches = list(_NAME_WORD.finditer(text))
-    heads = [index for index, match in enumerate(matches) if match.group() in _HEAD_FORMS]
-    for index in heads:
+    # The words around each head word, not every word of the text: what the runs before
+    # and after a head can reach.
+    for head in _HEAD_WORD.finditer(text):
+        matches = _words_before(text, head.start(), _MAX_RUN_BEFORE)
+        index = len(matches)
+        matches += islice(_NAME_WORD.finditer(text, head.start()), _MAX_RUN_AFTER + 1)
         word = _word(matches[index])
         if word.text in _ORG_HEADS_AFTER and language == "en":
             before = _run_before(matches, index, stops)
@@ -299,11 +334,24 @@ def _organisation_phrases(text: str, language: str, stops: frozenset[str]) -> It
                 yield " ".join([word.text, *after])
 
 
+def _words_before(text: str, end: int, count: int) -> list[re.Match[str]]:
+    """The last ``count`` words (:data:`_NAME_WORD`) before ``end``, a word's start, as a
+    reading of the whole text finds them: no word holds a space, so one read from just after a
+    space finds the same words from there on."""
+    start = end
+    while start > 0:
+        start = text.rfind(" ", 0, start - 1) + 1
+        found = list(_NAME_WORD.finditer(text, start, end))
+        if len(found) >= count:
+            return found[-count:]
+    return list(_NAME_WORD.finditer(text, 0, end))
+
+
 def _run_before(matches: list[re.Match[str]], index: int, stops: frozenset[str]) -> list[str]:
     """Capitalised words right before ``index``; an owner ("UNESCO's") is not part of it."""
     run: list[str] = []
     position = index - 1
-    while position >= 0 and len(run) < 4:
+    while position >= 0 and len(run) < _MAX_RUN_BEFORE:
         word = _word(matches[position])
         if (
             matches[position + 1].start() - word.end != 1
@@ -321,7 +369,7 @@ def _run_after(matches: list[re.Match[str]], index: int, text: str) -> list[str]
     """Capitalised words and connectors right after ``index`` ("de la República Argentina")."""
     run: list[str] = []
     position = index + 1
-    while position < len(matches) and len(run) < 5:
+    while position < len(matches) and len(run) < _MAX_RUN_AFTER:
         word = _word(matches[position])
         if word.start - matches[position - 1].end() != 1 or text[word.start - 1] != " ":
             break
@@ -345,11 +393,32 @@ def _alias_table(known: tuple[KnownEntity, ...]) -> dict[str, str]:
     return table
 
 
-@lru_cache(maxsize=4096)  # an entity's spellings recur from article to article
 def _alias_pattern(aliases: tuple[str, ...]) -> re.Pattern[str]:
-    if not aliases:
-        return re.compile(r"(?!)")
-    return re.compile(rf"(?<!\w){any_of(aliases)}(?!\w)")
+    return re.compile(any_word_of(aliases))
+
+
+def _occurrences(text: str, forms: Iterable[str]) -> int:
+    """How often any of ``forms`` occurs as whole words, as ``findall`` of
+    :func:`any_word_of` counts them (the longest at each place, none inside another), without
+    compiling a pattern for each new name: that cost more than the rest of the tagging."""
+    found = []  # (start, -end): the longest first where several start at one place
+    for form in forms:
+        start = text.find(form)
+        while start != -1:
+            end = start + len(form)
+            if not (_is_word_character(text, start - 1) or _is_word_character(text, end)):
+                found.append((start, -end))
+            start = text.find(form, start + 1)
+    count, free = 0, 0
+    for start, negative_end in sorted(found):
+        if start >= free:
+            count, free = count + 1, -negative_end
+    return count
+
+
+def _is_word_character(text: str, index: int) -> bool:
+    """What ``\\w`` matches, at ``index`` of ``text`` (nothing outside it)."""
+    return 0 <= index < len(text) and (text[index].isalnum() or text[index] == "_")
 
 
 def _merge_surnames(people: dict[str, str]) -> dict[str, str]:
@@ -378,7 +447,7 @@ def _counted(
             if " " in name and len(last) >= 3 and last_words[last] == 1:
                 spellings[name].add(last)
     for name, forms in spellings.items():
-        counts[name] = max(1, len(_alias_pattern(tuple(sorted(forms))).findall(text)))
+        counts[name] = max(1, _occurrences(text, forms))
     tags = [EntityTag(name=name, count=counts[name], by=by) for name, by in found.items()]
     tags.sort(key=lambda tag: (-tag.count, tag.name))
     return tuple(tags)

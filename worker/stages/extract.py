@@ -16,7 +16,7 @@ import html
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import Any
@@ -78,12 +78,15 @@ _MACROLANGUAGES = {"ary": "ar", "arz": "ar", "uzs": "uz", "wuu": "zh", "yue": "z
 _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|ClaimReview)$")
 _LANGUAGE_TAG = re.compile(r"([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*")
 _WORD = re.compile(r"\w+")
-# What follows a name in a byline: a date, a role, links to the author's other pages.
+# What follows a name in a byline: a date, a role, links to the author's other pages, where
+# or under what the story is filed ("in Kyiv", "in Energy": an "in" before a capital).
 # A month counts only before a day ("Dec 16"): "Jan Marchart" and "Theresa May" are names.
 _BYLINE_TAIL = re.compile(
     r"\s+(?:posted|updated|published|view|see|follow|get|read|more\s+by|is\s+(?:a|an|the)"
+    r"|(?-i:in(?=,?\s+[A-Z]))"
     r"|\d+[-\s]minute|(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
-    r"|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?[\s,]+\d+|\d+)\b.*$",
+    r"|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?[\s,]+\d+(?:st|nd|rd|th)?"
+    r"|\d+)\b.*$",
     re.I,
 )
 # Korean, Japanese and Chinese bylines put the role after the name: "신현주 기자" (reporter).
@@ -94,6 +97,8 @@ _NAME_LIST = re.compile(r"\s*(?:[,;&]|\s(?:and|und|et|y)\s)\s*")
 _BYLINE_PREFIX = re.compile(
     r"^(?:(?i:(?:written\s+)?by|von|par|por|di)(?:\s+|\s*[:,]\s*|$)|By(?=[A-Z]))+"
 )
+# "By Jane Doe" as a page shows it: a capital after "By" tells a byline from a sentence.
+_BY_NAME = re.compile(r"^[Bb]y\s+[A-Z]")
 # Bylines that name a role or a company, not a person: "Staff and agencies", "Redaktion",
 # "Nikkei Inc.".
 _NOT_A_PERSON = re.compile(
@@ -185,7 +190,8 @@ def extract_page(
         raise PermanentError(STAGE, url, "no article text found")
     page = _PageMetadata(tree, url)
     site_name = page.site_name()
-    title = _title(page.title(), site_name, page.headings, url)
+    site_words = _site_words(site_name, url)
+    title = _title(page.title(site_words), site_words, page.headings)
     blocks = _blocks(_story_body(tree))
     extractor = HEURISTIC
     structured = page.article_body()
@@ -205,7 +211,9 @@ def extract_page(
     bylines = page.bylines()
     # htmldate's guess (when the page states no date) and then byline elements (when it
     # declares no author) come last: both search the whole tree, and the second prunes it.
-    published = page.date("datePublished", _PUBLISHED_META, now) or _guessed_date(tree, url, now)
+    published = page.date("datePublished", _PUBLISHED_META, now) or _guessed_date(
+        tree, url, now, page.zone()
+    )
     authors = _authors(page, bylines, site_name, url)
     return ExtractedPage(
         title=title,
@@ -331,23 +339,28 @@ def _words(blocks: Iterable[str]) -> int:
     return sum(len(_WORD.findall(block)) for block in blocks)
 
 
-def _guessed_date(tree: HtmlElement, url: str, now: datetime) -> DatedValue | None:
+def _guessed_date(tree: HtmlElement, url: str, now: datetime, zone: tzinfo) -> DatedValue | None:
     guess = find_date(tree, url=url, extensive_search=True, original_date=True, max_date=now)
     day = _parse_date(guess)
-    if day is None or day.replace(tzinfo=UTC) > now + MAX_FUTURE:
+    if day is None or _in_zone(day, UTC) > now + MAX_FUTURE:
         return None
-    return DatedValue(day.replace(tzinfo=UTC), "htmldate")
+    return DatedValue(_in_zone(day, zone).astimezone(UTC), "htmldate")
 
 
-def _title(title: str | None, site_name: str | None, headings: list[str], url: str) -> str | None:
-    # Soft hyphens and zero-width characters only guide a browser's line breaking.
-    title = _clean(_INVISIBLE.sub("", html.unescape(title or "")))
-    if not title:
-        return None
+def _site_words(site_name: str | None, url: str) -> set[str]:
+    """The site's names, folded: its declared name and its host's longer labels."""
     site_words = {_fold(site_name or "")} | {
         _fold(label) for label in (urlsplit(url).hostname or "").split(".") if len(label) > 3
     }
     site_words.discard("")
+    return site_words
+
+
+def _title(title: str | None, site_words: set[str], headings: list[str]) -> str | None:
+    # Soft hyphens and zero-width characters only guide a browser's line breaking.
+    title = _clean(_INVISIBLE.sub("", html.unescape(title or "")))
+    if not title:
+        return None
     # "Headline | Section | Site" where the page's <h1> is the headline: keep the part it says
     # (unless that <h1> is the site's logo).
     folded_headings = {_fold(heading) for heading in headings}
@@ -364,7 +377,8 @@ def _title(title: str | None, site_name: str | None, headings: list[str], url: s
 
 
 def _names_site(part: str, site_words: set[str]) -> bool:
-    """Whether a title's last part is the site: its name, its host, or a domain name."""
+    """Whether a short text (a title's part, an ``<h1>``) is the site: its name, its host, or
+    a domain name."""
     folded = _fold(part)
     looks_like_domain = bool(re.fullmatch(r"[\w-]+(?:\.[\w-]+)+", part.strip()))
     if not folded or len(part.split()) > MAX_SITE_NAME_WORDS:
@@ -384,6 +398,8 @@ def _authors(
     host = urlsplit(url).hostname or ""
     not_people = {_fold(name) for name in (*page.organisations(), site_name, host) if name}
     not_people.add(_fold(host.removeprefix("www.")))
+    # A byline that is one of the host's names is the site: "LTO" on lto.de.
+    not_people.update(map(_fold, host.split(".")))
 
     def people(names: Iterable[str]) -> tuple[str, ...]:
         return _unique(
@@ -403,6 +419,7 @@ def _authors(
         people(json_ld_people)
         or people(name for byline in bylines for name in _byline_names(byline))
         or people(page.byline_elements(_byline_names))
+        or people(_byline_names(page.unmarked_byline() or ""))
     )
 
 
@@ -513,15 +530,17 @@ class _PageMetadata:
     def _json_ld(self, key: str) -> list[str]:
         return [value for node in self._linked_data for value in _strings(node.get(key))]
 
-    def title(self) -> str | None:
+    def title(self, site_words: set[str]) -> str | None:
         """The headline the page declares (JSON-LD's, else OpenGraph's), else its one
-        ``<h1>``, else Twitter's or ``<title>``. A declared headline is the article's; an
-        ``<h1>`` can be the site's logo, a section's name or a kicker run into the headline."""
+        ``<h1>`` besides those naming the site (its logo), else Twitter's or ``<title>``. A
+        declared headline is the article's; an ``<h1>`` can be the site's logo, a section's
+        name or a kicker run into the headline."""
         headline = next(iter(self._json_ld("headline")), None) or self.first_meta("og:title")
         if headline:
             return headline
-        if len(self.headings) == 1 and len(self.headings[0].split()) <= MAX_HEADLINE_WORDS:
-            return self.headings[0]
+        headings = [heading for heading in self.headings if not _names_site(heading, site_words)]
+        if len(headings) == 1 and len(headings[0].split()) <= MAX_HEADLINE_WORDS:
+            return headings[0]
         return self.first_meta("twitter:title") or self._title_element
 
     def site_name(self) -> str | None:
@@ -597,6 +616,23 @@ class _PageMetadata:
         for element in named:
             innermost.difference_update(element.iterancestors())
         return next((names for element, names in named.items() if element in innermost), [])
+
+    def unmarked_byline(self) -> str | None:
+        """The first short element reading "By Jane Doe", however it is marked up: the last
+        resort, when nothing on the page is marked as its author."""
+        for text in _BY_TEXTS(self._tree):
+            element = text.getparent()
+            if text.is_tail and element is not None:
+                element = element.getparent()
+            # "By" often stands in an element of its own, the name in the next one.
+            while element is not None:
+                line = _clean(element.text_content())
+                if not line or len(line.split()) > MAX_BYLINE_WORDS:
+                    break
+                if _BY_NAME.match(line):
+                    return line
+                element = element.getparent()
+        return None
 
     def _parties(
         self, roles: tuple[str, ...], kind: Callable[[list[str]], bool] | None = None
@@ -674,17 +710,34 @@ class _PageMetadata:
         found = [
             (moment, source)
             for text, source in candidates
-            if (moment := _parse_date(text))
-            and moment.replace(tzinfo=moment.tzinfo or UTC) <= now + MAX_FUTURE
+            if (moment := _parse_date(text)) and _in_zone(moment, UTC) <= now + MAX_FUTURE
         ]
         found.sort(key=lambda item: item[0].tzinfo is None)
         if not found:
             return None
         moment, source = found[0]
-        return DatedValue(moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC), source)
+        return DatedValue(_in_zone(moment, self.zone()).astimezone(UTC), source)
+
+    def zone(self) -> tzinfo:
+        """The page's own time zone: the offset of the first timestamp it declares with one.
+        A day or a time stated without a zone is the publisher's local one, and the page's
+        other stamps say which that is; with none, UTC is the best guess."""
+        declared = [
+            *self._json_ld("datePublished"),
+            *self._json_ld("dateModified"),
+            *self.all_meta(*_PUBLISHED_META, *_MODIFIED_META),
+            *(stamp for stamps in self._times.values() for stamp in stamps),
+        ]
+        return next(
+            (moment.tzinfo for moment in map(_parse_date, declared) if moment and moment.tzinfo),
+            UTC,
+        )
 
 
 # XPath, evaluated in C: walking a container's every element in Python costs far more.
+_BY_TEXTS = etree.XPath(
+    "//body//text()[starts-with(normalize-space(.), 'By') or starts-with(normalize-space(.), 'by')]"
+)
 _SHORT_TEXTS = etree.XPath(
     ".//*[self::p or self::span or self::small or self::address or self::cite]"
     "[not(ancestor::figure) and not(ancestor::figcaption)]"
@@ -740,6 +793,11 @@ def _parse_date(text: str | None) -> datetime | None:
     if moment.replace(tzinfo=moment.tzinfo or UTC) < EARLIEST_DATE:
         return None
     return moment
+
+
+def _in_zone(moment: datetime, zone: tzinfo) -> datetime:
+    """``moment``, in ``zone`` when it states none of its own."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def _load_json(text: str | None) -> Any:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 import re
-import statistics
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
+from operator import itemgetter
+from typing import NamedTuple
 
 from jellyfish import jaro_similarity
 
@@ -28,97 +28,127 @@ _DEDUP_LIMIT = 0.9
 _MAX_WORDS = 2
 
 
-@dataclass
-class _Term:
-    count: int = 0
-    capitalised: int = 0  # not at a sentence's start
-    acronym: int = 0
-    sentences: list[int] = field(default_factory=list)
-    left: list[str] = field(default_factory=list)  # the word before each occurrence
-    right: list[str] = field(default_factory=list)
-
-
 def key_phrases(text: str, language: str, count: int) -> list[tuple[str, float]]:
     """The ``count`` best phrases of up to two words, best first, with YAKE's score."""
-    stops = stop_words(language)
-    terms: dict[str, _Term] = defaultdict(_Term)
-    blocks: list[list[tuple[str, str]]] = []  # runs of words between punctuation: (word, key)
-    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
-    for sentence_id, sentence in enumerate(sentences):
-        block: list[tuple[str, str]] = []
-        for position, token in enumerate(_TOKEN.findall(sentence)):
-            if not _is_word(token):
-                if block:
-                    blocks.append(block)
-                block = []
-                continue
-            key = token.casefold()
-            term = terms[key]
-            term.count += 1
-            term.sentences.append(sentence_id)
-            if len(token) > 1 and token.isupper():
-                term.acronym += 1
-            elif token[:1].isupper() and position > 0:
-                term.capitalised += 1
-            if block:
-                previous = block[-1][1]
-                terms[previous].right.append(key)
-                term.left.append(previous)
-            block.append((token, key))
-        if block:
-            blocks.append(block)
-    if not terms:
+    words = _words(text)
+    if not words.keys:
         return []
-    scores = _word_scores(terms, stops, len(sentences))
-    phrases: Counter[str] = Counter()
-    written: dict[str, str] = {}
-    for block in blocks:
-        for start in range(len(block)):
-            for size in range(1, min(_MAX_WORDS, len(block) - start) + 1):
-                words = block[start : start + size]
-                if words[0][1] in scores and words[-1][1] in scores:
-                    key = " ".join(k for _, k in words)
-                    phrases[key] += 1
-                    written.setdefault(key, " ".join(w for w, _ in words))
-    ranked = sorted(
-        (_phrase_score([scores[k] for k in key.split(" ")], phrases[key]), key) for key in phrases
-    )
+    scores = _word_scores(words, stop_words(language))
+    keys, written = words.keys, words.written
+    phrases = Counter(key for key in keys if key in scores)
+    # Each phrase as first written: reading backwards, the first occurrence is set last.
+    as_written = dict(zip(reversed(keys), reversed(written), strict=True))
+    ranked = [
+        (score / ((score + 1.0) * phrases[key]), key)
+        for key, score in scores.items()
+        if key in phrases
+    ]
+    pairs: dict[tuple[str, str], int] = {}  # not a Counter: its += calls a method when new
+    for index in words.pairs:
+        pair = keys[index], keys[index + 1]
+        if pair[0] in scores and pair[1] in scores:
+            if pair in pairs:
+                pairs[pair] += 1
+            else:
+                pairs[pair] = 1
+                as_written[" ".join(pair)] = f"{written[index]} {written[index + 1]}"
+    for (first, second), occurrences in pairs.items():
+        product, total = scores[first] * scores[second], scores[first] + scores[second]
+        ranked.append((product / ((total + 1.0) * occurrences), f"{first} {second}"))
+    ranked.sort()
     kept: list[tuple[str, float]] = []
     for score, key in ranked:
         if all(jaro_similarity(key, other.casefold()) < _DEDUP_LIMIT for other, _ in kept):
-            kept.append((written[key], score))
+            kept.append((as_written[key], score))
             if len(kept) == count:
                 break
     return kept
 
 
-def _is_word(token: str) -> bool:
-    """A word YAKE would score: letters, not a number and not a code such as "A4"."""
-    return token[:1].isalpha() and _DIGIT.search(token) is None
+class _Words(NamedTuple):
+    """The words of a text YAKE would score, in order, with what it counts of them."""
+
+    keys: list[str]  # lower case
+    written: list[str]
+    sentence: list[int]  # the sentence of each
+    sentences: int
+    pairs: list[int]  # i: words i and i + 1 are neighbours
+    acronyms: dict[str, int]  # word -> how often
+    capitalised: dict[str, int]  # not at a sentence's start
 
 
-def _word_scores(
-    terms: dict[str, _Term], stops: frozenset[str], sentences: int
-) -> dict[str, float]:
+def _words(text: str) -> _Words:
+    keys: list[str] = []
+    written: list[str] = []
+    where: list[int] = []
+    pairs: list[int] = []
+    acronyms: dict[str, int] = {}
+    capitalised: dict[str, int] = {}
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    for sentence_id, sentence in enumerate(sentences):
+        digits = _DIGIT.search(sentence) is not None  # most sentences have none to look for
+        follows = False  # the token before was a word: punctuation parts neighbours
+        for position, token in enumerate(_TOKEN.findall(sentence)):
+            if not token[0].isalpha() or (digits and _DIGIT.search(token)):
+                # Punctuation, a number or a code such as "A4": no word YAKE would score.
+                follows = False
+                continue
+            key = token.casefold()
+            if follows:
+                pairs.append(len(keys) - 1)
+            keys.append(key)
+            written.append(token)
+            where.append(sentence_id)
+            if len(token) > 1 and token.isupper():
+                acronyms[key] = acronyms.get(key, 0) + 1
+            elif position > 0 and token[0].isupper():
+                capitalised[key] = capitalised.get(key, 0) + 1
+            follows = True
+    return _Words(keys, written, where, len(sentences), pairs, acronyms, capitalised)
+
+
+def _word_scores(words: _Words, stops: frozenset[str]) -> dict[str, float]:
     """YAKE's H of each word that is no stop word (lower is better)."""
-    candidates = {key: term for key, term in terms.items() if key not in stops and len(key) >= 3}
-    counts = [term.count for term in candidates.values()] or [1]
-    mean, deviation = statistics.fmean(counts), statistics.pstdev(counts)
-    most = max(term.count for term in terms.values())
+    counts = Counter(words.keys)
+    candidates = [key for key in counts if key not in stops and len(key) >= 3]
+    sample = [counts[key] for key in candidates] or [1]
+    # statistics.pstdev of integers (up to the last bit), without its exact fractions: they
+    # cost more than the rest of this function.
+    size, total = len(sample), sum(sample)
+    mean = total / size
+    deviation = math.sqrt((size * sum(c * c for c in sample) - total * total) / (size * size))
+    most = max(counts.values())
+    # Neighbours: how many times a word has one on its left (right), and how many different.
+    neighbours = [(words.keys[i], words.keys[i + 1]) for i in words.pairs]
+    lefts, rights = Counter(map(itemgetter(1), neighbours)), Counter(map(itemgetter(0), neighbours))
+    different = set(neighbours)
+    different_lefts = Counter(map(itemgetter(1), different))
+    different_rights = Counter(map(itemgetter(0), different))
+    # The sentences each word occurs in, in order, each once.
+    where: dict[str, list[int]] = {}
+    for key, sentence in dict.fromkeys(zip(words.keys, words.sentence, strict=True)):
+        where.setdefault(key, []).append(sentence)
     scores = {}
-    for key, term in candidates.items():
-        left = len(set(term.left)) / len(term.left) if term.left else 0.0
-        right = len(set(term.right)) / len(term.right) if term.right else 0.0
-        relatedness = 1.0 + (left + right) * term.count / most
-        frequency = term.count / (mean + deviation)
-        spread = len(set(term.sentences)) / sentences
-        casing = max(term.acronym, term.capitalised) / (1.0 + math.log(term.count))
-        position = math.log(math.log(3.0 + statistics.median(sorted(set(term.sentences)))))
+    # .get, not a Counter's [] that calls a method for each word it lacks: most words.
+    for key in candidates:
+        count = counts[key]
+        left_count, right_count = lefts.get(key, 0), rights.get(key, 0)
+        left = different_lefts[key] / left_count if left_count else 0.0
+        right = different_rights[key] / right_count if right_count else 0.0
+        relatedness = 1.0 + (left + right) * count / most
+        frequency = count / (mean + deviation)
+        spread = len(where[key]) / words.sentences
+        emphasis = max(words.acronyms.get(key, 0), words.capitalised.get(key, 0))
+        casing = emphasis / (1.0 + math.log(count))
+        position = math.log(math.log(3.0 + _median(where[key])))
         scores[key] = (position * relatedness) / (
             casing + frequency / relatedness + spread / relatedness
         )
     return scores
 
 
-def _phrase_score(word_scores: list[float], occurrences: int) -> float:
-    return math.prod(word_scores) / ((sum(word_scores) + 1.0) * occurrences)
+def _median(ordered: list[int]) -> float:
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2

@@ -10,26 +10,24 @@ except for those adjectives.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from worker.models import PlaceTag
 from worker.stages.tagtext import (
     TAG_LANGUAGES,
     ArticleText,
-    adjacent,
-    folded_words,
+    folded,
     is_capitalised,
     name_key,
     stop_words,
-    words,
 )
 
 PROVENANCE = "places:gazetteer"
 _MAX_STEM_SUFFIX = 6
+_REMEMBERED_WORDS = 200_000  # per language: the words of news, a few tens of megabytes
 _STEM_PREFIX = 4  # stems are this long at least; their prefixes are keys too
 # Time zones of places that are no country of their own, or of no one.
 _NO_COUNTRY = {"AQ", "UM", "001", "ZZ"}
@@ -106,8 +104,11 @@ class PlaceGazetteer:
     display: Mapping[str, str]  # ISO code -> English short name
     person_risk: frozenset[str]
     weak: frozenset[str]  # province names: a country needs two of them, or another name
-    longest: int  # words in the longest name
-    first_words: frozenset[str]  # the first word of every name: most words start none
+    # The first word of every name, and how many words the longest name it starts has: most
+    # words start none, and most names have one or two.
+    first_words: Mapping[str, int]
+    # language -> word -> whether a name or an adjective may start at it: what _starts learnt.
+    starters: dict[str, dict[str, bool]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, rules: PlaceRules) -> PlaceGazetteer:
@@ -141,6 +142,9 @@ class PlaceGazetteer:
                 for stem in map(name_key, forms):
                     table[stem] = code
                     table.setdefault(stem[:_STEM_PREFIX], "")
+                    # A short word starts an adjective only as the first of two
+                    # ("sud-africain"): as a key, it tells those words from the others.
+                    table.setdefault(stem.split()[0][:_STEM_PREFIX], "")
         return cls(
             names={
                 language: {key: frozenset(codes) for key, codes in by_key.items()}
@@ -152,59 +156,66 @@ class PlaceGazetteer:
             weak=frozenset(
                 weak - set(map(name_key, rules.aliases)) - set(map(name_key, rules.ambiguous))
             ),
-            longest=max(len(key.split()) for by_key in names.values() for key in by_key),
-            first_words=frozenset(key.split()[0] for by_key in names.values() for key in by_key),
+            first_words=_first_words(key for by_key in names.values() for key in by_key),
         )
 
     def find(self, text: ArticleText) -> tuple[PlaceTag, ...]:
         hits: list[_Hit] = []
         for section, part in text.sections():
-            hits.extend(self._hits(part, section, text.language))
+            hits.extend(self._hits(part, text.pieces(section), section, text.language))
         return _resolve(hits, self.display)
 
-    def _hits(self, text: str, section: str, language: str) -> Iterable[_Hit]:
-        folded = folded_words(text)
+    def _hits(self, text: str, pieces: list[str], section: str, language: str) -> Iterable[_Hit]:
+        as_written = pieces[1::2]
+        keys = as_written if text.isascii() else folded(as_written)
         stems = self.stems.get(language, {})
-        # Most words start no name and no adjective: one set look-up each says so.
-        starts = [
-            index
-            for index, word in enumerate(folded)
-            if word in self.first_words or (stems and _may_start_stem(word, stems))
-        ]
+        starts = self._starts(keys, language)
         if not starts:
             return
-        found = words(text)
         names = self.names[language]
         stops = stop_words(language)
         free = 0  # the first word that no earlier name or adjective covers
         for index in starts:
             if index < free:
                 continue
-            if folded[index] in self.first_words:
-                size, codes = self._longest_name(folded, index, names)
+            if keys[index] in self.first_words:
+                size, codes = self._longest_name(keys, index, names)
                 if codes is not None:
-                    key = " ".join(folded[index : index + size])
+                    key = " ".join(keys[index : index + size])
                     if codes and (
                         key not in self.person_risk
-                        or not _beside_a_name(found, index, size, text, stops)
+                        or not _beside_a_name(pieces, index, size, stops)
                     ):
-                        written = text[found[index].start() : found[index + size - 1].end()]
+                        written = _written(pieces, index, size)
                         yield _Hit(codes, section, written, weak=key in self.weak)
                     free = index + size
                     continue
-            if stems and _may_start_stem(folded[index], stems):
-                size, code = _stemmed(folded, index, stems)
+            if stems and _may_start_stem(keys[index], stems):
+                size, code = _stemmed(keys, index, stems)
                 if code:
-                    written = text[found[index].start() : found[index + size - 1].end()]
-                    yield _Hit(frozenset({code}), section, written)
+                    yield _Hit(frozenset({code}), section, _written(pieces, index, size))
                 free = index + size
+
+    def _starts(self, keys: list[str], language: str) -> list[int]:
+        """The words that may start a name or an adjective: most words start none, and one
+        look-up each says so (the adjectives' rules are asked once per new word)."""
+        stems = self.stems.get(language)
+        if not stems:
+            return [index for index, word in enumerate(keys) if word in self.first_words]
+        starters = self.starters.get(language)
+        if starters is None or len(starters) > _REMEMBERED_WORDS:
+            # A new table, not a cleared one: another thread may be reading the old one.
+            starters = self.starters[language] = {}
+        for word in set(keys).difference(starters):
+            starters[word] = word in self.first_words or _may_start_stem(word, stems)
+        return [index for index, word in enumerate(keys) if starters[word]]
 
     def _longest_name(
         self, found: list[str], index: int, names: Mapping[str, frozenset[str]]
     ) -> tuple[int, frozenset[str] | None]:
         """The longest name starting at ``index``: its size and codes (empty: a name that is
         no country, such as "Irish Sea"), or None."""
-        for size in range(min(self.longest, len(found) - index), 0, -1):
+        for size in range(min(self.first_words[found[index]], len(found) - index), 0, -1):
             key = " ".join(found[index : index + size])
             codes = names.get(key)
             if codes is not None:
@@ -212,11 +223,17 @@ class PlaceGazetteer:
         return 1, None
 
 
+def _first_words(keys: Iterable[str]) -> dict[str, int]:
+    longest: dict[str, int] = {}
+    for key in keys:
+        words = key.split()
+        longest[words[0]] = max(longest.get(words[0], 0), len(words))
+    return longest
+
+
 def _may_start_stem(word: str, stems: Mapping[str, str]) -> bool:
-    """Whether an adjective may start at ``word``: a short word may be the first of two
-    ("sud-africain")."""
-    lowered = word.casefold()
-    return len(lowered) < _STEM_PREFIX or lowered[:_STEM_PREFIX] in stems
+    """Whether an adjective may start at ``word``."""
+    return word.casefold()[:_STEM_PREFIX] in stems
 
 
 def _stemmed(found: list[str], index: int, stems: Mapping[str, str]) -> tuple[int, str | None]:
@@ -230,8 +247,7 @@ def _stemmed(found: list[str], index: int, stems: Mapping[str, str]) -> tuple[in
     return 1, _stem_code(found[index], stems)
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):  # made for every name found: half the cost of a frozen dataclass
     codes: frozenset[str]
     section: str
     written: str
@@ -250,24 +266,26 @@ def _stem_code(phrase: str, stems: Mapping[str, str]) -> str | None:
     return None
 
 
-def _beside_a_name(
-    found: list[re.Match[str]], index: int, size: int, text: str, stops: frozenset[str]
-) -> bool:
-    """A capitalised word that is no stop word right before or after: "Michael Jordan"."""
-    first, last = found[index], found[index + size - 1]
-    if index > 0:
-        before = found[index - 1]
-        if _name_word(before, stops) and adjacent(text, before, first):
-            return True
-    if index + size < len(found):
-        after = found[index + size]
-        if _name_word(after, stops) and adjacent(text, last, after):
-            return True
-    return False
+def _written(pieces: list[str], index: int, size: int) -> str:
+    """Words ``index`` to ``index + size - 1`` of :func:`words_and_gaps` as the text has them."""
+    return "".join(pieces[2 * index + 1 : 2 * (index + size)])
 
 
-def _name_word(word: re.Match[str], stops: frozenset[str]) -> bool:
-    return is_capitalised(word.group()) and word.group().casefold() not in stops
+def _beside_a_name(pieces: list[str], index: int, size: int, stops: frozenset[str]) -> bool:
+    """A capitalised word that is no stop word right before or after, with nothing but white
+    space between: "Michael Jordan"."""
+    before, after = 2 * index, 2 * (index + size)  # the gaps around the name
+    if index > 0 and not pieces[before].strip() and _name_word(pieces[before - 1], stops):
+        return True
+    return (
+        after + 1 < len(pieces)
+        and not pieces[after].strip()
+        and _name_word(pieces[after + 1], stops)
+    )
+
+
+def _name_word(word: str, stops: frozenset[str]) -> bool:
+    return is_capitalised(word) and word.casefold() not in stops
 
 
 def _resolve(hits: list[_Hit], display: Mapping[str, str]) -> tuple[PlaceTag, ...]:

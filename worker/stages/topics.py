@@ -11,22 +11,24 @@ the text's evidence.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from worker.models import TopicTag
-from worker.stages.tagtext import ArticleText, stop_words
+from worker.stages.tagtext import ArticleText, stop_words, words_and_gaps
 
 KEYWORDS = "topics:keywords"
 DECLARED = "topics:keywords+categories"
 
-_WORD_AND_GAP = re.compile(r"(\w+)(\W*)")
 _LONG_SUFFIX = 4
 _START = 3
 _SHORT_SUFFIXES = frozenset({"", "s", "e", "es", "en", "n"})
+_REMEMBERED_WORDS = 200_000  # a language's vocabulary of news, a few tens of megabytes
+# What a word may start: the keyword it inflects (or None), and (keyword, its other words)
+# of the phrases it is the first word of.
+_Clue = tuple[str | None, Sequence[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class TopicClassifier:
             if " " in keyword:
                 first, rest = keyword.split(" ", 1)
                 self._phrases.setdefault(first, []).append((keyword, rest))
+        self._clues: dict[str, _Clue | None] = {}
 
     @classmethod
     def from_config(cls, table: Mapping[str, Any]) -> TopicClassifier:
@@ -88,8 +91,17 @@ class TopicClassifier:
         # German "war" is "was".
         stops = stop_words(text.language)
         scores = [0.0] * len(self._topics)
-        self._add(scores, text.title, 2.0, stops)
-        self._add(scores, f"{text.lead}\n{text.body}", 1.0, stops)
+        self._add(scores, text.title, text.pieces("title"), 2.0, stops)
+        lead, body = text.pieces("lead"), text.pieces("body")
+        # The words of the lead and the body as one text, the lead's last gap and the body's
+        # first one joined by a line break.
+        self._add(
+            scores,
+            f"{text.lead}\n{text.body}",
+            [*lead[:-1], f"{lead[-1]}\n{body[0]}", *body[1:]],
+            1.0,
+            stops,
+        )
         tags = []
         for topic, score in zip(self._topics, scores, strict=True):
             by = KEYWORDS
@@ -102,35 +114,66 @@ class TopicClassifier:
         best = tags[0].score if tags else 0.0
         return tuple(tag for tag in tags if tag.score >= self._min_share * best)
 
-    def _add(self, scores: list[float], text: str, factor: float, stops: frozenset[str]) -> None:
-        for folded in self._matches(text):
+    def _add(
+        self,
+        scores: list[float],
+        text: str,
+        pieces: list[str],
+        factor: float,
+        stops: frozenset[str],
+    ) -> None:
+        for folded in self._matches(text, pieces):
             if folded in stops:
                 continue
             for index, weight in self._counts_for[self._keyword(folded)]:
                 scores[index] += factor * weight
 
-    def _matches(self, text: str) -> Iterable[str]:
+    def _matches(self, text: str, pieces: list[str]) -> Iterable[str]:
         """Each keyword occurrence (lower case, as written): whole words, longest keyword
-        first, a phrase's words one space apart."""
-        found = _WORD_AND_GAP.findall(text.lower())  # (word, what separates it from the next)
-        index = 0
-        while index < len(found):
-            word, gap = found[index]
-            if word[:_START] not in self._starts:
-                index += 1
+        first, a phrase's words one space apart. ``pieces`` are the text's words and gaps
+        (tagtext.words_and_gaps): each word lower-cased alone is a word of the lower-cased
+        text, but for "İ", the one character that lower-cases to two."""
+        if "\u0130" in text:
+            pieces = words_and_gaps(text.lower())
+        clues, end = self._clues, len(pieces)  # read once: this loop visits every word
+        index = 1  # the first word; the gap after it is at index + 1
+        while index < end:
+            word = pieces[index]
+            try:
+                clue = clues[word]
+            except KeyError:
+                clue = self._clue(word)
+            if clue is None:
+                index += 2
                 continue
-            match = self._inflection_of(word, self._single)
+            match, phrases = clue
+            word = word.lower()
             size = 1
-            phrases = self._phrases.get(word, ())
-            if phrases and gap == " " and index + 1 < len(found):
-                following = found[index + 1][0]
+            if phrases and pieces[index + 1] == " " and index + 2 < end:
+                following = pieces[index + 2].lower()
                 for keyword, rest in phrases:
                     if len(match or "") < len(keyword) and _inflects(rest, following, keyword):
                         match, size = f"{word} {following}", 2
                         break
             if match is not None:
                 yield (word if size == 1 else match).casefold()
-            index += size
+            index += 2 * size
+
+    def _clue(self, word: str) -> _Clue | None:
+        """What ``word`` may start: the single keyword it inflects, the phrases whose first
+        word it is; None for most words. Remembered: the same words recur in every article,
+        and a look-up costs less than the inflection rules."""
+        clue = None
+        written, word = word, word.lower()
+        if word[:_START] in self._starts:
+            match = self._inflection_of(word, self._single)
+            phrases = self._phrases.get(word, ())
+            if match is not None or phrases:
+                clue = (match, phrases)
+        if len(self._clues) >= _REMEMBERED_WORDS:
+            self._clues.clear()
+        self._clues[written] = clue
+        return clue
 
     @staticmethod
     def _inflection_of(word: str, keywords: frozenset[str]) -> str | None:
