@@ -68,35 +68,34 @@ def set_robots(web: SimWeb, text: str) -> None:
     web.set_behaviour("robots.txt", body=text.encode(), content_type="text/plain")
 
 
+OUTLET = PAGE_KEY.split("/", 1)[0]
+
+
+def assert_only_the_outlet_is_disallowed(client: Any, web: SimWeb) -> None:
+    with pytest.raises(PermanentError) as caught:
+        until_admitted(client, web)
+    assert "disallowed by robots.txt of http://127.0.0.1:" in caught.value.reason
+    other = next(a.key for a in catalog.ARTICLES if not a.key.startswith(OUTLET + "/"))
+    assert until_admitted(client, web, other) == 200
+
+
 def test_path_disallowed_by_robots_is_refused_and_others_are_fetched(
     simweb: SimWeb, make_client: Any
 ) -> None:
-    outlet = PAGE_KEY.split("/", 1)[0]
-    set_robots(simweb, f"User-agent: wirestream\nDisallow: /{outlet}/\n")
-    client = make_client()
+    set_robots(simweb, f"User-agent: wirestream\nDisallow: /{OUTLET}/\n")
 
-    with pytest.raises(PermanentError) as caught:
-        until_admitted(client, simweb)
-    assert "disallowed by robots.txt of http://127.0.0.1:" in caught.value.reason
-    other = next(a.key for a in catalog.ARTICLES if not a.key.startswith(outlet + "/"))
-    assert until_admitted(client, simweb, other) == 200
+    assert_only_the_outlet_is_disallowed(make_client(), simweb)
 
 
 def test_robots_txt_beyond_500_kib_is_read_up_to_there(simweb: SimWeb, make_client: Any) -> None:
-    outlet = PAGE_KEY.split("/", 1)[0]
     # The rule is read, what lies past the limit is not: a cut file, not a refused one.
     filler = "# " + "x" * 98 + "\n"
     set_robots(
         simweb,
-        f"User-agent: *\nDisallow: /{outlet}/\n{filler * 6000}User-agent: *\nDisallow: /\n",
+        f"User-agent: *\nDisallow: /{OUTLET}/\n{filler * 6000}User-agent: *\nDisallow: /\n",
     )
-    client = make_client()
 
-    with pytest.raises(PermanentError) as caught:
-        until_admitted(client, simweb)
-    assert "disallowed by robots.txt" in caught.value.reason
-    other = next(a.key for a in catalog.ARTICLES if not a.key.startswith(outlet + "/"))
-    assert until_admitted(client, simweb, other) == 200
+    assert_only_the_outlet_is_disallowed(make_client(), simweb)
 
 
 def test_robots_rules_for_other_agents_do_not_apply(simweb: SimWeb, make_client: Any) -> None:
