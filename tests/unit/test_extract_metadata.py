@@ -213,16 +213,34 @@ class TestDeclaredAuthors:
         },
         {"byline": '<div><span>By </span><a href="/profile/jane-doe">Jane Doe</a></div>'},
         {"byline": '<div>By <a href="/jane-doe">Jane Doe</a>, December 16th 2016</div>'},
+        {
+            "byline": '<div class="article_byline"><div>By <span>Jane Doe</span></div>'
+            "<div>PORT DAILY NEWS</div></div>",
+            "url": "https://www.pdailynews.example/a",
+        },
+        {
+            "head": '<meta name="author" content="Jane Doe, The Harbour Times">',
+            "url": "https://www.htimes.example/a",
+        },
     ],
     ids=[
         "where the story is filed",
         "an author tag naming the host is the site",
         "an unmarked By line",
         "a date with an ordinal day",
+        "the site as its host spells it, in initials and words",
+        "the site as its host spells it, after The",
     ],
 )
 def test_only_the_person_is_the_author(page: dict[str, str]) -> None:
     assert extract(**page).authors == ("Jane Doe",)
+
+
+@pytest.mark.parametrize("name", ["Nick Young", "Anna Beth Clark"])
+def test_a_person_whose_initials_are_a_short_label_of_the_host_stays(name: str) -> None:
+    """Two letters are as likely initials; the three-letter host here is a different site."""
+    page = extract(byline=f'<p class="byline">By {name}</p>', url="https://ny.abd.example/a")
+    assert page.authors == (name,)
 
 
 def test_a_sentence_starting_with_by_is_no_byline() -> None:
@@ -232,6 +250,29 @@ def test_a_sentence_starting_with_by_is_no_byline() -> None:
 @pytest.mark.parametrize("byline", ["By", "by", "Von"])
 def test_a_byline_with_nothing_but_by_names_no_one(byline: str) -> None:
     assert extract(byline=f'<span class="byline">{byline}</span>').authors == ()
+
+
+@pytest.mark.parametrize(
+    ("footer", "day"),
+    [
+        ("<footer><p>Copyright © 2022 Port News. All rights reserved.</p></footer>", None),
+        (
+            '<footer><p>Posted on <span class="date">1 January 2019</span></p></footer>',
+            datetime(2019, 1, 1),
+        ),
+        (
+            '<p class="meta">Published 2019-01-01</p>'
+            "<footer><p>Copyright © 2022 Port News.</p></footer>",
+            datetime(2019, 1, 1),
+        ),
+    ],
+    ids=["a copyright year", "a new year's day in a date element", "a new year's day stamped"],
+)
+def test_a_year_alone_is_no_publication_day(footer: str, day: datetime | None) -> None:
+    """htmldate's extensive search gives a copyright year as 1 January; its plain search, which
+    reads stamps and date elements and not copyright lines, confirms a real 1 January."""
+    published = extract(after=footer).published
+    assert (published.value if published else None) == (day.replace(tzinfo=UTC) if day else None)
 
 
 @pytest.mark.parametrize(

@@ -120,6 +120,8 @@ _COMMENT_MARKER = re.compile(r"comment", re.I)
 # An e-mail address after the name ("Mike Cason mcason@al.com"), which the normaliser below
 # would turn into a name of its own.
 _ADDRESS = re.compile(r"\S+@\S+\.\w+")
+# htmldate's day for a year alone (a copyright notice's).
+_NEW_YEAR = "-01-01"
 # "/2016/10/13/", "/2016-10-13-", and "-20161013" standing alone between separators.
 _URL_DATE = re.compile(
     r"(?:/((?:19|20)\d\d)[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])"
@@ -341,6 +343,10 @@ def _words(blocks: Iterable[str]) -> int:
 
 def _guessed_date(tree: HtmlElement, url: str, now: datetime, zone: tzinfo) -> DatedValue | None:
     guess = find_date(tree, url=url, extensive_search=True, original_date=True, max_date=now)
+    if guess and guess.endswith(_NEW_YEAR):
+        # The extensive search falls back to a copyright notice's year, given as 1 January:
+        # a year is no publication day. The plain search confirms a real 1 January.
+        guess = find_date(tree, url=url, extensive_search=False, original_date=True, max_date=now)
     day = _parse_date(guess)
     if day is None or _in_zone(day, UTC) > now + MAX_FUTURE:
         return None
@@ -407,6 +413,7 @@ def _authors(
             for name in map(_clean, names)
             if name
             and _fold(name) not in not_people
+            and not _spells_host(name, host)
             and not _URL_WORD.search(name)
             and not is_agency(name)
             and not _NOT_A_PERSON.search(name)
@@ -421,6 +428,19 @@ def _authors(
         or people(page.byline_elements(_byline_names))
         or people(_byline_names(page.unmarked_byline() or ""))
     )
+
+
+def _spells_host(name: str, host: str) -> bool:
+    """Whether ``name`` is how the host spells the site: each word whole or as its initial
+    ("New York Daily News" on nydailynews.com, "Wall Street Journal" on wsj.com)."""
+    words = [_fold(word) for word in name.split()]
+    words = [word for word in words[1:] if word] if words[:1] == ["the"] else words
+    if len(words) < 2 or not all(words):
+        return False
+    spelling = re.compile("".join(f"(?:{re.escape(word)}|{re.escape(word[0])})" for word in words))
+    # A label of two letters is as likely a person's initials.
+    labels = host.removeprefix("www.").split(".")[:-1]
+    return any(len(label) > 2 and spelling.fullmatch(label) for label in labels)
 
 
 def _byline_names(byline: str) -> list[str]:
