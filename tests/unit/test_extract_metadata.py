@@ -243,6 +243,19 @@ def test_a_person_whose_initials_are_a_short_label_of_the_host_stays(name: str) 
     assert page.authors == (name,)
 
 
+def test_a_handle_in_lower_case_is_a_name_where_the_link_says_it_is_the_author() -> None:
+    byline = (
+        '<span class="by-author">by <span class="author vcard">'
+        '<a class="url fn n" href="/archives/author/jdoe" rel="author">jdoe</a></span></span>'
+    )
+    assert extract(byline=byline).authors == ("jdoe",)
+
+
+def test_a_word_in_lower_case_in_a_byline_is_no_name() -> None:
+    byline = '<span class="by-author">by <span class="author"><a href="/s">share</a></span></span>'
+    assert extract(byline=byline).authors == ()
+
+
 def test_a_sentence_starting_with_by_is_no_byline() -> None:
     assert extract(byline="<p>by signing up you agree to our Terms</p>").authors == ()
 

@@ -629,7 +629,10 @@ class _PageMetadata:
                 _BYLINE_MARKER.search(marks)
                 and not _COMMENT_MARKER.search(marks)
                 and (text := _byline_text(element))
-                and (names := [name for name in names_in(text) if name.strip()])
+                and (
+                    names := [name for name in names_in(text) if name.strip()]
+                    or _handle(element, text)
+                )
             ):
                 named[element] = names
         innermost = set(named)
@@ -785,6 +788,13 @@ def _byline_text(element: HtmlElement) -> str | None:
     # The date after the names makes no byline too long to be one.
     text = _BYLINE_TAIL.sub("", ", ".join(filter(None, map(_clean, element.itertext()))))
     return text if text and len(text.split()) <= MAX_BYLINE_WORDS else None
+
+
+def _handle(element: HtmlElement, text: str) -> list[str]:
+    """A link marked ``rel=author`` names the author in its text, as the author writes it:
+    a handle in lower case ("doumae") too, which a byline's text would not be taken for."""
+    is_author_link = element.tag == "a" and "author" in _tokens(element.get("rel"))
+    return [text] if is_author_link and len(text.split()) == 1 else []
 
 
 def _short_text(element: HtmlElement) -> str | None:
