@@ -13,7 +13,7 @@ from worker.adapters.stream import ArticleStream, DedupeSettings
 from worker.keys import Keys
 from worker.models import PublishResult
 from worker.simweb import catalog
-from worker.stages.dedupe import fingerprint
+from worker.stages.dedupe import BAND_ROWS, BANDS, fingerprint
 from worker.stages.publish import OutgoingMessage, content_hash
 from worker.stages.urls import short_digest
 
@@ -216,7 +216,11 @@ def test_a_band_shared_by_many_articles_keeps_only_the_newest_refs(
     [bucket] = raw.keys(f"{keys.namespace}:lsh:*")
     bands = {f: v for f, v in raw.hgetall(bucket).items() if not f.startswith(b"s")}
     raw.close()
-    assert bands
+    # Each band's field: its number, then its rows' two-byte values from the signature.
+    width = 2 * BAND_ROWS
+    assert set(bands) == {
+        bytes([band]) + shared.signature[band * width : (band + 1) * width] for band in range(BANDS)
+    }
     assert all(len(refs) == 8 * 12 for refs in bands.values())
     newest = article_id("outlet-19")[:12].encode()
     assert all(refs.endswith(newest) for refs in bands.values())

@@ -102,11 +102,3 @@ def similarity(first: Fingerprint, second: Fingerprint) -> float:
         return 0.0
     common = estimate * (first.shingles + second.shingles) / (1 + estimate)
     return round(min(1.0, max(estimate, common / smaller)), 3)
-
-
-def band_keys(fp: Fingerprint) -> list[bytes]:
-    """The LSH band fields of a fingerprint: band number, then its values' bytes."""
-    width = 2 * BAND_ROWS
-    return [
-        bytes([band]) + fp.signature[band * width : (band + 1) * width] for band in range(BANDS)
-    ]
