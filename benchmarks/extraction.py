@@ -328,14 +328,18 @@ def run_metadata(name: str, pages: list[Expected], misses: bool) -> None:
     print("\n".join(wrong))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def add_corpus_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--corpus",
         type=Path,
         default=Path(os.environ.get("WIRESTREAM_CORPUS", "../shared/data")),
         help="the shared data folder (default: $WIRESTREAM_CORPUS or ../shared/data)",
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_corpus_option(parser)
     parser.add_argument("--repeat", type=int, default=1, help="timed runs per page (fastest)")
     parser.add_argument("--misses", action="store_true", help="list where ours is wrong")
     parser.add_argument("--only", choices=("body", "metadata"), help="run one of the two parts")
