@@ -58,7 +58,7 @@ def build_article(
     *,
     processed_at: datetime,
 ) -> Article:
-    url = article_url(entry, response, page)
+    url = article_url(response, page)
     return Article(
         id=article_id(url),
         url=url,
@@ -81,7 +81,7 @@ def build_article(
     )
 
 
-def article_url(entry: FeedEntry, response: Response, page: ExtractedPage) -> str:
+def article_url(response: Response, page: ExtractedPage) -> str:
     """The canonical URL: the page's own claim when it stays on the site, else where we landed.
 
     A page may only name a canonical on its own site; otherwise any page could claim to be
