@@ -339,7 +339,7 @@ def test_flower_and_pipeline_metrics_answer_in_prometheus_format(deployment: Dep
     )
     assert samples["wirestream_discovery_to_stream_seconds_count"] >= 1
     assert "wirestream_last_publish_timestamp_seconds" in samples
-    assert samples["wirestream_dead_letters"] >= 0
+    assert "wirestream_dead_letters" in samples
 
 
 def test_status_shows_workers_queues_feeds_and_the_stream(deployment: Deployment) -> None:
