@@ -25,7 +25,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _TOKEN = re.compile(r"\w+(?:[-'\u2019.]\w+)*|[^\w\s]")
 _DIGIT = re.compile(r"\d")
 _DEDUP_LIMIT = 0.9
-_MAX_WORDS = 2
 
 
 def key_phrases(text: str, language: str, count: int) -> list[tuple[str, float]]:
