@@ -8,7 +8,8 @@ read for what it says.
 Titles: for each source a page declares (JSON-LD ``headline``, ``og:title``,
 ``twitter:title``, its one ``<h1>``, ``<title>``), the share of pages whose label it is (a
 site name before or after a separator allowed), and the share where any of them is: no rule
-that chooses among them can score higher. Then how each order of preference scores.
+that chooses among them can score higher. Then, where a page's ``<h1>`` and ``og:title``
+differ, which of the two the label is; and how each order of preference scores.
 
 Days: the pages whose date ``extract_page`` reads as a day without a time (at midnight UTC,
 from the page or a guess), and how the set's label states that day: at midnight UTC (the
@@ -116,6 +117,16 @@ def titles(name: str, pages: list[Expected]) -> None:
         any(is_label(text, page.title or "") for text in found.values()) for page, found in labelled
     )
     print(f"  {'any of them':<24} is the label on {anywhere / total:6.3f}")
+    differing = [
+        (is_label(found["h1"], page.title or ""), is_label(found["og:title"], page.title or ""))
+        for page, found in labelled
+        if {"h1", "og:title"} <= found.keys() and found["h1"] != found["og:title"]
+    ]
+    print(
+        f"  where the h1 and og:title differ ({len(differing)} pages), the label is the h1 on "
+        f"{sum(h1 and not og for h1, og in differing)}, the og:title on "
+        f"{sum(og and not h1 for h1, og in differing)}"
+    )
     for order_name, order in ORDERS.items():
         hits = sum(
             is_label(first, page.title or "")
