@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -332,11 +333,21 @@ def test_every_corpus_feed_parses_with_entries_or_a_classified_error(
     feeds_dir = corpus_dir / "corpus" / "feeds"
     if not feeds_dir.is_dir():
         pytest.skip(f"no feeds in the corpus at {feeds_dir}")
+    # inventory.csv counts each feed's items (none for one JSON Feed cut off mid-file).
+    with (corpus_dir / "corpus" / "inventory.csv").open(encoding="utf-8", newline="") as rows:
+        counted = {
+            row["local_path"]: int(row["items"])
+            for row in csv.DictReader(rows)
+            if row["set"] == "feeds" and row["items"]
+        }
+    assert len(counted) >= 280
     parsed: dict[str, int] = {}
     refused: dict[str, int] = {}
     without_entries = []
     entries = 0
+    found: dict[str, int] = {}
     for path in sorted(p for p in feeds_dir.rglob("*") if p.is_file()):
+        relative = path.relative_to(corpus_dir / "corpus").as_posix()
         try:
             feed = parse_feed(path.read_bytes(), url=f"https://corpus.example/{path.name}")
         except PermanentError as error:
@@ -344,7 +355,9 @@ def test_every_corpus_feed_parses_with_entries_or_a_classified_error(
             assert error.reason.startswith("not a feed: "), error
             kind = error.reason.removeprefix("not a feed: ").split(":")[0].split(" (")[0]
             refused[kind] = refused.get(kind, 0) + 1
+            found[relative] = 0
             continue
+        found[relative] = len(feed.entries)
         parsed[feed.format] = parsed.get(feed.format, 0) + 1
         entries += len(feed.entries)
         if not feed.entries:
@@ -365,3 +378,6 @@ def test_every_corpus_feed_parses_with_entries_or_a_classified_error(
         print(f"formats: {dict(sorted(parsed.items()))}")
     assert sum(parsed.values()) - len(without_entries) >= 250
     assert len(without_entries) <= 5
+    # A feed the inventory counts 0 items in is refused or valid and empty; the others give
+    # exactly their items.
+    assert {path: found[path] for path in counted} == counted
