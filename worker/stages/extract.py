@@ -433,9 +433,10 @@ def _authors(
 def _spells_host(name: str, host: str) -> bool:
     """Whether ``name`` is how the host spells the site: each word whole or as its initial
     ("New York Daily News" on nydailynews.com, "Wall Street Journal" on wsj.com)."""
-    words = [_fold(word) for word in name.split()]
-    words = [word for word in words[1:] if word] if words[:1] == ["the"] else words
-    if len(words) < 2 or not all(words):
+    words = [folded for word in name.split() if (folded := _fold(word))]
+    if words[:1] == ["the"]:
+        words = words[1:]
+    if len(words) < 2:
         return False
     spelling = re.compile("".join(f"(?:{re.escape(word)}|{re.escape(word[0])})" for word in words))
     # A label of two letters is as likely a person's initials.
