@@ -2,8 +2,8 @@
 
 The target sets were labelled by different tools: postlight's by its parser and the
 per-site rules it ships, fundus's by its per-publisher parsers. Where their conventions part,
-no one rule meets both; this prints where, so that a figure that misses its target can be
-read for what it says.
+a rule that follows one loses on the other; this prints where, so that a figure that misses
+its target can be read for what it says.
 
 Titles: for each source a page declares (JSON-LD ``headline``, ``og:title``,
 ``twitter:title``, its one ``<h1>``, ``<title>``), the share of pages whose label it is (a
@@ -14,7 +14,7 @@ differ, which of the two the label is; and how each order of preference scores.
 Days: the pages whose date ``extract_page`` reads as a day without a time (at midnight UTC,
 from the page or a guess), and how the set's label states that day: at midnight UTC (the
 day as written), at midnight at a whole-hour offset (the day as a local one: for a zone east
-of UTC, the UTC day before), or at another time.
+of UTC, the UTC day before; a real time on the hour counts here too), or at another time.
 
     .venv/bin/python benchmarks/label_conventions.py [--corpus DIR]
 """
