@@ -243,6 +243,35 @@ def test_a_person_whose_initials_are_a_short_label_of_the_host_stays(name: str) 
     assert page.authors == (name,)
 
 
+class TestMicrodataAuthor:
+    PERSON = 'itemprop="author" itemscope itemtype="http://schema.org/Person"'
+
+    def test_a_person_item_names_the_author_over_an_advert_byline(self) -> None:
+        page = extract(
+            byline=f'<span {self.PERSON}><link itemprop="name" content="Jane Doe"></span>',
+            after='<div class="promo"><span class="byline">By Crunchy Biscuits</span></div>',
+        )
+        assert page.authors == ("Jane Doe",)
+
+    def test_each_name_of_the_person_counts_and_its_employers_does_not(self) -> None:
+        byline = (
+            f'<div {self.PERSON}><span itemprop="name">Jane Doe</span>'
+            '<span itemprop="name">John Roe</span><span itemprop="worksFor" itemscope '
+            'itemtype="http://schema.org/Organization"><span itemprop="name">Port Gazette'
+            "</span></span></div>"
+        )
+        assert extract(byline=byline).authors == ("Jane Doe", "John Roe")
+
+    def test_a_comments_author_is_a_reader_not_the_author(self) -> None:
+        comment = (
+            '<article itemscope itemtype="https://schema.org/Comment"><footer>'
+            f'<div {self.PERSON}><span itemprop="name">Rita Reader</span></div></footer>'
+            "<p>Great story.</p></article>"
+        )
+        byline = '<p class="byline">By Jane Doe</p>'
+        assert extract(byline=byline, after=comment).authors == ("Jane Doe",)
+
+
 def test_a_handle_in_lower_case_is_a_name_where_the_link_says_it_is_the_author() -> None:
     byline = (
         '<span class="by-author">by <span class="author vcard">'

@@ -395,8 +395,8 @@ def _names_site(part: str, site_words: set[str]) -> bool:
 def _authors(
     page: _PageMetadata, bylines: list[str], site_name: str | None, url: str
 ) -> tuple[str, ...]:
-    """The people credited: JSON-LD ``Person`` authors, else the author meta tags, else the
-    byline elements, split into names.
+    """The people credited: JSON-LD ``Person`` authors, else microdata ones, else the author
+    meta tags, else the byline elements, split into names.
 
     Outlets credit themselves and the wire too (as an author ``Organization``, in the byline
     meta, as the site): those names are dropped, and so are roles ("Staff and agencies").
@@ -424,6 +424,7 @@ def _authors(
     ]
     return (
         people(json_ld_people)
+        or people(_person(name) for name in page.microdata_people())
         or people(name for byline in bylines for name in _byline_names(byline))
         or people(page.byline_elements(_byline_names))
         or people(_byline_names(page.unmarked_byline() or ""))
@@ -678,6 +679,18 @@ class _PageMetadata:
     def people(self) -> list[str]:
         return self._parties(("author",), lambda types: "Person" in types)
 
+    def microdata_people(self) -> list[str]:
+        """The names of the microdata ``Person`` items that are the page's ``author``: each
+        ``name`` property of the person itself (not of an item inside it, its employer's),
+        its ``content`` (a ``<meta>`` or ``<link>``), else its text."""
+        return [
+            name
+            for person in _MICRODATA_AUTHORS(self._tree)
+            for value in _MICRODATA_NAME(person)
+            if _item_of(value) is person
+            and (name := _clean(value.get("content") or value.text_content()))
+        ]
+
     def organisations(self) -> list[str]:
         return [
             *self._parties(("publisher",)),
@@ -759,6 +772,16 @@ class _PageMetadata:
 
 
 # XPath, evaluated in C: walking a container's every element in Python costs far more.
+# Microdata Persons that are an item's author, that item not a comment (whose authors are
+# readers).
+_MICRODATA_AUTHORS = etree.XPath(
+    "//*[@itemscope][contains(concat(' ', normalize-space(@itemprop), ' '), ' author ')]"
+    "[substring(translate(@itemtype, 'PERSON', 'person'), string-length(@itemtype) - 5)"
+    " = 'person'][not(ancestor::*[@itemscope][1][contains(@itemtype, 'Comment')])]"
+)
+_MICRODATA_NAME = etree.XPath(
+    ".//*[contains(concat(' ', normalize-space(@itemprop), ' '), ' name ')]"
+)
 _BY_TEXTS = etree.XPath(
     "//body//text()[starts-with(normalize-space(.), 'By') or starts-with(normalize-space(.), 'by')]"
 )
@@ -796,6 +819,11 @@ def _handle(element: HtmlElement, text: str) -> list[str]:
     a handle in lower case ("doumae") too, which a byline's text would not be taken for."""
     is_author_link = element.tag == "a" and "author" in _tokens(element.get("rel"))
     return [text] if is_author_link and len(text.split()) == 1 else []
+
+
+def _item_of(element: HtmlElement) -> HtmlElement | None:
+    """The microdata item a property belongs to: its nearest ``itemscope`` ancestor."""
+    return next((item for item in element.iterancestors() if "itemscope" in item.attrib), None)
 
 
 def _short_text(element: HtmlElement) -> str | None:
