@@ -272,6 +272,23 @@ class TestMicrodataAuthor:
         assert extract(byline=byline, after=comment).authors == ("Jane Doe",)
 
 
+@pytest.mark.parametrize(
+    "quotation",
+    [
+        '<div class="pull-quote"><blockquote>We halved the wait.</blockquote>'
+        '<div class="pull-quote__author"><span class="author">Rita Speaker</span></div></div>',
+        '<blockquote><p>We halved the wait.</p><span class="author">Rita Speaker</span>'
+        "</blockquote>",
+    ],
+    ids=["a pull quote beside the story", "a blockquote's attribution"],
+)
+def test_who_is_quoted_is_not_the_author(quotation: str) -> None:
+    assert extract(after=quotation).authors == ()
+    assert extract(byline='<p class="byline">By Jane Doe</p>', after=quotation).authors == (
+        "Jane Doe",
+    )
+
+
 def test_a_handle_in_lower_case_is_a_name_where_the_link_says_it_is_the_author() -> None:
     byline = (
         '<span class="by-author">by <span class="author vcard">'

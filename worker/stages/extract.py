@@ -117,6 +117,7 @@ _BYLINE_LABEL = re.compile(
 _CREDIT = re.compile(r"^\(|^(?:quelle|source|fuente|fonte|image|photo|foto|bild)\s*:", re.I)
 # Comment forms and comment threads mark their own authors.
 _COMMENT_MARKER = re.compile(r"comment", re.I)
+_QUOTATION_MARKER = re.compile(r"quote", re.I)
 # An e-mail address after the name ("Mike Cason mcason@al.com"), which the normaliser below
 # would turn into a name of its own.
 _ADDRESS = re.compile(r"\S+@\S+\.\w+")
@@ -630,6 +631,7 @@ class _PageMetadata:
             if (
                 _BYLINE_MARKER.search(marks)
                 and not _COMMENT_MARKER.search(marks)
+                and not _in_quotation(element)
                 and (text := _byline_text(element))
                 and (
                     names := [name for name in names_in(text) if name.strip()]
@@ -819,6 +821,14 @@ def _handle(element: HtmlElement, text: str) -> list[str]:
     a handle in lower case ("doumae") too, which a byline's text would not be taken for."""
     is_author_link = element.tag == "a" and "author" in _tokens(element.get("rel"))
     return [text] if is_author_link and len(text.split()) == 1 else []
+
+
+def _in_quotation(element: HtmlElement) -> bool:
+    """Whether the element attributes a quotation (a pull quote's "author" is the speaker)."""
+    return any(
+        ancestor.tag in ("blockquote", "q") or _QUOTATION_MARKER.search(ancestor.get("class") or "")
+        for ancestor in element.iterancestors()
+    )
 
 
 def _item_of(element: HtmlElement) -> HtmlElement | None:
