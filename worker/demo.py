@@ -8,9 +8,11 @@ shows the pipeline picking up new entries as a real deployment would.
 from __future__ import annotations
 
 import json
+import signal
 import time
 from datetime import UTC, datetime
 from ipaddress import ip_network
+from types import FrameType
 
 from worker.adapters.http import HttpClient
 from worker.adapters.redis_client import RedisClient
@@ -33,6 +35,23 @@ DEMO_BEAT_INTERVAL = "2"
 
 
 def run_demo(settings: Settings, *, port: int, duration: float | None) -> int:
+    # SIGTERM (docker stop, timeout, a service manager) ends the demo as Ctrl-C does: its
+    # workers, scheduler and embedded Redis must not outlive it.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _run_demo(settings, port=port, duration=duration)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _run_demo(settings: Settings, *, port: int, duration: float | None) -> None:
     demo_settings = settings.model_copy(update={"namespace": f"{settings.namespace}-demo"})
     keys = Keys(demo_settings.namespace)
     with SimWeb(port=port, release="scheduled") as web, redis_for(settings) as (url, client):
@@ -48,21 +67,18 @@ def run_demo(settings: Settings, *, port: int, duration: float | None) -> int:
             WIRESTREAM_HOST_RATE_OVERRIDES=SIMWEB_HOST_RATE_OVERRIDES,
         )  # fmt: skip
         children = Children(env, log_dir=settings.data_dir / "demo-logs")
-        for queue in (FEEDS_QUEUE, ARTICLES_QUEUE):
-            children.start(f"worker-{queue}", worker_command(queue, settings))
-        start_beat(children, settings)
-        print(
-            f"workers and scheduler started; logs in {settings.data_dir / 'demo-logs'};"
-            " Ctrl-C to stop\n"
-        )
         try:
+            for queue in (FEEDS_QUEUE, ARTICLES_QUEUE):
+                children.start(f"worker-{queue}", worker_command(queue, settings))
+            start_beat(children, settings)
+            print(
+                f"workers and scheduler started; logs in {settings.data_dir / 'demo-logs'};"
+                " Ctrl-C to stop\n"
+            )
             show_live(client, keys, web, children, duration)
-        except KeyboardInterrupt:
-            pass
         finally:
-            print("\nstopping workers ...")
+            print("\nstopping workers ...", flush=True)
             children.stop()
-    return 0
 
 
 def clear_namespace(client: RedisClient, keys: Keys) -> None:

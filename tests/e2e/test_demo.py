@@ -1,10 +1,17 @@
-"""The README's run command: `wirestream demo` on the embedded Redis shows articles arriving."""
+"""The README's run command: `wirestream demo` on the embedded Redis shows articles arriving,
+and stops with everything it started."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
 import subprocess
+import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 Wirestream = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -19,3 +26,49 @@ def test_demo_on_the_embedded_redis_shows_articles_arriving_and_stops_by_itself(
     assert len(created) >= 5, demo.stdout
     counted = re.search(r"^(\d+) stream entries in", demo.stdout, re.MULTILINE)
     assert counted is not None and int(counted.group(1)) >= len(created)
+
+
+def test_sigterm_stops_the_demo_with_every_process_it_started(
+    pipeline_env: dict[str, str], tmp_path: Path
+) -> None:
+    """docker stop, timeout and service managers send SIGTERM: the workers, the scheduler and
+    the embedded Redis (in a session of its own) must not outlive the demo."""
+    env = {key: value for key, value in pipeline_env.items() if key != "WIRESTREAM_REDIS_URL"}
+    data_dir = env["WIRESTREAM_DATA_DIR"]
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "worker.cli", "demo"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert demo.stdout is not None
+        started = [next(demo.stdout) for _ in range(2)]
+        assert "workers and scheduler started" in started[1], started
+        assert set(survivors(demo.pid, data_dir)) - {demo.pid}, "the demo started nothing"
+        time.sleep(3)  # the workers are up and polling
+    finally:
+        demo.send_signal(signal.SIGTERM)
+        stdout, stderr = demo.communicate(timeout=60)
+    left = survivors(demo.pid, data_dir)
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)  # no process of a failed run outlives the test
+    assert demo.returncode == 0, stderr[-3000:]
+    assert "stopping workers" in stdout
+    assert left == []
+
+
+def survivors(session: int, data_dir: str) -> list[int]:
+    """Processes of the demo's session, or naming its data folder (the embedded Redis)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            command = (proc / "cmdline").read_bytes().decode(errors="replace")
+            in_session = os.getsid(int(proc.name)) == session
+        except (OSError, ProcessLookupError):
+            continue  # ended while we looked
+        if in_session or data_dir in command:
+            found.append(int(proc.name))
+    return found
