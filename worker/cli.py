@@ -52,6 +52,9 @@ log = get_logger("wirestream")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # SIGTERM (docker stop, timeout, a service manager) ends a command as Ctrl-C does, so
+    # that the workers, scheduler and embedded Redis it started are stopped, not orphaned.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         settings = load_settings()
         configure_logging(settings.log_level, settings.log_format)
@@ -67,6 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `wirestream tail | head`
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,11 +8,9 @@ shows the pipeline picking up new entries as a real deployment would.
 from __future__ import annotations
 
 import json
-import signal
 import time
 from datetime import UTC, datetime
 from ipaddress import ip_network
-from types import FrameType
 
 from worker.adapters.http import HttpClient
 from worker.adapters.redis_client import RedisClient
@@ -35,23 +33,6 @@ DEMO_BEAT_INTERVAL = "2"
 
 
 def run_demo(settings: Settings, *, port: int, duration: float | None) -> int:
-    # SIGTERM (docker stop, timeout, a service manager) ends the demo as Ctrl-C does: its
-    # workers, scheduler and embedded Redis must not outlive it.
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        _run_demo(settings, port=port, duration=duration)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    return 0
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
-def _run_demo(settings: Settings, *, port: int, duration: float | None) -> None:
     demo_settings = settings.model_copy(update={"namespace": f"{settings.namespace}-demo"})
     keys = Keys(demo_settings.namespace)
     with SimWeb(port=port, release="scheduled") as web, redis_for(settings) as (url, client):
@@ -76,9 +57,12 @@ def _run_demo(settings: Settings, *, port: int, duration: float | None) -> None:
                 " Ctrl-C to stop\n"
             )
             show_live(client, keys, web, children, duration)
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (worker.cli.main): the way out
+            pass
         finally:
             print("\nstopping workers ...", flush=True)
             children.stop()
+    return 0
 
 
 def clear_namespace(client: RedisClient, keys: Keys) -> None:

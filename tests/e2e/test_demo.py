@@ -3,15 +3,14 @@ and stops with everything it started."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from processes import live_processes, stop, stop_all
 
 Wirestream = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -44,31 +43,13 @@ def test_sigterm_stops_the_demo_with_every_process_it_started(
         assert demo.stdout is not None
         started = [next(demo.stdout) for _ in range(2)]
         assert "workers and scheduler started" in started[1], started
-        assert set(survivors(demo.pid, data_dir)) - {demo.pid}, "the demo started nothing"
+        assert set(live_processes(session=demo.pid, naming=data_dir)) - {demo.pid}, (
+            "the demo started nothing"
+        )
         time.sleep(3)  # the workers are up and polling
     finally:
-        demo.send_signal(signal.SIGTERM)
-        stdout, stderr = demo.communicate(timeout=60)
-    left = survivors(demo.pid, data_dir)
-    for pid in left:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)  # no process of a failed run outlives the test
+        stdout, stderr = stop(demo, naming=data_dir)
+    left = stop_all(live_processes(session=demo.pid, naming=data_dir))
     assert demo.returncode == 0, stderr[-3000:]
     assert "stopping workers" in stdout
     assert left == []
-
-
-def survivors(session: int, data_dir: str) -> list[int]:
-    """Processes of the demo's session, or naming its data folder (the embedded Redis)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            command = (proc / "cmdline").read_bytes().decode(errors="replace")
-            in_session = os.getsid(int(proc.name)) == session
-        except (OSError, ProcessLookupError):
-            continue  # ended while we looked
-        if in_session or data_dir in command:
-            found.append(int(proc.name))
-    return found

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import redis
+from processes import live_processes, stop, stop_all
 
 from worker.adapters.embedded_redis import EmbeddedRedis
 from worker.keys import Keys
@@ -21,21 +24,6 @@ Wirestream = Callable[..., subprocess.CompletedProcess[str]]
 # The feed of the Pacific Ledger's world section: four articles, one wire story among them.
 FEED = next(feed for feed in catalog.FEEDS if feed.key.endswith("/rss/world.xml"))
 NO_REDIS_URL = {"WIRESTREAM_REDIS_URL": ""}  # the `wirestream` fixture removes it
-
-
-def processes_using(socket_path: Path) -> list[int]:
-    """Pids of live processes whose command line names ``socket_path``."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if str(socket_path).encode() in cmdline:
-            pids.append(int(proc.name))
-    return pids
 
 
 @pytest.fixture
@@ -80,7 +68,7 @@ def test_run_until_idle_without_redis_url_publishes_into_embedded_redis_and_stop
     aof = [path for path in data_dir.glob("appendonly*") if path.stat().st_size > 0]
     assert aof, f"no append-only file in {sorted(p.name for p in data_dir.iterdir())}"
     assert not server.answers()
-    assert processes_using(server.socket_path) == []
+    assert live_processes(naming=str(server.socket_path)) == []
 
 
 def test_commands_share_an_embedded_server_that_is_already_running(
@@ -99,3 +87,33 @@ def test_commands_share_an_embedded_server_that_is_already_running(
         assert client.exists(Keys(namespace).feeds)
     finally:
         client.close()
+
+
+def test_sigterm_stops_run_until_idle_with_its_workers_and_embedded_server(
+    pipeline_env: dict[str, str], simweb: SimWeb, data_dir: Path, tmp_path: Path
+) -> None:
+    """Stopped half-way (docker stop, timeout), the command stops what it started, as on
+    Ctrl-C: the embedded server runs in a session of its own and would be orphaned."""
+    env = {key: value for key, value in pipeline_env.items() if key != "WIRESTREAM_REDIS_URL"}
+    command = [sys.executable, "-m", "worker.cli"]
+    subprocess.run(
+        [*command, "feeds", "add", f"{simweb.base_url}/{FEED.key}"],
+        env=env, cwd=tmp_path, check=True, capture_output=True,
+    )  # fmt: skip
+    socket_path = str(EmbeddedRedis(data_dir).socket_path)
+    run = subprocess.Popen(
+        [*command, "run", "--until-idle", "--timeout", "120"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while len(live_processes(session=run.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)  # the command and its two workers
+        assert len(live_processes(session=run.pid)) >= 3, "the workers did not start"
+        assert live_processes(naming=socket_path), "no embedded server"
+    finally:
+        stop(run, naming=socket_path)
+    left = stop_all(live_processes(session=run.pid, naming=socket_path))
+    assert run.returncode == 130  # as for Ctrl-C
+    assert left == []
