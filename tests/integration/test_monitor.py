@@ -29,7 +29,9 @@ from worker.keys import FEEDS_QUEUE, Keys
 from worker.models import Feed
 from worker.monitor import PipelineCollector, render_status
 
-NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+# Dated from today, not a fixed day: the publish script sets absolute expiries (EXPIREAT),
+# so a fixed date slides out of every window as the calendar moves on.
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=12)
 
 
 def scrape(redis_client: redis.Redis, keys: Keys) -> dict[str, float]:

@@ -11,7 +11,9 @@ from worker.adapters.store import FeedStore, SeenStore, Stats
 from worker.keys import Keys
 from worker.models import Feed
 
-NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+# Dated from today, not a fixed day: the publish script sets absolute expiries (EXPIREAT),
+# so a fixed date slides out of every window as the calendar moves on.
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=12)
 
 
 def feed(n: int, **changes: object) -> Feed:

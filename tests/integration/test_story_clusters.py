@@ -11,7 +11,7 @@ import redis
 from worker.adapters.redis_client import connect
 from worker.adapters.stream import ArticleStream, DedupeSettings
 from worker.keys import Keys
-from worker.models import PublishResult
+from worker.models import PublishResult, utc_iso
 from worker.simweb import catalog
 from worker.stages.dedupe import BAND_ROWS, BANDS, fingerprint
 from worker.stages.publish import OutgoingMessage, content_hash
@@ -19,7 +19,9 @@ from worker.stages.urls import short_digest
 
 WEEK = 7 * 86_400
 EMIT = DedupeSettings(threshold=0.75, window_seconds=WEEK, mode="emit")
-NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+# Dated from today, not a fixed day: the publish script sets absolute expiries (EXPIREAT),
+# so a fixed date slides out of every window as the calendar moves on.
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=12)
 SEOUL = next(a for a in catalog.ARTICLES if a.story_id.startswith("afp-") and not a.edits)
 TORNADOES = next(a for a in catalog.ARTICLES if a.story_id.startswith("ap-") and not a.edits)
 ORIGINAL_TEXT = "\n\n".join(SEOUL.paragraphs)
@@ -110,7 +112,7 @@ def test_the_cluster_lists_its_members_with_feed_time_and_similarity(
     assert 0.75 <= members[1]["similarity"] < 1
     assert members[2]["similarity"] == 1.0
     assert members[1]["feed"] == "feed-outlet"
-    assert members[1]["at"] == "2026-11-30T10:00:00Z"
+    assert members[1]["at"] == utc_iso(NOW + timedelta(hours=2))
     assert 0 < redis_client.ttl(keys.cluster(article_id("wire"))) <= WEEK
 
 
