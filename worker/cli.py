@@ -15,14 +15,15 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 from worker.adapters.http import HttpClient, Kind
 from worker.adapters.redis_client import RedisClient, mask_url
 from worker.adapters.store import FeedStore, Stats
 from worker.adapters.stream import Clusters, DeadLetters, StreamEntry, StreamReader
 from worker.dead_letters import describe, retry_for
-from worker.errors import ConfigError, WirestreamError
+from worker.errors import ConfigError, PermanentError, WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.logs import configure_logging, get_logger
 from worker.models import Article, Feed, FeedEntry, FeedRef, Response, utc_iso
@@ -78,8 +79,15 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A mistake in the arguments is one line that names it, not argparse's usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="wirestream",
         description="News feeds in; clean, deduplicated, tagged articles out on a Redis stream.",
     )
@@ -147,7 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument(
         "--worker", action="store_true", help="also require a live worker on this host"
     )
-    health.add_argument("--http", metavar="URL", help="also require this URL to answer 2xx")
+    health.add_argument(
+        "--http", metavar="URL", type=http_url, help="also require this URL to answer 2xx"
+    )
     health.add_argument(
         "--timeout", type=positive_float, default=3.0,
         help="seconds to wait for the URL to answer (default 3)",
@@ -196,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     extract = commands.add_parser("extract", help="the article JSON for one page")
     extract.add_argument("source", help="HTML file (.gz too), URL, or - for standard input")
-    extract.add_argument("--url", help="the page's URL, when reading a file")
+    extract.add_argument("--url", type=http_url, help="the page's URL, when reading a file")
     extract.set_defaults(handler=extract_one)
 
     rules = commands.add_parser("rules", help="user rules").add_subparsers(
@@ -204,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rules_test = rules.add_parser("test", help="which rules an article page would fire")
     rules_test.add_argument("source", help="HTML file (.gz too), URL, or - for standard input")
-    rules_test.add_argument("--url", help="the page's URL, when reading a file")
+    rules_test.add_argument("--url", type=http_url, help="the page's URL, when reading a file")
     rules_test.add_argument("--rules", type=Path, help="rules file (default: rules_file)")
     rules_test.add_argument(
         "--cluster-size", type=positive_int, default=1,
@@ -239,6 +249,13 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return value
+
+
+def http_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"not an absolute http(s) URL: {text!r}")
+    return text
 
 
 def positive_float(text: str) -> float:
@@ -298,8 +315,13 @@ def feeds_import(args: argparse.Namespace, settings: Settings) -> int:
         store = FeedStore(client, Keys(settings.namespace))
         report = import_feed_list(store, body, source=args.source, now=now())
     for problem in report.skipped:
-        print(f"wirestream: skipped: {problem}", file=sys.stderr)
-    print(f"imported {report.listed} feeds from {args.source} ({report.created} new)")
+        print(f"wirestream: feeds import: {problem}", file=sys.stderr)
+    imported = report.listed - len(report.skipped)
+    skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
+    print(
+        f"imported {imported} of {report.listed} feeds from {args.source}"
+        f" ({report.created} new{skipped})"
+    )
     return 0
 
 
@@ -350,7 +372,11 @@ def status_rows(feed: Feed, next_poll: datetime | None) -> list[tuple[str, str]]
     result = feed.last_result or "never polled"
     if feed.last_status:
         result += f" ({feed.last_status})"
-    per_poll = feed.new_entries / feed.polls if feed.polls else 0.0
+    yield_text = (
+        f"{feed.new_entries / feed.polls:.2f} new entries per poll over {feed.polls} polls"
+        if feed.polls
+        else "not polled yet"
+    )
     rate = f"{feed.entries_per_day:.1f} entries/day" if feed.entries_per_day else "unknown"
     rows = [
         ("title", f"{feed.title or '-'} (id {feed.id})"),
@@ -359,7 +385,7 @@ def status_rows(feed: Feed, next_poll: datetime | None) -> list[tuple[str, str]]
         ("next poll", f"{utc_iso(next_poll) or '-'}  ({feed.next_poll_reason or 'new feed'})"),
         ("errors", f"{feed.consecutive_failures} in a row ({feed.error_grade or 'none'})"),
         ("last error", feed.last_error or "-"),
-        ("yield", f"{per_poll:.2f} new entries per poll over {feed.polls} polls"),
+        ("yield", yield_text),
         ("publishing", rate),
     ]
     if feed.previous_urls:
@@ -465,6 +491,8 @@ def check_health(args: argparse.Namespace, settings: Settings) -> int:
 def run_pipeline(args: argparse.Namespace, settings: Settings) -> int:
     load_rules(settings)  # a broken rules file stops here, before any worker starts
     with redis_for(settings) as (url, client):
+        if args.until_idle and not FeedStore(client, Keys(settings.namespace)).all():
+            raise WirestreamError("run: no feed to poll; add one with `wirestream feeds add URL`")
         children = Children(child_environment(settings, url))
         for queue in (FEEDS_QUEUE, ARTICLES_QUEUE):
             children.start(f"worker-{queue}", worker_command(queue, settings))
@@ -472,10 +500,11 @@ def run_pipeline(args: argparse.Namespace, settings: Settings) -> int:
             start_beat(children, settings)
             return supervise(children)
         try:
-            print_summary(poll_all_until_idle(settings, client, children, args.timeout))
+            counts = poll_all_until_idle(settings, client, children, args.timeout)
         finally:
             children.stop()
-    return 0
+    print_summary(counts)
+    return check_achieved(counts)
 
 
 def poll_all_until_idle(
@@ -498,13 +527,26 @@ def print_summary(counts: dict[str, int]) -> None:
     failed = sum(value for name, value in counts.items() if name.startswith("failed."))
     polled = counts.get("feeds.polled", 0) + counts.get("feeds.not_modified", 0)
     print(
-        f"feeds polled: {polled} (not modified: {counts.get('feeds.not_modified', 0)},"
-        f" failed: {counts.get('feeds.failed', 0)}); new entries: {counts.get('entries.new', 0)};"
+        f"feeds polled: {polled} (not modified: {counts.get('feeds.not_modified', 0)}),"
+        f" failed: {counts.get('feeds.failed', 0)}; new entries: {counts.get('entries.new', 0)};"
         f" articles published: {counts.get('article.created', 0)},"
         f" updated: {counts.get('article.updated', 0)},"
         f" duplicates: {counts.get('article.duplicate', 0)},"
-        f" dropped by rules: {counts.get('articles.dropped', 0)}; failures: {failed}"
+        f" dropped by rules: {counts.get('articles.dropped', 0)}, failed: {failed}"
     )
+
+
+def check_achieved(counts: dict[str, int]) -> int:
+    """0 when some feed answered; 1, with the reason, when every poll failed."""
+    answered = counts.get("feeds.polled", 0) + counts.get("feeds.not_modified", 0)
+    failed = counts.get("feeds.failed", 0)
+    if answered:
+        return 0
+    print(
+        f"wirestream: run: every feed poll failed ({failed}); see `wirestream feeds status`",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def supervise(children: Children) -> int:
@@ -740,17 +782,27 @@ def parse_one_feed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def read_source(source: str, settings: Settings, *, kind: Kind, max_bytes: int) -> bytes:
-    """Bytes of a URL (fetched through the guard), a file (.gz inflated) or standard input."""
+    """Bytes of a URL (fetched through the guard), a file (.gz inflated) or standard input,
+    held to the fetcher's size cap whatever they come from."""
     if is_url(source):
         return guarded_client(settings).fetch(source, kind=kind, max_bytes=max_bytes).body
-    if source == "-":
-        return sys.stdin.buffer.read(max_bytes + 1)[:max_bytes]
     path = Path(source)
     try:
-        raw = path.read_bytes()
-        return gzip.decompress(raw) if path.suffix == ".gz" else raw
+        if source == "-":
+            body = sys.stdin.buffer.read(max_bytes + 1)
+        elif path.suffix == ".gz":
+            with gzip.open(path) as inflated:
+                body = inflated.read(max_bytes + 1)
+        else:
+            with path.open("rb") as file:
+                body = file.read(max_bytes + 1)
     except (OSError, EOFError, gzip.BadGzipFile) as error:
         raise ConfigError(f"{source}: cannot read: {error}") from None
+    if len(body) > max_bytes:
+        raise PermanentError("read", source, f"body larger than {max_bytes} bytes")
+    if not body:
+        raise ConfigError(f"{source}: empty")
+    return body
 
 
 def is_url(text: str) -> bool:

@@ -1,20 +1,25 @@
 """``wirestream demo``: the simulated web, the whole pipeline, and articles as they arrive.
 
 The demo runs in its own namespace (``<namespace>-demo``), emptied at start, so every demo
-begins from nothing; the simulated web releases its items over time, so the live view
-shows the pipeline picking up new entries as a real deployment would.
+begins from nothing. The simulated web releases one story every few seconds (originals,
+wire copies, rewrites; then revisions of the stories already out, for as long as it runs) and
+the demo polls each feed every 10 to 15 seconds, so the live view keeps showing new articles,
+duplicates and updates as a real deployment would. A status line (feeds, queue, published,
+duplicates) says what the pipeline is doing between two articles, and a summary closes it.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from datetime import UTC, datetime
 from ipaddress import ip_network
 
 from worker.adapters.http import HttpClient
+from worker.adapters.metrics import read_pipeline_state
 from worker.adapters.redis_client import RedisClient
-from worker.adapters.store import FeedStore
+from worker.adapters.store import FeedStore, Stats
 from worker.adapters.stream import StreamReader
 from worker.errors import WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
@@ -27,15 +32,23 @@ LOOPBACK = "127.0.0.0/8"
 # The simulated web serves every outlet from 127.0.0.1: one host to the politeness budget,
 # which would let the demo fetch one page a second.
 SIMWEB_HOST_RATE_OVERRIDES = json.dumps({"127.0.0.1": 200.0})
-RELEASE_EVERY_SECONDS = 8.0
-DEMO_POLL_INTERVAL = "10"
+RELEASE_EVERY_SECONDS = 3.0
+# The simulated stories carry their real publication dates, days apart: left to the publishing
+# rate, the scheduler would poll each feed once a day and the demo would go quiet.
+DEMO_POLL_INTERVALS = {
+    "WIRESTREAM_POLL_INTERVAL": "10",
+    "WIRESTREAM_MIN_POLL_INTERVAL": "10",
+    "WIRESTREAM_MAX_POLL_INTERVAL": "15",
+}
 DEMO_BEAT_INTERVAL = "2"
+# Without a terminal (a log file, a pipe), the status goes out as a line of its own this often.
+STATUS_LINE_EVERY_SECONDS = 30.0
 
 
 def run_demo(settings: Settings, *, port: int, duration: float | None) -> int:
     demo_settings = settings.model_copy(update={"namespace": f"{settings.namespace}-demo"})
     keys = Keys(demo_settings.namespace)
-    with SimWeb(port=port, release="scheduled") as web, redis_for(settings) as (url, client):
+    with SimWeb(port=port, release="live") as web, redis_for(settings) as (url, client):
         clear_namespace(client, keys)
         feeds = import_feeds(web, client, keys, settings)
         print(f"simulated web at {web.base_url}: {feeds} feeds; stream {keys.articles_stream}")
@@ -43,8 +56,8 @@ def run_demo(settings: Settings, *, port: int, duration: float | None) -> int:
             settings, url,
             WIRESTREAM_NAMESPACE=keys.namespace,
             WIRESTREAM_ALLOWED_NETWORKS=LOOPBACK,
-            WIRESTREAM_POLL_INTERVAL=DEMO_POLL_INTERVAL,
             WIRESTREAM_BEAT_INTERVAL=DEMO_BEAT_INTERVAL,
+            **DEMO_POLL_INTERVALS,
             WIRESTREAM_HOST_RATE_OVERRIDES=SIMWEB_HOST_RATE_OVERRIDES,
         )  # fmt: skip
         children = Children(env, log_dir=settings.data_dir / "demo-logs")
@@ -71,13 +84,18 @@ def clear_namespace(client: RedisClient, keys: Keys) -> None:
 
 
 def import_feeds(web: SimWeb, client: RedisClient, keys: Keys, settings: Settings) -> int:
+    """The demo outlets' feeds and the evaluation set's (more outlets republishing the same
+    wire stories, which the live release reaches once the demo's own stories are out)."""
     http = HttpClient.from_settings(settings, allowed_networks=[ip_network(LOOPBACK)])
+    created = 0
     with http:
-        body = http.fetch(web.opml_url, kind="feed", max_bytes=settings.max_feed_bytes).body
-    report = import_feed_list(
-        FeedStore(client, keys), body, source=web.opml_url, now=datetime.now(UTC)
-    )
-    return report.created
+        for opml_url in (web.opml_url, web.evalset_opml_url):
+            body = http.fetch(opml_url, kind="feed", max_bytes=settings.max_feed_bytes).body
+            report = import_feed_list(
+                FeedStore(client, keys), body, source=opml_url, now=datetime.now(UTC)
+            )
+            created += report.created
+    return created
 
 
 def show_live(
@@ -85,21 +103,70 @@ def show_live(
 ) -> None:
     started = time.monotonic()
     next_release = started + RELEASE_EVERY_SECONDS
+    next_status_line = started + STATUS_LINE_EVERY_SECONDS
     reader = StreamReader(client, keys.articles_stream)
+    status = StatusLine(sys.stdout.isatty())
     last = "0"
     shown = 0
-    while duration is None or time.monotonic() - started < duration:
-        dead = children.exited()
-        if dead:
-            raise WirestreamError(f"demo: a process exited: {', '.join(dead)}")
-        if time.monotonic() >= next_release:
-            web.advance(1)
-            next_release += RELEASE_EVERY_SECONDS
-        for stream_id, fields in reader.read_after(last, count=50, block_ms=1000):
-            last = stream_id
-            shown += 1
-            print(describe(fields), flush=True)
-    print(f"\n{shown} stream entries in {time.monotonic() - started:.0f} s")
+    try:
+        while duration is None or time.monotonic() - started < duration:
+            dead = children.exited()
+            if dead:
+                raise WirestreamError(f"demo: a process exited: {', '.join(dead)}")
+            if time.monotonic() >= next_release:
+                web.publish_next()
+                next_release += RELEASE_EVERY_SECONDS
+            for stream_id, fields in reader.read_after(last, count=50, block_ms=1000):
+                last = stream_id
+                shown += 1
+                status.print(describe(fields))
+            summary = pipeline_summary(client, keys)
+            if status.on_terminal:
+                status.show(summary)
+            elif time.monotonic() >= next_status_line:
+                print(f"status: {summary}", flush=True)
+                next_status_line += STATUS_LINE_EVERY_SECONDS
+    finally:
+        status.clear()
+        print(
+            f"\n{shown} stream entries in {time.monotonic() - started:.0f} s;"
+            f" {pipeline_summary(client, keys)}",
+            flush=True,
+        )
+
+
+class StatusLine:
+    """One line at the bottom of a terminal, redrawn in place; article lines print above it."""
+
+    def __init__(self, on_terminal: bool) -> None:
+        self.on_terminal = on_terminal
+        self._drawn = False
+
+    def show(self, text: str) -> None:
+        sys.stdout.write(f"\r\033[K{text}")
+        sys.stdout.flush()
+        self._drawn = True
+
+    def clear(self) -> None:
+        if self._drawn:
+            sys.stdout.write("\r\033[K")
+            self._drawn = False
+
+    def print(self, line: str) -> None:
+        self.clear()
+        print(line, flush=True)
+
+
+def pipeline_summary(client: RedisClient, keys: Keys) -> str:
+    state = read_pipeline_state(client, keys, datetime.now(UTC))
+    counts = Stats(client, keys).snapshot()
+    queued = sum(state.waiting.values()) + state.unacked
+    return (
+        f"feeds {state.feeds} ({state.feeds_due} due) | queue {queued} |"
+        f" published {state.stream_length}: created {counts.get('article.created', 0)},"
+        f" updated {counts.get('article.updated', 0)},"
+        f" duplicates {counts.get('article.duplicate', 0)} | dead letters {state.dead_length}"
+    )
 
 
 def describe(fields: dict[str, str]) -> str:

@@ -9,6 +9,7 @@ test keeps the two in step. An invalid value raises :class:`ConfigError` naming 
 from __future__ import annotations
 
 import os
+import re
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,6 +20,7 @@ from pydantic_settings import (
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -270,6 +272,8 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as error:
         raise ConfigError(describe_validation_error(error)) from None
+    except SettingsError as error:  # an environment variable that is not valid JSON
+        raise ConfigError(describe_settings_error(error)) from None
     except ValueError as error:  # a TOML syntax error surfaces as a plain ValueError
         raise ConfigError(f"settings: {config_path()}: {error}") from None
 
@@ -280,6 +284,19 @@ def read_config_file(path: Path, what: str) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{what}: {path}: cannot read: {error}") from None
+
+
+def describe_settings_error(error: SettingsError) -> str:
+    """pydantic-settings names the field and the source; the user needs the variable."""
+    found = re.search(r'field "(\w+)" from source "(\w+)"', str(error))
+    if not found:
+        return f"settings: {config_path()}: {error}"
+    field, source = found.groups()
+    variable = f"{ENV_PREFIX}{field.upper()}"
+    if source == "EnvSettingsSource":
+        value = os.environ.get(variable, "")
+        return f"settings: {field} ({variable}): not valid JSON (got {value!r})"
+    return f"settings: {field} ({config_path()}): {error.__cause__ or error}"
 
 
 def describe_validation_error(error: ValidationError) -> str:

@@ -29,7 +29,7 @@ def connect(url: str, *, max_connections: int = 64) -> RedisClient:
 def mask_url(url: str) -> str:
     """The URL with any password replaced, fit for logs and error messages."""
     parts = urlsplit(url)
-    if parts.password is None:
+    if not parts.password:  # none, or empty as in redis://:@host (an unset REDIS_PASSWORD)
         return url
     user = parts.username or ""
     host = parts.hostname or ""

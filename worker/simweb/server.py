@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC
+from datetime import UTC, datetime
 from email.message import Message
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +35,7 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import parse_qs
 
+from worker.errors import WirestreamError
 from worker.simweb import catalog
 from worker.simweb.corpus import Corpus
 from worker.simweb.faults import HOST as FAULTS_HOST
@@ -43,7 +44,7 @@ from worker.simweb.hostile import HOST as HOSTILE_HOST
 from worker.simweb.hostile import Hostile
 from worker.simweb.model import Article
 from worker.simweb.replies import NOT_FOUND, Reply, content, error, redirect
-from worker.simweb.site import ROBOTS, Site
+from worker.simweb.site import RELEASES, ROBOTS, Release, Site
 from worker.simweb.synthetic import HOST as SYNTHETIC_HOST
 from worker.simweb.synthetic import Synthetic
 
@@ -141,13 +142,13 @@ class _Web:
         base_url: str,
         controls: _Controls,
         *,
-        scheduled: bool,
+        release: Release,
         corpus: Corpus | None,
         hostile: Hostile | None = None,
     ) -> None:
         self.base_url = base_url
         self.controls = controls
-        self.site = Site(base_url, scheduled=scheduled)
+        self.site = Site(base_url, release=release)
         self.faults = Faults(base_url, controls.stopping.wait)
         self.synthetic = Synthetic(base_url)
         self.corpus = corpus
@@ -475,17 +476,19 @@ class SimWeb:
         *,
         corpus_dir: Path | None = None,
         latency: float = 0.0,
-        release: str = "all",
+        release: Release = "all",
         public_url: str | None = None,
     ) -> None:
-        """``release="scheduled"``: feeds start with the older half of their items and gain
-        more with ``advance()``; ``"all"``: everything at once. ``public_url``: the base of
-        every link it serves, when clients reach it by another name (a compose service)."""
-        if release not in ("all", "scheduled"):
-            raise ValueError(f"simweb: release must be 'all' or 'scheduled', not {release!r}")
+        """``release``: ``"all"`` lists everything at once; ``"scheduled"``: feeds start with
+        the older half of their items and gain more with ``advance()``; ``"live"``: one story
+        at a time with ``publish_next()``, then revisions (``worker.simweb.site``).
+        ``public_url``: the base of every link it serves, when clients reach it by another
+        name (a compose service)."""
+        if release not in RELEASES:
+            raise ValueError(f"simweb: release must be one of {RELEASES}, not {release!r}")
         self._address = (host, port)
         self._corpus_dir = corpus_dir
-        self._scheduled = release == "scheduled"
+        self._release: Release = release
         self._controls = _Controls(latency)
         self._running: _Running | None = None
         self._public_url = public_url
@@ -500,13 +503,19 @@ class SimWeb:
             else None
         )
         self._controls.stopping.clear()
-        server = _Server(
-            self._address,
-            lambda base_url: _Web(
-                base_url, self._controls, scheduled=self._scheduled, corpus=corpus, hostile=hostile
-            ),
-            self._public_url,
-        )
+        try:
+            server = _Server(
+                self._address,
+                lambda base_url: _Web(
+                    base_url, self._controls, release=self._release, corpus=corpus, hostile=hostile
+                ),
+                self._public_url,
+            )
+        except OSError as error:  # the port is taken, or the address is not this machine's
+            host, port = self._address
+            raise WirestreamError(
+                f"simweb: cannot listen on {host}:{port}: {error.strerror or error}"
+            ) from None
         thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -592,6 +601,10 @@ class SimWeb:
 
     def advance(self, count: int = 1) -> None:
         self._web.site.advance(count)
+
+    def publish_next(self) -> str:
+        """``release="live"``: the next story out, or a revision of one already out."""
+        return self._web.site.publish_next(datetime.now(UTC))
 
     def synthetic_feed_url(self, number: int, **options: object) -> str:
         """A feed of ``synthetic.example`` that publishes on a schedule (options: its module)."""
