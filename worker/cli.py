@@ -25,6 +25,7 @@ from worker.adapters.stream import Clusters, DeadLetters, StreamEntry, StreamRea
 from worker.dead_letters import describe, retry_for
 from worker.errors import ConfigError, PermanentError, WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
+from worker.live import LiveView
 from worker.logs import configure_logging, get_logger
 from worker.models import Article, Feed, FeedEntry, FeedRef, Response, utc_iso
 from worker.runtime import (
@@ -490,15 +491,23 @@ def check_health(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_pipeline(args: argparse.Namespace, settings: Settings) -> int:
     load_rules(settings)  # a broken rules file stops here, before any worker starts
+    # On a terminal a person reads what happens (worker.live); the workers' own lines (JSON,
+    # banners, one per task) go to files. Elsewhere (compose, systemd) they are the output.
+    on_terminal = sys.stdout.isatty()
+    log_dir = settings.data_dir / "logs" if on_terminal else None
     with redis_for(settings) as (url, client):
-        if args.until_idle and not FeedStore(client, Keys(settings.namespace)).all():
+        keys = Keys(settings.namespace)
+        if args.until_idle and not FeedStore(client, keys).all():
             raise WirestreamError("run: no feed to poll; add one with `wirestream feeds add URL`")
-        children = Children(child_environment(settings, url))
+        children = Children(child_environment(settings, url), log_dir=log_dir)
         for queue in (FEEDS_QUEUE, ARTICLES_QUEUE):
             children.start(f"worker-{queue}", worker_command(queue, settings))
+        if log_dir is not None:
+            print(f"workers started; their logs in {log_dir}; Ctrl-C to stop", flush=True)
         if not args.until_idle:
             start_beat(children, settings)
-            return supervise(children)
+            view = LiveView(client, keys, on_terminal=True) if on_terminal else None
+            return supervise(children, view)
         try:
             counts = poll_all_until_idle(settings, client, children, args.timeout)
         finally:
@@ -549,7 +558,7 @@ def check_achieved(counts: dict[str, int]) -> int:
     return 1
 
 
-def supervise(children: Children) -> int:
+def supervise(children: Children, view: LiveView | None = None) -> int:
     """Run until Ctrl-C, SIGTERM or a child's exit; then stop every child gracefully."""
     stopping = False
 
@@ -560,10 +569,15 @@ def supervise(children: Children) -> int:
     previous = signal.signal(signal.SIGTERM, request_stop)
     try:
         while not stopping and not children.exited():
-            time.sleep(0.5)
+            if view is None:
+                time.sleep(0.5)
+            else:
+                view.refresh(wait_ms=500)
     except KeyboardInterrupt:
         pass
     finally:
+        if view is not None:
+            view.close()
         signal.signal(signal.SIGTERM, previous)
         dead = children.exited()
         children.stop()

@@ -17,12 +17,11 @@ from datetime import UTC, datetime
 from ipaddress import ip_network
 
 from worker.adapters.http import HttpClient
-from worker.adapters.metrics import read_pipeline_state
 from worker.adapters.redis_client import RedisClient
-from worker.adapters.store import FeedStore, Stats
-from worker.adapters.stream import StreamReader
+from worker.adapters.store import FeedStore
 from worker.errors import WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
+from worker.live import LiveView
 from worker.runtime import Children, child_environment, redis_for, start_beat, worker_command
 from worker.settings import Settings
 from worker.simweb import SimWeb
@@ -41,8 +40,6 @@ DEMO_POLL_INTERVALS = {
     "WIRESTREAM_MAX_POLL_INTERVAL": "15",
 }
 DEMO_BEAT_INTERVAL = "2"
-# Without a terminal (a log file, a pipe), the status goes out as a line of its own this often.
-STATUS_LINE_EVERY_SECONDS = 30.0
 
 
 def run_demo(settings: Settings, *, port: int, duration: float | None) -> int:
@@ -103,11 +100,7 @@ def show_live(
 ) -> None:
     started = time.monotonic()
     next_release = started + RELEASE_EVERY_SECONDS
-    next_status_line = started + STATUS_LINE_EVERY_SECONDS
-    reader = StreamReader(client, keys.articles_stream)
-    status = StatusLine(sys.stdout.isatty())
-    last = "0"
-    shown = 0
+    view = LiveView(client, keys, on_terminal=sys.stdout.isatty())
     try:
         while duration is None or time.monotonic() - started < duration:
             dead = children.exited()
@@ -116,64 +109,11 @@ def show_live(
             if time.monotonic() >= next_release:
                 web.publish_next()
                 next_release += RELEASE_EVERY_SECONDS
-            for stream_id, fields in reader.read_after(last, count=50, block_ms=1000):
-                last = stream_id
-                shown += 1
-                status.print(describe(fields))
-            summary = pipeline_summary(client, keys)
-            if status.on_terminal:
-                status.show(summary)
-            elif time.monotonic() >= next_status_line:
-                print(f"status: {summary}", flush=True)
-                next_status_line += STATUS_LINE_EVERY_SECONDS
+            view.refresh(wait_ms=1000)
     finally:
-        status.clear()
+        view.close()
         print(
-            f"\n{shown} stream entries in {time.monotonic() - started:.0f} s;"
-            f" {pipeline_summary(client, keys)}",
+            f"\n{view.shown} stream entries in {time.monotonic() - started:.0f} s;"
+            f" {view.summary()}",
             flush=True,
         )
-
-
-class StatusLine:
-    """One line at the bottom of a terminal, redrawn in place; article lines print above it."""
-
-    def __init__(self, on_terminal: bool) -> None:
-        self.on_terminal = on_terminal
-        self._drawn = False
-
-    def show(self, text: str) -> None:
-        sys.stdout.write(f"\r\033[K{text}")
-        sys.stdout.flush()
-        self._drawn = True
-
-    def clear(self) -> None:
-        if self._drawn:
-            sys.stdout.write("\r\033[K")
-            self._drawn = False
-
-    def print(self, line: str) -> None:
-        self.clear()
-        print(line, flush=True)
-
-
-def pipeline_summary(client: RedisClient, keys: Keys) -> str:
-    state = read_pipeline_state(client, keys, datetime.now(UTC))
-    counts = Stats(client, keys).snapshot()
-    queued = sum(state.waiting.values()) + state.unacked
-    return (
-        f"feeds {state.feeds} ({state.feeds_due} due) | queue {queued} |"
-        f" published {state.stream_length}: created {counts.get('article.created', 0)},"
-        f" updated {counts.get('article.updated', 0)},"
-        f" duplicates {counts.get('article.duplicate', 0)} | dead letters {state.dead_length}"
-    )
-
-
-def describe(fields: dict[str, str]) -> str:
-    data = json.loads(fields["data"])
-    event = fields["event"].removeprefix("article.")
-    site = data.get("site_name") or data["feed"].get("title") or ""
-    line = f"{event:9} {fields.get('lang') or '--':2}  {site[:22]:22}  {data.get('title') or ''}"
-    if fields.get("duplicate_of"):
-        line += f"   (copy of {fields['duplicate_of'][:8]})"
-    return line

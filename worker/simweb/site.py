@@ -48,6 +48,11 @@ Release = Literal["all", "scheduled", "live"]
 RELEASES: tuple[Release, ...] = ("all", "scheduled", "live")
 EVALSET_FEEDS = frozenset(feed.key for feed in evalset.FEEDS)
 REVISE_EVERY = 5
+# Revisions go to feeds whose entries carry their own modified date (Atom's <updated>, JSON
+# Feed's date_modified): an RSS item has none, so a reader cannot see that it changed.
+DATED_ENTRY_FEEDS = frozenset(
+    feed.key for feed in catalog.FEEDS if feed.format in ("atom", "jsonfeed")
+)
 """In a live release, one story in this many is a revision of a story already out."""
 
 
@@ -110,6 +115,7 @@ class Site:
             revisable = [
                 (feed_key, index, article)
                 for feed_key, articles in self._listed.items()
+                if feed_key in DATED_ENTRY_FEEDS
                 for index, article in enumerate(articles)
                 if article.exact_copy_of is None
             ]
