@@ -104,7 +104,7 @@ def test_entries_of_a_consumer_killed_mid_batch_are_handled_by_another_after_min
     try:
         wait_for(lambda: redis_client.llen(acked_key) >= len(ids))
         second.send_signal(signal.SIGTERM)
-        output, errors = second.communicate(timeout=30)
+        _, errors = second.communicate(timeout=30)
     finally:
         stop_all([second.pid] if second.poll() is None else [])
     assert second.returncode == 0, errors
