@@ -24,6 +24,7 @@ import json
 import secrets
 import time
 from collections.abc import Callable
+from functools import partial
 
 import redis
 
@@ -106,12 +107,13 @@ def main() -> None:
         for parse in (False, True):
             best = {"baseline": 0.0, "consumer": 0.0}
             for attempt in range(args.repeat):
-                runs = {
-                    "baseline": lambda: bare_loop(
-                        client, keys.articles_stream, f"b{parse}{attempt}", args.batch, parse
+                suffix = f"{parse}{attempt}"
+                runs: dict[str, Callable[[], int]] = {
+                    "baseline": partial(
+                        bare_loop, client, keys.articles_stream, f"b{suffix}", args.batch, parse
                     ),
-                    "consumer": lambda: with_consumer(
-                        client, keys, f"c{parse}{attempt}", args.batch, parse
+                    "consumer": partial(
+                        with_consumer, client, keys, f"c{suffix}", args.batch, parse
                     ),
                 }
                 order = list(runs) if attempt % 2 == 0 else list(reversed(runs))
@@ -120,9 +122,10 @@ def main() -> None:
                     assert count == args.entries, f"{name} read {count} of {args.entries}"
                     best[name] = max(best[name], count / seconds)
             label = "data parsed" if parse else "no-op handler"
+            ratio = best["consumer"] / best["baseline"]
             print(
                 f"{label:<14} baseline {best['baseline']:9.0f} entries/s   consumer"
-                f" {best['consumer']:9.0f} entries/s   ratio {best['consumer'] / best['baseline']:.2f}x"
+                f" {best['consumer']:9.0f} entries/s   ratio {ratio:.2f}x"
             )
     finally:
         for key in client.scan_iter(match=f"{keys.namespace}:*", count=1000):
