@@ -16,7 +16,7 @@ import redis
 
 from worker.adapters.redis_client import RedisClient, redis_errors
 from worker.adapters.stream import RawEntry, raw_entries
-from worker.errors import ConfigError
+from worker.errors import ConfigError, RetryableError
 
 _ID_HELPERS = """
 local function field(reply, name)
@@ -182,10 +182,24 @@ class GroupStream:
 
     def read_new(self, group: str, consumer: str, count: int) -> NewEntries:
         with redis_errors("consume", self.stream):
+            # EVALSHA by hand: a pipeline running a Script object asks SCRIPT EXISTS first,
+            # one more round trip per batch.
             pipe = self._redis.pipeline(transaction=True)
-            self._check_gap(keys=[self.stream], args=[group], client=pipe)
+            pipe.evalsha(self._check_gap.sha, 1, self.stream, group)
             pipe.xreadgroup(group, consumer, {self.stream: ">"}, count=count)
-            (gap, last), reply = pipe.execute()
+            checked, reply = pipe.execute(raise_on_error=False)
+            if isinstance(reply, redis.ResponseError) and "NOGROUP" in str(reply):
+                # Redis restarted without persistence: the consumer creates the group again.
+                raise RetryableError("consume", self.stream, f"group {group} is gone")
+            if isinstance(reply, Exception):
+                raise reply
+            if isinstance(checked, redis.exceptions.NoScriptError):
+                # Redis restarted (or its scripts were flushed): this one read went unchecked.
+                self._redis.script_load(_CHECK_GAP)
+                checked = [[], "0-0"]
+            elif isinstance(checked, Exception):
+                raise checked
+        gap, last = checked
         return NewEntries(
             entries=raw_entries(reply),
             gap=(str(gap[0]), str(gap[1]), int(gap[2])) if gap else None,
