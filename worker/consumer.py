@@ -175,7 +175,10 @@ class Start:
 
     @classmethod
     def since(cls, moment: datetime) -> Start:
-        """The first entry at or after ``moment``: stream ids are milliseconds of the XADD."""
+        """The first entry at or after ``moment`` (naive: UTC): stream ids start with the
+        milliseconds of the XADD."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
         milliseconds = int(moment.timestamp() * 1000)
         return cls(f"{milliseconds - 1}-{MAX_SEQUENCE}" if milliseconds > 0 else "0")
 
