@@ -291,3 +291,22 @@ def test_connect_resolves_settings_as_every_command_so_the_embedded_redis_too(
         assert sorted(handled) == ids
         assert member.redis.xpending(keys.articles_stream, "g")["pending"] == 0
     assert not (tmp_path / "data" / "redis.sock").exists()
+
+
+def test_an_entry_its_consumers_keep_dying_on_is_dead_lettered_not_handed_over_again(
+    client: redis.Redis, keys: Keys
+) -> None:
+    ids = publish(client, keys, 2)
+    client.xgroup_create(keys.articles_stream, "g", "0")
+    client.xreadgroup("g", "crashed", {keys.articles_stream: ">"}, count=1)
+    # Delivered max_deliveries times already, each consumer dying before any ack.
+    client.xclaim(keys.articles_stream, "g", "crashed", 0, [ids[0]], idle=10_000, retrycount=3)
+    handled: list[str] = []
+    consumer(client, keys, max_deliveries=3).run(
+        lambda entry: handled.append(entry.stream_id), until_idle=True
+    )
+    assert handled == [ids[1]]
+    [(_, letter)] = client.xrange(keys.group_dead_stream("g"))
+    assert letter["stream_id"] == ids[0]
+    assert letter["error"] == "delivered 4 times without being acknowledged"
+    assert pending(client, keys) == 0
