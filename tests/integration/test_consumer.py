@@ -310,3 +310,19 @@ def test_an_entry_its_consumers_keep_dying_on_is_dead_lettered_not_handed_over_a
     assert letter["stream_id"] == ids[0]
     assert letter["error"] == "delivered 4 times without being acknowledged"
     assert pending(client, keys) == 0
+
+
+def test_a_group_reset_to_the_beginning_still_counts_a_gap_exactly(
+    client: redis.Redis, keys: Keys
+) -> None:
+    publish(client, keys, 4)
+    gaps: list[Gap] = []
+    reader = consumer(client, keys, on_gap=gaps.append)
+    reader.run(lambda entry: None, until_idle=True)
+    GroupStream(client, keys.articles_stream).reset_group("g", Start.beginning().id)
+    last = publish(client, keys, 2)[-1]
+    client.xtrim(keys.articles_stream, maxlen=1, approximate=False)
+    handled: list[str] = []
+    reader.run(lambda entry: handled.append(entry.stream_id), until_idle=True)
+    assert [gap.lost for gap in gaps] == [5]
+    assert handled == [last]

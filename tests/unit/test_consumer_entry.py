@@ -50,7 +50,7 @@ def test_data_that_is_not_a_json_object_is_an_entry_error() -> None:
         StreamEntry("1-0", {**FIELDS, "data": "[1]"}).to_dict()
 
 
-def test_the_shipped_schema_is_valid_and_requires_a_well_formed_stream_id() -> None:
+def test_the_shipped_schema_is_valid_and_checks_the_stream_id_format() -> None:
     schema = entry_schema()
     Draft202012Validator.check_schema(schema)
     stream_id = schema["properties"]["stream_id"]
