@@ -23,6 +23,7 @@ from worker.consumer import (
     Gap,
     PartialFailure,
     Start,
+    StopConsuming,
     StreamEntry,
     entry_validator,
 )
@@ -326,3 +327,18 @@ def test_a_group_reset_to_the_beginning_still_counts_a_gap_exactly(
     reader.run(lambda entry: handled.append(entry.stream_id), until_idle=True)
     assert [gap.lost for gap in gaps] == [5]
     assert handled == [last]
+
+
+def test_a_batch_handler_that_stops_hands_its_whole_batch_back(
+    client: redis.Redis, keys: Keys
+) -> None:
+    publish(client, keys, 3)
+
+    def database_gone(entries: Any) -> None:
+        raise StopConsuming
+
+    assert consumer(client, keys, min_idle=5.0).run(batch_handler=database_gone) == 0
+    held = client.xpending_range(keys.articles_stream, "g", "-", "+", 10)
+    assert len(held) == 3
+    assert all(row["time_since_delivered"] >= 5000 for row in held)
+    assert all(row["times_delivered"] == 0 for row in held)
