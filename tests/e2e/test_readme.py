@@ -19,8 +19,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import REPO_ROOT
 
 README = REPO_ROOT / "README.md"
@@ -71,11 +69,11 @@ def free_port() -> str:
         return str(probe.getsockname()[1])
 
 
-@pytest.mark.parametrize("block", RUN, ids=[f"line-{block.line}" for block in RUN])
-def test_readme_block_runs_as_written(
-    block: Block, pipeline_env: dict[str, str], tmp_path: Path
+def test_readme_blocks_run_in_order_as_written(
+    pipeline_env: dict[str, str], tmp_path: Path
 ) -> None:
-    script = block.body.replace(README_PORT, free_port())
+    """Top to bottom in one namespace, as a reader would: the stream the by-hand block fills
+    is the one the consume block reads."""
     env = {
         **pipeline_env,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -83,12 +81,24 @@ def test_readme_block_runs_as_written(
     }
     for shared in ("seeds", "config"):
         (tmp_path / shared).symlink_to(REPO_ROOT / shared)
+    for block in RUN:
+        stdout, stderr, code = run_block(
+            block.body.replace(README_PORT, free_port()), env, tmp_path
+        )
+        assert code == 0, f"README line {block.line}:\n{stdout[-2000:]}\n{stderr[-3000:]}"
+        assert "Traceback" not in stderr, f"README line {block.line}:\n{stderr[-3000:]}"
+        printed = stdout.splitlines()
+        for expected in re.findall(r"^# prints: (.+)$", block.body, re.MULTILINE):
+            assert expected in printed, f"README line {block.line}: {expected!r} not in\n{stdout}"
+
+
+def run_block(script: str, env: dict[str, str], cwd: Path) -> tuple[str, str, int | None]:
     # Files, not pipes: a process the block leaves in the background keeps a pipe open.
-    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    out, err = cwd / "stdout", cwd / "stderr"
     with out.open("w") as stdout_file, err.open("w") as stderr_file:
         shell = subprocess.Popen(
             ["bash", "-euo", "pipefail", "-c", script],
-            cwd=tmp_path, env=env, stdout=stdout_file, stderr=stderr_file, text=True,
+            cwd=cwd, env=env, stdout=stdout_file, stderr=stderr_file, text=True,
             start_new_session=True,
         )  # fmt: skip
         try:
@@ -97,9 +107,4 @@ def test_readme_block_runs_as_written(
             # What the block started in the background (simweb &) ends with it.
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(shell.pid, signal.SIGTERM)
-    stdout, stderr = out.read_text(), err.read_text()
-    assert shell.returncode == 0, f"README line {block.line}:\n{stdout[-2000:]}\n{stderr[-3000:]}"
-    assert "Traceback" not in stderr
-    printed = stdout.splitlines()
-    for expected in re.findall(r"^# prints: (.+)$", block.body, re.MULTILINE):
-        assert expected in printed, f"README line {block.line}: {expected!r} not in\n{stdout}"
+    return out.read_text(), err.read_text(), shell.returncode
