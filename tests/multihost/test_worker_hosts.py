@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from netns import SUBNET, Host, Network, ip
+from netns import PREFIX, SUBNET, Host, Network, ip, namespaces, remove_leftovers
 
 from worker.keys import Keys
 from worker.simweb import catalog
@@ -226,6 +227,23 @@ def test_test_hosts_reach_only_the_test_subnet(network: Network) -> None:
         assert network.routes(host) == [str(SUBNET)]
     own_addresses = ip("-4", "-o", "addr", "show")
     assert not [host.address for host in hosts.values() if f" {host.address}/" in own_addresses]
+
+
+def test_namespaces_left_by_a_killed_run_are_removed_and_a_live_runs_kept(
+    network: Network,
+) -> None:
+    finished = subprocess.Popen(["true"])  # its pid names a run whose process has ended
+    finished.wait()
+    leftover = f"{PREFIX}-{finished.pid}-w1"
+    ip("netns", "add", leftover)
+    try:
+        network.create(["a"])
+        assert remove_leftovers() == [leftover]
+        assert leftover not in namespaces()
+        assert network.hosts["a"].namespace in namespaces()
+    finally:
+        if leftover in namespaces():
+            ip("netns", "delete", leftover)
 
 
 def test_two_worker_hosts_share_the_work_within_one_budget_and_survive_a_cut_cable(
