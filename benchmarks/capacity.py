@@ -8,8 +8,8 @@ Celery workers started as ``benchmarks/pools.py`` starts them, and this driver.
 Measured, per unit, over a timed window after an untimed warm-up:
 
 - **article** (``wirestream.process_entry``: fetch, extract, dedupe, tag, Lua publish) and
-  **poll** (``wirestream.poll_feed``: a 200 and a parse of a feed whose entries are all seen
-  already, the dearer case; a 304 costs less, see ``benchmarks/polling.py``);
+  **poll** (``wirestream.poll_feed``), twice: a 200 and a parse of feeds whose entries are all
+  seen already, then the same feeds again, which answer 304;
 - CPU seconds of the worker process tree and of redis-server (``/proc``);
 - Redis commands (``INFO commandstats`` deltas on this run's own server: the broker's
   traffic, task events and heartbeats included);
@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,6 +85,9 @@ class Mix:
     poll_interval_s: float = 900.0
     """Mean seconds between two polls of a feed (the default ``poll_interval``; the adaptive
     schedule moves each feed between ``min_poll_interval`` 300 s and 86,400 s)."""
+    not_modified_share: float = 0.8
+    """Polls answered 304 (nothing new since the last poll; ~0.9 at 10 articles a day and a
+    poll every 15 minutes, less where servers ignore conditional requests)."""
     articles_per_day: float = 10.0
     """New articles a feed lists per day, on average (busy outlets 100+, most blogs < 1)."""
     article_ttl_days: float = 90.0
@@ -236,9 +239,15 @@ PER_PUBLISHED = ("lsh", "cluster")
 
 
 def measure(
-    bench: Bench, web: Web, workload: Workload, config: PoolConfig, redis_pid: int
-) -> tuple[UnitCost, str]:
-    """Run ``workload`` on real workers; its cost per unit, and the namespace it wrote."""
+    bench: Bench,
+    web: Web,
+    workload: Workload,
+    config: PoolConfig,
+    redis_pid: int,
+    rounds: Sequence[str],
+) -> tuple[list[UnitCost], str]:
+    """Run ``workload``'s timed tasks once per round, on the same real workers; the cost per
+    unit of each round, and the namespace it wrote. A feed's second poll is a 304."""
     settings = bench.new_namespace()
     keys = Keys(settings.namespace)
     workload.prepare(bench.client, keys)
@@ -256,18 +265,26 @@ def measure(
             wait_for_tasks(workload, bench.client, keys, warm, deadline, processes)
             idle_start = Reading.take(monitor, bench.client, redis_pid)
             time.sleep(IDLE_SECONDS)
-            start = Reading.take(monitor, bench.client, redis_pid)
-            send(sender, workload.task, workload.queue, workload.timed)
-            finished, failed = wait_for_tasks(
-                workload, bench.client, keys, warm + len(workload.timed), deadline, processes
-            )
-            end = Reading.take(monitor, bench.client, redis_pid)
-            if failed:
-                progress(f"  {failed} of them failed (counted, dead-lettered)")
+            readings = [Reading.take(monitor, bench.client, redis_pid)]
+            done = [warm]
+            for _ in rounds:
+                send(sender, workload.task, workload.queue, workload.timed)
+                finished, failed = wait_for_tasks(
+                    workload, bench.client, keys, done[-1] + len(workload.timed), deadline,
+                    processes,
+                )  # fmt: skip
+                readings.append(Reading.take(monitor, bench.client, redis_pid))
+                done.append(finished)
+                if failed:
+                    progress(f"  {failed} of them failed (counted, dead-lettered)")
     finally:
         sender.close()
-    idle, busy = Window.between(idle_start, start), Window.between(start, end)
-    return UnitCost(workload.unit, finished - warm, busy, idle), settings.namespace
+    idle = Window.between(idle_start, readings[0])
+    costs = [
+        UnitCost(name, done[k + 1] - done[k], Window.between(readings[k], readings[k + 1]), idle)
+        for k, name in enumerate(rounds)
+    ]
+    return costs, settings.namespace
 
 
 def key_class(namespace: str, key: str) -> str:
@@ -326,16 +343,39 @@ class Fleet:
     redis_gb: float
 
 
-def model(feeds: int, article: UnitCost, poll: UnitCost, memory: Memory, mix: Mix) -> Fleet:
+@dataclass(frozen=True)
+class Costs:
+    article: UnitCost
+    poll_200: UnitCost
+    poll_304: UnitCost
+
+    def poll(self, mix: Mix, cost: Callable[[UnitCost], float]) -> float:
+        """A poll's cost under the mix's share of 304s."""
+        share = mix.not_modified_share
+        return share * cost(self.poll_304) + (1 - share) * cost(self.poll_200)
+
+
+def model(feeds: int, costs: Costs, memory: Memory, mix: Mix) -> Fleet:
     polls, articles = mix.polls_per_s(feeds), mix.articles_per_s(feeds)
-    worker_cores = (polls * poll.worker_cpu + articles * article.worker_cpu) / HEADROOM
+    article = costs.article
+    worker_cpu = costs.poll(mix, lambda cost: cost.worker_cpu)
+    worker_cores = (polls * worker_cpu + articles * article.worker_cpu) / HEADROOM
     # One worker process per core, each polling the broker and beating while idle.
     processes = math.ceil(worker_cores)
     idle_cpu, idle_commands = (
-        (a + b) / 2 for a, b in zip(article.idle_per_second(), poll.idle_per_second(), strict=True)
+        (a + b) / 2
+        for a, b in zip(article.idle_per_second(), costs.poll_200.idle_per_second(), strict=True)
     )
-    redis_cpu = polls * poll.redis_cpu + articles * article.redis_cpu + processes * idle_cpu
-    commands = polls * poll.commands + articles * article.commands + processes * idle_commands
+    redis_cpu = (
+        polls * costs.poll(mix, lambda cost: cost.redis_cpu)
+        + articles * article.redis_cpu
+        + processes * idle_cpu
+    )
+    commands = (
+        polls * costs.poll(mix, lambda cost: cost.commands)
+        + articles * article.commands
+        + processes * idle_commands
+    )
     per_day = feeds * mix.articles_per_day
     kept = per_day * mix.article_ttl_days
     in_window = per_day * mix.dedupe_window_days
@@ -366,16 +406,19 @@ def first_bottleneck(fleet: Fleet) -> str:
 # --- output ------------------------------------------------------------------------------
 
 
-def format_costs(article: UnitCost, poll: UnitCost, memory: Memory) -> str:
+def format_costs(costs: Costs, memory: Memory) -> str:
+    units = (costs.article, costs.poll_200, costs.poll_304)
     lines = [
-        "| per unit (net of the idle baseline) | article | feed poll |",
-        "|---|---:|---:|",
-        f"| measured units | {article.units} | {poll.units} |",
-        f"| worker CPU ms | {article.worker_cpu * 1e3:.1f} | {poll.worker_cpu * 1e3:.1f} |",
-        f"| redis-server CPU ms | {article.redis_cpu * 1e3:.3f} | {poll.redis_cpu * 1e3:.3f} |",
-        f"| Redis commands (Lua's own included) | {article.commands:.1f} | {poll.commands:.1f} |",
+        "| per unit (net of the idle baseline) | " + " | ".join(c.name for c in units) + " |",
+        "|---|---:|---:|---:|",
+        "| measured units | " + " | ".join(str(c.units) for c in units) + " |",
+        "| worker CPU ms | " + " | ".join(f"{c.worker_cpu * 1e3:.1f}" for c in units) + " |",
+        "| redis-server CPU ms | " + " | ".join(f"{c.redis_cpu * 1e3:.3f}" for c in units) + " |",
+        "| Redis commands (Lua's own included) | "
+        + " | ".join(f"{c.commands:.1f}" for c in units)
+        + " |",
     ]
-    for cost in (article, poll):
+    for cost in units:
         top = ", ".join(
             f"{name} {calls / cost.units:.1f}" for name, calls in cost.busy.commands.most_common(10)
         )
@@ -399,7 +442,8 @@ def format_costs(article: UnitCost, poll: UnitCost, memory: Memory) -> str:
 
 def format_model(fleets: Sequence[Fleet], mix: Mix) -> str:
     lines = [
-        f"Mix: a poll every {mix.poll_interval_s:g} s per feed (mean), {mix.articles_per_day:g}"
+        f"Mix: a poll every {mix.poll_interval_s:g} s per feed (mean),"
+        f" {mix.not_modified_share:.0%} of them 304, {mix.articles_per_day:g}"
         f" new articles per feed per day, articles and seen entries kept"
         f" {mix.article_ttl_days:g} days, dedupe window {mix.dedupe_window_days:g} days,"
         f" stream capped at {mix.stream_maxlen:,} entries. Worker cores at"
@@ -443,12 +487,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         client = redis.Redis.from_url(redis_url)
         bench = Bench(redis_url, f"capacity-{secrets.token_hex(4)}", Path(scratch), client)
         with simulated_web(0.0, mirrors) as web:
-            article, article_ns = measure(
-                bench, web, articles_workload(web, args.articles), ARTICLE_POOL, redis_pid
-            )
-            poll, poll_ns = measure(
-                bench, web, feeds_workload(web, args.polls), FEED_POOL, redis_pid
-            )
+            (article,), article_ns = measure(
+                bench, web, articles_workload(web, args.articles), ARTICLE_POOL, redis_pid,
+                ["article"],
+            )  # fmt: skip
+            (poll_200, poll_304), poll_ns = measure(
+                bench, web, feeds_workload(web, args.polls), FEED_POOL, redis_pid,
+                ["poll, 200", "poll, 304"],
+            )  # fmt: skip
+        costs = Costs(article, poll_200, poll_304)
         memory = memory_by_class(client, [article_ns, poll_ns])
         client.close()
     print(
@@ -456,10 +503,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f" commit {commit}, worker/ digest {digest}; own redis-server, simulated web without"
         f" latency; articles on {ARTICLE_POOL.label}, polls on {FEED_POOL.label}.\n"
     )
-    print(format_costs(article, poll, memory))
+    print(format_costs(costs, memory))
     print()
     for mix in (MIX, SHORT_MEMORY):
-        print(format_model([model(feeds, article, poll, memory, mix) for feeds in FLEETS], mix))
+        print(format_model([model(feeds, costs, memory, mix) for feeds in FLEETS], mix))
         print()
     print(f"\ntotal {time.monotonic() - begun:.0f} s")
     return 0
