@@ -221,7 +221,7 @@ def cluster(network: Network, tmp_path: Path) -> Cluster:
     return Cluster(network, hosts, client, logs, web_url)
 
 
-def test_test_hosts_reach_only_the_test_subnet(network: Network) -> None:
+def test_hosts_reach_only_the_test_subnet(network: Network) -> None:
     hosts = network.create(["a", "b"])
     for host in hosts.values():
         assert network.routes(host) == [str(SUBNET)]
