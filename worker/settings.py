@@ -153,6 +153,12 @@ class Settings(BaseSettings):
     unacked_restore_interval: float = Field(
         10.0, gt=0, description="Seconds between sweeps for unacknowledged tasks of dead workers"
     )
+    broker_socket_timeout: float = Field(
+        10.0,
+        gt=1,
+        description="Seconds a broker command or connection attempt may wait before the"
+        " connection counts as lost",
+    )
     feeds_concurrency: int = Field(64, ge=1, description="Threads of a feeds worker")
     articles_concurrency: int = Field(8, ge=1, description="Processes of an articles worker")
     tags_file: Path = Field(

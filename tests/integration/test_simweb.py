@@ -518,6 +518,15 @@ def test_stats_and_hits_count_requests_per_host() -> None:
         assert client.get(f"{fresh.base_url}/_stats").json() == expected
 
 
+def test_clients_count_requests_per_client_address_but_not_the_stats_themselves() -> None:
+    with SimWeb() as fresh, httpx.Client() as client:
+        client.get(fresh.feed_urls()[0])
+        client.get(fresh.opml_url)
+        client.get(f"{fresh.base_url}/_stats")
+        assert fresh.clients() == {"127.0.0.1": 2}
+        assert client.get(f"{fresh.base_url}/_stats/clients").json() == {"127.0.0.1": 2}
+
+
 def test_scheduled_release_reveals_items_as_the_feed_advances() -> None:
     with SimWeb(release="scheduled") as scheduled, httpx.Client() as client:
         feed = next(feed for feed in catalog.FEEDS if feed.format == "atom")

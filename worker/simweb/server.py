@@ -8,6 +8,7 @@ Controls over HTTP, for processes that do not hold the ``SimWeb`` object::
 
     GET  /_stats                      {"<host>": <requests>, ...}
     GET  /_stats/busiest?window=S     {"requests": N}: most requests arrived within S seconds
+    GET  /_stats/clients              {"<client address>": <requests>, ...}: who asked
     POST /_control/behaviour          {"path_prefix": "...", "status": 503, ...}; only the
                                       prefix: clear it
     POST /_control/advance?count=N    reveal N more items of every feed
@@ -89,13 +90,16 @@ class _Controls:
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._hits: Counter[str] = Counter()
+        self._clients: Counter[str] = Counter()
         self._arrivals: list[float] = []
         self._behaviours: dict[str, Behaviour] = {}
 
-    def arrived(self) -> None:
-        """A request reached the server (any path but its own controls), at this moment."""
+    def arrived(self, client: str) -> None:
+        """A request from ``client`` (its address) reached the server (any path but its own
+        controls), at this moment."""
         with self._lock:
             self._arrivals.append(time.monotonic())
+            self._clients[client] += 1
 
     def count(self, host: str) -> None:
         with self._lock:
@@ -104,6 +108,10 @@ class _Controls:
     def hits(self) -> dict[str, int]:
         with self._lock:
             return dict(self._hits)
+
+    def clients(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._clients)
 
     def busiest(self, window: float) -> int:
         """The most requests that arrived within any ``window`` seconds."""
@@ -159,8 +167,8 @@ class _Web:
             {FAULTS_HOST, SYNTHETIC_HOST, *self.site.hosts, *(corpus.hosts if corpus else ())}
         )
 
-    def respond(self, target: str) -> Reply:
-        """The answer to a GET or HEAD of request target ``target``."""
+    def respond(self, target: str, client: str = "") -> Reply:
+        """The answer to a GET or HEAD of request target ``target`` from address ``client``."""
         if not target.startswith("/"):
             return error(400)
         path, _, query = target.partition("?")
@@ -172,7 +180,9 @@ class _Web:
             except ValueError:
                 return error(400)
             return _json({"requests": self.controls.busiest(window)})
-        self.controls.arrived()
+        if path == "/_stats/clients":
+            return _json(self.controls.clients())
+        self.controls.arrived(client)
         host, slash, _ = path[1:].partition("/")
         if slash and not host.startswith("_"):  # "/_..." are the server's own paths
             self.controls.count(host)
@@ -335,10 +345,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self) -> None:
-        self._serve(lambda: self.server.web.respond(self.path), head=False)
+        self._serve(lambda: self.server.web.respond(self.path, self.client_address[0]), head=False)
 
     def do_HEAD(self) -> None:
-        self._serve(lambda: self.server.web.respond(self.path), head=True)
+        self._serve(lambda: self.server.web.respond(self.path, self.client_address[0]), head=True)
 
     def do_POST(self) -> None:
         self._serve(self._control, head=False)
@@ -617,6 +627,10 @@ class SimWeb:
     def hits(self) -> dict[str, int]:
         """Requests per original host (the first path segment) since start."""
         return self._controls.hits()
+
+    def clients(self) -> dict[str, int]:
+        """Requests per client address since start (several worker hosts: which one asked)."""
+        return self._controls.clients()
 
     def busiest(self, window: float = 1.0) -> int:
         """The most requests the server received within any ``window`` seconds since start:
