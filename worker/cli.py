@@ -387,7 +387,9 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(f"worker: --queues: unknown queue {', '.join(sorted(unknown))!r}")
     load_rules(settings)  # a broken rules file stops here, before any worker starts
     with redis_for(settings) as (url, _):
-        children = Children(child_environment(settings, url))
+        children = Children(
+            child_environment(settings, url), restart_limit=settings.worker_restart_limit
+        )
         for queue in queues:
             command = worker_command(
                 queue,
@@ -402,7 +404,9 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_beat(args: argparse.Namespace, settings: Settings) -> int:
     with redis_for(settings) as (url, _):
-        children = Children(child_environment(settings, url))
+        children = Children(
+            child_environment(settings, url), restart_limit=settings.worker_restart_limit
+        )
         start_beat(children, settings)
         return supervise(children)
 
@@ -465,7 +469,9 @@ def check_health(args: argparse.Namespace, settings: Settings) -> int:
 def run_pipeline(args: argparse.Namespace, settings: Settings) -> int:
     load_rules(settings)  # a broken rules file stops here, before any worker starts
     with redis_for(settings) as (url, client):
-        children = Children(child_environment(settings, url))
+        children = Children(
+            child_environment(settings, url), restart_limit=settings.worker_restart_limit
+        )
         for queue in (FEEDS_QUEUE, ARTICLES_QUEUE):
             children.start(f"worker-{queue}", worker_command(queue, settings))
         if not args.until_idle:
@@ -508,7 +514,8 @@ def print_summary(counts: dict[str, int]) -> None:
 
 
 def supervise(children: Children) -> int:
-    """Run until Ctrl-C, SIGTERM or a child's exit; then stop every child gracefully."""
+    """Run until Ctrl-C or SIGTERM, restarting a child that exits, until one exits in a
+    loop; then stop every child gracefully."""
     stopping = False
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -517,17 +524,17 @@ def supervise(children: Children) -> int:
 
     previous = signal.signal(signal.SIGTERM, request_stop)
     try:
-        while not stopping and not children.exited():
+        while not stopping:
+            children.restart_exited()
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
+    except WirestreamError as error:
+        print(f"wirestream: {error}", file=sys.stderr)
+        return 1
     finally:
         signal.signal(signal.SIGTERM, previous)
-        dead = children.exited()
         children.stop()
-    if dead and not stopping:
-        print(f"wirestream: exited: {', '.join(dead)}", file=sys.stderr)
-        return 1
     return 0
 
 
