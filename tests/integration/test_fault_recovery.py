@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from redis_server import RedisServer
 
 from worker.keys import ARTICLES_QUEUE, Keys
 from worker.simweb import SimWeb, catalog
@@ -47,50 +47,6 @@ RUN_TIMEOUT = 150.0
 SLOW_OUTLET = "www.northbridgepost.example"
 SLOW_ARTICLES = [article for article in catalog.ARTICLES if article.outlet == SLOW_OUTLET]
 SLOW_PAGE_SECONDS = 3.0
-
-
-class RedisServer:
-    """A redis-server process of the test's own, on a free port, with AOF (everysec)."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> float:
-        """Start it; return the moment it answers."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        command = [
-            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-            "--dir", str(self.directory), "--save", "", "--appendonly", "yes",
-            "--appendfsync", "everysec", "--maxmemory-policy", "noeviction",
-        ]  # fmt: skip
-        self.process = subprocess.Popen(
-            command,
-            stdout=open(self.directory / "redis.log", "ab"),  # noqa: SIM115 - lives with it
-            stderr=subprocess.STDOUT,
-        )
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                return time.monotonic()
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-            finally:
-                client.close()
-
-    def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
-        assert self.process is not None
-        self.process.send_signal(how)
-        self.process.wait(timeout=30)
-        self.process = None
 
 
 @dataclass
