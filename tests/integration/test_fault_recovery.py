@@ -33,7 +33,7 @@ from worker.simweb import SimWeb, catalog
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = len(catalog.ARTICLES)
-HOST_RATE = 8.0  # requests per second to the simulated web's one host: most entries wait
+HOST_RATE = 12.0  # requests per second to the simulated web's one host: most entries wait
 ARTICLES_CONCURRENCY = 2
 PREFETCH_MULTIPLIER = 1  # worker/app.py
 TASK_TIME_LIMIT = 8
@@ -257,7 +257,7 @@ def articles_worker(pipeline: subprocess.Popen[bytes]) -> int:
 
 
 def kill_articles_worker(
-    pipeline: subprocess.Popen[bytes], server: RedisServer
+    pipeline: subprocess.Popen[bytes], server: RedisServer, keys: Keys
 ) -> tuple[float, float]:
     """SIGKILL the articles worker and its pool at once (the OOM killer, ``docker kill``)."""
     worker = articles_worker(pipeline)
@@ -292,9 +292,9 @@ def restart_redis(how: signal.Signals) -> Fault:
 
 
 def kill_worker_and_redis(
-    pipeline: subprocess.Popen[bytes], server: RedisServer
+    pipeline: subprocess.Popen[bytes], server: RedisServer, keys: Keys
 ) -> tuple[float, float]:
-    start, _ = kill_articles_worker(pipeline, server)
+    start, _ = kill_articles_worker(pipeline, server, keys)
     server.stop(signal.SIGKILL)
     time.sleep(OUTAGE_SECONDS)
     return start, server.start()
