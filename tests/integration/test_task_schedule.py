@@ -3,14 +3,21 @@ due task is handed to one drainer at a time, at least once."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from pathlib import Path
 
 import redis
+from celery import Celery
 
 from worker.adapters.redis_client import connect
+from worker.adapters.stream import DeadLetters
 from worker.adapters.task_schedule import ScheduledTask, TaskSchedule
+from worker.app import celery_config
+from worker.drainer import Drainer
 from worker.keys import Keys
+from worker.settings import Settings
 
 
 def task(number: int) -> ScheduledTask:
@@ -92,3 +99,49 @@ def test_an_unreadable_scheduled_task_is_reported_not_sent(
     assert [(task_id, stored) for task_id, stored, _ in claimed.malformed] == [
         ("task-3", '{"name": 1}')
     ]
+
+
+def test_the_drainer_sends_due_tasks_to_their_queue_with_their_retries_then_forgets_them(
+    redis_url: str, keys: Keys, redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    settings = Settings(redis_url=redis_url, namespace=keys.namespace, data_dir=tmp_path)
+    app = Celery("test-drainer")
+    app.config_from_object(celery_config(settings))
+    client = connect(redis_url)
+    schedule = TaskSchedule(client, keys)
+    drainer = Drainer(app, schedule, DeadLetters(client, keys, maxlen=100))
+    schedule.add(task(1), delay=0)
+    schedule.add(task(2), delay=60)
+
+    wait = drainer.drain_once()
+
+    assert 0 < wait <= 0.25  # the next sweep, not the task due in a minute
+    queued = [json.loads(raw) for raw in redis_client.lrange(keys.broker_queue("articles"), 0, -1)]
+    assert [
+        (m["headers"]["id"], m["headers"]["task"], m["headers"]["retries"]) for m in queued
+    ] == [("task-1", "wirestream.process_entry", 1)]
+    assert schedule.count() == 1
+    app.close()
+    client.close()
+
+
+def test_the_drainer_dead_letters_a_scheduled_task_it_cannot_read(
+    redis_url: str, keys: Keys, redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    settings = Settings(redis_url=redis_url, namespace=keys.namespace, data_dir=tmp_path)
+    app = Celery("test-drainer")
+    app.config_from_object(celery_config(settings))
+    client = connect(redis_url)
+    schedule = TaskSchedule(client, keys)
+    schedule.add(task(4), delay=0)
+    redis_client.hset(keys.task_schedule_messages, "task-4", "not json")
+
+    Drainer(app, schedule, DeadLetters(client, keys, maxlen=100)).drain_once()
+
+    [(_, letter)] = redis_client.xrange(keys.dead_stream)
+    assert letter["stage"] == "schedule"
+    assert "unreadable scheduled task" in letter["reason"]
+    assert json.loads(letter["input"]) == {"task_id": "task-4", "stored": "not json"}
+    assert schedule.count() == 0
+    app.close()
+    client.close()
