@@ -1,7 +1,8 @@
 """kombu's Redis transport, with the one fix that keeps a worker alive when Redis restarts.
 
-Reproduced in ``tests/integration/test_fault_recovery.py`` (celery 5.7.0, kombu 5.7.0): a
-worker with tasks in flight (late acks) whose Redis restarts died with ``Unrecoverable
+Seen in the compose demo and in a run against a Redis restarted under it (celery 5.7.0,
+kombu 5.7.0), reproduced step by step in ``tests/integration/test_broker_connection_loss.py``:
+a worker with tasks in flight (late acks) whose Redis restarts died with ``Unrecoverable
 error: AttributeError("'NoneType' object has no attribute 'hostname'")``. The cause:
 
 1. The consumer loses its connection while its channel waits on a ``BRPOP``. Celery's
@@ -15,7 +16,8 @@ error: AttributeError("'NoneType' object has no attribute 'hostname'")``. The ca
    client, whose parameters come from ``transport.client``: ``None.hostname``. An
    AttributeError is not a connection error, so ``ignore_errors`` lets it through and the
    worker stops. Acks of messages delivered on the old connection, sent after the worker
-   reconnected, fail the same way.
+   reconnected, fail the same way. (kombu#582 reported the same AttributeError, from a
+   gossip channel closed after its connection, in 2016.)
 
 Here a channel whose transport was detached raises a connection error instead, which
 every one of those callers handles: the close completes, and a message that could not be
