@@ -7,13 +7,30 @@ Delivery (measured here, see ``shared/notes/celery-redis-flower.md``):
   idempotent (the publish is one Lua script), so running twice is safe.
 - ``task_retry_on_worker_lost`` with ``max_retries``: a page that kills its worker every
   time ends after ``max_attempts`` instead of looping forever.
-- ``visibility_timeout`` (900 s) exceeds the hard time limit (120 s) and the longest retry
-  delay (300 s): a task still running or waiting when it passes is delivered twice.
-  Settings refuse a combination that breaks this. Long delays never go through Celery's
-  ETA: the due-feed ZSET, drained every ``beat_interval``, holds future polls.
-- ``unacked_restore_interval`` with throttle 1: a whole worker killed with SIGKILL has its
-  unacknowledged tasks restored by another worker about ``visibility_timeout`` later,
-  instead of kombu's default extra 100 s sweep period.
+- No countdowns: a task that must wait (a host's budget or Crawl-delay, a parked host, a
+  retry's backoff) waits in the Redis task schedule (``worker/adapters/task_schedule.py``),
+  sent when due by every worker's drainer (``worker/drainer.py``); future polls wait in the
+  due-feed ZSET. A countdown task used to be held unacknowledged by a worker for its whole
+  wait: a killed worker stranded dozens of them for the visibility timeout (issue 19).
+- ``visibility_timeout`` (125 s) = hard time limit (120 s) + 5 s, by measurement: with no
+  countdowns, and at most ``concurrency x prefetch`` tasks per worker (sampled during the
+  fault tests: never more), a delivery stays unacknowledged only while it runs. A task
+  killed by its hard limit left the unacked hash 0.12-0.14 s after the limit; one ending
+  at its soft limit, 0.03-0.40 s after it (an 8 s limit, prefork, load average 20 on 2
+  cores). Settings refuse a timeout shorter than the limit + 5 s: a task still running
+  when the timeout passes is delivered a second time. This timeout is what a worker killed
+  with SIGKILL, or a Redis restart, costs the few tasks in flight (``docs/faults.md``).
+  If you raise ``worker_prefetch_multiplier``, a reserved task waits behind running ones:
+  raise the timeout by as many time limits.
+- ``unacked_restore_interval`` (2 s) with throttle 1: live workers sweep for expired
+  deliveries every 2 s instead of kombu's 10 x 10 = 100 s, so a dead worker's tasks come
+  back seconds after the visibility timeout, not up to 100 s later. A sweep is one
+  ``ZRANGE`` per worker.
+- Losing Redis: ``broker_connection_max_retries = None`` (a worker waits for Redis however
+  long it is away; kombu retries after 2, 6, 12, 20 s..., then every 30 s), and the broker
+  transport of ``worker/adapters/broker.py``, which fixes the crash a Redis restart caused
+  in kombu 5.7 (``Unrecoverable error: AttributeError("'NoneType' object has no attribute
+  'hostname'")``). ``wirestream run`` and ``worker`` restart a worker that dies anyway.
 - ``worker_prefetch_multiplier = 1``: a process reserves one task at a time, so a slow
   article never holds others hostage behind it.
 - ``global_keyprefix``: the broker's lists live under ``<namespace>:celery:`` like all our keys.
@@ -43,6 +60,7 @@ from typing import Any
 
 from celery import Celery
 
+from worker.adapters.broker import transport_for
 from worker.adapters.embedded_redis import broker_url_for, redis_url_for
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.settings import Settings, load_settings
@@ -53,7 +71,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     broker = broker_url_for(redis_url_for(settings.redis_url, settings.data_dir))
     return {
         "broker_url": broker,
+        "broker_transport": transport_for(broker),
         "broker_connection_retry_on_startup": True,
+        # A worker that loses Redis waits for it as long as it takes (attempts after 2, 6,
+        # 12, 20 s..., then every 30 s: kombu's fixed intervals) instead of exiting after 100.
+        "broker_connection_max_retries": None,
         "broker_transport_options": {
             "visibility_timeout": settings.visibility_timeout,
             "global_keyprefix": keys.broker_prefix,

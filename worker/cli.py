@@ -446,7 +446,9 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(f"worker: --queues: unknown queue {', '.join(sorted(unknown))!r}")
     load_rules(settings)  # a broken rules file stops here, before any worker starts
     with redis_for(settings) as (url, _):
-        children = Children(child_environment(settings, url))
+        children = Children(
+            child_environment(settings, url), restart_limit=settings.worker_restart_limit
+        )
         for queue in queues:
             command = worker_command(
                 queue,
@@ -461,7 +463,9 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_beat(args: argparse.Namespace, settings: Settings) -> int:
     with redis_for(settings) as (url, _):
-        children = Children(child_environment(settings, url))
+        children = Children(
+            child_environment(settings, url), restart_limit=settings.worker_restart_limit
+        )
         start_beat(children, settings)
         return supervise(children)
 
@@ -531,7 +535,11 @@ def run_pipeline(args: argparse.Namespace, settings: Settings) -> int:
         keys = Keys(settings.namespace)
         if args.until_idle and not FeedStore(client, keys).all():
             raise WirestreamError("run: no feed to poll; add one with `wirestream feeds add URL`")
-        children = Children(child_environment(settings, url), log_dir=log_dir)
+        children = Children(
+            child_environment(settings, url),
+            log_dir=log_dir,
+            restart_limit=settings.worker_restart_limit,
+        )
         for queue in (FEEDS_QUEUE, ARTICLES_QUEUE):
             children.start(f"worker-{queue}", worker_command(queue, settings))
         if log_dir is not None:
@@ -591,7 +599,8 @@ def check_achieved(counts: dict[str, int]) -> int:
 
 
 def supervise(children: Children, view: LiveView | None = None) -> int:
-    """Run until Ctrl-C, SIGTERM or a child's exit; then stop every child gracefully."""
+    """Run until Ctrl-C or SIGTERM, restarting a child that exits, until one exits in a
+    loop; then stop every child gracefully."""
     stopping = False
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -600,22 +609,22 @@ def supervise(children: Children, view: LiveView | None = None) -> int:
 
     previous = signal.signal(signal.SIGTERM, request_stop)
     try:
-        while not stopping and not children.exited():
+        while not stopping:
+            children.restart_exited()
             if view is None:
                 time.sleep(0.5)
             else:
                 view.refresh(wait_ms=500)
     except KeyboardInterrupt:
         pass
+    except WirestreamError as error:
+        print(f"wirestream: {error}", file=sys.stderr)
+        return 1
     finally:
         if view is not None:
             view.close()
         signal.signal(signal.SIGTERM, previous)
-        dead = children.exited()
         children.stop()
-    if dead and not stopping:
-        print(f"wirestream: exited: {', '.join(dead)}", file=sys.stderr)
-        return 1
     return 0
 
 

@@ -19,7 +19,6 @@ from ipaddress import ip_network
 from worker.adapters.http import HttpClient
 from worker.adapters.redis_client import RedisClient
 from worker.adapters.store import FeedStore
-from worker.errors import WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.live import LiveView
 from worker.runtime import Children, child_environment, redis_for, start_beat, worker_command
@@ -57,7 +56,11 @@ def run_demo(settings: Settings, *, port: int, duration: float | None) -> int:
             **DEMO_POLL_INTERVALS,
             WIRESTREAM_HOST_RATE_OVERRIDES=SIMWEB_HOST_RATE_OVERRIDES,
         )  # fmt: skip
-        children = Children(env, log_dir=settings.data_dir / "demo-logs")
+        children = Children(
+            env,
+            log_dir=settings.data_dir / "demo-logs",
+            restart_limit=settings.worker_restart_limit,
+        )
         try:
             for queue in (FEEDS_QUEUE, ARTICLES_QUEUE):
                 children.start(f"worker-{queue}", worker_command(queue, settings))
@@ -103,9 +106,7 @@ def show_live(
     view = LiveView(client, keys, on_terminal=sys.stdout.isatty())
     try:
         while duration is None or time.monotonic() - started < duration:
-            dead = children.exited()
-            if dead:
-                raise WirestreamError(f"demo: a process exited: {', '.join(dead)}")
+            children.restart_exited()  # as `run` does; a crash loop ends the demo
             if time.monotonic() >= next_release:
                 web.publish_next()
                 next_release += RELEASE_EVERY_SECONDS

@@ -46,6 +46,17 @@ class Keys:
         return f"{self.namespace}:due"
 
     @property
+    def task_schedule(self) -> str:
+        """ZSET task id -> when the task is due (epoch seconds, Redis's clock): deferred and
+        retried tasks wait here, not in a worker's memory."""
+        return f"{self.namespace}:schedule"
+
+    @property
+    def task_schedule_messages(self) -> str:
+        """HASH task id -> the scheduled task (name, arguments, queue, retries) as JSON."""
+        return f"{self.namespace}:schedule:tasks"
+
+    @property
     def stats(self) -> str:
         """HASH counter name -> count, for run summaries and status."""
         return f"{self.namespace}:stats"
@@ -126,4 +137,11 @@ class Keys:
 
     @property
     def broker_unacked(self) -> str:
+        """HASH delivery tag -> a message delivered to a worker and not yet acknowledged."""
         return f"{self.broker_prefix}unacked"
+
+    @property
+    def broker_unacked_index(self) -> str:
+        """ZSET delivery tag -> when it was delivered: kombu restores those older than the
+        visibility timeout."""
+        return f"{self.broker_prefix}unacked_index"

@@ -7,9 +7,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -17,10 +18,14 @@ from worker.adapters.embedded_redis import EmbeddedRedis
 from worker.adapters.redis_client import RedisClient, connect, mask_url, redis_errors
 from worker.errors import WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
-from worker.logs import renders_json
+from worker.logs import get_logger, renders_json
 from worker.settings import Settings
 
 STOP_GRACE_SECONDS = 30.0
+# Exits of one child counted against the restart limit: those within the last minute.
+RESTART_WINDOW_SECONDS = 60.0
+
+log = get_logger(__name__)
 
 
 @contextmanager
@@ -101,15 +106,26 @@ def beat_command(settings: Settings) -> list[str]:
 @dataclass
 class Child:
     name: str
+    command: list[str]
+    output: IO[bytes] | int
     process: subprocess.Popen[bytes]
+    restarts: int = 0
+    recent_exits: deque[float] = field(default_factory=deque)
 
 
 class Children:
-    """Processes started together and stopped together, gracefully first."""
+    """Processes started together and stopped together, gracefully first.
 
-    def __init__(self, env: Mapping[str, str], log_dir: Path | None = None) -> None:
+    A child that exits on its own (a crash, the OOM killer, a SIGKILL) is started again by
+    :meth:`restart_exited`, with a ``child_restarted`` log line; one that exits more than
+    ``restart_limit`` times within a minute is a crash loop, which ends the command."""
+
+    def __init__(
+        self, env: Mapping[str, str], log_dir: Path | None = None, *, restart_limit: int = 0
+    ) -> None:
         self._env = dict(env)
         self._log_dir = log_dir
+        self._restart_limit = restart_limit
         self._children: list[Child] = []
         self._logs: list[IO[bytes]] = []
 
@@ -120,10 +136,12 @@ class Children:
             self._log_dir.mkdir(parents=True, exist_ok=True)
             output = open(self._log_dir / f"{name}.log", "ab")  # noqa: SIM115 closed in stop()
             self._logs.append(output)
-        process = subprocess.Popen(
+        self._children.append(Child(name, command, output, self._spawn(command, output)))
+
+    def _spawn(self, command: list[str], output: IO[bytes] | int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             command, env=self._env, stdin=subprocess.DEVNULL, stdout=output, stderr=output
         )
-        self._children.append(Child(name, process))
 
     def exited(self) -> list[str]:
         return [
@@ -131,6 +149,40 @@ class Children:
             for child in self._children
             if child.process.poll() is not None
         ]
+
+    def restart_exited(self) -> None:
+        """Start again every child that exited; raise :class:`WirestreamError` for a child
+        that exited more than ``restart_limit`` times within the last minute."""
+        now = time.monotonic()
+        for child in self._children:
+            code = child.process.poll()
+            if code is None:
+                continue
+            while child.recent_exits and now - child.recent_exits[0] > RESTART_WINDOW_SECONDS:
+                child.recent_exits.popleft()
+            child.recent_exits.append(now)
+            exit_code = _describe_exit(code)
+            if len(child.recent_exits) > self._restart_limit:
+                log.error(
+                    "child_crash_loop",
+                    child=child.name,
+                    exit_code=exit_code,
+                    exits_last_minute=len(child.recent_exits),
+                    restart_limit=self._restart_limit,
+                )
+                raise WirestreamError(
+                    f"{child.name} exited {len(child.recent_exits)} times within a minute"
+                    f" (last: exit {exit_code}; restart limit {self._restart_limit} per minute)"
+                )
+            child.restarts += 1
+            log.warning(
+                "child_restarted",
+                child=child.name,
+                exit_code=exit_code,
+                restarts=child.restarts,
+                exits_last_minute=len(child.recent_exits),
+            )
+            child.process = self._spawn(child.command, child.output)
 
     def stop(self) -> None:
         for child in self._children:
@@ -149,13 +201,25 @@ class Children:
         self._logs.clear()
 
 
+def _describe_exit(code: int) -> str:
+    """``1``, or ``SIGKILL`` for a child a signal ended (Popen reports it as ``-9``)."""
+    if code >= 0:
+        return str(code)
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
 def pending_work(client: RedisClient, keys: Keys) -> int:
-    """Tasks queued or delivered but not yet acknowledged (running or waiting to retry)."""
+    """Tasks queued, delivered but not yet acknowledged (running), or scheduled for later
+    (deferred or waiting to retry)."""
     with redis_errors("run", keys.broker_prefix):
         pipe = client.pipeline(transaction=False)
         pipe.llen(keys.broker_queue(FEEDS_QUEUE))
         pipe.llen(keys.broker_queue(ARTICLES_QUEUE))
         pipe.hlen(keys.broker_unacked)
+        pipe.zcard(keys.task_schedule)
         return sum(int(count) for count in pipe.execute())
 
 
@@ -170,8 +234,6 @@ def wait_until_idle(
             raise WirestreamError(
                 f"run: still busy after {timeout:g} s ({pending_work(client, keys)} tasks pending)"
             )
-        dead = children.exited()
-        if dead:
-            raise WirestreamError(f"run: worker exited early: {', '.join(dead)}")
+        children.restart_exited()
         quiet = quiet + 1 if pending_work(client, keys) == 0 else 0
         time.sleep(0.5)

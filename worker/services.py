@@ -17,6 +17,7 @@ from worker.adapters.politeness import Politeness
 from worker.adapters.redis_client import RedisClient, connect
 from worker.adapters.store import FeedStore, SeenStore, Stats
 from worker.adapters.stream import ArticleStream, DeadLetters, DedupeSettings
+from worker.adapters.task_schedule import TaskSchedule
 from worker.keys import Keys
 from worker.models import FeedEntry
 from worker.settings import Settings, read_config_file
@@ -46,6 +47,7 @@ class Services:
     host_lines: HostLines
     enqueue_entries: EntrySink
     rules: RuleSet
+    schedule: TaskSchedule
     clock: Callable[[], datetime] = utc_now
     random_fraction: Callable[[], float] = field(default=random.random)
     politeness: Politeness | None = None
@@ -97,6 +99,7 @@ def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySin
         ),
         enqueue_entries=enqueue_entries,
         rules=load_rules(settings),
+        schedule=TaskSchedule(client, keys),
     )
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
 from urllib.parse import urlsplit
 
-from celery import Task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery import Task, uuid
+from celery.exceptions import Reject, SoftTimeLimitExceeded
 from celery.signals import (
     heartbeat_sent,
     setup_logging,
@@ -23,7 +25,9 @@ from structlog.contextvars import bind_contextvars, clear_contextvars
 from worker import pipeline
 from worker.adapters.embedded_redis import redis_url_for
 from worker.adapters.metrics import DISCOVERY_TO_STREAM_SECONDS, STAGE_SECONDS, WorkerHeartbeats
+from worker.adapters.task_schedule import ScheduledTask
 from worker.app import app, settings
+from worker.drainer import ScheduleDrainer
 from worker.errors import Deferred, RetryableError, StageError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE
 from worker.logs import configure_logging, get_logger
@@ -102,25 +106,51 @@ def schedule_due_feeds() -> int:
 def poll_feeds(feed_ids: list[str]) -> None:
     """Due feeds, one after another: one task message per batch instead of one per feed."""
     services = current_services()
-    urls = services.feeds.urls(feed_ids)
-    for feed_id in feed_ids:
-        bind_contextvars(url=urls.get(feed_id))
-        try:
-            outcome = pipeline.poll_feed(feed_id, services)
-        except Exception as error:
-            # A bug, or a library failing on a hostile feed: the other feeds of the batch
-            # are still polled; this one is offered again when its lease ends.
-            log.exception("feed_poll_crashed", feed_id=feed_id, error=repr(error))
-            continue
-        _after_poll(services, outcome, urls.get(feed_id))
+    started = time.monotonic()
+    with _requeued_if_redis_is_away():
+        urls = services.feeds.urls(feed_ids)
+        for index, feed_id in enumerate(feed_ids):
+            if time.monotonic() - started > settings.task_time_limit / 2:
+                # The threads pool enforces no time limit: a slow batch hands its other feeds
+                # to a new task, so that it is acknowledged within the visibility timeout
+                # instead of being delivered a second time while it runs.
+                rest = feed_ids[index:]
+                poll_feeds.apply_async(
+                    (rest,), queue=FEEDS_QUEUE, argsrepr=repr([urls.get(i, i) for i in rest])
+                )
+                break
+            bind_contextvars(url=urls.get(feed_id))
+            try:
+                outcome = pipeline.poll_feed(feed_id, services)
+            except RetryableError:
+                raise  # Redis went away (the pipeline handles every fetch failure itself)
+            except Exception as error:
+                # A bug, or a library failing on a hostile feed: the other feeds of the batch
+                # are still polled; this one is offered again when its lease ends.
+                log.exception("feed_poll_crashed", feed_id=feed_id, error=repr(error))
+                continue
+            _after_poll(services, outcome, urls.get(feed_id))
 
 
 @app.task(name="wirestream.poll_feed", ignore_result=True)
 def poll_feed(feed_id: str) -> None:
     services = current_services()
-    feed_url = services.feeds.urls([feed_id]).get(feed_id)
-    bind_contextvars(url=feed_url)
-    _after_poll(services, pipeline.poll_feed(feed_id, services), feed_url)
+    with _requeued_if_redis_is_away():
+        feed_url = services.feeds.urls([feed_id]).get(feed_id)
+        bind_contextvars(url=feed_url)
+        _after_poll(services, pipeline.poll_feed(feed_id, services), feed_url)
+
+
+@contextmanager
+def _requeued_if_redis_is_away() -> Iterator[None]:
+    """A poll that Redis failed mid-way goes back to its queue instead of being acknowledged
+    as failed, which would leave its feeds waiting for their lease (``poll_lease``). While
+    Redis is still away the requeue fails too, and the message waits in kombu's unacked hash
+    for the visibility timeout. Polling a feed again is harmless: 304s and seen entries."""
+    try:
+        yield
+    except RetryableError as error:
+        raise Reject(str(error), requeue=True) from error
 
 
 def _after_poll(services: Services, outcome: pipeline.PollOutcome, feed_url: str | None) -> None:
@@ -131,11 +161,16 @@ def _after_poll(services: Services, outcome: pipeline.PollOutcome, feed_url: str
         _count_throttling(services, outcome.error, feed_url)
     if outcome.poll_again_in is not None:
         # The feed's host could not take the request yet: the same poll, a little later.
-        poll_feed.apply_async(
-            (outcome.feed_id,),
-            queue=FEEDS_QUEUE,
-            countdown=outcome.poll_again_in,
-            argsrepr=repr(feed_url or outcome.feed_id),
+        services.schedule.add(
+            ScheduledTask(
+                id=uuid(),
+                name=poll_feed.name,
+                args=[outcome.feed_id],
+                queue=FEEDS_QUEUE,
+                retries=0,
+                argsrepr=repr(feed_url or outcome.feed_id),
+            ),
+            delay=outcome.poll_again_in,
         )
     log.info(
         "feed_polled",
@@ -174,10 +209,10 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
     except SoftTimeLimitExceeded:
         # A slow host or a pathological page: worth another try, later.
         timed_out = RetryableError("process", entry.source_url, "time limit exceeded")
-        _retry_or_dead_letter(self, services, timed_out, payload, attempt)
+        _retry_or_dead_letter(services, timed_out, payload, attempt)
         return
     except RetryableError as error:
-        _retry_or_dead_letter(self, services, error, payload, attempt)
+        _retry_or_dead_letter(services, error, payload, attempt)
         return
     except StageError as error:
         _dead_letter(services, error.stage, error.reason, payload, attempt, type(error).__name__)
@@ -228,19 +263,13 @@ def _reschedule(task: Task, services: Services, payload: dict[str, Any], wait: D
     delay = deferral_delay(
         wait.delay, cap=settings.retry_backoff_max, random_fraction=services.random_fraction()
     )
-    process_entry.apply_async(
-        (payload,),
-        queue=ARTICLES_QUEUE,
-        countdown=delay,
-        retries=task.request.retries,
-        argsrepr=repr(payload.get("source_url")),
-    )
+    _schedule_entry(services, payload, retries=task.request.retries, delay=delay)
     services.stats.add("entries.deferred")
     log.info("entry_deferred", reason=str(wait), delay_s=round(delay, 3))
 
 
 def _retry_or_dead_letter(
-    task: Task, services: Services, error: RetryableError, payload: Any, attempt: int
+    services: Services, error: RetryableError, payload: Any, attempt: int
 ) -> None:
     if isinstance(payload, dict):
         _count_throttling(services, error, payload.get("source_url"))
@@ -254,8 +283,27 @@ def _retry_or_dead_letter(
         random_fraction=services.random_fraction(),
         retry_after=error.retry_after,
     )
+    _schedule_entry(services, payload, retries=attempt, delay=delay)
     log.info("entry_retry_scheduled", error=str(error), attempt=attempt, delay_s=round(delay, 2))
-    raise task.retry(countdown=delay, exc=error)
+
+
+def _schedule_entry(services: Services, payload: Any, *, retries: int, delay: float) -> None:
+    """The entry again in ``delay`` seconds, from the Redis schedule: no worker holds it
+    meanwhile. If Redis cannot take it, the task is requeued rather than acknowledged."""
+    try:
+        services.schedule.add(
+            ScheduledTask(
+                id=uuid(),
+                name=process_entry.name,
+                args=[payload],
+                queue=ARTICLES_QUEUE,
+                retries=retries,
+                argsrepr=repr(payload.get("source_url") if isinstance(payload, dict) else None),
+            ),
+            delay=delay,
+        )
+    except RetryableError as error:
+        raise Reject(str(error), requeue=True) from error
 
 
 def _dead_letter(
@@ -280,6 +328,10 @@ def _dead_letter(
     )
 
 
+# Every worker sends the scheduled tasks that fall due (worker/drainer.py).
+app.steps["worker"].add(ScheduleDrainer)
+
+
 @worker_init.connect
 def _load_models_before_fork(sender: Any = None, **_: Any) -> None:
     # Pool processes forked after this share the language model and date tables (copy on
@@ -295,7 +347,11 @@ def _load_models_before_fork(sender: Any = None, **_: Any) -> None:
 def _record_heartbeat(sender: Any, **_: Any) -> None:
     # Sent by the worker's main process every 2 s while its event loop runs.
     services = current_services()
-    WorkerHeartbeats(services.redis, services.keys).beat(sender.eventer.hostname, services.clock())
+    # Redis away: no heartbeat to record, and the worker reconnects on its own.
+    with suppress(RetryableError):
+        WorkerHeartbeats(services.redis, services.keys).beat(
+            sender.eventer.hostname, services.clock()
+        )
 
 
 @setup_logging.connect

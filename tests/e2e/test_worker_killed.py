@@ -105,12 +105,17 @@ def test_sigkilled_worker_mid_article_publishes_it_exactly_once_after_redelivery
     sender.send_task("wirestream.process_entry", args=[entry.to_payload()], queue="articles")
     wait_for(lambda: simweb.hits().get(article.outlet, 0) > 0, 60, "the article fetch to start")
     os.killpg(first.pid, signal.SIGKILL)  # the worker and its pool, mid-request
+    killed_at = time.monotonic()
     first.wait()
     assert redis_client.xlen(keys.articles_stream) == 0
 
     simweb.set_behaviour(f"{article.outlet}{article.path}", latency=0.0)
     workers.append(start_worker(env, "survivor", tmp_path))
     wait_for(lambda: redis_client.xlen(keys.articles_stream) > 0, 90, "the redelivered article")
+    print(
+        f"\nrecovery: the article on the stream {time.monotonic() - killed_at:.1f} s after the"
+        f" SIGKILL (visibility timeout {FAST_REDELIVERY['WIRESTREAM_VISIBILITY_TIMEOUT']} s)"
+    )
     time.sleep(3)  # room for a second, wrong publish to show up
 
     entries = redis_client.xrange(keys.articles_stream)

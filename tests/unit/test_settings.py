@@ -48,7 +48,7 @@ def test_without_config_file_or_environment_every_setting_has_its_default() -> N
     assert settings.data_dir == Path(".wirestream")
     assert settings.allowed_networks == []
     assert settings.poll_interval == 900
-    assert settings.visibility_timeout == 900
+    assert settings.visibility_timeout == 125
     assert settings.log_level == "INFO"
     for name in Settings.model_fields:
         if name in ("tags_file", "rules_file"):
@@ -200,11 +200,11 @@ def test_redis_url_with_wrong_scheme_raises_config_error_naming_the_variable(
     assert "redis://" in str(caught.value)
 
 
-@pytest.mark.parametrize("visibility_timeout", ["120", "300", "200"])
-def test_visibility_timeout_not_above_time_limit_and_backoff_raises_config_error(
+@pytest.mark.parametrize("visibility_timeout", ["60", "120", "124"])
+def test_visibility_timeout_not_above_time_limit_by_the_margin_raises_config_error(
     monkeypatch: pytest.MonkeyPatch, visibility_timeout: str
 ) -> None:
-    # Defaults: task_time_limit 120, retry_backoff_max 300; the timeout must exceed both.
+    # Default task_time_limit 120: the timeout must be at least 125.
     monkeypatch.setenv("WIRESTREAM_VISIBILITY_TIMEOUT", visibility_timeout)
 
     with pytest.raises(ConfigError) as caught:
@@ -212,7 +212,16 @@ def test_visibility_timeout_not_above_time_limit_and_backoff_raises_config_error
 
     message = str(caught.value)
     assert "visibility_timeout" in message
-    assert "must exceed task_time_limit" in message
+    assert "must be at least task_time_limit + 5 (125)" in message
+
+
+def test_visibility_timeout_need_not_exceed_the_longest_retry_delay(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Retries wait in the task schedule, not unacknowledged in a worker.
+    monkeypatch.setenv("WIRESTREAM_RETRY_BACKOFF_MAX", "3600")
+
+    assert load_settings().visibility_timeout == 125
 
 
 def test_visibility_timeout_above_a_raised_task_time_limit_is_still_checked(
@@ -223,8 +232,8 @@ def test_visibility_timeout_above_a_raised_task_time_limit_is_still_checked(
     with pytest.raises(ConfigError, match="visibility_timeout"):
         load_settings()
 
-    monkeypatch.setenv("WIRESTREAM_VISIBILITY_TIMEOUT", "1001")
-    assert load_settings().visibility_timeout == 1001
+    monkeypatch.setenv("WIRESTREAM_VISIBILITY_TIMEOUT", "1005")
+    assert load_settings().visibility_timeout == 1005
 
 
 def test_total_timeout_shorter_than_connect_timeout_raises_config_error(
