@@ -1,0 +1,196 @@
+"""The PostgreSQL sink's tables against a real PostgreSQL (a database per test), fed with
+entries the real publishing script wrote."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import psycopg
+import pytest
+import redis
+from articles import decoded_entries, publish_stories
+
+from worker.errors import ConfigError, PermanentError
+from worker.keys import Keys
+from worker.sinks.postgres import Archive, ArchiveUnavailable, article_row, check_dsn, migrations
+
+TABLES = ("articles", "cluster_members", "clusters")
+
+
+def table_rows(dsn: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the archive's tables, in a stable order."""
+    with psycopg.connect(dsn) as connection:
+        return {
+            table: connection.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            for table in TABLES
+        }
+
+
+def expected_from_stream(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the tables must say, computed from the stream without the sink's SQL: the newest
+    event of each article, the earliest event by which each joined its story."""
+    newest: dict[str, dict[str, Any]] = {}
+    joined: dict[str, dict[str, Any]] = {}
+    for entry in entries:  # oldest first
+        newest[entry["id"]] = entry
+        joined.setdefault(entry["id"], entry)
+    sizes: dict[str, int] = {}
+    for entry in joined.values():
+        sizes[entry["cluster"]] = sizes.get(entry["cluster"], 0) + 1
+    return {
+        "articles": sorted(
+            (
+                e["id"],
+                e["event"],
+                e["stream_id"],
+                e["cluster"],
+                e.get("duplicate_of"),
+                e["data"]["title"],
+            )
+            for e in newest.values()
+        ),
+        "members": sorted(
+            (e["id"], e["cluster"], e["event"], e["stream_id"]) for e in joined.values()
+        ),
+        "clusters": sorted(sizes.items()),
+    }
+
+
+def actual(dsn: str) -> dict[str, Any]:
+    with psycopg.connect(dsn) as connection:
+        return {
+            "articles": connection.execute(
+                "SELECT id, event, stream_id, cluster_id, duplicate_of, title FROM articles"
+                " ORDER BY id"
+            ).fetchall(),
+            "members": connection.execute(
+                "SELECT article_id, cluster_id, event, stream_id FROM cluster_members"
+                " ORDER BY article_id"
+            ).fetchall(),
+            "clusters": connection.execute("SELECT id, size FROM clusters ORDER BY id").fetchall(),
+        }
+
+
+@pytest.fixture
+def entries(redis_client: redis.Redis, keys: Keys) -> list[dict[str, Any]]:
+    publish_stories(redis_client, keys, 60)
+    return decoded_entries(redis_client, keys)
+
+
+def test_migrate_creates_the_tables_once_and_records_each_version(postgres_dsn: str) -> None:
+    with Archive.connect(postgres_dsn, group="g") as archive:
+        first = archive.migrate()
+        second = archive.migrate()
+
+    assert first == [migration.version for migration in migrations()] == [1]
+    assert second == []
+    with psycopg.connect(postgres_dsn) as connection:
+        versions = connection.execute("SELECT version, name FROM schema_migrations").fetchall()
+    assert versions == [(1, "articles_and_clusters")]
+    assert all(rows == [] for rows in table_rows(postgres_dsn).values())
+
+
+def test_the_stream_applied_once_gives_one_row_per_article_and_its_stories(
+    postgres_dsn: str, entries: list[dict[str, Any]]
+) -> None:
+    events = {entry["event"] for entry in entries}
+    assert events == {"article.created", "article.duplicate", "article.updated"}
+    with Archive.connect(postgres_dsn, group="g") as archive:
+        archive.migrate()
+        archive.apply([article_row(entry) for entry in entries])
+
+    assert actual(postgres_dsn) == expected_from_stream(entries)
+    assert any(size > 1 for _, size in actual(postgres_dsn)["clusters"])
+
+
+def test_every_entry_applied_five_times_in_any_order_leaves_the_same_rows(
+    postgres_dsn: str, entries: list[dict[str, Any]]
+) -> None:
+    with Archive.connect(postgres_dsn, group="g") as archive:
+        archive.migrate()
+        archive.apply([article_row(entry) for entry in entries])
+        once = table_rows(postgres_dsn)
+        shuffled = [article_row(entry) for entry in entries * 5]
+        random.Random(13).shuffle(shuffled)
+        for start in range(0, len(shuffled), 17):  # batches of mixed old and new entries
+            archive.apply(shuffled[start : start + 17])
+
+    assert table_rows(postgres_dsn) == once
+
+
+def test_an_older_event_delivered_after_a_newer_one_does_not_overwrite_it(
+    postgres_dsn: str, entries: list[dict[str, Any]]
+) -> None:
+    updated = next(entry for entry in entries if entry["event"] == "article.updated")
+    created = next(e for e in entries if e["id"] == updated["id"] and e is not updated)
+    with Archive.connect(postgres_dsn, group="g") as archive:
+        archive.migrate()
+        archive.apply([article_row(updated)])
+        archive.apply([article_row(created)])
+
+    with psycopg.connect(postgres_dsn) as connection:
+        rows = connection.execute("SELECT event, stream_id, title FROM articles").fetchall()
+        joined = connection.execute("SELECT event, stream_id FROM cluster_members").fetchall()
+    assert rows == [("article.updated", updated["stream_id"], updated["data"]["title"])]
+    assert joined == [(created["event"], created["stream_id"])]
+
+
+def test_the_group_position_is_the_newest_stream_id_applied(
+    postgres_dsn: str, entries: list[dict[str, Any]]
+) -> None:
+    with Archive.connect(postgres_dsn, group="archive") as archive:
+        archive.migrate()
+        archive.apply([article_row(entry) for entry in entries[10:]])
+        archive.apply([article_row(entry) for entry in entries[:10]])  # late, older ones
+
+    with psycopg.connect(postgres_dsn) as connection:
+        rows = connection.execute("SELECT group_name, stream_id FROM sink_positions").fetchall()
+    assert rows == [("archive", entries[-1]["stream_id"])]
+
+
+def test_a_failed_batch_writes_nothing(postgres_dsn: str, entries: list[dict[str, Any]]) -> None:
+    with Archive.connect(postgres_dsn, group="g") as archive:
+        archive.migrate()
+        rows = [article_row(entry) for entry in entries[:5]]
+        # A NUL character is a value PostgreSQL text refuses: the whole batch is rolled back.
+        broken = rows[4].__class__(**{**rows[4].__dict__, "title": "bad\x00title"})
+        with pytest.raises(PermanentError):
+            archive.apply([*rows[:4], broken])
+
+    assert all(rows == [] for rows in table_rows(postgres_dsn).values())
+
+
+def test_entry_without_what_a_row_needs_is_a_permanent_error_naming_it(
+    entries: list[dict[str, Any]],
+) -> None:
+    entry = entries[0]
+    for broken, reason in [
+        ({**entry, "data": "not an object"}, "no article object in data"),
+        ({k: v for k, v in entry.items() if k != "cluster"}, "no 'cluster' field"),
+        ({**entry, "stream_id": "nonsense"}, "not a stream entry id"),
+        ({**entry, "data": {**entry["data"], "published_at": "yesterday"}}, "yesterday"),
+    ]:
+        with pytest.raises(PermanentError) as caught:
+            article_row(broken)
+        assert caught.value.stage == "sink postgres"
+        assert reason in str(caught.value)
+
+
+def test_a_malformed_dsn_is_a_config_error_in_one_line() -> None:
+    with pytest.raises(ConfigError) as caught:
+        check_dsn("host=127.0.0.1 port")
+
+    assert str(caught.value).startswith("sink postgres: invalid DSN: ")
+    assert "\n" not in str(caught.value)
+
+
+def test_a_database_that_does_not_answer_is_unavailable_in_one_line(
+    postgres_server_dsn: str,
+) -> None:
+    with pytest.raises(ArchiveUnavailable) as caught:
+        Archive.connect("postgresql://postgres@127.0.0.1:1/none", group="g", connect_timeout=2)
+
+    message = str(caught.value)
+    assert message.startswith("sink postgres: connecting to postgres@127.0.0.1:1/none: ")
+    assert "\n" not in message
