@@ -27,17 +27,28 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
-from functools import cached_property
+from datetime import UTC, datetime
+from functools import cache, cached_property
+from importlib.resources import files
+from types import FrameType
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
+from worker.adapters.groups import GroupStream
 from worker.adapters.redis_client import RedisClient
 from worker.keys import Keys
-from worker.settings import Settings
+from worker.logs import get_logger
+from worker.models import utc_iso
+from worker.runtime import redis_for
+from worker.settings import Settings, load_settings
 
 SCHEMA = "wirestream.article/1"
 """The one entry schema this consumer understands; another raises :class:`EntryError`."""
@@ -82,7 +93,10 @@ class StreamEntry:
     @cached_property
     def data(self) -> dict[str, Any]:
         """The article (the entry's ``data`` field decoded)."""
-        parsed = json.loads(self.fields.get("data") or "{}")
+        try:
+            parsed = json.loads(self.fields.get("data") or "{}")
+        except ValueError as error:
+            raise EntryError(self.stream_id, f"data is not JSON: {error}") from None
         if not isinstance(parsed, dict):
             raise EntryError(self.stream_id, "data is not a JSON object")
         return parsed
@@ -220,6 +234,8 @@ class Consumer:
         validate: bool = False,
         dead_maxlen: int = 100_000,
     ) -> None:
+        if max_deliveries < 1 or batch_size < 1 or min_idle <= 0 or block <= 0:
+            raise ValueError("max_deliveries, batch_size, min_idle and block must be positive")
         self.redis = client
         self.group = group
         self.keys = keys or Keys("wirestream")
@@ -234,6 +250,15 @@ class Consumer:
         self.on_gap = on_gap
         self.validate = validate
         self.dead_maxlen = dead_maxlen
+        self.dead_stream = self.keys.group_dead_stream(group)
+        self._groups = GroupStream(client, self.stream)
+        self._stopping = False
+        self._waiting = False
+        self._recovering: set[str] = set()  # own pending entries found at start: due at once
+        self._claim_cursor = "0-0"
+        self._next_claim_at = 0.0
+        self._last_generated_id = "0-0"
+        self._wait_seconds = block
 
     @classmethod
     @contextmanager
@@ -241,8 +266,15 @@ class Consumer:
         cls, group: str, *, settings: Settings | None = None, **options: Any
     ) -> Iterator[Consumer]:
         """A consumer on the Redis every ``wirestream`` command uses: ``WIRESTREAM_REDIS_URL``,
-        or the embedded server (started for the block when no command runs it)."""
-        raise NotImplementedError
+        or the embedded server (started for the block when no command runs it). Options not
+        given come from the settings (``consumer_max_deliveries``, ``consumer_min_idle``)."""
+        settings = settings or load_settings()
+        options.setdefault("keys", Keys(settings.namespace))
+        options.setdefault("max_deliveries", settings.consumer_max_deliveries)
+        options.setdefault("min_idle", settings.consumer_min_idle)
+        options.setdefault("dead_maxlen", settings.dead_maxlen)
+        with redis_for(settings) as (_, client):
+            yield cls(client, group, **options)
 
     def run(
         self,
@@ -254,15 +286,276 @@ class Consumer:
     ) -> int:
         """Deliver entries until SIGTERM/SIGINT, ``stop()``, ``limit`` entries settled (acked
         or dead-lettered), or with ``until_idle`` nothing left to read; returns how many were
-        settled."""
-        raise NotImplementedError
+        settled. Give ``handler`` (one entry at a time) or ``batch_handler``."""
+        if (handler is None) == (batch_handler is None):
+            raise ValueError("give handler or batch_handler, not both or neither")
+        self._stopping = False
+        self._groups.create_group(self.group, self.start.id)
+        self._recovering = {
+            pending.stream_id
+            for pending in self._groups.pending(self.group, consumer=self.name, count=10_000)
+        }
+        settled = 0
+        with self._signals_stop():
+            try:
+                while not self._stopping and (limit is None or settled < limit):
+                    room = (
+                        self.batch_size if limit is None else min(self.batch_size, limit - settled)
+                    )
+                    batch = self._next_batch(room)
+                    if batch:
+                        settled += self._settle(batch, handler, batch_handler)
+                    elif until_idle and not self._holds_pending():
+                        break
+                    else:
+                        self._wait()
+            finally:
+                self._groups.leave(self.group, self.name)
+        return settled
 
     def stop(self) -> None:
-        """Finish the batch in hand, ack it, and return from :meth:`run`."""
-        raise NotImplementedError
+        """Finish the batch in hand, ack it, and return from :meth:`run` (within ``block``
+        seconds when waiting for entries)."""
+        self._stopping = True
+
+    # --- what to deliver next ---------------------------------------------------------------
+
+    def _next_batch(self, room: int) -> list[StreamEntry]:
+        """Own pending entries that are due first, then idle ones of other consumers, then
+        new ones."""
+        self._wait_seconds = self.block
+        return self._own_due(room) or self._claim_idle(room) or self._read_new(room)
+
+    def _own_due(self, room: int) -> list[StreamEntry]:
+        own = self._groups.pending(self.group, consumer=self.name, count=room)
+        due = []
+        for pending in own:
+            wait = self.backoff.delay(pending.deliveries) - pending.idle_ms / 1000
+            if wait <= 0 or pending.stream_id in self._recovering:
+                due.append(pending)
+            else:
+                self._wait_seconds = min(self._wait_seconds, wait)
+        if not due:
+            return []
+        # The smallest idle time seen: an entry another consumer claimed meanwhile is idle
+        # for less, and is left to it.
+        min_idle_ms = min(pending.idle_ms for pending in due)
+        ids = [pending.stream_id for pending in due]
+        self._recovering.difference_update(ids)
+        entries = self._groups.claim(self.group, self.name, ids, min_idle_ms)
+        counts = {pending.stream_id: pending.deliveries + 1 for pending in due}
+        self._report_trimmed(set(ids) - {entry_id for entry_id, _ in entries})
+        return [StreamEntry(entry_id, fields, counts[entry_id]) for entry_id, fields in entries]
+
+    def _claim_idle(self, room: int) -> list[StreamEntry]:
+        now = time.monotonic()
+        if now < self._next_claim_at:
+            return []
+        cursor, entries, trimmed = self._groups.autoclaim(
+            self.group, self.name, int(self.min_idle * 1000), self._claim_cursor, room
+        )
+        self._claim_cursor = cursor
+        if cursor == "0-0":  # a whole pass over the pending list: look again later
+            self._next_claim_at = now + self.min_idle / 2
+        self._report_trimmed(set(trimmed))
+        if not entries:
+            return []
+        counts = self._groups.deliveries(self.group, [entry_id for entry_id, _ in entries])
+        log.info("consumer_claimed", group=self.group, consumer=self.name, entries=len(entries))
+        return [
+            StreamEntry(entry_id, fields, counts.get(entry_id, 1)) for entry_id, fields in entries
+        ]
+
+    def _read_new(self, room: int) -> list[StreamEntry]:
+        new = self._groups.read_new(self.group, self.name, room)
+        self._last_generated_id = new.last_generated_id
+        if new.gap is not None:
+            gap = Gap(self.group, lost=new.gap[2], after_id=new.gap[0], before_id=new.gap[1])
+            log.warning(
+                "consumer_gap", group=gap.group, lost=gap.lost,
+                after_id=gap.after_id, before_id=gap.before_id,
+            )  # fmt: skip
+            if self.on_gap is not None:
+                self.on_gap(gap)
+        return [StreamEntry(entry_id, fields) for entry_id, fields in new.entries]
+
+    def _holds_pending(self) -> bool:
+        return bool(self._groups.pending(self.group, consumer=self.name, count=1))
+
+    def _report_trimmed(self, ids: set[str]) -> None:
+        if ids:
+            log.warning(
+                "consumer_pending_trimmed", group=self.group, entries=len(ids), ids=sorted(ids)
+            )
+
+    def _wait(self) -> None:
+        """Until a new entry is appended, a retry or a claim pass is due, or a stop signal."""
+        timeout = min(self._wait_seconds, max(self._next_claim_at - time.monotonic(), 0.01))
+        self._waiting = True
+        try:
+            if not self._stopping:
+                self._groups.wait_for_new(self._last_generated_id, timeout)
+        except _WakeUp:
+            # The signal cut a blocking read short: that connection is in an unknown state.
+            self.redis.connection_pool.disconnect()
+        finally:
+            self._waiting = False
+
+    # --- handling and settling --------------------------------------------------------------
+
+    def _settle(
+        self,
+        batch: list[StreamEntry],
+        handler: Handler | None,
+        batch_handler: BatchHandler | None,
+    ) -> int:
+        """Hand the batch over; ack what was handled, dead-letter what failed for the last
+        time or can never be handled; the rest stays pending for a later delivery."""
+        dead: dict[str, tuple[StreamEntry, str]] = {}
+        ready = []
+        for entry in batch:
+            problem = self._refusal(entry)
+            if problem is None:
+                ready.append(entry)
+            else:
+                dead[entry.stream_id] = (entry, problem)
+        failed = self._hand_over(ready, handler, batch_handler)
+        done = []
+        for entry in ready:
+            error = failed.get(entry.stream_id)
+            if error is None:
+                done.append(entry.stream_id)
+                continue
+            log.warning(
+                "consumer_handler_failed", group=self.group, stream_id=entry.stream_id,
+                deliveries=entry.deliveries, error=error,
+            )  # fmt: skip
+            if entry.deliveries >= self.max_deliveries or error.startswith(EntryError.__name__):
+                dead[entry.stream_id] = (entry, error)
+        self._groups.ack(self.group, done)
+        self._dead_letter(list(dead.values()))
+        return len(done) + len(dead)
+
+    def _refusal(self, entry: StreamEntry) -> str | None:
+        """Why an entry goes to the dead letters without reaching the handler, if it does."""
+        if entry.deliveries > self.max_deliveries:
+            # Delivered that often without an ack or a failure: its consumers died on it.
+            return f"delivered {entry.deliveries} times without being acknowledged"
+        if entry.schema != SCHEMA:
+            return f"{EntryError.__name__}: schema {entry.schema!r} is not {SCHEMA}"
+        if self.validate:
+            try:
+                document = entry.to_dict()
+            except EntryError as error:
+                return describe_error(error)
+            problems = sorted(entry_validator().iter_errors(document), key=str)
+            if problems:
+                return f"{EntryError.__name__}: invalid: {problems[0].message}"
+        return None
+
+    def _hand_over(
+        self,
+        entries: list[StreamEntry],
+        handler: Handler | None,
+        batch_handler: BatchHandler | None,
+    ) -> dict[str, str]:
+        """The entries the handler failed on, with their error."""
+        if not entries:
+            return {}
+        if batch_handler is not None:
+            try:
+                batch_handler(entries)
+            except PartialFailure as failure:
+                return failure.failed
+            except Exception as error:
+                return {entry.stream_id: describe_error(error) for entry in entries}
+            return {}
+        assert handler is not None
+        failed = {}
+        for entry in entries:
+            try:
+                handler(entry)
+            except Exception as error:
+                failed[entry.stream_id] = describe_error(error)
+        return failed
+
+    def _dead_letter(self, letters: list[tuple[StreamEntry, str]]) -> None:
+        if not letters:
+            return
+        failed_at = utc_iso(datetime.now(UTC)) or ""
+        self._groups.dead_letter(
+            self.group,
+            self.dead_stream,
+            [
+                {
+                    "stream_id": entry.stream_id,
+                    "group": self.group,
+                    "consumer": self.name,
+                    "deliveries": str(entry.deliveries),
+                    "error": error,
+                    "failed_at": failed_at,
+                    "entry": dead_letter_json(entry),
+                }
+                for entry, error in letters
+            ],
+            self.dead_maxlen,
+        )
+        for entry, error in letters:
+            log.error(
+                "consumer_dead_lettered", group=self.group, stream_id=entry.stream_id,
+                deliveries=entry.deliveries, error=error, dead_stream=self.dead_stream,
+            )  # fmt: skip
+
+    @contextmanager
+    def _signals_stop(self) -> Iterator[None]:
+        """SIGTERM and SIGINT stop the loop after the batch in hand (main thread only: a
+        consumer run in another thread is stopped with :meth:`stop`)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def request_stop(signum: int, frame: FrameType | None) -> None:
+            self._stopping = True
+            if self._waiting:
+                raise _WakeUp
+
+        previous = {
+            sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+class _WakeUp(BaseException):
+    """Raised by the signal handler into a blocking read, which would otherwise wait on."""
+
+
+def dead_letter_json(entry: StreamEntry) -> str:
+    """The entry as printed everywhere, or with ``data`` as found when it is not JSON."""
+    try:
+        return entry.to_json()
+    except EntryError:
+        return json.dumps({"stream_id": entry.stream_id, **entry.fields}, ensure_ascii=False)
+
+
+def describe_error(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 def entry_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of an entry as printed, piped and returned by
-    :meth:`StreamEntry.to_dict`."""
-    raise NotImplementedError
+    :meth:`StreamEntry.to_dict` (``worker/schema/article-v1.json``, shipped in the package)."""
+    text = files("worker").joinpath("schema/article-v1.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def entry_validator() -> Draft202012Validator:
+    return Draft202012Validator(entry_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+log = get_logger("wirestream.consumer")

@@ -30,6 +30,11 @@ class Keys:
         """Everything that could not be processed, with stage, reason, input and attempts."""
         return f"{self.namespace}:dead"
 
+    def group_dead_stream(self, group: str) -> str:
+        """Entries a consumer group's handler failed on ``max_deliveries`` times, each with
+        its stream id, the error and the entry (``worker.consumer``)."""
+        return f"{self.namespace}:dead:group:{group}"
+
     @property
     def feeds(self) -> str:
         """HASH feed id -> feed definition and state (JSON)."""

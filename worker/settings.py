@@ -104,7 +104,21 @@ class Settings(BaseSettings):
     stream_maxlen: int = Field(
         1_000_000, gt=0, description="Approximate cap on <namespace>:articles entries"
     )
+    stream_max_age: int = Field(
+        0,
+        ge=0,
+        description="Seconds an entry stays in <namespace>:articles at least (approximate"
+        " MINID trim); 0: no age limit, stream_maxlen alone",
+    )
     dead_maxlen: int = Field(100_000, gt=0, description="Approximate cap on <namespace>:dead")
+    consumer_max_deliveries: int = Field(
+        5, ge=1, description="Deliveries of an entry to a group before it is dead-lettered"
+    )
+    consumer_min_idle: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds an entry stays pending with a consumer before another claims it",
+    )
     seen_ttl_days: int = Field(90, gt=0, description="Days a feed entry is remembered as seen")
     article_ttl_days: int = Field(
         90, gt=0, description="Days a published article (URL and content hash) is remembered"

@@ -27,8 +27,8 @@ from worker.stages.publish import OutgoingMessage
 #         index buckets, signature ('' when the body is too short to index), shingle count,
 #         now (epoch s), window (s), expiry of the current bucket (epoch s), threshold, mode,
 #         cluster key prefix, member JSON without its final "}", bands, rows per band, most
-#         candidates verified, most refs kept per band, then the flat fields as name/value
-#         pairs
+#         candidates verified, most refs kept per band, the MINID below which entries are
+#         trimmed (0: no age limit), then the flat fields as name/value pairs
 # The article hash remembers its content hash, cluster and stream entry; the content key
 # names the first article (and its cluster) that had this exact body. An index bucket maps
 # each LSH band (band number + its signature bytes) to the 12-character refs of the
@@ -161,14 +161,19 @@ if duplicate_of then
   table.insert(fields, 'duplicate_of')
   table.insert(fields, duplicate_of)
 end
-for i = 20, #ARGV do table.insert(fields, ARGV[i]) end
+for i = 21, #ARGV do table.insert(fields, ARGV[i]) end
 table.insert(fields, 'data')
 table.insert(fields, ARGV[5] .. dedupe)
 local stream_id = ''
 if event ~= 'article.duplicate' or mode ~= 'drop' then
+  -- Retention by length (MAXLEN) and, when stream_max_age is set, by age (MINID): both
+  -- approximate, so Redis trims whole nodes only.
+  local minid = ARGV[20]
   stream_id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', unpack(fields))
+  if minid ~= '0' then redis.call('XTRIM', KEYS[3], 'MINID', '~', minid) end
   for i = 5 + buckets, #KEYS do
     redis.call('XADD', KEYS[i], 'MAXLEN', '~', maxlen, '*', unpack(fields))
+    if minid ~= '0' then redis.call('XTRIM', KEYS[i], 'MINID', '~', minid) end
   end
 else
   redis.call('HINCRBY', KEYS[4], 'dropped.duplicate', 1)
@@ -229,10 +234,12 @@ class ArticleStream:
         maxlen: int,
         ttl_seconds: int,
         dedupe: DedupeSettings,
+        max_age_seconds: int = 0,
     ) -> None:
         self._redis = client
         self._keys = keys
         self._maxlen = maxlen
+        self._max_age = max_age_seconds
         self._ttl = ttl_seconds
         self._dedupe = dedupe
         self._publish = client.register_script(_PUBLISH)
@@ -330,6 +337,7 @@ class ArticleStream:
             BAND_ROWS,
             self._dedupe.max_candidates,
             self._dedupe.max_refs_per_band,
+            (now - self._max_age) * 1000 if self._max_age else 0,
             *flat,
         ]
         return keys, args
