@@ -11,6 +11,7 @@ import pytest
 import redis
 from articles import decoded_entries, publish_stories
 
+from worker.consumer import EntryError
 from worker.errors import ConfigError, PermanentError
 from worker.keys import Keys
 from worker.sinks.postgres import Archive, ArchiveUnavailable, article_row, check_dsn, migrations
@@ -171,10 +172,11 @@ def test_entry_without_what_a_row_needs_is_a_permanent_error_naming_it(
         ({**entry, "stream_id": "nonsense"}, "not a stream entry id"),
         ({**entry, "data": {**entry["data"], "published_at": "yesterday"}}, "yesterday"),
     ]:
-        with pytest.raises(PermanentError) as caught:
+        with pytest.raises(EntryError) as caught:
             article_row(broken)
-        assert caught.value.stage == "sink postgres"
-        assert reason in str(caught.value)
+        assert caught.value.stream_id == broken["stream_id"]
+        assert caught.value.reason.startswith("sink postgres: ")
+        assert reason in caught.value.reason
 
 
 def test_a_malformed_dsn_is_a_config_error_in_one_line() -> None:

@@ -11,9 +11,11 @@ same entry applied again changes nothing), and every row is a function of the st
 So an entry delivered once, five times, or replayed from the start leaves the same rows, and
 a sink killed between its commit and its ack only applies that batch again.
 
-Errors: a malformed entry is a :class:`PermanentError` (the consumer dead-letters it); a
-database that cannot be reached, or goes away, is a :class:`ArchiveUnavailable` (the sink
-stops, its entries stay pending for its next start).
+Errors: an entry the tables cannot take (a field missing, ``data`` not an article, a value
+the database refuses) is an :class:`EntryError`: the consumer dead-letters it at once and the
+rest of its batch is written. A database that cannot be reached, or goes away, is
+:class:`ArchiveUnavailable`: the sink stops, its batch stays pending for its next start (a
+restart policy restarts it), and nothing is dead-lettered for an outage.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any, Self
 import psycopg
 from psycopg import conninfo
 
+from worker.consumer import Consumer, EntryError, PartialFailure, StreamEntry, describe_error
 from worker.errors import ConfigError, PermanentError, WirestreamError
 
 STAGE = "sink postgres"
@@ -130,12 +133,12 @@ class ArticleRow:
 
 def article_row(entry: Mapping[str, Any]) -> ArticleRow:
     """The row of one entry as the package prints it (``stream_id``, the flat fields, ``data``
-    decoded); a :class:`PermanentError` naming the entry when it lacks what a row needs."""
+    decoded); an :class:`EntryError` naming the entry when it lacks what a row needs."""
     stream_id = str(entry.get("stream_id", ""))
     ms, seq = _stream_position(stream_id)
     data = entry.get("data")
     if not isinstance(data, dict):
-        raise PermanentError(STAGE, f"entry {stream_id}", "no article object in data")
+        raise EntryError(stream_id, f"{STAGE}: no article object in data")
     found = data.get("dedupe")
     dedupe: dict[str, Any] = found if isinstance(found, dict) else {}
     try:
@@ -156,14 +159,14 @@ def article_row(entry: Mapping[str, Any]) -> ArticleRow:
             data=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
         )
     except (KeyError, ValueError, TypeError) as error:
-        raise PermanentError(STAGE, f"entry {stream_id}", str(error)) from None
+        raise EntryError(stream_id, f"{STAGE}: {str(error).strip(chr(34))}") from None
     return row
 
 
 def _stream_position(stream_id: str) -> tuple[int, int]:
     ms, dash, seq = stream_id.partition("-")
     if not (ms.isdigit() and dash and seq.isdigit()):
-        raise PermanentError(STAGE, f"entry {stream_id!r}", "not a stream entry id")
+        raise EntryError(stream_id, f"{STAGE}: not a stream entry id")
     return int(ms), int(seq)
 
 
@@ -301,3 +304,55 @@ def _masked(dsn: str) -> str:
 def _first_line(error: BaseException) -> str:
     lines = str(error).strip().splitlines()
     return lines[0] if lines else type(error).__name__
+
+
+class PostgresSink:
+    """The consumer's batch handler: each batch written in one transaction."""
+
+    def __init__(self, archive: Archive) -> None:
+        self._archive = archive
+
+    def handle(self, entries: Sequence[StreamEntry]) -> None:
+        """Write the batch; an entry the tables cannot take is reported in a
+        :class:`PartialFailure` (dead-lettered at once) and the others are written."""
+        rows: list[ArticleRow] = []
+        failed: dict[str, str] = {}
+        for entry in entries:
+            try:
+                rows.append(article_row(entry.to_dict()))
+            except EntryError as error:
+                failed[entry.stream_id] = describe_error(error)
+        try:
+            self._archive.apply(rows)
+        except PermanentError:
+            # A value the database refuses: write the rows one by one to find it.
+            for row in rows:
+                try:
+                    self._archive.apply([row])
+                except PermanentError as error:
+                    refused = EntryError(row.stream_id, f"{STAGE}: {error.reason}")
+                    failed[row.stream_id] = describe_error(refused)
+        if failed:
+            raise PartialFailure(failed)
+
+
+def run_postgres_sink(consumer: Consumer, archive: Archive, *, until_idle: bool = False) -> int:
+    """Migrate, then write what the consumer delivers until it stops; the entries settled.
+    Raises :class:`ArchiveUnavailable` after stopping the consumer if the database fails."""
+    archive.migrate()
+    sink = PostgresSink(archive)
+    unavailable: list[ArchiveUnavailable] = []
+
+    def handle(entries: Sequence[StreamEntry]) -> None:
+        try:
+            sink.handle(entries)
+        except ArchiveUnavailable as error:
+            # Not the entries' fault: stop before redeliveries would dead-letter them.
+            unavailable.append(error)
+            consumer.stop()
+            raise
+
+    settled = consumer.run(batch_handler=handle, until_idle=until_idle)
+    if unavailable:
+        raise unavailable[0]
+    return settled

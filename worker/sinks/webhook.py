@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from worker.adapters.http import HttpClient
-from worker.consumer import Backoff, EntryError, StreamEntry
+from worker.consumer import Backoff, Consumer, EntryError, StreamEntry
 from worker.errors import ConfigError, PermanentError, RetryableError, StageError
 from worker.logs import get_logger
 
@@ -82,10 +82,6 @@ class RetryPolicy:
         return min(wanted, self.backoff.maximum)
 
 
-class DeliveryFailed(EntryError):
-    """The entry could not be delivered: dead-lettered at once with this reason."""
-
-
 class WebhookSink:
     """Delivers entries to one URL; :meth:`deliver` is a consumer handler."""
 
@@ -117,11 +113,9 @@ class WebhookSink:
             raise ConfigError(f"{STAGE}: {error.reason} for {self._url}") from None
 
     def deliver(self, entry: StreamEntry) -> None:
-        """POST ``entry``, retrying as the policy says; :class:`DeliveryFailed` when it gave up."""
-        try:
-            body = entry.to_json().encode()
-        except ValueError as error:  # data that is not JSON, or not an object
-            raise EntryError(entry.stream_id, f"not an article: {error}") from None
+        """POST ``entry``, retrying as the policy says; an :class:`EntryError` (the consumer
+        dead-letters it at once) when it gave up."""
+        body = entry.to_json().encode()  # EntryError when data is not a JSON object
         for attempt in range(1, self._policy.max_attempts + 1):
             try:
                 status = self._client.post(self._url, body, headers=self._headers(entry, body))
@@ -155,6 +149,13 @@ class WebhookSink:
             SIGNATURE_HEADER: sign(self._secret, timestamp, body),
         }
 
-    def _failed(self, entry: StreamEntry, reason: str) -> DeliveryFailed:
+    def _failed(self, entry: StreamEntry, reason: str) -> EntryError:
         log.error("webhook_failed", stream_id=entry.stream_id, reason=reason)
-        return DeliveryFailed(entry.stream_id, f"{STAGE}: {reason} ({self._url})")
+        return EntryError(entry.stream_id, f"{STAGE}: {reason} ({self._url})")
+
+
+def run_webhook_sink(consumer: Consumer, sink: WebhookSink, *, until_idle: bool = False) -> int:
+    """Check the URL, then deliver what the consumer reads until it stops; the entries
+    settled (delivered or dead-lettered)."""
+    sink.check()
+    return consumer.run(sink.deliver, until_idle=until_idle)
