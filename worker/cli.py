@@ -11,16 +11,24 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 from worker.adapters.http import HttpClient, Kind
 from worker.adapters.redis_client import RedisClient, mask_url
 from worker.adapters.store import FeedStore, Stats
-from worker.adapters.stream import Clusters, DeadLetters, StreamEntry, StreamReader
+from worker.adapters.stream import Clusters, DeadLetters
+from worker.consumer_commands import (
+    add_group_options,
+    add_start_options,
+    consume,
+    groups_list,
+    groups_reset,
+    redis_url,
+    tail_stream,
+)
 from worker.dead_letters import describe, retry_for
 from worker.errors import ConfigError, WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
@@ -181,12 +189,35 @@ def build_parser() -> argparse.ArgumentParser:
     retry.set_defaults(handler=dead_retry)
 
     tail = commands.add_parser("tail", help="the article stream as JSON lines")
-    tail.add_argument("--from-start", action="store_true", help="begin at the oldest entry")
-    tail.add_argument("--group", help="read as this consumer group (acknowledging)")
-    tail.add_argument("--consumer", help="consumer name within --group")
+    add_group_options(tail, group_required=False)
     tail.add_argument("--count", type=positive_int, help="stop after this many entries")
     tail.add_argument("--no-follow", action="store_true", help="stop at the end of the stream")
     tail.set_defaults(handler=tail_stream)
+
+    consume_parser = commands.add_parser(
+        "consume", help="run a command per entry (JSON on its stdin); ack when it exits 0"
+    )
+    add_group_options(consume_parser, group_required=True)
+    consume_parser.add_argument("--count", type=positive_int, help="stop after this many entries")
+    consume_parser.add_argument(
+        "--no-follow", action="store_true", help="stop when nothing is left to read"
+    )
+    consume_parser.add_argument(
+        "command", nargs=argparse.REMAINDER, metavar="-- COMMAND ...", help="the command to run"
+    )
+    consume_parser.set_defaults(handler=consume)
+
+    groups = commands.add_parser("groups", help="the consumer groups of the article stream")
+    groups.set_defaults(handler=groups_list)
+    groups_actions = groups.add_subparsers(dest="groups_command", metavar="ACTION")
+    reset = groups_actions.add_parser("reset", help="move a group to a time or an entry id")
+    reset.add_argument("name", metavar="GROUP")
+    add_start_options(reset, what="the group restarts")
+    reset.set_defaults(handler=groups_reset)
+
+    commands.add_parser(
+        "redis-url", help="the Redis URL the commands use (the embedded server's socket too)"
+    ).set_defaults(handler=redis_url)
 
     cluster = commands.add_parser(
         "cluster", help="the members of a story: outlet, time and similarity of each"
@@ -531,42 +562,6 @@ def supervise(children: Children) -> int:
     return 0
 
 
-# --- stream --------------------------------------------------------------------------------
-
-
-def tail_stream(args: argparse.Namespace, settings: Settings) -> int:
-    if bool(args.group) != bool(args.consumer):
-        raise ConfigError("tail: --group and --consumer go together")
-    printed = 0
-    with redis_for(settings) as (_, client):
-        reader = StreamReader(client, Keys(settings.namespace).articles_stream)
-        for stream_id, fields in follow_stream(reader, args):
-            print(json.dumps(decode_entry(stream_id, fields), ensure_ascii=False), flush=True)
-            if args.group:
-                reader.ack(args.group, stream_id)
-            printed += 1
-            if args.count and printed >= args.count:
-                break
-    return 0
-
-
-def follow_stream(reader: StreamReader, args: argparse.Namespace) -> Iterator[StreamEntry]:
-    block_ms = None if args.no_follow else 5000
-    if args.group:
-        reader.ensure_group(args.group, from_start=args.from_start)
-    last = "0" if args.from_start else reader.newest_id()
-    while True:
-        if args.group:
-            entries = reader.read_group(args.group, args.consumer, count=100, block_ms=block_ms)
-        else:
-            entries = reader.read_after(last, count=100, block_ms=block_ms)
-        if not entries and args.no_follow:
-            return
-        for entry in entries:
-            last = entry[0]
-            yield entry
-
-
 # --- dead letters --------------------------------------------------------------------------
 
 
@@ -604,13 +599,6 @@ def dead_retry(args: argparse.Namespace, settings: Settings) -> int:
             dead.remove(entry_id)
             print(json.dumps({"id": entry_id, "task": retry.task, "retried": True}))
     return 1 if failed or missing else 0
-
-
-def decode_entry(stream_id: str, fields: dict[str, str]) -> dict[str, Any]:
-    decoded: dict[str, Any] = {"stream_id": stream_id, **fields}
-    if "data" in fields:
-        decoded["data"] = json.loads(fields["data"])
-    return decoded
 
 
 def show_cluster(args: argparse.Namespace, settings: Settings) -> int:

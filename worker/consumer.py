@@ -128,6 +128,13 @@ class PartialFailure(Exception):
         super().__init__(f"{len(self.failed)} entries failed")
 
 
+class StopConsuming(Exception):
+    """Raised by a handler that cannot go on (its output is closed): the entry it was given
+    and the rest of its batch are handed back, unacknowledged and claimable at once by
+    another consumer of the group, without counting as a failed delivery; then ``run``
+    returns."""
+
+
 Handler = Callable[[StreamEntry], None]
 """Handles one entry; returning acks it, raising leaves it pending for a later delivery."""
 
@@ -426,6 +433,8 @@ class Consumer:
             if error is None:
                 done.append(entry.stream_id)
                 continue
+            if error is HANDED_BACK:
+                continue
             log.warning(
                 "consumer_handler_failed", group=self.group, stream_id=entry.stream_id,
                 deliveries=entry.deliveries, error=error,
@@ -472,12 +481,25 @@ class Consumer:
             return {}
         assert handler is not None
         failed = {}
-        for entry in entries:
+        for index, entry in enumerate(entries):
             try:
                 handler(entry)
+            except StopConsuming:
+                self._stopping = True
+                self._hand_back(entries[index:])
+                failed.update({entry.stream_id: HANDED_BACK for entry in entries[index:]})
+                break
             except Exception as error:
                 failed[entry.stream_id] = describe_error(error)
         return failed
+
+    def _hand_back(self, entries: list[StreamEntry]) -> None:
+        self._groups.hand_back(
+            self.group,
+            self.name,
+            {entry.stream_id: entry.deliveries - 1 for entry in entries},
+            idle_ms=int(self.min_idle * 1000),
+        )
 
     def _dead_letter(self, letters: list[tuple[StreamEntry, str]]) -> None:
         if not letters:
@@ -527,6 +549,9 @@ class Consumer:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+HANDED_BACK = "handed back"
 
 
 class _WakeUp(BaseException):

@@ -465,10 +465,10 @@ def test_tail_in_a_group_acknowledges_what_it_printed(
     assert redis_client.xpending(keys.articles_stream, "g")["pending"] == 0
 
 
-def test_tail_group_without_consumer_exits_2(wirestream: Wirestream) -> None:
-    result = wirestream("tail", "--no-follow", "--group", "g", timeout=30)
+def test_tail_consumer_without_group_exits_2(wirestream: Wirestream) -> None:
+    result = wirestream("tail", "--no-follow", "--consumer", "c", timeout=30)
     assert result.returncode == 2
-    assert "--consumer" in result.stderr
+    assert result.stderr == "wirestream: tail: --consumer needs --group\n"
 
 
 # --- run -----------------------------------------------------------------------------------

@@ -242,6 +242,20 @@ class GroupStream:
             )
         return [(str(entry_id), dict(fields)) for entry_id, fields in reply if fields]
 
+    def hand_back(
+        self, group: str, consumer: str, deliveries: dict[str, int], *, idle_ms: int
+    ) -> None:
+        """Leave entries pending as if idle for ``idle_ms`` already, so that the next
+        XAUTOCLAIM of any consumer takes them, with their delivery count set back."""
+        with redis_errors("consume", self.stream):
+            pipe = self._redis.pipeline(transaction=False)
+            for entry_id, count in deliveries.items():
+                pipe.xclaim(
+                    self.stream, group, consumer, 0, [entry_id],
+                    idle=idle_ms, retrycount=count, justid=True,
+                )  # fmt: skip
+            pipe.execute()
+
     def autoclaim(
         self, group: str, consumer: str, min_idle_ms: int, cursor: str, count: int
     ) -> tuple[str, list[RawEntry], list[str]]:
