@@ -129,10 +129,10 @@ class PartialFailure(Exception):
 
 
 class StopConsuming(Exception):
-    """Raised by a handler that cannot go on (its output is closed): the entry it was given
-    and the rest of its batch are handed back, unacknowledged and claimable at once by
-    another consumer of the group, without counting as a failed delivery; then ``run``
-    returns."""
+    """Raised by a handler that cannot go on (its output is closed, its database is gone): the
+    entry it was given and the rest of its batch (a batch handler's: the whole batch) are
+    handed back, unacknowledged and claimable at once by another consumer of the group,
+    without counting as a failed delivery; then ``run`` returns."""
 
 
 Handler = Callable[[StreamEntry], None]
@@ -476,6 +476,10 @@ class Consumer:
                 batch_handler(entries)
             except PartialFailure as failure:
                 return failure.failed
+            except StopConsuming:
+                self._stopping = True
+                self._hand_back(entries)
+                return {entry.stream_id: HANDED_BACK for entry in entries}
             except Exception as error:
                 return {entry.stream_id: describe_error(error) for entry in entries}
             return {}
