@@ -3,86 +3,24 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from ipaddress import ip_network
 
 import pytest
 import redis
 from articles import publish_stories
+from webhook_receiver import SECRET, TIMEOUT, Receiver, running_receiver
 
 from worker.adapters.http import HttpClient
 from worker.consumer import Backoff, EntryError, StreamEntry
 from worker.keys import Keys
-from worker.sinks.webhook import RetryPolicy, WebhookSink, verify_signature
-
-SECRET = b"webhook-test-secret"
-TIMEOUT = 0.5
-
-
-@dataclass
-class Delivery:
-    key: str
-    body: bytes
-    valid: bool
-    at: float
-    answered: str
-
-
-@dataclass
-class Receiver:
-    """Answers each idempotency key's n-th request with its plan's n-th answer ("ok" once
-    the plan is used up): a status like "500", "429:<seconds>" or "timeout"."""
-
-    plans: Callable[[str], list[str]]
-    deliveries: list[Delivery] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def answer_for(self, key: str) -> str:
-        with self.lock:
-            seen = sum(1 for delivery in self.deliveries if delivery.key == key)
-        plan = self.plans(key)
-        return plan[seen] if seen < len(plan) else "ok"
+from worker.sinks.webhook import RetryPolicy, WebhookSink
 
 
 @pytest.fixture
 def receiver() -> Iterator[tuple[Receiver, str]]:
-    state = Receiver(plans=lambda key: [])
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            key = self.headers["Idempotency-Key"]
-            answer = state.answer_for(key)
-            valid = verify_signature(
-                SECRET, body, timestamp=self.headers["X-Wirestream-Timestamp"],
-                signature=self.headers["X-Wirestream-Signature"], now=time.time(),
-            )  # fmt: skip
-            with state.lock:
-                state.deliveries.append(Delivery(key, body, valid, time.monotonic(), answer))
-            if answer == "timeout":
-                time.sleep(TIMEOUT * 3)
-                answer = "200"
-            status, _, retry_after = answer.replace("ok", "200").partition(":")
-            self.send_response(int(status))
-            if retry_after:
-                self.send_header("Retry-After", retry_after)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}/hook"
-    server.shutdown()
-    server.server_close()
+    with running_receiver() as running:
+        yield running
 
 
 def sink_for(url: str, *, attempts: int = 5) -> WebhookSink:

@@ -31,7 +31,14 @@ from typing import Any, Self
 import psycopg
 from psycopg import conninfo
 
-from worker.consumer import Consumer, EntryError, PartialFailure, StreamEntry, describe_error
+from worker.consumer import (
+    Consumer,
+    EntryError,
+    PartialFailure,
+    StopConsuming,
+    StreamEntry,
+    describe_error,
+)
 from worker.errors import ConfigError, PermanentError, WirestreamError
 
 STAGE = "sink postgres"
@@ -338,7 +345,7 @@ class PostgresSink:
 
 def run_postgres_sink(consumer: Consumer, archive: Archive, *, until_idle: bool = False) -> int:
     """Migrate, then write what the consumer delivers until it stops; the entries settled.
-    Raises :class:`ArchiveUnavailable` after stopping the consumer if the database fails."""
+    Raises :class:`ArchiveUnavailable`, its batch handed back, if the database fails."""
     archive.migrate()
     sink = PostgresSink(archive)
     unavailable: list[ArchiveUnavailable] = []
@@ -347,10 +354,10 @@ def run_postgres_sink(consumer: Consumer, archive: Archive, *, until_idle: bool 
         try:
             sink.handle(entries)
         except ArchiveUnavailable as error:
-            # Not the entries' fault: stop before redeliveries would dead-letter them.
+            # Not the entries' fault: hand the batch back uncounted, so that an outage never
+            # brings an entry closer to the dead letters, and stop.
             unavailable.append(error)
-            consumer.stop()
-            raise
+            raise StopConsuming(str(error)) from error
 
     settled = consumer.run(batch_handler=handle, until_idle=until_idle)
     if unavailable:

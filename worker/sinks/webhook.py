@@ -155,7 +155,6 @@ class WebhookSink:
 
 
 def run_webhook_sink(consumer: Consumer, sink: WebhookSink, *, until_idle: bool = False) -> int:
-    """Check the URL, then deliver what the consumer reads until it stops; the entries
-    settled (delivered or dead-lettered)."""
-    sink.check()
+    """Deliver what the consumer reads until it stops (call :meth:`WebhookSink.check`
+    first); the entries settled (delivered or dead-lettered)."""
     return consumer.run(sink.deliver, until_idle=until_idle)
