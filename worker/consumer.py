@@ -310,6 +310,9 @@ class Consumer:
                         self.batch_size if limit is None else min(self.batch_size, limit - settled)
                     )
                     batch = self._next_batch(room)
+                    if not batch and until_idle:
+                        self._next_claim_at = 0.0  # idle entries of others are left too
+                        batch = self._next_batch(room)
                     if batch:
                         settled += self._settle(batch, handler, batch_handler)
                     elif until_idle and not self._holds_pending():
