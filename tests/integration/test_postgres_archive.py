@@ -4,6 +4,7 @@ entries the real publishing script wrote."""
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -12,10 +13,18 @@ import redis
 from archive_tables import actual, expected_from_stream, table_rows
 from articles import decoded_entries, publish_stories
 
-from worker.consumer import EntryError
+from worker.consumer import Consumer, EntryError, Start
 from worker.errors import ConfigError, PermanentError
 from worker.keys import Keys
-from worker.sinks.postgres import Archive, ArchiveUnavailable, article_row, check_dsn, migrations
+from worker.sinks.postgres import (
+    Archive,
+    ArchiveUnavailable,
+    ArticleRow,
+    article_row,
+    check_dsn,
+    migrations,
+    run_postgres_sink,
+)
 
 
 @pytest.fixture
@@ -141,3 +150,48 @@ def test_a_database_that_does_not_answer_is_unavailable_in_one_line(
     message = str(caught.value)
     assert message.startswith("sink postgres: connecting to postgres@127.0.0.1:1/none: ")
     assert "\n" not in message
+
+
+class FailingOnThirdBatch(Archive):
+    """An archive whose server connection is terminated, for real, before its third batch."""
+
+    def __init__(self, dsn: str, admin: psycopg.Connection[Any]) -> None:
+        super().__init__(psycopg.connect(dsn), group="g")
+        self._admin = admin
+        self.batches = 0
+
+    def apply(self, rows: Sequence[ArticleRow]) -> None:
+        self.batches += 1
+        if self.batches == 3:
+            pid = self._connection.info.backend_pid
+            self._admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        super().apply(rows)
+
+
+def test_a_database_lost_mid_run_stops_the_sink_with_its_batch_pending_and_uncounted(
+    postgres_dsn: str, redis_client: redis.Redis, keys: Keys
+) -> None:
+    publish_stories(redis_client, keys, 60)
+    entries = decoded_entries(redis_client, keys)
+    options: dict[str, Any] = {"keys": keys, "consumer": "c1", "start": Start.beginning()}
+
+    with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+        failing = FailingOnThirdBatch(postgres_dsn, admin)
+        consumer = Consumer(redis_client, "g", batch_size=10, **options)
+        with pytest.raises(ArchiveUnavailable) as caught:
+            run_postgres_sink(consumer, failing, until_idle=True)
+        failing.close()
+
+    pending = redis_client.xpending_range(keys.articles_stream, "g", "-", "+", 100)
+    assert [p["message_id"] for p in pending] == [e["stream_id"] for e in entries[20:30]]
+    assert all(p["times_delivered"] == 0 for p in pending)
+    assert redis_client.xlen(keys.group_dead_stream("g")) == 0
+    assert str(caught.value).startswith("sink postgres: writing: ")
+    assert "\n" not in str(caught.value)
+
+    with Archive.connect(postgres_dsn, group="g") as archive:
+        consumer = Consumer(redis_client, "g", batch_size=10, **options)
+        run_postgres_sink(consumer, archive, until_idle=True)
+
+    assert actual(postgres_dsn) == expected_from_stream(entries)
+    assert redis_client.xpending(keys.articles_stream, "g")["pending"] == 0
