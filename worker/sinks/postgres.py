@@ -272,8 +272,10 @@ class Archive:
             return
         parameters = [row.parameters() for row in rows]
         newest = max(rows, key=lambda row: (row.stream_ms, row.stream_seq))
+        # One pipeline for the whole transaction: its statements go in one round trip.
         with (
             _translated_errors("writing"),
+            self._connection.pipeline(),
             self._connection.transaction(),
             self._connection.cursor() as cursor,
         ):
