@@ -107,7 +107,41 @@ def test_sink_killed_mid_run_and_restarted_leaves_tables_matching_the_stream(
     assert group_state(redis_client, keys, "g") == {"pending": 0, "lag": 0}
 
 
-def wait_for_rows(dsn: str, process: subprocess.Popen[bytes], *, at_least: int) -> int:
+def test_sigterm_stops_the_sink_after_its_batch_with_nothing_left_pending(
+    pipeline_env: dict[str, str],
+    tmp_path: Path,
+    postgres_dsn: str,
+    redis_client: redis.Redis,
+    keys: Keys,
+) -> None:
+    publish_stories(redis_client, keys, 2000)
+    command = [sys.executable, "-m", "worker.cli", "sink", "postgres", "--dsn", postgres_dsn,
+               "--group", "g", "--from-start"]  # fmt: skip
+    process = subprocess.Popen(
+        command, env=pipeline_env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        wait_for_rows(postgres_dsn, process, at_least=1)
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+    assert process.returncode == 0, stderr
+    settled = int(stdout.split(": ")[1].split()[0])
+    assert stdout.strip() == f"sink postgres: {settled} entries settled (group g)"
+    assert group_state(redis_client, keys, "g")["pending"] == 0
+    with psycopg.connect(postgres_dsn) as connection:
+        (position,) = connection.execute("SELECT stream_id FROM sink_positions").fetchone() or ("",)
+    entries = decoded_entries(redis_client, keys)
+    assert position == entries[settled - 1]["stream_id"]
+    assert actual(postgres_dsn) == expected_from_stream(entries[:settled])
+
+
+def wait_for_rows(dsn: str, process: subprocess.Popen[Any], *, at_least: int) -> int:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()
