@@ -169,7 +169,7 @@ def main() -> int:
             pipe.xadd(keys.articles_stream, fields)  # type: ignore[arg-type]
         pipe.execute()
         entries = [StreamEntry(str(i), dict(f)) for i, f in client.xrange(keys.articles_stream)]
-        rows = [article_row(entry.to_dict()) for entry in entries]
+        rows = [article_row(entry) for entry in entries]
         mean_kb = sum(len(row.data) for row in rows) / len(rows) / 1024
         events = sorted({row.event for row in rows})
         print(

@@ -20,7 +20,6 @@ restart policy restarts it), and nothing is dead-lettered for an outage.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -113,7 +112,7 @@ class ArticleRow:
     published_at: datetime | None
     content_hash: str | None
     similarity: float | None
-    data: str  # the article JSON, stored as jsonb
+    data: str  # the article JSON as the entry carries it, stored as jsonb
 
     @property
     def stream_id(self) -> str:
@@ -138,36 +137,33 @@ class ArticleRow:
         }
 
 
-def article_row(entry: Mapping[str, Any]) -> ArticleRow:
-    """The row of one entry as the package prints it (``stream_id``, the flat fields, ``data``
-    decoded); an :class:`EntryError` naming the entry when it lacks what a row needs."""
-    stream_id = str(entry.get("stream_id", ""))
-    ms, seq = _stream_position(stream_id)
-    data = entry.get("data")
-    if not isinstance(data, dict):
-        raise EntryError(stream_id, f"{STAGE}: no article object in data")
+def article_row(entry: StreamEntry) -> ArticleRow:
+    """The row of one entry; an :class:`EntryError` naming the entry when it lacks what a row
+    needs. The article is stored as the entry carries it (no re-encoding)."""
+    ms, seq = _stream_position(entry.stream_id)
+    data = entry.data  # EntryError when it is not a JSON object
     found = data.get("dedupe")
     dedupe: dict[str, Any] = found if isinstance(found, dict) else {}
+    fields = entry.fields
     try:
-        row = ArticleRow(
+        return ArticleRow(
             stream_ms=ms,
             stream_seq=seq,
-            id=_text(entry, "id"),
-            event=_text(entry, "event"),
-            url=_text(entry, "url"),
-            feed=_text(entry, "feed"),
-            language=entry.get("lang") or None,
-            cluster_id=_text(entry, "cluster"),
-            duplicate_of=entry.get("duplicate_of") or None,
+            id=_text(fields, "id"),
+            event=_text(fields, "event"),
+            url=_text(fields, "url"),
+            feed=_text(fields, "feed"),
+            language=fields.get("lang") or None,
+            cluster_id=_text(fields, "cluster"),
+            duplicate_of=fields.get("duplicate_of") or None,
             title=data.get("title"),
             published_at=_timestamp(data.get("published_at")),
             content_hash=dedupe.get("content_hash"),
             similarity=dedupe.get("similarity"),
-            data=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+            data=fields["data"],
         )
     except (KeyError, ValueError, TypeError) as error:
-        raise EntryError(stream_id, f"{STAGE}: {str(error).strip(chr(34))}") from None
-    return row
+        raise EntryError(entry.stream_id, f"{STAGE}: {str(error).strip(chr(34))}") from None
 
 
 def _stream_position(stream_id: str) -> tuple[int, int]:
@@ -177,8 +173,8 @@ def _stream_position(stream_id: str) -> tuple[int, int]:
     return int(ms), int(seq)
 
 
-def _text(entry: Mapping[str, Any], name: str) -> str:
-    value = entry.get(name)
+def _text(fields: Mapping[str, str], name: str) -> str:
+    value = fields.get(name)
     if not isinstance(value, str) or not value:
         raise KeyError(f"no {name!r} field")
     return value
@@ -328,7 +324,7 @@ class PostgresSink:
         failed: dict[str, str] = {}
         for entry in entries:
             try:
-                rows.append(article_row(entry.to_dict()))
+                rows.append(article_row(entry))
             except EntryError as error:
                 failed[entry.stream_id] = describe_error(error)
         try:
