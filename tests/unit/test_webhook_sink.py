@@ -177,3 +177,29 @@ def test_an_entry_whose_data_is_not_json_is_refused_as_not_an_article() -> None:
         sink.deliver(broken)
 
     assert str(caught.value).startswith("consume: entry 1-0: data is not JSON: ")
+
+
+def test_the_post_goes_to_the_checked_address_with_the_real_host_signed_and_keyed() -> None:
+    seen: list[httpx.Request] = []
+
+    def accept(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    sink = WebhookSink(client(accept), "https://hooks.example/in?x=1", secret=SECRET,
+                       policy=POLICY, clock=lambda: 1_700_000_000.7)  # fmt: skip
+    sink.deliver(ENTRY)
+
+    (request,) = seen
+    assert request.method == "POST"
+    assert str(request.url) == "https://93.184.216.34/in?x=1"
+    assert request.headers["host"] == "hooks.example"
+    assert request.extensions["sni_hostname"] == "hooks.example"
+    assert request.content == ENTRY.to_json().encode()
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["x-wirestream-event"] == "article.created"
+    assert request.headers["x-wirestream-timestamp"] == "1700000000"
+    assert verify_signature(
+        SECRET, request.content, timestamp="1700000000",
+        signature=request.headers["x-wirestream-signature"], now=1_700_000_000,
+    )  # fmt: skip
