@@ -262,6 +262,9 @@ class Consumer:
         self._stopping = False
         self._waiting = False
         self._recovering: set[str] = set()  # own pending entries found at start: due at once
+        # Own entries left pending after a failure, as last seen: while there is none, no
+        # round trip asks for them.
+        self._retrying: set[str] = set()
         self._claim_cursor = "0-0"
         self._next_claim_at = 0.0
         self._last_generated_id = "0-0"
@@ -302,6 +305,7 @@ class Consumer:
             pending.stream_id
             for pending in self._groups.pending(self.group, consumer=self.name, count=10_000)
         }
+        self._retrying = set()
         settled = 0
         with self._signals_stop():
             try:
@@ -337,7 +341,11 @@ class Consumer:
         return self._own_due(room) or self._claim_idle(room) or self._read_new(room)
 
     def _own_due(self, room: int) -> list[StreamEntry]:
+        if not self._recovering and not self._retrying:
+            return []
         own = self._groups.pending(self.group, consumer=self.name, count=room)
+        if len(own) < room:  # the whole list: what is not in it was acked or claimed away
+            self._retrying.intersection_update(pending.stream_id for pending in own)
         due = []
         for pending in own:
             wait = self.backoff.delay(pending.deliveries) - pending.idle_ms / 1000
@@ -444,6 +452,8 @@ class Consumer:
             )  # fmt: skip
             if entry.deliveries >= self.max_deliveries or error.startswith(EntryError.__name__):
                 dead[entry.stream_id] = (entry, error)
+            else:
+                self._retrying.add(entry.stream_id)
         self._groups.ack(self.group, done)
         self._dead_letter(list(dead.values()))
         return len(done) + len(dead)

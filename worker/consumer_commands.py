@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -118,6 +119,8 @@ def print_entry(entry: StreamEntry) -> None:
     try:
         print(entry.to_json(), flush=True)
     except BrokenPipeError:
+        # The reader left (`| head`): nothing more can be written, not even at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise StopConsuming from None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from worker.consumer import (
     entry_validator,
 )
 from worker.keys import Keys
+from worker.settings import load_settings
 from worker.stages.dedupe import fingerprint
 from worker.stages.publish import build_message
 
@@ -259,3 +261,33 @@ def test_stream_max_age_trims_entries_older_than_the_age(client: redis.Redis, ke
     assert remaining < 100  # at least the two full nodes of entries two hours old are gone
     newest = client.xrevrange(keys.articles_stream, count=1)[0][1]
     assert newest["id"] == article.id
+
+
+def test_connect_resolves_settings_as_every_command_so_the_embedded_redis_too(
+    tmp_path: Path, namespace: str
+) -> None:
+    # No WIRESTREAM_REDIS_URL: the embedded server (Redis 6.2: no XAUTOCLAIM deleted-ids, no
+    # group counters) is started for the block and stopped after it.
+    settings = load_settings(redis_url=None, data_dir=tmp_path / "data", namespace=namespace)
+    keys = Keys(namespace)
+    with Consumer.connect(
+        "g", settings=settings, start=Start.beginning(), block=0.2, min_idle=0.2, backoff=FAST
+    ) as member:
+        assert member.redis.connection_pool.connection_kwargs["path"].endswith("redis.sock")
+        ids = publish(member.redis, keys, 4)
+        member.redis.xgroup_create(keys.articles_stream, "g", "0")
+        member.redis.xreadgroup("g", "dead", {keys.articles_stream: ">"}, count=1)
+        time.sleep(0.3)
+        failed_once: set[str] = set()
+        handled: list[str] = []
+
+        def flaky(entry: StreamEntry) -> None:
+            if entry.stream_id == ids[2] and entry.stream_id not in failed_once:
+                failed_once.add(entry.stream_id)
+                raise RuntimeError("try again")
+            handled.append(entry.stream_id)
+
+        assert member.run(flaky, until_idle=True) == 4
+        assert sorted(handled) == ids
+        assert member.redis.xpending(keys.articles_stream, "g")["pending"] == 0
+    assert not (tmp_path / "data" / "redis.sock").exists()

@@ -4,6 +4,9 @@ the test Redis."""
 from __future__ import annotations
 
 import json
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -144,3 +147,32 @@ def test_tail_lines_are_the_json_a_consumer_gets(
     grouped = wirestream("tail", "--group", "g", "--from-start", "--no-follow", timeout=30)
     assert plain.stdout == grouped.stdout
     assert json.loads(plain.stdout)["stream_id"] == entry_id
+
+
+def test_tail_group_into_a_closed_pipe_hands_back_what_it_did_not_print(
+    pipeline_env: dict[str, str], redis_client: redis.Redis, keys: Keys, tmp_path: Path
+) -> None:
+    # More than a pipe's buffer holds, so tail is still writing when `head` leaves.
+    ids = publish(redis_client, keys, 400)
+    tail = [sys.executable, "-m", "worker.cli", "tail", "--group", "g", "--from-start"]
+    first = subprocess.run(
+        f"{shlex.join([*tail, '--no-follow'])} | head -n 1",
+        shell=True, env=pipeline_env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert first.returncode == 0
+    assert "Traceback" not in first.stderr and "Exception ignored" not in first.stderr
+    held = redis_client.xpending_range(keys.articles_stream, "g", "-", "+", 500)
+    assert held, "tail should have been stopped by the closed pipe with entries in hand"
+    # Handed back: claimable at once (idle for min-idle already), the delivery not counted.
+    assert all(row["time_since_delivered"] >= 60_000 for row in held)
+    assert all(row["times_delivered"] == 0 for row in held)
+
+    second = subprocess.run(
+        [*tail, "--no-follow"], env=pipeline_env, cwd=tmp_path, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    rest = [line["stream_id"] for line in json_lines(second.stdout)]
+    assert rest == ids[len(ids) - len(rest) :]
+    assert len(rest) >= len(held)
+    assert pending(redis_client, keys, "g") == 0

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-import redis
-
 from worker.adapters.redis_client import RedisClient, redis_errors
 from worker.keys import Keys
 from worker.models import PublishResult, utc_iso
@@ -404,29 +402,29 @@ class DeadLetters:
         with redis_errors("dead-letter", self._keys.dead_stream):
             return int(self._redis.xlen(self._keys.dead_stream))
 
-    def entries(self, ids: Sequence[str] | None = None) -> list[StreamEntry]:
+    def entries(self, ids: Sequence[str] | None = None) -> list[RawEntry]:
         """Every dead letter, oldest first, or those of ``ids`` that exist."""
         with redis_errors("dead-letter", self._keys.dead_stream):
             if ids is None:
-                return _entries(
+                return raw_entries(
                     [(self._keys.dead_stream, self._redis.xrange(self._keys.dead_stream))]
                 )
             pipe = self._redis.pipeline(transaction=False)
             for entry_id in ids:
                 pipe.xrange(self._keys.dead_stream, entry_id, entry_id)
             found = [entry for reply in pipe.execute() for entry in reply]
-        return _entries([(self._keys.dead_stream, found)])
+        return raw_entries([(self._keys.dead_stream, found)])
 
     def remove(self, entry_id: str) -> bool:
         with redis_errors("dead-letter", self._keys.dead_stream):
             return bool(self._redis.xdel(self._keys.dead_stream, entry_id))
 
 
-StreamEntry = tuple[str, dict[str, str]]
+RawEntry = tuple[str, dict[str, str]]
 
 
 class StreamReader:
-    """Reading a stream as a consumer does: after an id, or as a member of a group."""
+    """Reading a stream without a group, after an id (groups: ``worker.adapters.groups``)."""
 
     def __init__(self, client: RedisClient, stream: str) -> None:
         self._redis = client
@@ -437,36 +435,13 @@ class StreamReader:
             newest = cast(list[Any], self._redis.xrevrange(self._stream, count=1))
         return str(newest[0][0]) if newest else "0"
 
-    def read_after(self, last_id: str, *, count: int, block_ms: int | None) -> list[StreamEntry]:
+    def read_after(self, last_id: str, *, count: int, block_ms: int | None) -> list[RawEntry]:
         with redis_errors("tail", self._stream):
             reply = self._redis.xread({self._stream: last_id}, count=count, block=block_ms)
-        return _entries(reply)
-
-    def ensure_group(self, group: str, *, from_start: bool) -> None:
-        with redis_errors("tail", self._stream):
-            try:
-                self._redis.xgroup_create(
-                    self._stream, group, id="0" if from_start else "$", mkstream=True
-                )
-            except redis.ResponseError as error:
-                if "BUSYGROUP" not in str(error):
-                    raise
-
-    def read_group(
-        self, group: str, consumer: str, *, count: int, block_ms: int | None
-    ) -> list[StreamEntry]:
-        with redis_errors("tail", self._stream):
-            reply = self._redis.xreadgroup(
-                group, consumer, {self._stream: ">"}, count=count, block=block_ms
-            )
-        return _entries(reply)
-
-    def ack(self, group: str, entry_id: str) -> None:
-        with redis_errors("tail", self._stream):
-            self._redis.xack(self._stream, group, entry_id)
+        return raw_entries(reply)
 
 
-def _entries(reply: Any) -> list[StreamEntry]:
+def raw_entries(reply: Any) -> list[RawEntry]:
     """XREAD's reply for one stream, as (id, fields) pairs (RESP2 list or RESP3 map)."""
     batches = reply.items() if isinstance(reply, dict) else (reply or [])
     return [(str(entry_id), dict(fields)) for _, entries in batches for entry_id, fields in entries]
