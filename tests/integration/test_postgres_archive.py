@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -204,3 +205,39 @@ def test_a_database_lost_mid_run_stops_the_sink_with_its_batch_pending_and_uncou
 
     assert actual(postgres_dsn) == expected_from_stream(entries)
     assert redis_client.xpending(keys.articles_stream, "g")["pending"] == 0
+
+
+def test_two_sinks_of_one_group_writing_at_once_leave_tables_matching_the_stream(
+    postgres_dsn: str, redis_url: str, keys: Keys
+) -> None:
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    publish_stories(client, keys, 1500)
+    entries = decoded_entries(client, keys)
+    with Archive.connect(postgres_dsn, group="g") as archive:
+        archive.migrate()
+    failures: list[BaseException] = []
+
+    def sink(name: str) -> None:
+        consumer_client = redis.Redis.from_url(redis_url, decode_responses=True)
+        try:
+            with Archive.connect(postgres_dsn, group="g") as archive:
+                consumer = Consumer(
+                    consumer_client, "g", keys=keys, consumer=name, start=Start.beginning(),
+                    batch_size=20,
+                )  # fmt: skip
+                run_postgres_sink(consumer, archive, until_idle=True)
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            consumer_client.close()
+
+    threads = [threading.Thread(target=sink, args=(f"c{n}",)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=240)
+
+    assert failures == []
+    assert actual(postgres_dsn) == expected_from_stream(entries)
+    assert client.xpending(keys.articles_stream, "g")["pending"] == 0
+    client.close()
