@@ -16,13 +16,14 @@ import redis
 from archive_tables import actual, expected_from_stream, table_rows
 from articles import decoded_entries, publish_stories
 
-from worker.consumer import Consumer, EntryError, Start, StreamEntry
+from worker.consumer import Consumer, EntryError, PartialFailure, Start, StreamEntry
 from worker.errors import ConfigError, PermanentError
 from worker.keys import Keys
 from worker.sinks.postgres import (
     Archive,
     ArchiveUnavailable,
     ArticleRow,
+    PostgresSink,
     article_row,
     check_dsn,
     migrations,
@@ -30,11 +31,15 @@ from worker.sinks.postgres import (
 )
 
 
-def row(entry: dict[str, Any]) -> ArticleRow:
-    """The row of an entry given as the package prints it."""
+def stream_entry(entry: dict[str, Any]) -> StreamEntry:
+    """An entry given as the package prints it, as the consumer delivers it."""
     fields = {name: value for name, value in entry.items() if name not in ("stream_id", "data")}
     data = entry["data"] if isinstance(entry["data"], str) else json.dumps(entry["data"])
-    return article_row(StreamEntry(entry["stream_id"], {**fields, "data": data}))
+    return StreamEntry(entry["stream_id"], {**fields, "data": data})
+
+
+def row(entry: dict[str, Any]) -> ArticleRow:
+    return article_row(stream_entry(entry))
 
 
 @pytest.fixture
@@ -136,6 +141,11 @@ def test_entry_without_what_a_row_needs_is_a_permanent_error_naming_it(
         ({k: v for k, v in entry.items() if k != "cluster"}, "no 'cluster' field"),
         ({**entry, "stream_id": "nonsense"}, "not a stream entry id"),
         ({**entry, "data": {**entry["data"], "published_at": "yesterday"}}, "yesterday"),
+        ({**entry, "data": {**entry["data"], "title": 42}}, "title is int, not a string"),
+        (
+            {**entry, "data": {**entry["data"], "dedupe": {"similarity": "high"}}},
+            "similarity is str, not a number",
+        ),
     ]:
         with pytest.raises(EntryError) as caught:
             row(broken)
@@ -241,3 +251,19 @@ def test_two_sinks_of_one_group_writing_at_once_leave_tables_matching_the_stream
     assert actual(postgres_dsn) == expected_from_stream(entries)
     assert client.xpending(keys.articles_stream, "g")["pending"] == 0
     client.close()
+
+
+def test_an_entry_the_database_refuses_is_failed_alone_and_its_batch_written(
+    postgres_dsn: str, entries: list[dict[str, Any]]
+) -> None:
+    batch = entries[:8]
+    refused = {**batch[3], "data": {**batch[3]["data"], "title": "NUL \x00 inside"}}
+    delivered = [stream_entry(e) for e in [*batch[:3], refused, *batch[4:]]]
+    with Archive.connect(postgres_dsn, group="g") as archive:
+        archive.migrate()
+        with pytest.raises(PartialFailure) as caught:
+            PostgresSink(archive).handle(delivered)
+
+    assert list(caught.value.failed) == [refused["stream_id"]]
+    assert caught.value.failed[refused["stream_id"]].startswith("EntryError: ")
+    assert actual(postgres_dsn) == expected_from_stream([*batch[:3], *batch[4:]])

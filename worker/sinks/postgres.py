@@ -156,10 +156,10 @@ def article_row(entry: StreamEntry) -> ArticleRow:
             language=fields.get("lang") or None,
             cluster_id=_text(fields, "cluster"),
             duplicate_of=fields.get("duplicate_of") or None,
-            title=data.get("title"),
+            title=_optional_text(data, "title"),
             published_at=_timestamp(data.get("published_at")),
-            content_hash=dedupe.get("content_hash"),
-            similarity=dedupe.get("similarity"),
+            content_hash=_optional_text(dedupe, "content_hash"),
+            similarity=_optional_number(dedupe, "similarity"),
             data=fields["data"],
         )
     except (KeyError, ValueError, TypeError) as error:
@@ -178,6 +178,23 @@ def _text(fields: Mapping[str, str], name: str) -> str:
     if not isinstance(value, str) or not value:
         raise KeyError(f"no {name!r} field")
     return value
+
+
+# A value of another type would make PostgreSQL refuse the whole statement, not this row.
+def _optional_text(values: Mapping[str, Any], name: str) -> str | None:
+    value = values.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"{name} is {type(value).__name__}, not a string")
+
+
+def _optional_number(values: Mapping[str, Any], name: str) -> float | None:
+    value = values.get(name)
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise TypeError(f"{name} is {type(value).__name__}, not a number")
 
 
 def _timestamp(value: Any) -> datetime | None:
@@ -287,7 +304,7 @@ def _translated_errors(doing: str) -> Iterator[None]:
         yield
     except psycopg.OperationalError as error:
         raise ArchiveUnavailable(f"{STAGE}: {doing}: {_first_line(error)}") from None
-    except psycopg.DataError as error:
+    except (psycopg.DataError, psycopg.IntegrityError) as error:
         # A value the database refuses: the batch is not written; the caller isolates the
         # entry by applying the batch's entries one by one.
         raise PermanentError(STAGE, doing, _first_line(error)) from None
