@@ -292,3 +292,40 @@ def test_bad_webhook_sink_input_is_one_line_without_traceback(
 
     line = one_line_error(result, 2)
     assert line.startswith(message), line
+
+
+def test_sigterm_while_the_webhook_sink_waits_to_retry_hands_its_entries_back_at_once(
+    pipeline_env: dict[str, str],
+    tmp_path: Path,
+    receiver: tuple[Receiver, str],
+    redis_client: redis.Redis,
+    keys: Keys,
+) -> None:
+    state, url = receiver
+    state.plans = lambda key: ["503:30"] * 99
+    publish_stories(redis_client, keys, 3)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "worker.cli", "sink", "webhook", url, "--from-start"],
+        env={**pipeline_env, **WEBHOOK_ENV}, cwd=tmp_path, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not state.deliveries and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGTERM)
+        stopped_at = time.monotonic()
+        _, stderr = process.communicate(timeout=30)
+        took = time.monotonic() - stopped_at
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+    assert process.returncode == 0, stderr
+    assert took < 5, f"the stop waited {took:.1f}s for a retry"
+    assert len(state.deliveries) == 1
+    pending = redis_client.xpending_range(keys.articles_stream, "webhook", "-", "+", 10)
+    assert len(pending) == 3
+    assert all(entry["times_delivered"] == 0 for entry in pending)
+    assert redis_client.xlen(keys.group_dead_stream("webhook")) == 0

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from worker.adapters.http import HttpClient
-from worker.consumer import Backoff, EntryError, StreamEntry
+from worker.consumer import Backoff, EntryError, StopConsuming, StreamEntry
 from worker.errors import ConfigError
 from worker.sinks.webhook import (
     RetryPolicy,
@@ -101,7 +101,7 @@ def test_retry_delay_doubles_and_follows_retry_after_within_the_maximum() -> Non
 def test_a_name_resolving_to_a_private_address_is_refused_before_any_request() -> None:
     resolver_table = {"hooks.example": ["10.0.0.7"]}
     sink = WebhookSink(client(table=resolver_table), "https://hooks.example/in", secret=SECRET,
-                       policy=POLICY, wait=lambda seconds: pytest.fail("no retry"))  # fmt: skip
+                       policy=POLICY, sleep=lambda seconds: pytest.fail("no retry"))  # fmt: skip
 
     with pytest.raises(ConfigError) as at_start:
         sink.check()
@@ -142,7 +142,7 @@ def test_redirect_and_client_errors_are_dead_lettered_without_retry() -> None:
         sink = WebhookSink(
             client(lambda request, s=status: httpx.Response(s, headers={"Location": "/x"})),
             "https://hooks.example/in", secret=SECRET, policy=POLICY,
-            wait=lambda seconds: pytest.fail("no retry"),
+            sleep=lambda seconds: pytest.fail("no retry"),
         )  # fmt: skip
         with pytest.raises(EntryError) as caught:
             sink.deliver(ENTRY)
@@ -158,12 +158,12 @@ def test_gives_up_after_the_last_attempt_and_names_the_error() -> None:
         return httpx.Response(503)
 
     sink = WebhookSink(client(failing), "https://hooks.example/in", secret=SECRET,
-                       policy=POLICY, wait=waits.append)  # fmt: skip
+                       policy=POLICY, sleep=waits.append)  # fmt: skip
     with pytest.raises(EntryError) as caught:
         sink.deliver(ENTRY)
 
     assert len(requests) == 3
-    assert waits == [1.0, 2.0]
+    assert sum(waits) == pytest.approx(1.0 + 2.0)
     assert "503 Service Unavailable, after 3 attempts" in str(caught.value)
     keys = {request.headers["idempotency-key"] for request in requests}
     assert keys == {f"{'a' * 32}:article.created:1764489600000-0"}
@@ -203,3 +203,23 @@ def test_the_post_goes_to_the_checked_address_with_the_real_host_signed_and_keye
         SECRET, request.content, timestamp="1700000000",
         signature=request.headers["x-wirestream-signature"], now=1_700_000_000,
     )  # fmt: skip
+
+
+def test_a_stop_during_a_retry_wait_hands_the_entry_back_at_once() -> None:
+    requests: list[httpx.Request] = []
+    stop_after_first = lambda: len(requests) >= 1  # noqa: E731
+
+    def failing(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(503, headers={"Retry-After": "30"})
+
+    waits: list[float] = []
+    sink = WebhookSink(client(failing), "https://hooks.example/in", secret=SECRET,
+                       policy=POLICY, sleep=waits.append, stopping=stop_after_first)  # fmt: skip
+    with pytest.raises(StopConsuming):
+        sink.deliver(ENTRY)
+    with pytest.raises(StopConsuming):
+        sink.deliver(ENTRY)  # the next entry of the batch is not even tried
+
+    assert len(requests) == 1
+    assert waits == []

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from worker.adapters.http import HttpClient
-from worker.consumer import Backoff, Consumer, EntryError, StreamEntry
+from worker.consumer import Backoff, Consumer, EntryError, StopConsuming, StreamEntry
 from worker.errors import ConfigError, PermanentError, RetryableError, StageError
 from worker.logs import get_logger
 
@@ -42,6 +42,7 @@ SIGNATURE_HEADER = "X-Wirestream-Signature"
 TIMESTAMP_HEADER = "X-Wirestream-Timestamp"
 EVENT_HEADER = "X-Wirestream-Event"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+_STOP_CHECK_SECONDS = 0.1  # how soon a stop is noticed while waiting to retry
 
 log = get_logger("wirestream.sink.webhook")
 
@@ -83,7 +84,13 @@ class RetryPolicy:
 
 
 class WebhookSink:
-    """Delivers entries to one URL; :meth:`deliver` is a consumer handler."""
+    """Delivers entries to one URL; :meth:`deliver` is a consumer handler.
+
+    ``stopping`` is asked before each entry and while waiting to retry: once it says so, the
+    entry in hand and the rest of its batch are handed back to the group, uncounted
+    (:class:`StopConsuming`), so a stop never waits out a receiver's outage.
+    :func:`run_webhook_sink` points it at the consumer's.
+    """
 
     def __init__(
         self,
@@ -93,7 +100,8 @@ class WebhookSink:
         secret: bytes,
         policy: RetryPolicy,
         clock: Callable[[], float] = time.time,
-        wait: Callable[[float], object] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         if not secret:
             raise ConfigError(f"{STAGE}: no secret: set webhook_secret (WIRESTREAM_WEBHOOK_SECRET)")
@@ -102,7 +110,8 @@ class WebhookSink:
         self._secret = secret
         self._policy = policy
         self._clock = clock
-        self._wait = wait
+        self._sleep = sleep
+        self.stopping = stopping
 
     def check(self) -> list[str]:
         """The URL's addresses, allowed by the guard: a ConfigError otherwise, before any
@@ -115,6 +124,8 @@ class WebhookSink:
     def deliver(self, entry: StreamEntry) -> None:
         """POST ``entry``, retrying as the policy says; an :class:`EntryError` (the consumer
         dead-letters it at once) when it gave up."""
+        if self.stopping():
+            raise StopConsuming
         body = entry.to_json().encode()  # EntryError when data is not a JSON object
         for attempt in range(1, self._policy.max_attempts + 1):
             try:
@@ -130,7 +141,8 @@ class WebhookSink:
                     reason=error.reason,
                     delay=round(delay, 3),
                 )
-                self._wait(delay)
+                if not self._pause(delay):
+                    raise StopConsuming from None
             except PermanentError as error:
                 raise self._failed(entry, error.reason) from None
             else:
@@ -138,6 +150,17 @@ class WebhookSink:
                     "webhook_delivered", stream_id=entry.stream_id, status=status, attempt=attempt
                 )
                 return
+
+    def _pause(self, seconds: float) -> bool:
+        """Wait ``seconds`` in short steps; False as soon as a stop is asked for."""
+        remaining = seconds
+        while remaining > 0:
+            if self.stopping():
+                return False
+            step = min(remaining, _STOP_CHECK_SECONDS)
+            self._sleep(step)
+            remaining -= step
+        return not self.stopping()
 
     def _headers(self, entry: StreamEntry, body: bytes) -> dict[str, str]:
         timestamp = int(self._clock())
@@ -157,4 +180,5 @@ class WebhookSink:
 def run_webhook_sink(consumer: Consumer, sink: WebhookSink, *, until_idle: bool = False) -> int:
     """Deliver what the consumer reads until it stops (call :meth:`WebhookSink.check`
     first); the entries settled (delivered or dead-lettered)."""
+    sink.stopping = lambda: consumer.stopping
     return consumer.run(sink.deliver, until_idle=until_idle)
