@@ -17,9 +17,6 @@ from worker.settings import Settings
 
 POSTGRES_GROUP = "archive"
 WEBHOOK_GROUP = "webhook"
-# Entries are POSTed one by one, with retries: a small batch keeps a stop (which finishes the
-# batch in hand) short, and costs nothing next to a request.
-WEBHOOK_BATCH = 10
 
 
 def add_sink_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -88,7 +85,6 @@ def sink_webhook(args: argparse.Namespace, settings: Settings) -> int:
         sink.check()
         with redis_for(settings) as (_, redis_client):
             consumer = group_consumer(redis_client, settings, args, command)
-            consumer.batch_size = WEBHOOK_BATCH
             settled = run_webhook_sink(consumer, sink, until_idle=args.no_follow)
     print(f"{command}: {settled} entries settled (group {args.group})")
     return 0
