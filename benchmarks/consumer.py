@@ -6,13 +6,14 @@ writes them: flat fields and the article JSON, a few kB each) is read to its end
 - **baseline**: a bare redis-py loop, ``XREADGROUP COUNT <batch>`` then ``XACK`` of the batch,
   nothing else (no claims, no retries, no gap check, no dead letters);
 - **consumer**: :class:`worker.consumer.Consumer` with a no-op handler (own pending checked,
-  XAUTOCLAIM pass, the read-with-gap-check script, ack after the handler);
+  XAUTOCLAIM pass, the gap check in one MULTI with the read, ack after the handler);
 
-each on a fresh group, alternately, ``--repeat`` times; the best run of each counts. Then the
-same two with ``data`` parsed (``json.loads`` in the loop; ``entry.data`` in the handler),
+each on a fresh group, one after the other in alternating order, ``--repeat`` times (the
+figure: the median of the pairs' ratios; the best runs and client CPU per entry beside).
+Then the same two with ``data`` parsed (``json.loads`` in the loop; ``entry.data`` in the handler),
 which is what a real handler pays. Ratios are consumer / baseline throughput.
 
-    .venv/bin/python benchmarks/consumer.py [--redis-url URL] [--entries 20000] [--repeat 3]
+    .venv/bin/python benchmarks/consumer.py [--redis-url URL] [--entries 20000] [--repeat 5]
 
 Everything it writes lives under ``bench-consumer-<random>:`` and is deleted at the end.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
+import statistics
 import time
 from collections.abc import Callable
 from functools import partial
@@ -85,10 +87,11 @@ def with_consumer(client: redis.Redis, keys: Keys, group: str, batch: int, parse
     return consumer.run(handler, until_idle=True)
 
 
-def timed(run: Callable[[], int]) -> tuple[int, float]:
-    started = time.perf_counter()
+def timed(run: Callable[[], int]) -> tuple[int, float, float]:
+    """Entries read, wall seconds, CPU seconds of this process."""
+    started, cpu_started = time.perf_counter(), time.process_time()
     count = run()
-    return count, time.perf_counter() - started
+    return count, time.perf_counter() - started, time.process_time() - cpu_started
 
 
 def main() -> None:
@@ -96,7 +99,7 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--entries", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=100)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
     client = connect(args.redis_url)
@@ -105,7 +108,8 @@ def main() -> None:
         size = fill(client, keys, args.entries)
         print(f"stream: {args.entries} entries, {size} bytes each on average, batch {args.batch}")
         for parse in (False, True):
-            best = {"baseline": 0.0, "consumer": 0.0}
+            rates: dict[str, list[float]] = {"baseline": [], "consumer": []}
+            cpu: dict[str, list[float]] = {"baseline": [], "consumer": []}
             for attempt in range(args.repeat):
                 suffix = f"{parse}{attempt}"
                 runs: dict[str, Callable[[], int]] = {
@@ -118,14 +122,21 @@ def main() -> None:
                 }
                 order = list(runs) if attempt % 2 == 0 else list(reversed(runs))
                 for name in order:
-                    count, seconds = timed(runs[name])
+                    count, seconds, cpu_seconds = timed(runs[name])
                     assert count == args.entries, f"{name} read {count} of {args.entries}"
-                    best[name] = max(best[name], count / seconds)
+                    rates[name].append(count / seconds)
+                    cpu[name].append(cpu_seconds / count * 1e6)
+            # Each pair ran back to back, so a busy machine slows both alike: the median of
+            # the pairs' ratios is the figure; best runs and client CPU per entry beside it.
+            pairs = [c / b for b, c in zip(rates["baseline"], rates["consumer"], strict=True)]
             label = "data parsed" if parse else "no-op handler"
-            ratio = best["consumer"] / best["baseline"]
             print(
-                f"{label:<14} baseline {best['baseline']:9.0f} entries/s   consumer"
-                f" {best['consumer']:9.0f} entries/s   ratio {ratio:.2f}x"
+                f"{label:<14} best: baseline {max(rates['baseline']):6.0f}/s,"
+                f" consumer {max(rates['consumer']):6.0f}/s"
+                f" ({max(rates['consumer']) / max(rates['baseline']):.2f}x);"
+                f" median of {args.repeat} pairs {statistics.median(pairs):.2f}x;"
+                f" client CPU per entry: baseline {statistics.median(cpu['baseline']):.0f} us,"
+                f" consumer {statistics.median(cpu['consumer']):.0f} us"
             )
     finally:
         for key in client.scan_iter(match=f"{keys.namespace}:*", count=1000):

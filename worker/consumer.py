@@ -44,6 +44,7 @@ from jsonschema import Draft202012Validator
 
 from worker.adapters.groups import GroupStream
 from worker.adapters.redis_client import RedisClient
+from worker.errors import RetryableError
 from worker.keys import Keys
 from worker.logs import get_logger
 from worker.models import utc_iso
@@ -174,7 +175,10 @@ class Start:
 
     @classmethod
     def since(cls, moment: datetime) -> Start:
-        """The first entry at or after ``moment``: stream ids are milliseconds of the XADD."""
+        """The first entry at or after ``moment`` (naive: UTC): stream ids start with the
+        milliseconds of the XADD."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
         milliseconds = int(moment.timestamp() * 1000)
         return cls(f"{milliseconds - 1}-{MAX_SEQUENCE}" if milliseconds > 0 else "0")
 
@@ -300,19 +304,17 @@ class Consumer:
         if (handler is None) == (batch_handler is None):
             raise ValueError("give handler or batch_handler, not both or neither")
         self._stopping = False
-        self._groups.create_group(self.group, self.start.id)
-        self._recovering = {
-            pending.stream_id
-            for pending in self._groups.pending(self.group, consumer=self.name, count=10_000)
-        }
         self._retrying = set()
         settled = 0
+        outages = 0
+        rejoin = True
         with self._signals_stop():
-            try:
-                while not self._stopping and (limit is None or settled < limit):
-                    room = (
-                        self.batch_size if limit is None else min(self.batch_size, limit - settled)
-                    )
+            while not self._stopping and (limit is None or settled < limit):
+                room = self.batch_size if limit is None else min(self.batch_size, limit - settled)
+                try:
+                    if rejoin:
+                        self._rejoin()
+                        rejoin = False
                     batch = self._next_batch(room)
                     if not batch and until_idle:
                         self._next_claim_at = 0.0  # idle entries of others are left too
@@ -322,10 +324,30 @@ class Consumer:
                     elif until_idle and not self._holds_pending():
                         break
                     else:
-                        self._wait()
-            finally:
+                        self._wait(self._wait_seconds)
+                    outages = 0
+                except RetryableError as error:
+                    # Redis restarting or out of reach: what was not acked stays pending
+                    # there and is delivered again; wait and go on.
+                    outages += 1
+                    rejoin = True
+                    delay = self.backoff.delay(outages)
+                    log.warning("consumer_redis_unavailable", error=str(error), retry_in=delay)
+                    self._wait(delay, sleep=True)
+            try:
                 self._groups.leave(self.group, self.name)
+            except RetryableError as error:
+                log.warning("consumer_leave_failed", error=str(error))
         return settled
+
+    def _rejoin(self) -> None:
+        """At start and after Redis was out of reach: the group exists (a Redis restarted
+        without persistence lost it), and own pending entries are delivered first."""
+        self._groups.create_group(self.group, self.start.id)
+        self._recovering = {
+            pending.stream_id
+            for pending in self._groups.pending(self.group, consumer=self.name, count=10_000)
+        }
 
     def stop(self) -> None:
         """Finish the batch in hand, ack it, and return from :meth:`run` (within ``block``
@@ -412,12 +434,17 @@ class Consumer:
                 "consumer_pending_trimmed", group=self.group, entries=len(ids), ids=sorted(ids)
             )
 
-    def _wait(self) -> None:
-        """Until a new entry is appended, a retry or a claim pass is due, or a stop signal."""
-        timeout = min(self._wait_seconds, max(self._next_claim_at - time.monotonic(), 0.01))
+    def _wait(self, seconds: float, *, sleep: bool = False) -> None:
+        """Until a new entry is appended, a retry or a claim pass is due, or a stop signal
+        (``sleep``: for ``seconds``, without Redis)."""
+        timeout = min(seconds, max(self._next_claim_at - time.monotonic(), 0.01))
         self._waiting = True
         try:
-            if not self._stopping:
+            if self._stopping:
+                return
+            if sleep:
+                time.sleep(seconds)
+            else:
                 self._groups.wait_for_new(self._last_generated_id, timeout)
         except _WakeUp:
             # The signal cut a blocking read short: that connection is in an unknown state.

@@ -107,9 +107,8 @@ def tail_stream(args: argparse.Namespace, settings: Settings) -> int:
             for entry in follow_stream(client, settings, args):
                 print(entry.to_json(), flush=True)
             return 0
+        # With --count, no read asks for more entries than are still to be printed.
         consumer = group_consumer(client, settings, args, "tail")
-        if args.count:
-            consumer.batch_size = min(consumer.batch_size, args.count)
         consumer.run(print_entry, limit=args.count, until_idle=args.no_follow)
     return 0
 

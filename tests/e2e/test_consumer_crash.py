@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 import redis
 
 from tests.integration.test_cli import publish
 from tests.processes import stop_all
+from worker.adapters.redis_client import connect
+from worker.consumer import Backoff, Consumer, Start
 from worker.keys import Keys
 
 # The child: a Consumer whose handler records each entry it handles (then sleeps, so a batch
@@ -139,3 +144,62 @@ def test_sigterm_finishes_the_batch_in_hand_acks_it_and_stops(
     assert redis_client.llen(acked_key) == 8
     assert redis_client.xpending(keys.articles_stream, "g")["pending"] == 0
     assert redis_client.xinfo_consumers(keys.articles_stream, "g") == []
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_consumer_rides_out_a_redis_restart_and_loses_nothing(tmp_path: Path) -> None:
+    port = free_port()
+    server = [
+        "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path),
+        "--appendonly", "yes", "--save", "",
+    ]  # fmt: skip
+
+    def start_server() -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(server, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        probe = redis.Redis(port=port)
+        wait_for(lambda: _answers(probe))
+        probe.close()
+        return process
+
+    process = start_server()
+    client = connect(f"redis://127.0.0.1:{port}/0")
+    keys = Keys("restart")
+    handled: list[str] = []
+    member = Consumer(
+        client, "g", keys=keys, start=Start.beginning(), block=0.2, min_idle=0.5,
+        backoff=Backoff(0.05, 0.2),
+    )  # fmt: skip
+    thread = threading.Thread(target=member.run, args=(lambda e: handled.append(e.stream_id),))
+    try:
+        before = publish(client, keys, 3)
+        thread.start()
+        wait_for(lambda: len(handled) == 3)
+        redis.Redis(port=port).shutdown()  # the append-only file is flushed first
+        process.wait(timeout=30)
+        time.sleep(0.5)  # the consumer meets a Redis that is not there
+        process = start_server()
+        after = publish(client, keys, 3)
+        wait_for(lambda: len(handled) >= 6)
+        member.stop()
+        thread.join(timeout=30)
+        assert handled == before + after
+        assert client.xpending(keys.articles_stream, "g")["pending"] == 0
+    finally:
+        member.stop()
+        thread.join(timeout=30)
+        client.close()
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _answers(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False

@@ -23,6 +23,7 @@ from worker.consumer import (
     Gap,
     PartialFailure,
     Start,
+    StopConsuming,
     StreamEntry,
     entry_validator,
 )
@@ -291,3 +292,53 @@ def test_connect_resolves_settings_as_every_command_so_the_embedded_redis_too(
         assert sorted(handled) == ids
         assert member.redis.xpending(keys.articles_stream, "g")["pending"] == 0
     assert not (tmp_path / "data" / "redis.sock").exists()
+
+
+def test_an_entry_its_consumers_keep_dying_on_is_dead_lettered_not_handed_over_again(
+    client: redis.Redis, keys: Keys
+) -> None:
+    ids = publish(client, keys, 2)
+    client.xgroup_create(keys.articles_stream, "g", "0")
+    client.xreadgroup("g", "crashed", {keys.articles_stream: ">"}, count=1)
+    # Delivered max_deliveries times already, each consumer dying before any ack.
+    client.xclaim(keys.articles_stream, "g", "crashed", 0, [ids[0]], idle=10_000, retrycount=3)
+    handled: list[str] = []
+    consumer(client, keys, max_deliveries=3).run(
+        lambda entry: handled.append(entry.stream_id), until_idle=True
+    )
+    assert handled == [ids[1]]
+    [(_, letter)] = client.xrange(keys.group_dead_stream("g"))
+    assert letter["stream_id"] == ids[0]
+    assert letter["error"] == "delivered 4 times without being acknowledged"
+    assert pending(client, keys) == 0
+
+
+def test_a_group_reset_to_the_beginning_still_counts_a_gap_exactly(
+    client: redis.Redis, keys: Keys
+) -> None:
+    publish(client, keys, 4)
+    gaps: list[Gap] = []
+    reader = consumer(client, keys, on_gap=gaps.append)
+    reader.run(lambda entry: None, until_idle=True)
+    GroupStream(client, keys.articles_stream).reset_group("g", Start.beginning().id)
+    last = publish(client, keys, 2)[-1]
+    client.xtrim(keys.articles_stream, maxlen=1, approximate=False)
+    handled: list[str] = []
+    reader.run(lambda entry: handled.append(entry.stream_id), until_idle=True)
+    assert [gap.lost for gap in gaps] == [5]
+    assert handled == [last]
+
+
+def test_a_batch_handler_that_stops_hands_its_whole_batch_back(
+    client: redis.Redis, keys: Keys
+) -> None:
+    publish(client, keys, 3)
+
+    def database_gone(entries: Any) -> None:
+        raise StopConsuming
+
+    assert consumer(client, keys, min_idle=5.0).run(batch_handler=database_gone) == 0
+    held = client.xpending_range(keys.articles_stream, "g", "-", "+", 10)
+    assert len(held) == 3
+    assert all(row["time_since_delivered"] >= 5000 for row in held)
+    assert all(row["times_delivered"] == 0 for row in held)

@@ -176,3 +176,16 @@ def test_tail_group_into_a_closed_pipe_hands_back_what_it_did_not_print(
     assert rest == ids[len(ids) - len(rest) :]
     assert len(rest) >= len(held)
     assert pending(redis_client, keys, "g") == 0
+
+
+def test_tail_since_without_a_group_prints_the_entries_at_or_after_the_time(
+    wirestream: Wirestream, redis_client: redis.Redis, keys: Keys
+) -> None:
+    base = 1_796_083_200_000  # 2026-12-01T00:00:00Z
+    ids = [
+        redis_client.xadd(keys.articles_stream, {"schema": "wirestream.article/1"}, id=f"{ms}-*")
+        for ms in (base - 1, base, base + 1)
+    ]
+    result = wirestream("tail", "--since", "2026-12-01T00:00Z", "--no-follow", timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert [line["stream_id"] for line in json_lines(result.stdout)] == ids[1:]

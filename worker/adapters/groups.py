@@ -16,7 +16,7 @@ import redis
 
 from worker.adapters.redis_client import RedisClient, redis_errors
 from worker.adapters.stream import RawEntry, raw_entries
-from worker.errors import ConfigError
+from worker.errors import ConfigError, RetryableError
 
 _ID_HELPERS = """
 local function field(reply, name)
@@ -30,18 +30,24 @@ local function redis7()
 end
 """
 
-# Creates the group; on Redis 7 also sets its read counter (entries-read) for the two
-# positions where it is known without counting: '$' (every entry ever added is behind it)
-# and '0' (behind it: the entries trimmed before the group existed, which it could never
-# read). Redis leaves the counter unknown after XGROUP CREATE, and gap counting needs it.
-#   KEYS: stream. ARGV: group, start id. Returns 1 when created, 0 when it existed.
-_CREATE_GROUP = (
+# Creates the group (ARGV[3] 'create'), or moves an existing one (XGROUP SETID); on Redis 7
+# also sets its read counter (entries-read) for the two positions where it is known without
+# counting: '$' (every entry ever added is behind it) and '0' (behind it: the entries
+# trimmed before, which the group could never read). Redis leaves the counter unknown after
+# XGROUP CREATE or SETID, and gap counting needs it.
+#   KEYS: stream. ARGV: group, start id, 'create' or 'set'. Returns 0 when the group to
+#   create existed, 1 otherwise.
+_PLACE_GROUP = (
     _ID_HELPERS
     + """
-local created = redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[1], ARGV[2], 'MKSTREAM')
-if type(created) == 'table' and created.err then
-  if string.find(created.err, 'BUSYGROUP', 1, true) then return 0 end
-  return created
+if ARGV[3] == 'create' then
+  local created = redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[1], ARGV[2], 'MKSTREAM')
+  if type(created) == 'table' and created.err then
+    if string.find(created.err, 'BUSYGROUP', 1, true) then return 0 end
+    return created
+  end
+else
+  redis.call('XGROUP', 'SETID', KEYS[1], ARGV[1], ARGV[2])
 end
 if redis7() and (ARGV[2] == '$' or ARGV[2] == '0') then
   local info = redis.call('XINFO', 'STREAM', KEYS[1])
@@ -163,14 +169,14 @@ class GroupStream:
     def __init__(self, client: RedisClient, stream: str) -> None:
         self._redis = client
         self.stream = stream
-        self._create = client.register_script(_CREATE_GROUP)
+        self._place = client.register_script(_PLACE_GROUP)
         self._check_gap = client.register_script(_CHECK_GAP)
         self._leave = client.register_script(_LEAVE)
 
     def create_group(self, group: str, start_id: str) -> bool:
         """Create ``group`` delivering the entries after ``start_id``; False if it existed."""
         with redis_errors("consume", self.stream), _bad_id(start_id):
-            return bool(self._create(keys=[self.stream], args=[group, start_id]))
+            return bool(self._place(keys=[self.stream], args=[group, start_id, "create"]))
 
     def reset_group(self, group: str, start_id: str) -> None:
         """Move an existing group so that it is next delivered the entries after ``start_id``
@@ -178,14 +184,28 @@ class GroupStream:
         if group not in {info["name"] for info in self._groups()}:
             raise ConfigError(f"groups reset: no group {group!r} on {self.stream}")
         with redis_errors("groups", self.stream), _bad_id(start_id):
-            self._redis.xgroup_setid(self.stream, group, start_id)
+            self._place(keys=[self.stream], args=[group, start_id, "set"])
 
     def read_new(self, group: str, consumer: str, count: int) -> NewEntries:
         with redis_errors("consume", self.stream):
+            # EVALSHA by hand: a pipeline running a Script object asks SCRIPT EXISTS first,
+            # one more round trip per batch.
             pipe = self._redis.pipeline(transaction=True)
-            self._check_gap(keys=[self.stream], args=[group], client=pipe)
+            pipe.evalsha(self._check_gap.sha, 1, self.stream, group)
             pipe.xreadgroup(group, consumer, {self.stream: ">"}, count=count)
-            (gap, last), reply = pipe.execute()
+            checked, reply = pipe.execute(raise_on_error=False)
+            if isinstance(reply, redis.ResponseError) and "NOGROUP" in str(reply):
+                # Redis restarted without persistence: the consumer creates the group again.
+                raise RetryableError("consume", self.stream, f"group {group} is gone")
+            if isinstance(reply, Exception):
+                raise reply
+            if isinstance(checked, redis.exceptions.NoScriptError):
+                # Redis restarted (or its scripts were flushed): this one read went unchecked.
+                self._redis.script_load(_CHECK_GAP)
+                checked = [[], "0-0"]
+            elif isinstance(checked, Exception):
+                raise checked
+        gap, last = checked
         return NewEntries(
             entries=raw_entries(reply),
             gap=(str(gap[0]), str(gap[1]), int(gap[2])) if gap else None,
