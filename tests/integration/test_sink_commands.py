@@ -16,6 +16,7 @@ import pytest
 import redis
 from archive_tables import actual, expected_from_stream, table_rows
 from articles import decoded_entries, publish_stories
+from deploy import resolved_services, write_env_file
 from webhook_receiver import SECRET, TIMEOUT, Receiver, running_receiver
 
 from tests.conftest import Wirestream
@@ -329,3 +330,23 @@ def test_sigterm_while_the_webhook_sink_waits_to_retry_hands_its_entries_back_at
     assert len(pending) == 3
     assert all(entry["times_delivered"] == 0 for entry in pending)
     assert redis_client.xlen(keys.group_dead_stream("webhook")) == 0
+
+
+def test_the_compose_archive_service_command_fills_the_tables(
+    wirestream: Wirestream,
+    postgres_dsn: str,
+    redis_client: redis.Redis,
+    keys: Keys,
+    tmp_path: Path,
+) -> None:
+    env_file = write_env_file(
+        tmp_path / ".env", REDIS_PASSWORD="r", FLOWER_PASSWORD="f", POSTGRES_PASSWORD="p"
+    )
+    command = resolved_services(env_file, "archive")["sink-postgres"]["command"]
+    publish_stories(redis_client, keys, 20)
+
+    result = wirestream(*command, "--no-follow", WIRESTREAM_POSTGRES_DSN=postgres_dsn)
+
+    assert result.returncode == 0, result.stderr
+    assert actual(postgres_dsn) == expected_from_stream(decoded_entries(redis_client, keys))
+    assert group_state(redis_client, keys, "archive")["pending"] == 0
