@@ -11,7 +11,7 @@ import pytest
 
 from worker.adapters.http import HttpClient
 from worker.consumer import Backoff, EntryError, StopConsuming, StreamEntry
-from worker.errors import ConfigError
+from worker.errors import ConfigError, WirestreamError
 from worker.sinks.webhook import (
     RetryPolicy,
     WebhookSink,
@@ -40,6 +40,8 @@ class StubResolver:
 
     def resolve(self, host: str, port: int) -> list[str]:
         self.calls.append(host)
+        if host not in self.table:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         return self.table[host]
 
 
@@ -223,3 +225,14 @@ def test_a_stop_during_a_retry_wait_hands_the_entry_back_at_once() -> None:
 
     assert len(requests) == 1
     assert waits == []
+
+
+def test_a_name_that_does_not_resolve_at_start_is_an_error_but_not_a_config_error() -> None:
+    sink = WebhookSink(client(table={}), "https://nowhere.example/in", secret=SECRET,
+                       policy=POLICY)  # fmt: skip
+
+    with pytest.raises(WirestreamError) as caught:
+        sink.check()
+
+    assert not isinstance(caught.value, ConfigError)
+    assert str(caught.value).startswith("sink webhook: DNS lookup failed for nowhere.example")

@@ -34,7 +34,13 @@ from dataclasses import dataclass
 
 from worker.adapters.http import HttpClient
 from worker.consumer import Backoff, Consumer, EntryError, StopConsuming, StreamEntry
-from worker.errors import ConfigError, PermanentError, RetryableError, StageError
+from worker.errors import (
+    ConfigError,
+    PermanentError,
+    RetryableError,
+    StageError,
+    WirestreamError,
+)
 from worker.logs import get_logger
 
 STAGE = "sink webhook"
@@ -114,12 +120,15 @@ class WebhookSink:
         self.stopping = stopping
 
     def check(self) -> list[str]:
-        """The URL's addresses, allowed by the guard: a ConfigError otherwise, before any
-        entry is read."""
+        """The URL's addresses, allowed by the guard, before any entry is read: a
+        :class:`ConfigError` for a malformed URL or a refused address, a
+        :class:`WirestreamError` when its name cannot be resolved now."""
         try:
             return self._client.check_url(self._url)
-        except StageError as error:
+        except PermanentError as error:
             raise ConfigError(f"{STAGE}: {error.reason} for {self._url}") from None
+        except StageError as error:
+            raise WirestreamError(f"{STAGE}: {error.reason} for {self._url}") from None
 
     def deliver(self, entry: StreamEntry) -> None:
         """POST ``entry``, retrying as the policy says; an :class:`EntryError` (the consumer
