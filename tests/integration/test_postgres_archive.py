@@ -19,10 +19,12 @@ from articles import decoded_entries, publish_stories
 from worker.consumer import Consumer, EntryError, PartialFailure, Start, StreamEntry
 from worker.errors import ConfigError, PermanentError
 from worker.keys import Keys
+from worker.sinks import postgres
 from worker.sinks.postgres import (
     Archive,
     ArchiveUnavailable,
     ArticleRow,
+    Migration,
     PostgresSink,
     article_row,
     check_dsn,
@@ -267,3 +269,24 @@ def test_an_entry_the_database_refuses_is_failed_alone_and_its_batch_written(
     assert list(caught.value.failed) == [refused["stream_id"]]
     assert caught.value.failed[refused["stream_id"]].startswith("EntryError: ")
     assert actual(postgres_dsn) == expected_from_stream([*batch[:3], *batch[4:]])
+
+
+def test_a_later_migration_is_applied_alone_and_a_failing_one_leaves_nothing(
+    postgres_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = migrations()
+    with Archive.connect(postgres_dsn, group="g") as archive:
+        archive.migrate()
+        broken = Migration(3, "broken", "ALTER TABLE no_such_table ADD COLUMN x integer")
+        added = Migration(2, "word_count", "ALTER TABLE articles ADD COLUMN word_count integer")
+        monkeypatch.setattr(postgres, "migrations", lambda: [*shipped, added, broken])
+        with pytest.raises(ArchiveUnavailable, match="no_such_table"):
+            archive.migrate()
+        monkeypatch.setattr(postgres, "migrations", lambda: [*shipped, added])
+        applied = archive.migrate()
+
+    assert applied == [2]
+    with psycopg.connect(postgres_dsn) as connection:
+        versions = connection.execute("SELECT version FROM schema_migrations ORDER BY 1")
+        assert [version for (version,) in versions] == [1, 2]
+        connection.execute("SELECT word_count FROM articles")
