@@ -127,3 +127,32 @@ def run_together(
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures = {name: pool.submit(call) for name, call in calls.items()}
         return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.fixture(scope="session")
+def postgres_server_dsn() -> str:
+    """The shared PostgreSQL (WIRESTREAM_TEST_POSTGRES_DSN); .ci/run starts one if none answers."""
+    import psycopg
+
+    dsn = os.environ.get(
+        "WIRESTREAM_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
+    )
+    try:
+        psycopg.connect(dsn, connect_timeout=5).close()
+    except psycopg.OperationalError as error:
+        pytest.fail(f"tests need a PostgreSQL at {dsn} (WIRESTREAM_TEST_POSTGRES_DSN): {error}")
+    return dsn
+
+
+@pytest.fixture
+def postgres_dsn(postgres_server_dsn: str) -> Iterator[str]:
+    """A database no other test uses, dropped afterwards (with anything still connected)."""
+    import psycopg
+    from psycopg import conninfo, sql
+
+    name = f"wstest_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server_dsn, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield conninfo.make_conninfo(postgres_server_dsn, dbname=name)
+    with psycopg.connect(postgres_server_dsn, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))

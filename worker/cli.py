@@ -47,6 +47,7 @@ from worker.runtime import (
 )
 from worker.services import build_tagger, load_rules
 from worker.settings import Settings, load_settings
+from worker.sinks.commands import add_sink_parsers
 from worker.stages.extract import extract_page
 from worker.stages.feeds import parse_feed
 from worker.stages.opml import render_opml
@@ -226,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("name", metavar="GROUP")
     add_start_options(reset, what="the group restarts")
     reset.set_defaults(handler=groups_reset)
+
+    add_sink_parsers(commands)
 
     commands.add_parser(
         "redis-url", help="the Redis URL the commands use (the embedded server's socket too)"

@@ -354,6 +354,12 @@ class Consumer:
         seconds when waiting for entries)."""
         self._stopping = True
 
+    @property
+    def stopping(self) -> bool:
+        """Whether a stop was asked for (SIGTERM, SIGINT, :meth:`stop`): a handler in a long
+        wait can raise :class:`StopConsuming` to hand its entries back instead of finishing."""
+        return self._stopping
+
     # --- what to deliver next ---------------------------------------------------------------
 
     def _next_batch(self, room: int) -> list[StreamEntry]:

@@ -14,7 +14,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -88,6 +88,24 @@ class Settings(BaseSettings):
     max_redirects: int = Field(5, ge=0, le=20, description="Redirect hops followed per fetch")
     max_feed_bytes: int = Field(10_000_000, gt=0, description="Largest feed body accepted")
     max_page_bytes: int = Field(5_000_000, gt=0, description="Largest article body accepted")
+    postgres_dsn: SecretStr | None = Field(
+        None, description="PostgreSQL of `wirestream sink postgres` (libpq URI); unset: --dsn"
+    )
+    webhook_secret: SecretStr | None = Field(
+        None, description="HMAC-SHA256 key `wirestream sink webhook` signs each request with"
+    )
+    webhook_timeout: float = Field(
+        10.0, gt=0, description="Seconds a webhook request may take, connection included"
+    )
+    webhook_max_attempts: int = Field(
+        6, ge=1, description="Attempts per entry before the webhook sink dead-letters it"
+    )
+    webhook_retry_base: float = Field(
+        1.0, gt=0, description="Webhook sink: first retry delay in seconds, doubled each time"
+    )
+    webhook_retry_max: float = Field(
+        60.0, gt=0, description="Webhook sink: longest retry delay, Retry-After included"
+    )
     stream_maxlen: int = Field(
         1_000_000, gt=0, description="Approximate cap on <namespace>:articles entries"
     )

@@ -30,7 +30,7 @@ def env_file(tmp_path: Path) -> Path:
 
 
 def test_compose_accepts_the_file_with_the_example_env_and_passwords_set(env_file: Path) -> None:
-    for profiles in ([], ["--profile", "demo"]):
+    for profiles in ([], ["--profile", "demo"], ["--profile", "archive"]):
         result = run_compose(env_file, *profiles, "config", "--quiet")
 
         assert result.returncode == 0, result.stderr
@@ -85,6 +85,32 @@ def test_every_wirestream_service_runs_the_one_image_with_restart_and_health_che
         for dependency in service.get("depends_on", {}).values():
             assert dependency["condition"] == "service_healthy", name
     assert services["redis"]["healthcheck"]["test"]
+
+
+def test_archive_profile_runs_the_postgres_sink_against_a_checked_postgres_on_its_own_volume(
+    tmp_path: Path,
+) -> None:
+    env_file = write_env_file(
+        tmp_path / ".env", REDIS_PASSWORD="r", FLOWER_PASSWORD="f", POSTGRES_PASSWORD="pg5ecret"
+    )
+    without = resolved_services(env_file)
+    services = resolved_services(env_file, "archive")
+    postgres, sink = services["postgres"], services["sink-postgres"]
+
+    assert "postgres" not in without and "sink-postgres" not in without
+    (volume,) = postgres["volumes"]
+    assert (volume["type"], volume["source"]) == ("volume", "postgres-data")
+    assert volume["target"] == "/var/lib/postgresql/data"
+    assert postgres["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
+    assert postgres["environment"]["POSTGRES_PASSWORD"] == "pg5ecret"
+    assert sink["image"] == "wirestream:latest"
+    assert sink["command"][:2] == ["sink", "postgres"]
+    assert sink["command"][sink["command"].index("--group") + 1] == "archive"
+    dsn = sink["environment"]["WIRESTREAM_POSTGRES_DSN"]
+    assert dsn == "postgresql://wirestream:pg5ecret@postgres:5432/wirestream"
+    assert sink["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert sink["restart"] == "unless-stopped"
+    assert sink["healthcheck"]["test"]
 
 
 def test_redis_keeps_data_in_an_append_only_file_on_a_named_volume(env_file: Path) -> None:

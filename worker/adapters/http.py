@@ -28,7 +28,8 @@ import ipaddress
 import re
 import socket
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -88,6 +89,8 @@ _ACCEPT = {
     "robots": "text/plain, */*;q=0.1",
 }
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# A POST's answer is only read to keep the connection usable; nobody looks at its body.
+_POST_REPLY_BYTES = 65_536
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # The forms inet_aton accepts (2130706433, 0x7f.1, 0177.0.0.1, 127.1); anything else that
 # is not a DNS name is refused before it reaches a resolver.
@@ -412,8 +415,46 @@ class HttpClient:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        try:
+        with self._translated_errors(url, deadline):
             return self._follow(url, kind, max_bytes, headers, deadline)
+
+    def post(self, url: str, body: bytes, *, headers: Mapping[str, str]) -> int:
+        """POST ``body`` to ``url`` through the same guard, following no redirect.
+
+        Returns the status of a 2xx answer; anything else raises as :meth:`fetch` does (a
+        redirect is permanent: a redirected POST would reach an address never agreed on).
+        """
+        deadline = time.monotonic() + self._total_timeout
+        with self._translated_errors(url, deadline):
+            target = _parse_target(url, url, "")
+            addresses = self._checked_addresses(target, url, "")
+            response = self._send(
+                target, addresses, dict(headers), url, deadline, method="POST", content=body
+            )
+            try:
+                status = response.status_code
+                if 200 <= status < 300:
+                    # Read (bounded) so the connection can carry the next request.
+                    self._read_body(response, url, _POST_REPLY_BYTES, deadline, truncate=True)
+                    return status
+                if status in _REDIRECT_STATUSES:
+                    raise PermanentError(
+                        STAGE, url, f"{_status_line(response)}: a POST is not redirected"
+                    )
+                raise _status_error(response, url)
+            finally:
+                response.close()
+
+    def check_url(self, url: str) -> list[str]:
+        """The addresses ``url`` would be sent to, checked by the guard; nothing is sent.
+        Raises :class:`PermanentError` for a malformed URL or a refused address."""
+        target = _parse_target(url, url, "")
+        return self._checked_addresses(target, url, "")
+
+    @contextmanager
+    def _translated_errors(self, url: str, deadline: float) -> Iterator[None]:
+        try:
+            yield
         except httpx.TimeoutException as error:
             raise RetryableError(STAGE, url, self._timeout_reason(error, deadline)) from error
         except httpx.InvalidURL as error:
@@ -498,14 +539,21 @@ class HttpClient:
         headers: dict[str, str],
         subject: str,
         deadline: float,
+        *,
+        method: str = "GET",
+        content: bytes | None = None,
     ) -> httpx.Response:
         *others, last = addresses
         for address in others:
             try:
-                return self._send_to(target, address, headers, subject, deadline)
+                return self._send_to(
+                    target, address, headers, subject, deadline, method=method, content=content
+                )
             except (httpx.ConnectError, httpx.ConnectTimeout):
                 continue  # the next address may be reachable (e.g. IPv6 listed, not routed)
-        return self._send_to(target, last, headers, subject, deadline)
+        return self._send_to(
+            target, last, headers, subject, deadline, method=method, content=content
+        )
 
     def _send_to(
         self,
@@ -514,6 +562,9 @@ class HttpClient:
         headers: dict[str, str],
         subject: str,
         deadline: float,
+        *,
+        method: str,
+        content: bytes | None,
     ) -> httpx.Response:
         hop_headers = {**headers, "Host": target.host_header}
         extensions: dict[str, Any] = {}
@@ -524,9 +575,10 @@ class HttpClient:
             # same address (common behind CDNs), unverified and often refused (421).
             hop_headers["Connection"] = "close"
         request = self._client.build_request(
-            "GET",
+            method,
             target.url_for(address),
             headers=hop_headers,
+            content=content,
             extensions=extensions,
             timeout=self._timeout_within(subject, deadline),
         )
