@@ -7,6 +7,7 @@ before Redis is reached, and reported in one line with exit status 2.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from worker.adapters.http import HttpClient
 from worker.consumer import Backoff, Start
@@ -19,7 +20,7 @@ POSTGRES_GROUP = "archive"
 WEBHOOK_GROUP = "webhook"
 
 
-def add_sink_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_sink_parsers(commands: argparse._SubParsersAction[Any]) -> None:
     sinks = commands.add_parser(
         "sink", help="keep the stream somewhere: PostgreSQL tables, a webhook"
     ).add_subparsers(dest="sink_command", required=True, metavar="SINK")
