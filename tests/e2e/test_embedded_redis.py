@@ -100,6 +100,9 @@ def test_sigterm_stops_run_until_idle_with_its_workers_and_embedded_server(
         [*command, "feeds", "add", f"{simweb.base_url}/{FEED.key}"],
         env=env, cwd=tmp_path, check=True, capture_output=True,
     )  # fmt: skip
+    # Slow enough that the run is still at work when it is stopped, however loaded the machine.
+    simweb.set_behaviour(FEED.key.split("/", 1)[0], latency=60.0)  # its articles
+    simweb.set_behaviour(FEED.key, latency=0.0)  # not the feed itself
     socket_path = str(EmbeddedRedis(data_dir).socket_path)
     run = subprocess.Popen(
         [*command, "run", "--until-idle", "--timeout", "120"],
