@@ -100,13 +100,16 @@ def test_sigterm_stops_run_until_idle_with_its_workers_and_embedded_server(
         [*command, "feeds", "add", f"{simweb.base_url}/{FEED.key}"],
         env=env, cwd=tmp_path, check=True, capture_output=True,
     )  # fmt: skip
-    # Slow enough that the run is still at work when it is stopped, however loaded the machine.
-    simweb.set_behaviour(FEED.key.split("/", 1)[0], latency=60.0)  # its articles
-    simweb.set_behaviour(FEED.key, latency=0.0)  # not the feed itself
+    # The run is still at work when it is stopped, however loaded the machine: its article
+    # pages never answer in time, so they are retried until the stop; each fetch in flight
+    # ends 2 s after it started, so the stop does not wait long for it.
+    simweb.set_behaviour(FEED.key.split("/", 1)[0], latency=60.0)
+    simweb.set_behaviour(FEED.key, latency=0.0)  # the feed itself answers
     socket_path = str(EmbeddedRedis(data_dir).socket_path)
     run = subprocess.Popen(
         [*command, "run", "--until-idle", "--timeout", "120"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**env, "WIRESTREAM_READ_TIMEOUT": "2", "WIRESTREAM_MAX_ATTEMPTS": "1000"},
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )  # fmt: skip
     try:

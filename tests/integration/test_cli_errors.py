@@ -193,7 +193,7 @@ def test_no_command_prints_a_traceback_for_bad_input(wirestream: Wirestream, inp
         ("rules", "test", missing),
         ("parse-feed", missing),
         ("parse-feed", str(inputs / "binary.html")),
-        ("tail", "--group", "g"),
+        ("tail", "--consumer", "c"),
         ("worker", "--queues", "nope"),
     ]
     results = run_together(
