@@ -39,10 +39,11 @@ def utc(*parts: int) -> datetime:
 class TestSeedStyleWrapper:
     URL = "https://24newsdesk.example/news/4529912/south-korea-summons-russian-ambassador"
 
-    def test_the_outlets_note_is_in_the_body_until_the_host_has_taught_it(self) -> None:
+    def test_the_outlets_call_to_action_leaves_the_body_of_the_hosts_first_page(self) -> None:
         page = extract("simweb-24newsdesk-afp.html", self.URL)
-        assert page.text.startswith(CLICK_LINE)
-        assert line_key(CLICK_LINE) in page.line_keys
+        assert page.text.startswith("South Korea summoned Russia's ambassador")
+        assert "Click the Title above" not in page.text
+        assert "View More News" not in page.text
 
     def test_lines_recurring_on_the_host_leave_the_body(self) -> None:
         page = extract(
@@ -226,10 +227,18 @@ def test_a_json_ld_teaser_does_not_replace_the_body() -> None:
 
 
 def test_learnt_lines_leave_the_text_but_not_the_identity_of_the_page() -> None:
-    url = "https://24newsdesk.example/news/4529912/south-korea-summons-russian-ambassador"
-    before = extract("simweb-24newsdesk-afp.html", url)
-    after = extract(
-        "simweb-24newsdesk-afp.html", url, recurring_lines=frozenset({line_key(CLICK_LINE)})
+    paragraphs = [
+        f"Paragraph {n} of the story, with enough words to count as text." for n in range(4)
+    ]
+    furniture = "Listen to this story on our podcast"
+    page_html = f"""<html><head><title>Story</title></head><body><article><h1>Story</h1>
+<p>{furniture}</p>{"".join(f"<p>{p}</p>" for p in paragraphs)}</article></body></html>"""
+    url = "https://site.example/story"
+
+    before = extract_page(page_html.encode(), url=url, now=NOW)
+    after = extract_page(
+        page_html.encode(), url=url, now=NOW, recurring_lines=frozenset({line_key(furniture)})
     )
-    assert after.text != before.text
+
+    assert after.text.split("\n\n") == paragraphs
     assert after.identity_text == before.identity_text == before.text
