@@ -25,6 +25,7 @@ body that shares less than a fifth of its words with the page's labelled body).
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import statistics
@@ -36,6 +37,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import trafilatura
@@ -57,7 +59,8 @@ from extraction import (
 )
 
 from worker.errors import PermanentError
-from worker.stages.extract import RULES, extract_page, warm_up
+from worker.stages import extract
+from worker.stages.extract import BODY_RULES, METADATA_RULES, RULES, extract_page, warm_up
 
 FIGURES = ("body F1", "title", "authors", "date")
 OURS = "wirestream"
@@ -143,12 +146,31 @@ def library(page: Page, data: bytes, **options: bool) -> Result:
     return Result(document.text or "", normalised(document.title), authors, day, millis)
 
 
+_page_key = ""
+_story_bodies: dict[tuple[str, str], Any] = {}
+_bare_extraction = extract.bare_extraction
+
+
+def _remembered_bare_extraction(tree: Any, **options: Any) -> Any:
+    """trafilatura's result on the page being ablated, made once per page and options: the
+    rules switched off after it do not change it (the copy is theirs to change)."""
+    key = (_page_key, repr(sorted(options.items())))
+    if key not in _story_bodies:
+        _story_bodies[key] = _bare_extraction(tree, **options)
+    return copy.deepcopy(_story_bodies[key])
+
+
 def run_page(
     page: Page, disabled_sets: Sequence[frozenset[str]], baselines: bool
 ) -> dict[str, Result]:
     """Every extractor on one page, in turn, so that a busy machine slows them alike."""
+    global _page_key
     data = read_page(page.path)
     results = {}
+    if not baselines:
+        _page_key = page.key
+        _story_bodies.clear()
+        extract.bare_extraction = _remembered_bare_extraction
     if baselines:
         results[BASELINES[0]] = library(page, data)
         results[BASELINES[1]] = library(page, data, favor_precision=True)
@@ -263,6 +285,9 @@ def print_ablation(
         cells = []
         for set_name, name in columns:
             pages = sets[set_name]
+            if rule not in runs[set_name][0]:
+                cells.append("")
+                continue
             on = by_fold(name, pages, [r[OURS] for r in runs[set_name]], folds)
             off = by_fold(name, pages, [r[rule] for r in runs[set_name]], folds)
             gains = [a - b for a, b in zip(on, off, strict=True)]
@@ -338,12 +363,15 @@ def main() -> None:
     unknown = set(rules) - set(RULES)
     if unknown:
         parser.error(f"--only: unknown rules {sorted(unknown)}; known: {', '.join(RULES)}")
-    disabled_sets = [frozenset(), *(frozenset({rule}) for rule in rules if args.ablation)]
     runs = {}
     for set_name, pages in sets.items():
-        results = run_all(pages, disabled_sets[:1], True, args.jobs)
-        if len(disabled_sets) > 1:
-            ablated = run_all(pages, disabled_sets[1:], False, args.jobs)
+        results = run_all(pages, [frozenset()], True, args.jobs)
+        # A body rule is measured on the sets that label bodies, a metadata rule on the others.
+        kinds = BODY_RULES if any(page.body is not None for page in pages) else ()
+        kinds += METADATA_RULES if any(page.label is not None for page in pages) else ()
+        ablated_sets = [frozenset({rule}) for rule in rules if args.ablation and rule in kinds]
+        if ablated_sets:
+            ablated = run_all(pages, ablated_sets, False, args.jobs)
             results = [{**a, **b} for a, b in zip(results, ablated, strict=True)]
         runs[set_name] = results
     print(

@@ -100,6 +100,8 @@ _BYLINE_TAIL = re.compile(
     r"|\d+)\b.*$",
     re.I,
 )
+# What bylines put in parentheses after a name: initials, a handle, a place ("(jd)", "(AP)").
+_PARENTHESISED_AFTER_NAME = re.compile(r"(?<=\w)\s*\([^()]{1,24}\)\s*$")
 # Korean, Japanese and Chinese bylines put the role after the name: "신현주 기자" (reporter).
 _ROLE_AFTER_NAME = re.compile(r"\s*(?:기자|특파원|記者|特派員|记者)$")
 # Some outlets put every author in one JSON-LD Person: "Birgit Baumann, Anna Giulia Fink".
@@ -616,9 +618,12 @@ def _byline_names(byline: str) -> list[str]:
 
 
 def _person(name: str) -> str:
-    """A name less what bylines put around it: "By", a date, a role, the agency after it."""
+    """A name less what bylines put around it: "By", a date, a role, the agency after it, the
+    journalist's initials in parentheses ("Jane Doe (jd)")."""
     name = _BYLINE_PREFIX.sub("", _BYLINE_TAIL.sub("", name.strip()))
-    return _ROLE_AFTER_NAME.sub("", without_trailing_agency(name))
+    return _PARENTHESISED_AFTER_NAME.sub(
+        "", _ROLE_AFTER_NAME.sub("", without_trailing_agency(name))
+    )
 
 
 def _is_lower_case(text: str) -> bool:
@@ -813,12 +818,16 @@ class _PageMetadata:
         return None
 
     def _parties(
-        self, roles: tuple[str, ...], kind: Callable[[list[str]], bool] | None = None
+        self,
+        roles: tuple[str, ...],
+        kind: Callable[[list[str]], bool] | None = None,
+        nodes: list[dict[str, Any]] | None = None,
     ) -> list[str]:
-        """Names of the JSON-LD parties in ``roles`` (of a ``kind`` of ``@type``, if given)."""
+        """Names of the JSON-LD parties in ``roles`` (of a ``kind`` of ``@type``, if given) of
+        the ``nodes`` given, else of every article node."""
         return [
             name
-            for node in self._linked_data
+            for node in (self._linked_data if nodes is None else nodes)
             for role in roles
             for party in map(self._resolved, _json_ld_nodes(node.get(role)))
             if kind is None or kind(_strings(party.get("@type")))
@@ -830,7 +839,33 @@ class _PageMetadata:
         return self._parties(("author", "creator", "sourceOrganization"))
 
     def people(self) -> list[str]:
-        return self._parties(("author",), lambda types: "Person" in types)
+        """The JSON-LD ``Person`` authors of the page's own article: where several articles
+        name authors (cards for related stories), the one at the page's address, else the
+        first."""
+        is_person: Callable[[list[str]], bool] = lambda types: "Person" in types  # noqa: E731
+        authored = [
+            node for node in self._linked_data if self._parties(("author",), is_person, [node])
+        ]
+        if len(authored) > 1:
+            own = [node for node in authored if self._is_own(node)]
+            authored = own or authored[:1]
+        return self._parties(("author",), is_person, authored)
+
+    def _is_own(self, node: dict[str, Any]) -> bool:
+        addresses = {self._url, self.canonical_url()}
+        stated = [
+            *_strings(node.get("url")),
+            *_strings(node.get("@id")),
+            *_strings(node.get("mainEntityOfPage")),
+            *(
+                identifier
+                for entity in _json_ld_nodes(node.get("mainEntityOfPage"))
+                for identifier in _strings(entity.get("@id"))
+            ),
+        ]
+        return any(
+            _same_address(url, address) for url in stated for address in addresses if address
+        )
 
     def microdata_people(self) -> list[str]:
         """The names of the microdata ``Person`` items that are the page's ``author``: each
@@ -1000,6 +1035,16 @@ def _short_text(element: HtmlElement) -> str | None:
     return text if text and len(text.split()) <= MAX_BYLINE_WORDS else None
 
 
+def _same_address(url: str, other: str) -> bool:
+    """Whether two URLs name one page, scheme, ``www.``, fragment and a final slash aside."""
+
+    def key(address: str) -> str:
+        parts = urlsplit(address.strip())
+        return (parts.netloc.removeprefix("www.") + parts.path.rstrip("/")).lower()
+
+    return key(url) == key(other)
+
+
 def _in_article(element: HtmlElement) -> bool:
     return next(element.iterancestors("article"), None) is not None
 
@@ -1095,15 +1140,18 @@ def warm_up() -> None:
 
 
 # Every rule of the body and metadata paths that can be switched off, by name.
-RULES: tuple[str, ...] = (
+BODY_RULES: tuple[str, ...] = (
     HOVER_CARDS,
     *(name for name, _ in TREE_RULES),
     JSONLD_BODY,
     WRONG_STORY_GUARD,
     *LINE_RULE_NAMES,
+)
+METADATA_RULES: tuple[str, ...] = (
     TITLE_HEADING_PART,
     TITLE_SITE_SUFFIX,
     *(name for name, _ in AUTHOR_SOURCES),
     *(f"date_{source}" for source in _DATE_SOURCES),
     DATE_GUESSED,
 )
+RULES = BODY_RULES + METADATA_RULES
