@@ -30,11 +30,6 @@ def test_the_story_paragraphs_are_all_there_without_the_headline(page: Extracted
     assert paragraphs[3].startswith("Opponents say the money")
 
 
-def test_a_hover_card_leaves_the_name_it_hangs_on(page: ExtractedPage) -> None:
-    assert "Mayor Ann Lee said the bridge would carry trams" in page.text
-    assert "winter market" not in page.text
-
-
 def test_a_linked_headline_between_paragraphs_is_not_story(page: ExtractedPage) -> None:
     assert "FERRY OPERATORS" not in page.text
 

@@ -194,38 +194,6 @@ class TestPaywalledTeaser:
         assert teaser.text.endswith("could move services elsewhere.")
 
 
-def test_a_complete_json_ld_body_wins_when_the_heuristic_misses_most_of_it() -> None:
-    paragraphs = [
-        f"Paragraph {n} of the story, with enough words to count as text." for n in range(30)
-    ]
-    body = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs[:8])
-    article_body = "\\n".join(paragraphs)
-    page_html = f"""<html><head><title>Long story</title>
-<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "Long story",
-"articleBody": "{article_body}"}}</script></head>
-<body><article><h1>Long story</h1>{body}</article></body></html>"""
-
-    page = extract_page(page_html.encode(), url="https://site.example/long", now=NOW)
-
-    assert page.extractor == "jsonld"
-    assert page.text.split("\n\n") == paragraphs
-
-
-def test_a_json_ld_teaser_does_not_replace_the_body() -> None:
-    paragraphs = [
-        f"Paragraph {n} of the story, with enough words to count as text." for n in range(6)
-    ]
-    page_html = f"""<html><head><title>Story</title>
-<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "Story",
-"articleBody": "{paragraphs[0]}"}}</script></head>
-<body><article><h1>Story</h1>{"".join(f"<p>{p}</p>" for p in paragraphs)}</article></body></html>"""
-
-    page = extract_page(page_html.encode(), url="https://site.example/story", now=NOW)
-
-    assert page.extractor == "trafilatura"
-    assert page.text.split("\n\n") == paragraphs
-
-
 def test_learnt_lines_leave_the_text_but_not_the_identity_of_the_page() -> None:
     paragraphs = [
         f"Paragraph {n} of the story, with enough words to count as text." for n in range(4)

@@ -6,10 +6,9 @@ furniture, whatever it says. The pipeline counts, per host, the pages each short
 seen on (:func:`line_keys` gives the keys) and passes the recurring ones back in; this module
 only compares. The other kind is the same on every site. Some of it is recognised by its
 shape in trafilatura's body element, before it is rendered to text: headlines that are links
-to other pages, cards for other stories, a table laid out around the story. The rest by its
+to other pages, cards for other stories. The rest by its
 wording: share and newsletter prompts, promotions, "Related" and "Read more" blocks, photo,
-staff and source credits, licence notices, tag lists, comment prompts, the headline repeated,
-a bare link.
+staff and source credits, licence notices, comment prompts, the headline repeated.
 """
 
 from __future__ import annotations
@@ -36,9 +35,6 @@ MAX_PROMO_WORDS = 60
 LINK_TEASER_SHARE = 0.8
 # Two or three linked headlines run into one paragraph: a box of teasers, not a paragraph.
 MAX_TEASERS_WORDS = 60
-# A data table's cell holds a value or a sentence; one holding this many paragraphs is the
-# page's layout, with the story in it.
-MIN_LAYOUT_CELL_PARAGRAPHS = 3
 
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f][\"'\u2019\u201d)\]]*\s*$")
@@ -117,21 +113,12 @@ _PHOTO_CREDIT = re.compile(
       |afp\s+photo|reuters|epa(?:-efe)?|imago|picture\s+alliance|dpa)\)?\.?\s*$""",
     re.I | re.X,
 )
-_BARE_URL = re.compile(r"^\s*(?:https?://|www\.|[\w-]+(?:\.[\w-]+)+/)\S*\s*$", re.I)
 # "Write to Al Root at allen.root@dowjones.com", "Email Tariq Malik at ... or follow him",
 # "Reach the reporters on Twitter at http://twitter.com/...".
 _CONTACT = re.compile(
     r"[\w.+-]+@[\w-]+\.[\w.]+|\bfollow\s+(?:him|her|them|us)\s+on\b"
     r"|^\W*(?:reach|contact|e-?mail|write\s+to)\b.{0,80}\bat\s+(?:https?://|www\.|@\w)",
     re.I,
-)
-# "Updated at 1:23 p.m.", "UPDATED: Tue., Nov. 19, 2019": the page's stamp, not the story;
-# so is the reading time it announces ("5 min read", "Tempo de leitura: 2 minutos").
-_STAMP = re.compile(
-    r"""^\W*(?:updated|posted|published|aktualisiert|mis\s+[àa]\s+jour
-      | reading\s+time|lesezeit|temps\s+de\s+lecture|tempo\s+de\s+leitura|tiempo\s+de\s+lectura
-      | \d+\s*min(?:ute)?s?\s+read)\b""",
-    re.I | re.X,
 )
 # A line that is only a date, and perhaps a time: "October 12, 2017", "20.11.2019 11:28",
 # "Tuesday, 19 November 2019 - 11:28 AMT". The page's stamp again.
@@ -164,14 +151,6 @@ _RIGHTS = re.compile(
     r"|\bfor\s+(?:your\s+)?personal,?\s+non-commercial\s+use\b",
     re.I,
 )
-# The page's tag or category list: "Tags: Brexit, Theresa May", "Filed under: Politics".
-_TAG_LIST = re.compile(
-    r"^\W*(?:tags?|filed\s+under|topics?|categor(?:y|ies)|schlagw[öo]rter|themen|mots-cl[ée]s"
-    r"|etiquetas|tag)\s*:",
-    re.I,
-)
-# A WordPress shortcode the site failed to render: "[button link=...]Send us YOUR review[/button]".
-_SHORTCODE = re.compile(r"^\s*\[(\w+)\b[^\]]*\].*\[/\1\]\s*$", re.S)
 
 
 def site_key(url: str) -> str:
@@ -248,22 +227,6 @@ def remove_link_teasers(body: _Element) -> None:
             body.remove(block)
 
 
-def unwrap_layout_tables(body: _Element) -> None:
-    """Replace in trafilatura's body element each table laid out around the story (a cell
-    holding several paragraphs, as pages built with tables do) by that story's blocks. The
-    loose text in the cells beside the story is the layout's margin: menus, dates, links."""
-    for table in [block for block in body if block.tag == "table"]:
-        story_cells = [
-            cell
-            for cell in table.iter("cell")
-            if len(cell.findall("p")) >= MIN_LAYOUT_CELL_PARAGRAPHS
-        ]
-        if story_cells:
-            position = body.index(table)
-            body.remove(table)
-            body[position:position] = [block for cell in story_cells for block in cell]
-
-
 def without_recurring(blocks: Sequence[str], recurring: frozenset[str]) -> list[str]:
     """The blocks without the lines that recur across the host's pages."""
     if not recurring:
@@ -301,15 +264,10 @@ RELATED_LINE = "related_line"
 LINE_RULES: tuple[tuple[str, LineRule], ...] = (
     (RELATED_HEADING, _short_match(_RELATED_HEADING)),
     ("site_call_to_action", _short_match(_SITE_CALL_TO_ACTION)),
-    ("prompt", _short_match(_PROMPT)),
     (RELATED_LINE, _short_match(_RELATED_LINE)),
-    ("bare_url", _short_match(_BARE_URL)),
     ("contact", _short_search(_CONTACT)),
     ("staff_credit", _short_search(_STAFF_CREDIT)),
-    ("tag_list", _short_match(_TAG_LIST)),
-    ("shortcode", _short_match(_SHORTCODE)),
     ("photo_credit", _short_search(_PHOTO_CREDIT, 15)),
-    ("stamp", _short_match(_STAMP, 15)),
     (
         "date_only",
         lambda block, words: (

@@ -1,13 +1,18 @@
 """Extract one article page: its body text and the metadata a consumer needs.
 
-The body is trafilatura's (in its fast mode: the fallback extractors it skips cost a third of
-the time and lose precision on news pages; its links kept until teasers for other pages have
-been told from the story), or the page's JSON-LD ``articleBody`` when that is complete and
-trafilatura missed much of it; then what is not story goes
-(:mod:`worker.stages.boilerplate`). The metadata is what the page states itself (JSON-LD,
-``<meta>``, ``<time>``, bylines, ``<link rel=canonical>``), read here from the same lxml tree;
-htmldate guesses a date only when the page states none. Wire agencies come from
-:mod:`worker.stages.agency`, the quality flags from :mod:`worker.stages.quality`.
+The body is trafilatura's (in its fast mode with its recall focus: the fallback extractors
+it skips cost a third of the time and lose precision on news pages; its links kept until
+teasers for other pages have been told from the story); then what is not story goes
+(:mod:`worker.stages.boilerplate`). A body that shares almost nothing with the page's
+headline and description is another story's, and trafilatura's precision focus is tried
+instead. The metadata is what the page states itself (JSON-LD, ``<meta>``, ``<time>``,
+bylines, ``<link rel=canonical>``), read here from the same lxml tree; htmldate guesses a date
+only when the page states none. Wire agencies come from :mod:`worker.stages.agency`, the
+quality flags from :mod:`worker.stages.quality`.
+
+Every rule of the body and metadata paths has a name in :data:`RULES`; ``extract_page``
+skips those it is told to, which is how ``benchmarks/crossval.py`` measures what each is
+worth out of sample (``docs/extraction.md``).
 """
 
 from __future__ import annotations
@@ -47,23 +52,18 @@ from worker.stages.boilerplate import (
     clean_body,
     line_keys,
     remove_link_teasers,
-    unwrap_layout_tables,
     without_recurring,
 )
 from worker.stages.quality import is_paywalled, is_truncated
 
 STAGE = "extract"
 HEURISTIC = "trafilatura"
-STRUCTURED = "jsonld"
 
 MIN_WORDS_WITHOUT_TITLE = 20
 EARLIEST_DATE = datetime(1990, 1, 1, tzinfo=UTC)
 # A page dated after the moment we read it has its clock or its time zone wrong. Up to the
 # widest UTC offset is a time zone mislabelled; beyond that the date is rejected.
 MAX_FUTURE = timedelta(hours=14)
-# JSON-LD articleBody replaces trafilatura's body only when it is this much longer: where
-# both are whole they agree, and trafilatura keeps the paragraphs apart.
-STRUCTURED_BODY_ADVANTAGE = 1.5
 # A byline or credit is a few words; a longer text in a byline element is something else.
 MAX_BYLINE_WORDS = 12
 # A body with less than this share of the content words of the page's headline and
@@ -157,15 +157,12 @@ _PUBLISHED_META = ("article:published_time", "datepublished", "og:published_time
 _MODIFIED_META = ("article:modified_time", "datemodified", "og:updated_time")
 
 
-HOVER_CARDS = "hover_cards"
-JSONLD_BODY = "jsonld_body"
 WRONG_STORY_GUARD = "wrong_story_guard"
 TITLE_HEADING_PART = "title_heading_part"
 TITLE_SITE_SUFFIX = "title_site_suffix"
 DATE_GUESSED = "date_htmldate"
 # Rules applied to trafilatura's body element, in order.
 TREE_RULES: tuple[tuple[str, Callable[[HtmlElement], None]], ...] = (
-    ("layout_tables", unwrap_layout_tables),
     ("link_teasers", remove_link_teasers),
 )
 _DATE_SOURCES = ("jsonld", "meta", "time", "text", "time_elsewhere", "url")
@@ -233,9 +230,9 @@ def extract_page(
     evidence = _content_words([title or "", description or "", *page.all_meta("og:title")])
     chosen: _Body | None = None
     chosen_share = 0.0
-    for extractor, blocks in _body_candidates(tree, page, disabled):
+    for blocks in _body_candidates(tree, disabled):
         cleaned = clean_body(blocks, headlines=headlines, disabled=disabled)
-        candidate = _Body(extractor, blocks, cleaned, without_recurring(cleaned, recurring_lines))
+        candidate = _Body(blocks, cleaned, without_recurring(cleaned, recurring_lines))
         candidate_share = _share_of(evidence, candidate.story)
         if (
             chosen is None
@@ -248,12 +245,7 @@ def extract_page(
         if WRONG_STORY_GUARD in disabled or (chosen.story and chosen_share >= MIN_STORY_EVIDENCE):
             break
     assert chosen is not None  # the heuristic candidate always comes
-    extractor, blocks, cleaned, story = (
-        chosen.extractor,
-        chosen.blocks,
-        chosen.cleaned,
-        chosen.story,
-    )
+    blocks, cleaned, story = chosen.blocks, chosen.cleaned, chosen.story
     body_text = "\n\n".join(story)
     if not body_text or (len(_WORD.findall(body_text)) < MIN_WORDS_WITHOUT_TITLE and not title):
         raise PermanentError(STAGE, url, "no article text found")
@@ -277,7 +269,7 @@ def extract_page(
         description=description,
         canonical_url=page.canonical_url(),
         text=body_text,
-        extractor=extractor,
+        extractor=HEURISTIC,
         categories=_unique(page.sections()),
         section=next(iter(page.sections()), None),
         keywords=page.keywords(),
@@ -301,28 +293,16 @@ def extract_page(
 
 @dataclass(frozen=True)
 class _Body:
-    extractor: str
     blocks: list[str]  # as extracted
     cleaned: list[str]  # without what is not story anywhere
     story: list[str]  # and without the host's recurring lines
 
 
-def _body_candidates(
-    tree: HtmlElement, page: _PageMetadata, disabled: frozenset[str]
-) -> Iterator[tuple[str, list[str]]]:
+def _body_candidates(tree: HtmlElement, disabled: frozenset[str]) -> Iterator[list[str]]:
     """The bodies the page may have, best first, each made only when the one before it fails:
-    trafilatura's (recall focus, links judged) or JSON-LD ``articleBody`` when that is much
-    longer, then the other of the two, then trafilatura's precision focus on plain text."""
-    heuristic = _blocks(_story_body(tree, disabled))
-    structured = [] if JSONLD_BODY in disabled else page.article_body()
-    if _words(structured) > STRUCTURED_BODY_ADVANTAGE * _words(heuristic):
-        yield STRUCTURED, structured
-        yield HEURISTIC, heuristic
-    else:
-        yield HEURISTIC, heuristic
-        if structured:
-            yield STRUCTURED, structured
-    yield HEURISTIC, _precise_blocks(tree)
+    trafilatura's recall focus with its links judged, then its precision focus."""
+    yield _blocks(_story_body(tree, disabled))
+    yield _precise_blocks(tree)
 
 
 def _precise_blocks(tree: HtmlElement) -> list[str]:
@@ -392,15 +372,6 @@ def _language_code(tag: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
-# What a page shows when the pointer rests on a name in the story: the person's photo and
-# links to other stories, set inside the paragraph and hidden until then. The innermost such
-# element goes: the name it hangs on stays.
-_CARD_CLASS = (
-    "contains(@class, 'tooltip') or contains(@class, 'popover') or contains(@class, 'hovercard')"
-    " or contains(@class, 'rollover')"
-)
-_CARD = f"*[{_CARD_CLASS}][.//img or count(.//a) > 1]"
-_HOVER_CARDS = f"//p//{_CARD}[not(.//{_CARD})]"
 _SPACES = re.compile(r"\s+")
 _INNER_SPACES = re.compile(r"(?<=\S)[ \t]{2,}")
 
@@ -422,7 +393,6 @@ def _story_body(tree: HtmlElement, disabled: frozenset[str]) -> HtmlElement | No
         include_links=True,
         favor_recall=True,
         fast=True,
-        prune_xpath=None if HOVER_CARDS in disabled else _HOVER_CARDS,
     )
     if not isinstance(document, Document) or document.body is None:
         return None
@@ -725,10 +695,6 @@ class _PageMetadata:
     def site_name(self) -> str | None:
         publishers = self._parties(("publisher",))
         return self.first_meta("og:site_name", "application-name") or next(iter(publishers), None)
-
-    def article_body(self) -> list[str]:
-        text = next(iter(self._json_ld("articleBody")), "")
-        return [line for line in (_clean(line) for line in text.splitlines()) if line]
 
     def declared_words(self) -> int | None:
         counts = [
@@ -1141,9 +1107,7 @@ def warm_up() -> None:
 
 # Every rule of the body and metadata paths that can be switched off, by name.
 BODY_RULES: tuple[str, ...] = (
-    HOVER_CARDS,
     *(name for name, _ in TREE_RULES),
-    JSONLD_BODY,
     WRONG_STORY_GUARD,
     *LINE_RULE_NAMES,
 )
