@@ -390,7 +390,8 @@ class TestAuthorClasses:
     """What unseen publishers' bylines showed: each class pinned, not a page."""
 
     def test_initials_in_parentheses_after_the_name_are_not_part_of_it(self) -> None:
-        page = extract(byline='<p class="byline">Von Anna Berger (ab)</p>')
+        person = {"@type": "Person", "name": "Anna Berger (ab)"}
+        page = extract(head=json_ld({"@type": "NewsArticle", "author": person}))
         assert page.authors == ("Anna Berger",)
 
     def test_the_related_stories_authors_are_not_the_pages(self) -> None:
