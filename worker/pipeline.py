@@ -4,9 +4,10 @@
 
     poll_feed(feed_id)    fetch (conditional) ─ same body? ─ parse ─ select entries ─ new? ─ enqueue
                           ─ schedule the next poll (rate, server hints, graded backoff)
-    process_entry(entry)  fetch (guarded) ─ extract ─ canonical trusted? ─ tag ─ fingerprint
-                          ─ user rules (tag, drop, route; the story's size when a rule
-                          reads it) ─ build message ─ dedupe and publish atomically
+    process_entry(entry)  fetch (guarded) ─ extract (without the host's recurring lines and
+                          those other pages of the same poll had) ─ canonical trusted? ─ tag
+                          ─ fingerprint ─ user rules (tag, drop, route; the story's size
+                          when a rule reads it) ─ build message ─ dedupe and publish atomically
                           (with the routed copies) ─ count the body's short lines per host
     record_failure(...)   what could not be processed goes to the dead-letter stream
 
@@ -42,7 +43,7 @@ from worker.models import (
 from worker.services import Services
 from worker.stages.boilerplate import site_key
 from worker.stages.dedupe import fingerprint
-from worker.stages.extract import extract_page
+from worker.stages.extract import extract_page, without_lines
 from worker.stages.feeds import parse_feed
 from worker.stages.poll import NO_DATE, RejectedEntry, is_news, select_entries
 from worker.stages.publish import (
@@ -267,6 +268,11 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
             now=response.fetched_at,
             recurring_lines=services.host_lines.recurring(site),
         )
+        if entry.feed.id:
+            # Learnt from the batch: the other pages of the same poll are the host's too.
+            poll = services.keys.poll_lines(entry.feed.id, entry.discovered_at.isoformat())
+            shared = services.host_lines.shared_in_poll(poll, response.final_url, page.line_keys)
+            page = without_lines(page, shared)
         page = dated_from_feed(entry, page)
     with timings.stage("canonical"):
         trust_canonical = _trusts_canonical(services, site, response, page)

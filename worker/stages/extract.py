@@ -21,7 +21,7 @@ import html
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 from functools import cache
@@ -350,6 +350,16 @@ def _as_html(text: str) -> str:
         + "".join(f"<p>{paragraph}</p>" for paragraph in story)
         + "</article></body></html>"
     )
+
+
+def without_lines(page: ExtractedPage, line_keys: frozenset[str]) -> ExtractedPage:
+    """The page with the body's short lines of ``line_keys`` removed (lines that other pages
+    of the same feed poll had); its identity text stays, as for the host's recurring lines."""
+    blocks = page.text.split("\n\n")
+    story = without_recurring(blocks, line_keys)
+    if len(story) == len(blocks) or not story:
+        return page
+    return replace(page, text="\n\n".join(story))
 
 
 def detect_language(text: str, declared: str | None = None) -> str | None:

@@ -1,8 +1,10 @@
-"""A host whose pages of different stories all claim one rel=canonical: process_entry against
-the simulated web and a real Redis."""
+"""What a host's pages teach about each other, through process_entry against the simulated
+web and a real Redis: one rel=canonical claimed by different stories, a line the pages of
+one feed poll share."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -77,15 +79,16 @@ VOCABULARY = (
 )
 
 
-def story_page(topic: str) -> bytes:
-    """A story of its own, whose template names the section as every page's canonical."""
+def story_page(topic: str, furniture: str = "", canonical: str = f"/{HOST}/news/") -> bytes:
+    """A story of its own, whose template names the section as every page's canonical unless
+    told otherwise."""
     words = random.Random(topic).choices(VOCABULARY, k=150)
     paragraphs = "".join(
         f"<p>The {topic}: {' '.join(words[n : n + 30])}.</p>" for n in range(0, 150, 30)
     )
     return f"""<!DOCTYPE html><html lang="en"><head><title>News on the {topic}</title>
-<link rel="canonical" href="/{HOST}/news/"></head>
-<body><article><h1>News on the {topic}</h1>{paragraphs}</article></body></html>""".encode()
+<link rel="canonical" href="{canonical}"></head><body><article>
+<h1>News on the {topic}</h1>{furniture}{paragraphs}</article></body></html>""".encode()
 
 
 @pytest.fixture
@@ -103,15 +106,21 @@ def services(redis_url: str, namespace: str) -> Iterator[Services]:
 
 
 def process(
-    services: Services, web: SimWeb, topic: str, section: str = "news"
+    services: Services,
+    web: SimWeb,
+    topic: str,
+    section: str = "news",
+    furniture: str = "",
+    polled_at: datetime | None = None,
 ) -> pipeline.ProcessOutcome:
     path = f"{HOST}/{section}/{topic.replace(' ', '-')}.html"
-    web.set_behaviour(path, body=story_page(topic), content_type="text/html; charset=utf-8")
+    page = story_page(topic, furniture, f"/{path}") if polled_at else story_page(topic)
+    web.set_behaviour(path, body=page, content_type="text/html; charset=utf-8")
     url = f"{web.base_url}/{path}"
     entry = FeedEntry(
         feed=FeedRef(id="broken", url=f"{web.base_url}/{HOST}/feed.xml", title=None),
         url=url, source_url=url, guid=None, title=None, published=None,
-        discovered_at=datetime.now(UTC),
+        discovered_at=polled_at or datetime.now(UTC),
     )  # fmt: skip
     return pipeline.process_entry(entry, services)
 
@@ -146,3 +155,24 @@ def test_a_copy_of_one_story_under_another_address_keeps_the_canonical(
     assert copy.article_id == first.article_id
     assert not [log for log in logs if log["event"] == "canonical_distrusted"]
     assert not services.canonicals.distrusted(HOST)
+
+
+def published_texts(services: Services) -> list[str]:
+    entries = services.redis.xrange(services.keys.articles_stream)
+    return [json.loads(fields["data"])["text"] for _, fields in entries]
+
+
+def test_a_line_another_page_of_the_same_poll_had_leaves_the_body(services: Services) -> None:
+    furniture = "<p>Listen to this story on our podcast</p>"
+    poll = datetime.now(UTC)
+    with SimWeb() as web:
+        process(services, web, "tram line", furniture=furniture, polled_at=poll)
+        process(services, web, "market fire", furniture=furniture, polled_at=poll)
+        # The first page processed again (a redelivery) is not its own other page.
+        process(services, web, "tram line", furniture=furniture, polled_at=poll)
+        # A page of another poll has not been compared with these.
+        process(services, web, "park cleanup", furniture=furniture, polled_at=datetime.now(UTC))
+
+    texts = published_texts(services)
+    assert [("podcast" in text) for text in texts] == [True, False, True]
+    assert "market fire" in texts[1]
