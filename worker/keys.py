@@ -96,6 +96,21 @@ class Keys:
         """SET of the line keys seen on enough of the host's pages to count as boilerplate."""
         return f"{self.namespace}:boilerplate:{host}"
 
+    def poll_lines(self, feed_id: str, polled_at: str) -> str:
+        """HASH line key -> the first page of one poll of the feed that had the line: a line
+        another page of the same poll had is boilerplate (learnt from the batch)."""
+        return f"{self.namespace}:poll-lines:{feed_id}:{polled_at}"
+
+    def host_canonicals(self, host: str) -> str:
+        """HASH canonical URL -> the first claim of it on the host's pages (see
+        :func:`worker.stages.publish.canonical_claim`)."""
+        return f"{self.namespace}:canonicals:{host}"
+
+    def host_canonicals_distrusted(self, host: str) -> str:
+        """Present while the host's ``rel=canonical`` links are not trusted: its pages are
+        identified by where they were fetched."""
+        return f"{self.namespace}:canonicals-distrusted:{host}"
+
     def lsh_bucket(self, bucket: int) -> str:
         """HASH for the articles indexed in one time bucket of the near-duplicate window: LSH
         band fields -> the refs of the articles with that band, ``s<ref>`` -> signature

@@ -4,9 +4,10 @@
 
     poll_feed(feed_id)    fetch (conditional) ─ same body? ─ parse ─ select entries ─ new? ─ enqueue
                           ─ schedule the next poll (rate, server hints, graded backoff)
-    process_entry(entry)  fetch (guarded) ─ extract ─ tag ─ fingerprint ─ user rules (tag,
-                          drop, route; the story's size when a rule reads it) ─ build
-                          message ─ dedupe and publish atomically
+    process_entry(entry)  fetch (guarded) ─ extract (without the host's recurring lines and
+                          those other pages of the same poll had) ─ canonical trusted? ─ tag
+                          ─ fingerprint ─ user rules (tag, drop, route; the story's size
+                          when a rule reads it) ─ build message ─ dedupe and publish atomically
                           (with the routed copies) ─ count the body's short lines per host
     record_failure(...)   what could not be processed goes to the dead-letter stream
 
@@ -29,14 +30,31 @@ from worker.adapters.http import parse_retry_after
 from worker.adapters.stream import DeadLetter
 from worker.errors import Deferred, RetryableError, StageError
 from worker.logs import get_logger
-from worker.models import Article, Feed, FeedEntry, ParsedEntry, ParsedFeed, PublishResult, Response
+from worker.models import (
+    Article,
+    ExtractedPage,
+    Feed,
+    FeedEntry,
+    ParsedEntry,
+    ParsedFeed,
+    PublishResult,
+    Response,
+)
 from worker.services import Services
 from worker.stages.boilerplate import site_key
 from worker.stages.dedupe import fingerprint
-from worker.stages.extract import extract_page
+from worker.stages.extract import extract_page, without_lines
 from worker.stages.feeds import parse_feed
 from worker.stages.poll import NO_DATE, RejectedEntry, is_news, select_entries
-from worker.stages.publish import CREATED, build_article, build_message, dated_from_feed
+from worker.stages.publish import (
+    CREATED,
+    are_different_stories,
+    build_article,
+    build_message,
+    canonical_claim,
+    claimed_canonical,
+    dated_from_feed,
+)
 from worker.stages.rules import Rule
 from worker.stages.schedule import (
     Cadence,
@@ -250,10 +268,24 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
             now=response.fetched_at,
             recurring_lines=services.host_lines.recurring(site),
         )
+        if entry.feed.id:
+            # Learnt from the batch: the other pages of the same poll are the host's too.
+            poll = services.keys.poll_lines(entry.feed.id, entry.discovered_at.isoformat())
+            shared = services.host_lines.shared_in_poll(poll, response.final_url, page.line_keys)
+            page = without_lines(page, shared)
         page = dated_from_feed(entry, page)
+    with timings.stage("canonical"):
+        trust_canonical = _trusts_canonical(services, site, response, page)
     with timings.stage("tag"):
         tags = services.tagger.tag(page, entry)
-        article = build_article(entry, response, page, tags, processed_at=services.clock())
+        article = build_article(
+            entry,
+            response,
+            page,
+            tags,
+            processed_at=services.clock(),
+            trust_canonical=trust_canonical,
+        )
     with timings.stage("fingerprint"):
         body = fingerprint(page.text)
     with timings.stage("rules"):
@@ -284,6 +316,33 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
         # page would make its story lines look recurring.
         services.host_lines.record(site, page.line_keys)
     return ProcessOutcome(article.id, article.url, result, timings.stages)
+
+
+def _trusts_canonical(
+    services: Services, site: str, response: Response, page: ExtractedPage
+) -> bool:
+    """Whether the page's ``rel=canonical`` names its story. A host whose pages of different
+    stories claim one canonical (a template printing the section's URL on every page) has its
+    canonicals distrusted from then on: each story keeps the id of its own address."""
+    claimed = claimed_canonical(response, page)
+    if claimed is None:
+        return True
+    if services.canonicals.distrusted(site):
+        return False
+    claim = canonical_claim(response, page)
+    first = services.canonicals.first_claim(site, claimed, claim)
+    if not are_different_stories(claim, first):
+        return True
+    services.canonicals.distrust(site)
+    services.stats.add("hosts.canonicals_distrusted")
+    log.warning(
+        "canonical_distrusted",
+        host=site,
+        canonical=claimed,
+        url=response.final_url,
+        first_claimed_by=first.split("\t", 1)[0],
+    )
+    return False
 
 
 def record_failure(

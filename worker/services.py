@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from worker.adapters.boilerplate import HostLines
+from worker.adapters.canonicals import CanonicalClaims
 from worker.adapters.http import HttpClient
 from worker.adapters.metrics import Histograms
 from worker.adapters.politeness import Politeness
@@ -45,6 +46,7 @@ class Services:
     stats: Stats
     histograms: Histograms
     host_lines: HostLines
+    canonicals: CanonicalClaims
     enqueue_entries: EntrySink
     rules: RuleSet
     schedule: TaskSchedule
@@ -97,6 +99,9 @@ def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySin
             min_pages=settings.boilerplate_min_pages,
             ttl_seconds=settings.boilerplate_ttl_seconds,
         ),
+        # What a host's pages claim as canonical is learnt about its template, as its
+        # boilerplate is, and forgotten as fast.
+        canonicals=CanonicalClaims(client, keys, ttl_seconds=settings.boilerplate_ttl_seconds),
         enqueue_entries=enqueue_entries,
         rules=load_rules(settings),
         schedule=TaskSchedule(client, keys),

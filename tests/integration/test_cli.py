@@ -310,6 +310,32 @@ def test_extract_gives_the_same_article_for_a_file_a_gzipped_file_stdin_and_the_
     assert extracted["url"]["final_url"] == url
 
 
+def test_extract_of_the_seed_documents_starts_the_body_with_the_storys_first_sentence(
+    wirestream: Wirestream, simweb: SimWeb, corpus_dir: Path, tmp_path: Path
+) -> None:
+    """The seed saved as text, and the simulated outlet's page built like it: a single
+    ``extract`` knows no recurring lines, and the outlet's call to action is still no story."""
+    article = first_article(lambda a: a.outlet == "24newsdesk.example")
+    page = tmp_path / "24newsdesk.html"
+    save_page(simweb, article, page)
+    [seed] = sorted((corpus_dir.parent / "seeds").glob("*.txt"))
+    results = run_together(
+        {
+            "seed": lambda: wirestream("extract", str(seed), "--url", "https://24newshd.tv/x"),
+            "page": lambda: wirestream("extract", str(page), "--url", simweb.url_for(article)),
+        }
+    )
+    firsts = {}
+    for kind, result in results.items():
+        assert result.returncode == 0, result.stderr
+        [data] = json_lines(result.stdout)
+        firsts[kind] = data["text"].split("\n\n")[0]
+        assert "Click the Title" not in data["text"]
+        assert not data["text"].endswith("View More News")
+    assert firsts["seed"].startswith("South Korea summoned Russia's ambassador to Seoul Friday")
+    assert firsts["page"] == article.paragraphs[0]
+
+
 def test_extract_of_a_page_without_canonical_link_asks_for_url(
     wirestream: Wirestream, simweb: SimWeb, tmp_path: Path
 ) -> None:

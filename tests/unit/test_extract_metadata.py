@@ -384,3 +384,27 @@ def test_the_visible_h1_leaves_the_body_when_the_declared_headline_differs() -> 
     assert page.title == "New ferry terminal cuts waits"
     assert not page.text.startswith("Ferry terminal opens")
     assert page.text.startswith("The harbour authority")
+
+
+class TestAuthorClasses:
+    """What unseen publishers' bylines showed: each class pinned, not a page."""
+
+    def test_initials_in_parentheses_after_the_name_are_not_part_of_it(self) -> None:
+        person = {"@type": "Person", "name": "Anna Berger (ab)"}
+        page = extract(head=json_ld({"@type": "NewsArticle", "author": person}))
+        assert page.authors == ("Anna Berger",)
+
+    def test_the_related_stories_authors_are_not_the_pages(self) -> None:
+        own = {"@type": "NewsArticle", "url": "https://port.example/a", "headline": "Ferry",
+               "author": {"@type": "Person", "name": "Jane Doe"}}  # fmt: skip
+        cards = [
+            {
+                "@type": "NewsArticle",
+                "url": f"https://port.example/{n}",
+                "headline": f"Other {n}",
+                "author": {"@type": "Person", "name": f"Writer {n}"},
+            }
+            for n in ("b", "c")
+        ]
+        page = extract(head=json_ld(cards[0]) + json_ld(own) + json_ld(cards[1]))
+        assert page.authors == ("Jane Doe",)

@@ -39,10 +39,11 @@ def utc(*parts: int) -> datetime:
 class TestSeedStyleWrapper:
     URL = "https://24newsdesk.example/news/4529912/south-korea-summons-russian-ambassador"
 
-    def test_the_outlets_note_is_in_the_body_until_the_host_has_taught_it(self) -> None:
+    def test_the_outlets_call_to_action_leaves_the_body_of_the_hosts_first_page(self) -> None:
         page = extract("simweb-24newsdesk-afp.html", self.URL)
-        assert page.text.startswith(CLICK_LINE)
-        assert line_key(CLICK_LINE) in page.line_keys
+        assert page.text.startswith("South Korea summoned Russia's ambassador")
+        assert "Click the Title above" not in page.text
+        assert "View More News" not in page.text
 
     def test_lines_recurring_on_the_host_leave_the_body(self) -> None:
         page = extract(
@@ -193,43 +194,19 @@ class TestPaywalledTeaser:
         assert teaser.text.endswith("could move services elsewhere.")
 
 
-def test_a_complete_json_ld_body_wins_when_the_heuristic_misses_most_of_it() -> None:
-    paragraphs = [
-        f"Paragraph {n} of the story, with enough words to count as text." for n in range(30)
-    ]
-    body = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs[:8])
-    article_body = "\\n".join(paragraphs)
-    page_html = f"""<html><head><title>Long story</title>
-<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "Long story",
-"articleBody": "{article_body}"}}</script></head>
-<body><article><h1>Long story</h1>{body}</article></body></html>"""
-
-    page = extract_page(page_html.encode(), url="https://site.example/long", now=NOW)
-
-    assert page.extractor == "jsonld"
-    assert page.text.split("\n\n") == paragraphs
-
-
-def test_a_json_ld_teaser_does_not_replace_the_body() -> None:
-    paragraphs = [
-        f"Paragraph {n} of the story, with enough words to count as text." for n in range(6)
-    ]
-    page_html = f"""<html><head><title>Story</title>
-<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "Story",
-"articleBody": "{paragraphs[0]}"}}</script></head>
-<body><article><h1>Story</h1>{"".join(f"<p>{p}</p>" for p in paragraphs)}</article></body></html>"""
-
-    page = extract_page(page_html.encode(), url="https://site.example/story", now=NOW)
-
-    assert page.extractor == "trafilatura"
-    assert page.text.split("\n\n") == paragraphs
-
-
 def test_learnt_lines_leave_the_text_but_not_the_identity_of_the_page() -> None:
-    url = "https://24newsdesk.example/news/4529912/south-korea-summons-russian-ambassador"
-    before = extract("simweb-24newsdesk-afp.html", url)
-    after = extract(
-        "simweb-24newsdesk-afp.html", url, recurring_lines=frozenset({line_key(CLICK_LINE)})
+    paragraphs = [
+        f"Paragraph {n} of the story, with enough words to count as text." for n in range(4)
+    ]
+    furniture = "Listen to this story on our podcast"
+    page_html = f"""<html><head><title>Story</title></head><body><article><h1>Story</h1>
+<p>{furniture}</p>{"".join(f"<p>{p}</p>" for p in paragraphs)}</article></body></html>"""
+    url = "https://site.example/story"
+
+    before = extract_page(page_html.encode(), url=url, now=NOW)
+    after = extract_page(
+        page_html.encode(), url=url, now=NOW, recurring_lines=frozenset({line_key(furniture)})
     )
-    assert after.text != before.text
+
+    assert after.text.split("\n\n") == paragraphs
     assert after.identity_text == before.identity_text == before.text

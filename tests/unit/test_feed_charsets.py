@@ -181,3 +181,27 @@ def test_miniflux_html_case_decodes_to_its_text(name: str, text: str) -> None:
     decoded, _ = decode_html((V2 / name).read_bytes(), None)
 
     assert text in decoded
+
+
+# A wave dash and a minus sign (U+2212): the two letters Shift_JIS and cp932 read apart.
+JAPANESE = (
+    "晴れた日は散歩に出かけます。週末〜月曜日の天気予報によると、気温は\u22122度まで下がります。"
+)
+KOREAN = "오늘 서울에서는 대통령이 새로운 경제 정책을 발표했습니다. 시장은 긍정적으로 반응했습니다."
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"), [(JAPANESE, "euc_jp"), (JAPANESE, "shift_jis"), (KOREAN, "euc_kr")]
+)
+def test_an_undeclared_multi_byte_feed_decodes_as_its_publisher_wrote_it(
+    text: str, codec: str
+) -> None:
+    items = "".join(
+        f"<item><title>{n}</title><description>{text}</description></item>" for n in range(4)
+    )
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'
+
+    decoded = decode_document(feed.encode(codec), "application/rss+xml")
+
+    assert decoded.text == feed
+    assert decoded.source == "detected"

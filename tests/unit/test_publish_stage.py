@@ -26,9 +26,12 @@ from worker.stages.publish import (
     CREATED,
     DUPLICATE,
     SCHEMA,
+    are_different_stories,
     article_url,
     build_article,
     build_message,
+    canonical_claim,
+    claimed_canonical,
     content_hash,
     dated_from_feed,
 )
@@ -193,6 +196,35 @@ def test_article_url_ignores_a_cross_site_rel_canonical() -> None:
     url = article_url(make_response("https://news.example.com/story"), page)
 
     assert url == "https://news.example.com/story"
+
+
+def test_a_page_claims_a_canonical_only_when_it_names_another_address() -> None:
+    section = "https://news.example.com/politics/"
+    story = make_response("https://news.example.com/politics/story-1")
+
+    assert claimed_canonical(story, make_page(canonical_url=section)) == section
+    assert claimed_canonical(story, make_page(canonical_url=story.final_url)) is None
+    assert claimed_canonical(story, make_page(canonical_url=None)) is None
+
+
+def test_two_stories_claiming_one_canonical_are_told_from_two_copies_of_one() -> None:
+    section = "https://news.example.com/politics/"
+    first = canonical_claim(
+        make_response("https://news.example.com/politics/story-1"),
+        make_page(canonical_url=section, title="Budget passes", text="The budget passed."),
+    )
+    other_story = canonical_claim(
+        make_response("https://news.example.com/politics/story-2"),
+        make_page(canonical_url=section, title="Mayor resigns", text="The mayor resigned."),
+    )
+    amp_copy = canonical_claim(
+        make_response("https://news.example.com/amp/politics/story-1"),
+        make_page(canonical_url=section, title="Budget passes", text="The budget passed. Ad."),
+    )
+
+    assert are_different_stories(other_story, first)
+    assert not are_different_stories(amp_copy, first)
+    assert not are_different_stories(first, first)
 
 
 def test_article_url_survives_a_protocol_relative_same_site_canonical() -> None:

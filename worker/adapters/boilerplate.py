@@ -4,7 +4,8 @@ The extract stage compares; this adapter remembers. For every article first publ
 keys of its short body lines are counted per host (a HASH); a line seen on
 ``min_pages`` of the host's pages joins the host's boilerplate SET, which the next extraction
 on that host gets. Both keys expire ``ttl_seconds`` after the host's last article, so a
-redesigned site's old furniture is forgotten.
+redesigned site's old furniture is forgotten. The pages of one feed poll are compared too,
+as they are processed: a line that another page of the same poll had is boilerplate at once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from worker.adapters.redis_client import RedisClient, redis_errors
 from worker.keys import Keys
 
 STAGE = "extract"
+# A poll's entries are processed within minutes; its lines are kept a while longer.
+POLL_LINES_TTL_SECONDS = 6 * 3600
 
 
 class HostLines:
@@ -54,3 +57,26 @@ class HostLines:
                 pipe.sadd(recurring_key, *frequent)
             pipe.expire(recurring_key, self._ttl)
             pipe.execute()
+
+    def shared_in_poll(self, poll: str, page_url: str, line_keys: Sequence[str]) -> frozenset[str]:
+        """The ``line_keys`` of the page at ``page_url`` that another page of the same feed
+        poll (``poll``, a :meth:`Keys.poll_lines` key) had first. Each line remembers the
+        first page that had it, so a page processed twice never matches itself."""
+        if not line_keys:
+            return frozenset()
+        with redis_errors(STAGE, page_url):
+            pipe = self._redis.pipeline(transaction=False)
+            for key in line_keys:
+                pipe.hsetnx(poll, key, page_url)
+            pipe.hmget(poll, list(line_keys))
+            pipe.expire(poll, POLL_LINES_TTL_SECONDS)
+            first_pages = pipe.execute()[len(line_keys)]
+        return frozenset(
+            key
+            for key, first in zip(line_keys, first_pages, strict=True)
+            if first is not None and _text(first) != page_url
+        )
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -6,10 +6,9 @@ furniture, whatever it says. The pipeline counts, per host, the pages each short
 seen on (:func:`line_keys` gives the keys) and passes the recurring ones back in; this module
 only compares. The other kind is the same on every site. Some of it is recognised by its
 shape in trafilatura's body element, before it is rendered to text: headlines that are links
-to other pages, cards for other stories, a table laid out around the story. The rest by its
+to other pages, cards for other stories. The rest by its
 wording: share and newsletter prompts, promotions, "Related" and "Read more" blocks, photo,
-staff and source credits, licence notices, tag lists, comment prompts, the headline repeated,
-a bare link.
+staff and source credits, licence notices, comment prompts, the headline repeated.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
 from lxml.etree import _Element
@@ -36,9 +35,6 @@ MAX_PROMO_WORDS = 60
 LINK_TEASER_SHARE = 0.8
 # Two or three linked headlines run into one paragraph: a box of teasers, not a paragraph.
 MAX_TEASERS_WORDS = 60
-# A data table's cell holds a value or a sentence; one holding this many paragraphs is the
-# page's layout, with the story in it.
-MIN_LAYOUT_CELL_PARAGRAPHS = 3
 
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f][\"'\u2019\u201d)\]]*\s*$")
@@ -66,6 +62,21 @@ _PROMPT = re.compile(
       | (?:\d+\s+)?(?:comments?|kommentare?|commentaires?|coment[aá]rios?|commenti)\W*$
       | (?:an\s+)?error\s+(?:has\s+)?occurred | please\s+try\s+again
       | (?:leave|add|post|write|show|view|load)\s+(?:a\s+|the\s+|all\s+)?(?:comments?|reply)\W*$
+    )""",
+    re.I | re.X,
+)
+# A call to go elsewhere for the story, which aggregators and syndicated copies put above or
+# below it: "*Click the Title above to view complete article on https://24newshd.tv/.",
+# "Read the full story at example.com", "This article originally appeared on ...", "View More
+# News". Boilerplate on a host's first page too, before its recurring lines are learnt.
+_SITE_CALL_TO_ACTION = re.compile(
+    r"""^\W*(?:
+        (?:click|tap)\b.{0,60}\b(?:view|read|see)\b.{0,40}\b(?:article|story|report|post)\b
+      | (?:read|view|see|continue\s+reading)\s+(?:the\s+)?(?:full|complete|whole|original
+          |entire|rest\s+of\s+the)\s+(?:article|story|report|post)\s+(?:on|at)\b
+      | (?:this\s+(?:article|story|post)\s+)?(?:was\s+)?(?:originally|first)\s+
+          (?:published|appeared|posted)\s+(?:on|at)\s+(?:https?://|www\.|[\w-]+\.[a-z]{2,}\b)
+      | (?:view|see|read)\s+more\s+(?:news|stories|articles)\W*$
     )""",
     re.I | re.X,
 )
@@ -102,21 +113,12 @@ _PHOTO_CREDIT = re.compile(
       |afp\s+photo|reuters|epa(?:-efe)?|imago|picture\s+alliance|dpa)\)?\.?\s*$""",
     re.I | re.X,
 )
-_BARE_URL = re.compile(r"^\s*(?:https?://|www\.|[\w-]+(?:\.[\w-]+)+/)\S*\s*$", re.I)
 # "Write to Al Root at allen.root@dowjones.com", "Email Tariq Malik at ... or follow him",
 # "Reach the reporters on Twitter at http://twitter.com/...".
 _CONTACT = re.compile(
     r"[\w.+-]+@[\w-]+\.[\w.]+|\bfollow\s+(?:him|her|them|us)\s+on\b"
     r"|^\W*(?:reach|contact|e-?mail|write\s+to)\b.{0,80}\bat\s+(?:https?://|www\.|@\w)",
     re.I,
-)
-# "Updated at 1:23 p.m.", "UPDATED: Tue., Nov. 19, 2019": the page's stamp, not the story;
-# so is the reading time it announces ("5 min read", "Tempo de leitura: 2 minutos").
-_STAMP = re.compile(
-    r"""^\W*(?:updated|posted|published|aktualisiert|mis\s+[àa]\s+jour
-      | reading\s+time|lesezeit|temps\s+de\s+lecture|tempo\s+de\s+leitura|tiempo\s+de\s+lectura
-      | \d+\s*min(?:ute)?s?\s+read)\b""",
-    re.I | re.X,
 )
 # A line that is only a date, and perhaps a time: "October 12, 2017", "20.11.2019 11:28",
 # "Tuesday, 19 November 2019 - 11:28 AMT". The page's stamp again.
@@ -127,6 +129,12 @@ _DATE_ONLY = re.compile(
       | \d{4}-\d\d-\d\d | \d{1,2}[./]\d{1,2}[./]\d{2,4})
       (?:\W{0,3}(?:at\s+|um\s+|à\s+)?\d{1,2}[:.h]\d\d(?:\s*[ap]\.?m\.?)?(?:\s+[^\W\d_]{2,5})?)?\W*$""",
     re.I | re.X,
+)
+# A machine timestamp standing alone, perhaps with the wire credited after it:
+# "2024-06-22T01:28:04+05:00 AFP".
+_TIMESTAMP_LINE = re.compile(
+    r"^\W*\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?"
+    r"(?:\s+[A-Z][A-Za-z]{1,7}(?:/[A-Z][A-Za-z]{1,7})*)?\W*$"
 )
 # Who reported, wrote or edited it, and the source credited under the story: "(Reporting by
 # X; Editing by Y)", "Additional reporting by X", "X contributed reporting.", "SOURCE: AFP".
@@ -143,14 +151,6 @@ _RIGHTS = re.compile(
     r"|\bfor\s+(?:your\s+)?personal,?\s+non-commercial\s+use\b",
     re.I,
 )
-# The page's tag or category list: "Tags: Brexit, Theresa May", "Filed under: Politics".
-_TAG_LIST = re.compile(
-    r"^\W*(?:tags?|filed\s+under|topics?|categor(?:y|ies)|schlagw[öo]rter|themen|mots-cl[ée]s"
-    r"|etiquetas|tag)\s*:",
-    re.I,
-)
-# A WordPress shortcode the site failed to render: "[button link=...]Send us YOUR review[/button]".
-_SHORTCODE = re.compile(r"^\s*\[(\w+)\b[^\]]*\].*\[/\1\]\s*$", re.S)
 
 
 def site_key(url: str) -> str:
@@ -183,30 +183,28 @@ def line_keys(blocks: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
-def clean_body(blocks: Sequence[str], headlines: Iterable[str] = ()) -> list[str]:
-    """The blocks that are story: without prompts and promotions, related-story blocks,
-    stand-alone photo credits, staff and source credits, contact lines, stamps, tag lists,
-    licence notices and links; nor the page's ``headlines`` repeated above the story."""
+def clean_body(
+    blocks: Sequence[str], headlines: Iterable[str] = (), disabled: frozenset[str] = frozenset()
+) -> list[str]:
+    """The blocks that are story: without the lines any of :data:`LINE_RULES` (those not
+    ``disabled``) recognises, nor the page's ``headlines`` repeated above the story, nor the
+    list under a related-stories heading."""
     headline_keys = {_folded(headline) for headline in headlines} - {""}
+    rules = [(name, rule) for name, rule in LINE_RULES if name not in disabled]
     kept: list[str] = []
     in_related_block = False
     for block in blocks:
-        if not kept and _folded(block) in headline_keys:
+        if not kept and _folded(block) in headline_keys and HEADLINE_REPEATED not in disabled:
             continue
         if in_related_block and _LIST_ITEM.match(block):
             continue
-        in_related_block = False
         words = _word_count(block)
-        if words <= MAX_PROMPT_WORDS and _RELATED_HEADING.match(block):
-            in_related_block = True
-            continue
-        if words <= MAX_PROMPT_WORDS and _is_not_story(block, words):
-            # "Related: headline" lines often head a list of more headlines.
-            in_related_block = bool(_RELATED_LINE.match(block))
-            continue
-        if words <= MAX_PROMO_WORDS and _is_promotion(block):
-            continue
-        kept.append(block)
+        matched = next((name for name, rule in rules if rule(block, words)), None)
+        # A related-stories heading, or a "Related: headline" line, often heads a list of
+        # more headlines.
+        in_related_block = matched in (RELATED_HEADING, RELATED_LINE)
+        if matched is None:
+            kept.append(block)
     return kept
 
 
@@ -229,22 +227,6 @@ def remove_link_teasers(body: _Element) -> None:
             body.remove(block)
 
 
-def unwrap_layout_tables(body: _Element) -> None:
-    """Replace in trafilatura's body element each table laid out around the story (a cell
-    holding several paragraphs, as pages built with tables do) by that story's blocks. The
-    loose text in the cells beside the story is the layout's margin: menus, dates, links."""
-    for table in [block for block in body if block.tag == "table"]:
-        story_cells = [
-            cell
-            for cell in table.iter("cell")
-            if len(cell.findall("p")) >= MIN_LAYOUT_CELL_PARAGRAPHS
-        ]
-        if story_cells:
-            position = body.index(table)
-            body.remove(table)
-            body[position:position] = [block for cell in story_cells for block in cell]
-
-
 def without_recurring(blocks: Sequence[str], recurring: frozenset[str]) -> list[str]:
     """The blocks without the lines that recur across the host's pages."""
     if not recurring:
@@ -256,26 +238,46 @@ def without_recurring(blocks: Sequence[str], recurring: frozenset[str]) -> list[
     ]
 
 
-def _is_not_story(block: str, words: int) -> bool:
-    return bool(
-        _PROMPT.match(block)
-        or _RELATED_LINE.match(block)
-        or _BARE_URL.match(block)
-        or _CONTACT.search(block)
-        or _STAFF_CREDIT.search(block)
-        or _TAG_LIST.match(block)
-        or _SHORTCODE.match(block)
-        or (words <= 15 and (_PHOTO_CREDIT.search(block) or _STAMP.match(block)))
-        or _DATE_ONLY.match(block)
-    )
-
-
-def _is_promotion(block: str) -> bool:
+def _is_promotion(block: str, words: int) -> bool:
     """A licence notice, or a paragraph one of whose sentences is a call to action."""
-    return bool(
+    return words <= MAX_PROMO_WORDS and bool(
         _RIGHTS.search(block)
         or any(_PROMPT.match(sentence) for sentence in _SENTENCE_BREAK.split(block))
     )
+
+
+def _short_match(pattern: re.Pattern[str], limit: int = MAX_PROMPT_WORDS) -> LineRule:
+    return lambda block, words: words <= limit and bool(pattern.match(block))
+
+
+def _short_search(pattern: re.Pattern[str], limit: int = MAX_PROMPT_WORDS) -> LineRule:
+    return lambda block, words: words <= limit and bool(pattern.search(block))
+
+
+LineRule = Callable[[str, int], bool]
+HEADLINE_REPEATED = "headline_repeated"
+RELATED_HEADING = "related_heading"
+RELATED_LINE = "related_line"
+# The line rules of :func:`clean_body`, in the order they are tried, each by its name (the
+# name the extraction benchmark's ablation switches it off by). Each takes a block and its
+# word count.
+LINE_RULES: tuple[tuple[str, LineRule], ...] = (
+    (RELATED_HEADING, _short_match(_RELATED_HEADING)),
+    ("site_call_to_action", _short_match(_SITE_CALL_TO_ACTION)),
+    (RELATED_LINE, _short_match(_RELATED_LINE)),
+    ("contact", _short_search(_CONTACT)),
+    ("staff_credit", _short_search(_STAFF_CREDIT)),
+    ("photo_credit", _short_search(_PHOTO_CREDIT, 15)),
+    (
+        "date_only",
+        lambda block, words: (
+            words <= MAX_PROMPT_WORDS
+            and bool(_DATE_ONLY.match(block) or _TIMESTAMP_LINE.match(block))
+        ),
+    ),
+    ("promotion", _is_promotion),
+)
+LINE_RULE_NAMES = (HEADLINE_REPEATED, *(name for name, _ in LINE_RULES))
 
 
 def _folded(line: str) -> str:

@@ -61,6 +61,10 @@ _EXTRA_LABELS = {
     "unicode-1-1-utf-8": "utf-8",
     "x-euc-jp": "euc_jp",
 }
+# The legacy multi-byte charsets of the web, in the order a tie is broken: strict forms (GB2312,
+# not the GB18030 that decodes almost any bytes), their browser supersets applied after.
+_MULTI_BYTE = ("euc_jp", "shift_jis", "euc_kr", "gb2312", "big5")
+_DETECTED_AS = {"cp932": "shift_jis", "gb2312": "gb18030"}
 _CHARSET_PARAM = re.compile(r";\s*charset\s*=\s*[\"']?([^\"';\s]+)", re.I)
 _XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
 _XML_DECLARATION_ANY = re.compile(rb"^\s*<\?xml[^>]*\?>")
@@ -191,17 +195,38 @@ def _detected(body: bytes, problems: tuple[str, ...]) -> Decoded:
     # A few stray bytes fit dozens of code pages equally well (detectors then "find" a
     # language in the markup's ASCII); windows-1252, what browsers assume, is the better guess.
     if sum(byte > 0x7F for byte in body) >= MIN_BYTES_TO_DETECT:
-        best = charset_normalizer.from_bytes(body).best()
-        codec = codec_for(best.encoding) if best is not None else None
+        # A whole document that decodes in a strict multi-byte charset is in one of those:
+        # text in a single-byte code page breaks their pairs within a line. Detection then
+        # chooses among them only (their byte ranges overlap), and else takes the first.
+        multi_byte = [codec for codec in _MULTI_BYTE if _decodes(body, codec)]
+        best = charset_normalizer.from_bytes(body, cp_isolation=multi_byte or None).best()
+        codec = codec_for(best.encoding) if best is not None else next(iter(multi_byte), None)
     else:
         best = codec = None
     # A multi-byte charset is told by its byte structure, a single-byte code page only by
     # the language its letters make.
-    if codec is not None and best is not None and (is_multi_byte_encoding(codec) or best.languages):
+    if codec is not None and (
+        is_multi_byte_encoding(codec) or (best is not None and best.languages)
+    ):
+        # As browsers read them: Shift_JIS with JIS X 0208's wave dash and minus, not
+        # Microsoft's; GB2312 as GBK.
+        codec = _DETECTED_AS.get(codec, codec)
         guessed = (*problems, f"CharacterEncodingOverride: no usable charset; detected {codec}")
-        return Decoded(body.decode(codec, errors="replace"), codec, "detected", guessed)
+        try:
+            text, codec = _strict_decode(body, codec)
+        except UnicodeDecodeError:
+            text = body.decode(codec, errors="replace")
+        return Decoded(text, codec, "detected", guessed)
     fallback = (*problems, "CharacterEncodingOverride: no usable charset; read as cp1252")
     return Decoded(*_strict_decode(body, "cp1252"), "fallback", fallback)
+
+
+def _decodes(body: bytes, codec: str) -> bool:
+    try:
+        body.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def as_utf8_xml(decoded: Decoded) -> bytes:

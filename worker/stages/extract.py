@@ -1,13 +1,18 @@
 """Extract one article page: its body text and the metadata a consumer needs.
 
-The body is trafilatura's (in its fast mode: the fallback extractors it skips cost a third of
-the time and lose precision on news pages; its links kept until teasers for other pages have
-been told from the story), or the page's JSON-LD ``articleBody`` when that is complete and
-trafilatura missed much of it; then what is not story goes
-(:mod:`worker.stages.boilerplate`). The metadata is what the page states itself (JSON-LD,
-``<meta>``, ``<time>``, bylines, ``<link rel=canonical>``), read here from the same lxml tree;
-htmldate guesses a date only when the page states none. Wire agencies come from
-:mod:`worker.stages.agency`, the quality flags from :mod:`worker.stages.quality`.
+The body is trafilatura's (in its fast mode with its recall focus: the fallback extractors
+it skips cost a third of the time and lose precision on news pages; its links kept until
+teasers for other pages have been told from the story); then what is not story goes
+(:mod:`worker.stages.boilerplate`). A body that shares almost nothing with the page's
+headline and description is another story's, and trafilatura's precision focus is tried
+instead. The metadata is what the page states itself (JSON-LD, ``<meta>``, ``<time>``,
+bylines, ``<link rel=canonical>``), read here from the same lxml tree; htmldate guesses a date
+only when the page states none. Wire agencies come from :mod:`worker.stages.agency`, the
+quality flags from :mod:`worker.stages.quality`.
+
+Every rule of the body and metadata paths has a name in :data:`RULES`; ``extract_page``
+skips those it is told to, which is how ``benchmarks/crossval.py`` measures what each is
+worth out of sample (``docs/extraction.md``).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import html
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 from functools import cache
@@ -42,28 +48,30 @@ from worker.stages.agency import (
     without_trailing_agency,
 )
 from worker.stages.boilerplate import (
+    LINE_RULE_NAMES,
     clean_body,
     line_keys,
     remove_link_teasers,
-    unwrap_layout_tables,
     without_recurring,
 )
 from worker.stages.quality import is_paywalled, is_truncated
 
 STAGE = "extract"
 HEURISTIC = "trafilatura"
-STRUCTURED = "jsonld"
 
 MIN_WORDS_WITHOUT_TITLE = 20
 EARLIEST_DATE = datetime(1990, 1, 1, tzinfo=UTC)
 # A page dated after the moment we read it has its clock or its time zone wrong. Up to the
 # widest UTC offset is a time zone mislabelled; beyond that the date is rejected.
 MAX_FUTURE = timedelta(hours=14)
-# JSON-LD articleBody replaces trafilatura's body only when it is this much longer: where
-# both are whole they agree, and trafilatura keeps the paragraphs apart.
-STRUCTURED_BODY_ADVANTAGE = 1.5
 # A byline or credit is a few words; a longer text in a byline element is something else.
 MAX_BYLINE_WORDS = 12
+# A body with less than this share of the content words of the page's headline and
+# description is checked against the next candidate body, which replaces it when it has
+# STORY_EVIDENCE_MARGIN more (headlines paraphrase: a small share alone proves little).
+MIN_STORY_EVIDENCE = 0.2
+STORY_EVIDENCE_MARGIN = 0.3
+MIN_EVIDENCE_WORDS = 5
 MAX_SITE_NAME_WORDS = 6
 MAX_HEADLINE_WORDS = 40
 # Below this probability the detector is guessing (short or mixed text): the page's own
@@ -78,6 +86,9 @@ _MACROLANGUAGES = {"ary": "ar", "arz": "ar", "uzs": "uz", "wuu": "zh", "yue": "z
 _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|ClaimReview)$")
 _LANGUAGE_TAG = re.compile(r"([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*")
 _WORD = re.compile(r"\w+")
+_CONTENT_WORD = re.compile(r"\w{4,}")
+_MARKUP = re.compile(r"<[A-Za-z!?/]")
+_BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
 # What follows a name in a byline: a date, a role, links to the author's other pages, where
 # or under what the story is filed ("in Kyiv", "in Energy": an "in" before a capital).
 # A month counts only before a day ("Dec 16"): "Jan Marchart" and "Theresa May" are names.
@@ -89,6 +100,8 @@ _BYLINE_TAIL = re.compile(
     r"|\d+)\b.*$",
     re.I,
 )
+# What bylines put in parentheses after a name: initials, a handle, a place ("(jd)", "(AP)").
+_PARENTHESISED_AFTER_NAME = re.compile(r"(?<=\w)\s*\([^()]{1,24}\)\s*$")
 # Korean, Japanese and Chinese bylines put the role after the name: "신현주 기자" (reporter).
 _ROLE_AFTER_NAME = re.compile(r"\s*(?:기자|특파원|記者|特派員|记者)$")
 # Some outlets put every author in one JSON-LD Person: "Birgit Baumann, Anna Giulia Fink".
@@ -144,6 +157,17 @@ _PUBLISHED_META = ("article:published_time", "datepublished", "og:published_time
 _MODIFIED_META = ("article:modified_time", "datemodified", "og:updated_time")
 
 
+WRONG_STORY_GUARD = "wrong_story_guard"
+TITLE_HEADING_PART = "title_heading_part"
+TITLE_SITE_SUFFIX = "title_site_suffix"
+DATE_GUESSED = "date_htmldate"
+# Rules applied to trafilatura's body element, in order.
+TREE_RULES: tuple[tuple[str, Callable[[HtmlElement], None]], ...] = (
+    ("link_teasers", remove_link_teasers),
+)
+_DATE_SOURCES = ("jsonld", "meta", "time", "text", "time_elsewhere", "url")
+
+
 def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
     """Decode as a browser does: BOM, HTTP charset, ``<meta>`` charset, then detection.
 
@@ -180,49 +204,64 @@ def extract_page(
     now: datetime,
     content_type: str | None = None,
     recurring_lines: frozenset[str] = frozenset(),
+    disabled: frozenset[str] = frozenset(),
 ) -> ExtractedPage:
     """Extract the article on the page at ``url`` (the base for its relative links).
 
     ``now`` is when the page was read: later dates are rejected. ``recurring_lines`` are the
     :func:`~worker.stages.boilerplate.line_key` keys of the lines that recur across the host's
-    pages, removed from the body.
+    pages, removed from the body. ``disabled`` names rules of :data:`RULES` left out: what
+    the extraction benchmark's ablation measures each of them by.
     """
     text, _ = decode_html(body, content_type)
+    if _is_plain_text(text, content_type):
+        text = _as_html(text)
     tree = load_html(text)
     if tree is None:
         raise PermanentError(STAGE, url, "no article text found")
     page = _PageMetadata(tree, url)
     site_name = page.site_name()
     site_words = _site_words(site_name, url)
-    title = _title(page.title(site_words), site_words, page.headings)
-    blocks = _blocks(_story_body(tree))
-    extractor = HEURISTIC
-    structured = page.article_body()
-    if _words(structured) > STRUCTURED_BODY_ADVANTAGE * _words(blocks):
-        blocks, extractor = structured, STRUCTURED
+    title = _title(page.title(site_words), site_words, page.headings, disabled)
+    description = page.first_meta("description", "og:description", "twitter:description")
     # The headline is the title's job; left in, it would count as body text in near-duplicate
     # comparison across outlets that title the story differently.
-    cleaned = clean_body(
-        blocks, headlines=[title or "", *page.headings, *page.all_meta("og:title", "twitter:title")]
-    )
-    story = without_recurring(cleaned, recurring_lines)
+    headlines = [title or "", *page.headings, *page.all_meta("og:title", "twitter:title")]
+    evidence = _content_words([title or "", description or "", *page.all_meta("og:title")])
+    chosen: _Body | None = None
+    chosen_share = 0.0
+    for blocks in _body_candidates(tree, disabled):
+        cleaned = clean_body(blocks, headlines=headlines, disabled=disabled)
+        candidate = _Body(blocks, cleaned, without_recurring(cleaned, recurring_lines))
+        candidate_share = _share_of(evidence, candidate.story)
+        if (
+            chosen is None
+            or (candidate.story and not chosen.story)
+            or (candidate_share >= chosen_share + STORY_EVIDENCE_MARGIN)
+        ):
+            chosen, chosen_share = candidate, candidate_share
+        # A body that shares almost nothing with the page's headline and description is
+        # another story's (a teaser, a card): the next candidate may be the page's own.
+        if WRONG_STORY_GUARD in disabled or (chosen.story and chosen_share >= MIN_STORY_EVIDENCE):
+            break
+    assert chosen is not None  # the heuristic candidate always comes
+    blocks, cleaned, story = chosen.blocks, chosen.cleaned, chosen.story
     body_text = "\n\n".join(story)
     if not body_text or (len(_WORD.findall(body_text)) < MIN_WORDS_WITHOUT_TITLE and not title):
         raise PermanentError(STAGE, url, "no article text found")
 
-    description = page.first_meta("description", "og:description", "twitter:description")
     bylines = page.bylines()
     # htmldate's guess (when the page states no date) and then byline elements (when it
     # declares no author) come last: both search the whole tree, and the second prunes it.
-    published = page.date("datePublished", _PUBLISHED_META, now) or _guessed_date(
-        tree, url, now, page.zone()
+    published = page.date("datePublished", _PUBLISHED_META, now, disabled) or (
+        None if DATE_GUESSED in disabled else _guessed_date(tree, url, now, page.zone())
     )
-    authors = _authors(page, bylines, site_name, url)
+    authors = _authors(page, bylines, site_name, url, disabled)
     return ExtractedPage(
         title=title,
         authors=authors,
         published=published,
-        modified=page.date("dateModified", _MODIFIED_META, now),
+        modified=page.date("dateModified", _MODIFIED_META, now, disabled),
         language=detect_language(body_text, declared=page.declared_language),
         site_name=site_name,
         image=page.url_in_meta("og:image", "og:image:url", "twitter:image", "twitter:image:src")
@@ -230,7 +269,7 @@ def extract_page(
         description=description,
         canonical_url=page.canonical_url(),
         text=body_text,
-        extractor=extractor,
+        extractor=HEURISTIC,
         categories=_unique(page.sections()),
         section=next(iter(page.sections()), None),
         keywords=page.keywords(),
@@ -250,6 +289,77 @@ def extract_page(
         line_keys=line_keys(blocks),
         identity_text="\n\n".join(cleaned),
     )
+
+
+@dataclass(frozen=True)
+class _Body:
+    blocks: list[str]  # as extracted
+    cleaned: list[str]  # without what is not story anywhere
+    story: list[str]  # and without the host's recurring lines
+
+
+def _body_candidates(tree: HtmlElement, disabled: frozenset[str]) -> Iterator[list[str]]:
+    """The bodies the page may have, best first, each made only when the one before it fails:
+    trafilatura's recall focus with its links judged, then its precision focus."""
+    yield _blocks(_story_body(tree, disabled))
+    yield _precise_blocks(tree)
+
+
+def _precise_blocks(tree: HtmlElement) -> list[str]:
+    document = bare_extraction(tree, with_metadata=False, favor_precision=True)
+    text = document.text if isinstance(document, Document) else None
+    return [line for line in (text or "").splitlines() if line.strip()]
+
+
+def _content_words(texts: Iterable[str]) -> set[str]:
+    """The words of ``texts`` that say what a story is about: four letters or more."""
+    return {
+        word
+        for text in texts
+        for word in _CONTENT_WORD.findall(text.casefold())
+        if not word.isdigit()
+    }
+
+
+def _share_of(evidence: set[str], story: list[str]) -> float:
+    """How much of the page's evidence about its story the body has (1 with too little)."""
+    if len(evidence) < MIN_EVIDENCE_WORDS:
+        return 1.0 if story else 0.0
+    return len(evidence & _content_words(story)) / len(evidence)
+
+
+def _is_plain_text(text: str, content_type: str | None) -> bool:
+    """A story saved as text: served as ``text/plain``, or read from a file without markup."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if media_type:
+        return media_type == "text/plain"
+    return not _MARKUP.search(text[:DETECTION_SAMPLE_BYTES])
+
+
+def _as_html(text: str) -> str:
+    """A story saved as text, as the page it was: its first paragraph the headline, each
+    paragraph after it (between blank lines) one of the story's."""
+    paragraphs = [
+        html.escape(" ".join(paragraph.split()))
+        for paragraph in _BLANK_LINE.split(text)
+        if paragraph.strip()
+    ]
+    headline, *story = paragraphs or [""]
+    return (
+        f"<html><head><title>{headline}</title></head><body><article><h1>{headline}</h1>"
+        + "".join(f"<p>{paragraph}</p>" for paragraph in story)
+        + "</article></body></html>"
+    )
+
+
+def without_lines(page: ExtractedPage, line_keys: frozenset[str]) -> ExtractedPage:
+    """The page with the body's short lines of ``line_keys`` removed (lines that other pages
+    of the same feed poll had); its identity text stays, as for the host's recurring lines."""
+    blocks = page.text.split("\n\n")
+    story = without_recurring(blocks, line_keys)
+    if len(story) == len(blocks) or not story:
+        return page
+    return replace(page, text="\n\n".join(story))
 
 
 def detect_language(text: str, declared: str | None = None) -> str | None:
@@ -272,20 +382,11 @@ def _language_code(tag: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
-# What a page shows when the pointer rests on a name in the story: the person's photo and
-# links to other stories, set inside the paragraph and hidden until then. The innermost such
-# element goes: the name it hangs on stays.
-_CARD_CLASS = (
-    "contains(@class, 'tooltip') or contains(@class, 'popover') or contains(@class, 'hovercard')"
-    " or contains(@class, 'rollover')"
-)
-_CARD = f"*[{_CARD_CLASS}][.//img or count(.//a) > 1]"
-_HOVER_CARDS = f"//p//{_CARD}[not(.//{_CARD})]"
 _SPACES = re.compile(r"\s+")
 _INNER_SPACES = re.compile(r"(?<=\S)[ \t]{2,}")
 
 
-def _story_body(tree: HtmlElement) -> HtmlElement | None:
+def _story_body(tree: HtmlElement, disabled: frozenset[str]) -> HtmlElement | None:
     """trafilatura's body element, its links marked and teasers for other pages removed.
 
     trafilatura copies a tree it is given, so ``tree`` stays whole for the metadata. It is not
@@ -302,13 +403,13 @@ def _story_body(tree: HtmlElement) -> HtmlElement | None:
         include_links=True,
         favor_recall=True,
         fast=True,
-        prune_xpath=_HOVER_CARDS,
     )
     if not isinstance(document, Document) or document.body is None:
         return None
     body: HtmlElement = document.body
-    unwrap_layout_tables(body)
-    remove_link_teasers(body)
+    for name, rule in TREE_RULES:
+        if name not in disabled:
+            rule(body)
     # The links have been judged; their text stays, their targets are not the story's text.
     etree.strip_tags(body, "ref")
     # trafilatura trims the text of the elements it keeps but not of links: the source's
@@ -363,7 +464,9 @@ def _site_words(site_name: str | None, url: str) -> set[str]:
     return site_words
 
 
-def _title(title: str | None, site_words: set[str], headings: list[str]) -> str | None:
+def _title(
+    title: str | None, site_words: set[str], headings: list[str], disabled: frozenset[str]
+) -> str | None:
     # Soft hyphens and zero-width characters only guide a browser's line breaking.
     title = _clean(_INVISIBLE.sub("", html.unescape(title or "")))
     if not title:
@@ -371,11 +474,11 @@ def _title(title: str | None, site_words: set[str], headings: list[str]) -> str 
     # "Headline | Section | Site" where the page's <h1> is the headline: keep the part it says
     # (unless that <h1> is the site's logo).
     folded_headings = {_fold(heading) for heading in headings}
-    for part in _TITLE_PARTS.split(title):
+    for part in [] if TITLE_HEADING_PART in disabled else _TITLE_PARTS.split(title):
         if part != title and _fold(part) in folded_headings and not _names_site(part, site_words):
             return part
     # "Headline - Site", "Headline | Fortune.com": the site is not part of the headline.
-    while separators := list(_TITLE_PARTS.finditer(title)):
+    while TITLE_SITE_SUFFIX not in disabled and (separators := list(_TITLE_PARTS.finditer(title))):
         last = separators[-1]
         if not _names_site(title[last.end() :], site_words):
             break
@@ -394,10 +497,15 @@ def _names_site(part: str, site_words: set[str]) -> bool:
 
 
 def _authors(
-    page: _PageMetadata, bylines: list[str], site_name: str | None, url: str
+    page: _PageMetadata,
+    bylines: list[str],
+    site_name: str | None,
+    url: str,
+    disabled: frozenset[str],
 ) -> tuple[str, ...]:
-    """The people credited: JSON-LD ``Person`` authors, else microdata ones, else the author
-    meta tags, else the byline elements, split into names.
+    """The people credited by the first of :data:`AUTHOR_SOURCES` that names any (JSON-LD
+    ``Person`` authors, else microdata ones, else the author meta tags, else the byline
+    elements), split into names.
 
     Outlets credit themselves and the wire too (as an author ``Organization``, in the byline
     meta, as the site): those names are dropped, and so are roles ("Staff and agencies").
@@ -420,16 +528,41 @@ def _authors(
             and not _NOT_A_PERSON.search(name)
         )
 
-    json_ld_people = [
-        _person(name) for joined in page.people() for name in _NAME_LIST.split(joined)
-    ]
-    return (
-        people(json_ld_people)
-        or people(_person(name) for name in page.microdata_people())
-        or people(name for byline in bylines for name in _byline_names(byline))
-        or people(page.byline_elements(_byline_names))
-        or people(_byline_names(page.unmarked_byline() or ""))
-    )
+    for name, source in AUTHOR_SOURCES:
+        if name not in disabled and (found := people(source(page, bylines))):
+            return found
+    return ()
+
+
+def _json_ld_authors(page: _PageMetadata, bylines: list[str]) -> Iterable[str]:
+    return (_person(name) for joined in page.people() for name in _NAME_LIST.split(joined))
+
+
+def _microdata_authors(page: _PageMetadata, bylines: list[str]) -> Iterable[str]:
+    return map(_person, page.microdata_people())
+
+
+def _meta_authors(page: _PageMetadata, bylines: list[str]) -> Iterable[str]:
+    return (name for byline in bylines for name in _byline_names(byline))
+
+
+def _byline_element_authors(page: _PageMetadata, bylines: list[str]) -> Iterable[str]:
+    return page.byline_elements(_byline_names)
+
+
+def _unmarked_byline_authors(page: _PageMetadata, bylines: list[str]) -> Iterable[str]:
+    return _byline_names(page.unmarked_byline() or "")
+
+
+AuthorSource = Callable[["_PageMetadata", list[str]], Iterable[str]]
+# Where authors are read, in order of trust; the first that names a person decides.
+AUTHOR_SOURCES: tuple[tuple[str, AuthorSource], ...] = (
+    ("authors_json_ld", _json_ld_authors),
+    ("authors_microdata", _microdata_authors),
+    ("authors_meta", _meta_authors),
+    ("authors_byline_element", _byline_element_authors),
+    ("authors_unmarked_byline", _unmarked_byline_authors),
+)
 
 
 def _spells_host(name: str, host: str) -> bool:
@@ -465,9 +598,12 @@ def _byline_names(byline: str) -> list[str]:
 
 
 def _person(name: str) -> str:
-    """A name less what bylines put around it: "By", a date, a role, the agency after it."""
+    """A name less what bylines put around it: "By", a date, a role, the agency after it, the
+    journalist's initials in parentheses ("Jane Doe (jd)")."""
     name = _BYLINE_PREFIX.sub("", _BYLINE_TAIL.sub("", name.strip()))
-    return _ROLE_AFTER_NAME.sub("", without_trailing_agency(name))
+    return _PARENTHESISED_AFTER_NAME.sub(
+        "", _ROLE_AFTER_NAME.sub("", without_trailing_agency(name))
+    )
 
 
 def _is_lower_case(text: str) -> bool:
@@ -570,10 +706,6 @@ class _PageMetadata:
         publishers = self._parties(("publisher",))
         return self.first_meta("og:site_name", "application-name") or next(iter(publishers), None)
 
-    def article_body(self) -> list[str]:
-        text = next(iter(self._json_ld("articleBody")), "")
-        return [line for line in (_clean(line) for line in text.splitlines()) if line]
-
     def declared_words(self) -> int | None:
         counts = [
             int(value)
@@ -662,12 +794,16 @@ class _PageMetadata:
         return None
 
     def _parties(
-        self, roles: tuple[str, ...], kind: Callable[[list[str]], bool] | None = None
+        self,
+        roles: tuple[str, ...],
+        kind: Callable[[list[str]], bool] | None = None,
+        nodes: list[dict[str, Any]] | None = None,
     ) -> list[str]:
-        """Names of the JSON-LD parties in ``roles`` (of a ``kind`` of ``@type``, if given)."""
+        """Names of the JSON-LD parties in ``roles`` (of a ``kind`` of ``@type``, if given) of
+        the ``nodes`` given, else of every article node."""
         return [
             name
-            for node in self._linked_data
+            for node in (self._linked_data if nodes is None else nodes)
             for role in roles
             for party in map(self._resolved, _json_ld_nodes(node.get(role)))
             if kind is None or kind(_strings(party.get("@type")))
@@ -679,7 +815,33 @@ class _PageMetadata:
         return self._parties(("author", "creator", "sourceOrganization"))
 
     def people(self) -> list[str]:
-        return self._parties(("author",), lambda types: "Person" in types)
+        """The JSON-LD ``Person`` authors of the page's own article: where several articles
+        name authors (cards for related stories), the one at the page's address, else the
+        first."""
+        is_person: Callable[[list[str]], bool] = lambda types: "Person" in types  # noqa: E731
+        authored = [
+            node for node in self._linked_data if self._parties(("author",), is_person, [node])
+        ]
+        if len(authored) > 1:
+            own = [node for node in authored if self._is_own(node)]
+            authored = own or authored[:1]
+        return self._parties(("author",), is_person, authored)
+
+    def _is_own(self, node: dict[str, Any]) -> bool:
+        addresses = {self._url, self.canonical_url()}
+        stated = [
+            *_strings(node.get("url")),
+            *_strings(node.get("@id")),
+            *_strings(node.get("mainEntityOfPage")),
+            *(
+                identifier
+                for entity in _json_ld_nodes(node.get("mainEntityOfPage"))
+                for identifier in _strings(entity.get("@id"))
+            ),
+        ]
+        return any(
+            _same_address(url, address) for url in stated for address in addresses if address
+        )
 
     def microdata_people(self) -> list[str]:
         """The names of the microdata ``Person`` items that are the page's ``author``: each
@@ -721,7 +883,11 @@ class _PageMetadata:
         return self.absolute(self._canonical) or self.url_in_meta("og:url")
 
     def date(
-        self, json_ld_key: str, meta_keys: tuple[str, ...], now: datetime
+        self,
+        json_ld_key: str,
+        meta_keys: tuple[str, ...],
+        now: datetime,
+        disabled: frozenset[str] = frozenset(),
     ) -> DatedValue | None:
         """The page's own timestamp, one with a time zone first; future and absurd ones out."""
         times = self._times[json_ld_key]
@@ -740,7 +906,7 @@ class _PageMetadata:
                 ),
                 # A <time> outside the story and unmarked: the page's first is its own date
                 # more often than a related story's.
-                *((value, "time") for value in self._times["elsewhere"][:1]),
+                *((value, "time_elsewhere") for value in self._times["elsewhere"][:1]),
                 *(
                     ("-".join(filter(None, match.groups())), "url")
                     for match in _URL_DATE.finditer(self._url)
@@ -749,12 +915,16 @@ class _PageMetadata:
         found = [
             (moment, source)
             for text, source in candidates
-            if (moment := _parse_date(text)) and _in_zone(moment, UTC) <= now + MAX_FUTURE
+            if f"date_{source}" not in disabled
+            and (moment := _parse_date(text))
+            and _in_zone(moment, UTC) <= now + MAX_FUTURE
         ]
         found.sort(key=lambda item: item[0].tzinfo is None)
         if not found:
             return None
         moment, source = found[0]
+        # An unmarked <time> elsewhere on the page is a <time> still, to whoever reads the value.
+        source = source.removesuffix("_elsewhere")
         return DatedValue(_in_zone(moment, self.zone()).astimezone(UTC), source)
 
     def zone(self) -> tzinfo:
@@ -839,6 +1009,16 @@ def _item_of(element: HtmlElement) -> HtmlElement | None:
 def _short_text(element: HtmlElement) -> str | None:
     text = _clean(element.text_content())
     return text if text and len(text.split()) <= MAX_BYLINE_WORDS else None
+
+
+def _same_address(url: str, other: str) -> bool:
+    """Whether two URLs name one page, scheme, ``www.``, fragment and a final slash aside."""
+
+    def key(address: str) -> str:
+        parts = urlsplit(address.strip())
+        return (parts.netloc.removeprefix("www.") + parts.path.rstrip("/")).lower()
+
+    return key(url) == key(other)
 
 
 def _in_article(element: HtmlElement) -> bool:
@@ -933,3 +1113,19 @@ def warm_up() -> None:
         content_type="text/html",
         now=datetime(2025, 3, 3, tzinfo=UTC),
     )
+
+
+# Every rule of the body and metadata paths that can be switched off, by name.
+BODY_RULES: tuple[str, ...] = (
+    *(name for name, _ in TREE_RULES),
+    WRONG_STORY_GUARD,
+    *LINE_RULE_NAMES,
+)
+METADATA_RULES: tuple[str, ...] = (
+    TITLE_HEADING_PART,
+    TITLE_SITE_SUFFIX,
+    *(name for name, _ in AUTHOR_SOURCES),
+    *(f"date_{source}" for source in _DATE_SOURCES),
+    DATE_GUESSED,
+)
+RULES = BODY_RULES + METADATA_RULES

@@ -57,8 +57,9 @@ def build_article(
     tags: Tags,
     *,
     processed_at: datetime,
+    trust_canonical: bool = True,
 ) -> Article:
-    url = article_url(response, page)
+    url = article_url(response, page) if trust_canonical else canonical_url(response.final_url)
     return Article(
         id=article_id(url),
         url=url,
@@ -97,6 +98,30 @@ def article_url(response: Response, page: ExtractedPage) -> str:
         return canonical_url(claimed)
     except PermanentError:  # a broken canonical link is the page's problem, not the article's
         return landed
+
+
+def claimed_canonical(response: Response, page: ExtractedPage) -> str | None:
+    """The canonical URL the page claims for itself elsewhere than where it was fetched, if
+    :func:`article_url` would follow it."""
+    landed = canonical_url(response.final_url)
+    url = article_url(response, page)
+    return url if url != landed else None
+
+
+def canonical_claim(response: Response, page: ExtractedPage) -> str:
+    """What a page claiming a canonical URL is: where it was fetched, its title and its body.
+    Two claims of one canonical that differ in all three are two stories."""
+    title = " ".join(_WORD.findall((page.title or "").casefold()))
+    return "\t".join((canonical_url(response.final_url), title, content_hash(page.text)))
+
+
+def are_different_stories(claim: str, other: str) -> bool:
+    """Whether two :func:`canonical_claim` values of one canonical URL are different pages
+    with different stories: the canonical is then the host's template's, not the story's (an
+    AMP or print copy of one story has its own address but the same title or body)."""
+    return all(
+        mine != theirs for mine, theirs in zip(claim.split("\t"), other.split("\t"), strict=True)
+    )
 
 
 def content_hash(text: str) -> str:
