@@ -220,6 +220,20 @@ class DedupeSettings:
     """Articles remembered per band value in a bucket: bounds the cost of a common band."""
 
 
+@dataclass(frozen=True)
+class Durability:
+    """Replicas that must have a publish (Redis ``WAIT``) before its task is acknowledged.
+
+    Replication is asynchronous: a primary that dies takes with it the writes its replica had
+    not received yet. Waiting keeps the task unacknowledged until the replica has the entry,
+    so a failover in between makes the task fail and run again on the new primary instead.
+    A replica that does not answer in time (it is gone) does not stop the pipeline: the
+    publish counts as ``publish.unreplicated`` and the task goes on."""
+
+    replicas: int = 0
+    timeout_ms: int = 500
+
+
 class ArticleStream:
     def __init__(
         self,
@@ -229,12 +243,14 @@ class ArticleStream:
         maxlen: int,
         ttl_seconds: int,
         dedupe: DedupeSettings,
+        durability: Durability = Durability(),
     ) -> None:
         self._redis = client
         self._keys = keys
         self._maxlen = maxlen
         self._ttl = ttl_seconds
         self._dedupe = dedupe
+        self._durability = durability
         self._publish = client.register_script(_PUBLISH)
         self._cluster_size = client.register_script(_CLUSTER_SIZE)
 
@@ -267,6 +283,8 @@ class ArticleStream:
             event, stream_id, cluster, duplicate_of, similarity = self._publish(
                 keys=keys, args=args
             )
+            if self._durability.replicas:
+                self._wait_for_replicas()
         return PublishResult(
             event=event or None,
             stream_id=stream_id or None,
@@ -274,6 +292,12 @@ class ArticleStream:
             duplicate_of=duplicate_of or None,
             similarity=float(similarity) if similarity else None,
         )
+
+    def _wait_for_replicas(self) -> None:
+        wanted = self._durability.replicas
+        confirmed = int(self._redis.wait(wanted, self._durability.timeout_ms))
+        if confirmed < wanted:
+            self._redis.hincrby(self._keys.stats, "publish.unreplicated", 1)
 
     def cluster_size(
         self, article_id: str, content_hash: str, fingerprint: Fingerprint, *, at: datetime
