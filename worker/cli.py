@@ -18,7 +18,7 @@ from types import FrameType
 from typing import Any
 
 from worker.adapters.http import HttpClient, Kind
-from worker.adapters.redis_client import RedisClient, mask_url
+from worker.adapters.redis_client import REDIS_REFUSALS, RedisClient, mask_url, refusal_message
 from worker.adapters.store import FeedStore, Stats
 from worker.adapters.stream import Clusters, DeadLetters, StreamEntry, StreamReader
 from worker.dead_letters import describe, retry_for
@@ -35,7 +35,7 @@ from worker.runtime import (
     worker_command,
 )
 from worker.services import build_tagger, load_rules
-from worker.settings import Settings, load_settings
+from worker.settings import NAMESPACE_PATTERN, Settings, load_settings
 from worker.stages.extract import extract_page
 from worker.stages.feeds import parse_feed
 from worker.stages.opml import render_opml
@@ -65,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except WirestreamError as error:
         print(f"wirestream: {error}", file=sys.stderr)
+        return 1
+    except REDIS_REFUSALS as error:
+        print(f"wirestream: redis: {refusal_message(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -228,6 +231,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=port_number, default=0, help="simulated web port")
     demo.add_argument("--duration", type=positive_float, help="stop after this many seconds")
     demo.set_defaults(handler=run_demo)
+
+    acl = commands.add_parser(
+        "acl", help="the Redis ACL file: pipeline, consumer and admin users (docs/security.md)"
+    )
+    acl.add_argument(
+        "--namespace", type=namespace_argument, help="the namespace the users may use"
+        " (default: the namespace setting)",
+    )  # fmt: skip
+    acl.set_defaults(handler=write_acl_file)
     return parser
 
 
@@ -254,6 +266,14 @@ def positive_float(text: str) -> float:
 def article_id_argument(text: str) -> str:
     if not re.fullmatch(r"[0-9a-f]{32}", text):
         raise argparse.ArgumentTypeError(f"an article id is 32 hex digits (got {text!r})")
+    return text
+
+
+def namespace_argument(text: str) -> str:
+    if not re.fullmatch(NAMESPACE_PATTERN, text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a namespace (1-64 letters, digits, '_', '.', '-')"
+        )
     return text
 
 
@@ -780,6 +800,13 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     from worker.demo import run_demo as demo
 
     return demo(settings, port=args.port, duration=args.duration)
+
+
+def write_acl_file(args: argparse.Namespace, settings: Settings) -> int:
+    from worker.acl import render_acl_file
+
+    sys.stdout.write(render_acl_file(settings, args.namespace))
+    return 0
 
 
 def now() -> datetime:

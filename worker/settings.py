@@ -30,6 +30,7 @@ DEFAULT_CONFIG_PATH = Path("config/wirestream.toml")
 CHECKOUT_ROOT = Path(__file__).resolve().parents[1]
 
 Network = IPv4Network | IPv6Network
+NAMESPACE_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
 class Settings(BaseSettings):
@@ -84,8 +85,14 @@ class Settings(BaseSettings):
     acl_admin_password: str | None = Field(
         None, description="`wirestream acl`: password of the admin user (the CLI's writes)"
     )
+    acl_replica_password: str | None = Field(
+        None, description="`wirestream acl`: password of the replica user; unset: user off"
+    )
+    acl_sentinel_password: str | None = Field(
+        None, description="`wirestream acl`: password of the sentinel user; unset: user off"
+    )
     namespace: str = Field(
-        "wirestream", pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="Prefix of every Redis key"
+        "wirestream", pattern=NAMESPACE_PATTERN, description="Prefix of every Redis key"
     )
     data_dir: Path = Field(Path(".wirestream"), description="Embedded Redis data and beat state")
     allowed_networks: Annotated[list[Network], NoDecode] = Field(

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import redis
 from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
+from redis.retry import Retry, is_retryable_connect_error
 from redis.sentinel import Sentinel, SentinelConnectionPool
 
 from worker.errors import RetryableError
@@ -62,7 +62,8 @@ class RedisOptions:
     def retry(self) -> Retry:
         # Sleeps 0.1, 0.2, 0.4, 0.8 s, then 1 s each: about failover_seconds in all.
         retries = 4 + math.ceil(self.failover_seconds)
-        return Retry(ExponentialBackoff(cap=RETRY_BACKOFF_CAP, base=RETRY_BACKOFF_BASE), retries)
+        backoff = ExponentialBackoff(cap=RETRY_BACKOFF_CAP, base=RETRY_BACKOFF_BASE)
+        return Retry(backoff, retries, is_retryable=worth_retrying)
 
     def tls_parameters(self) -> dict[str, Any]:
         """redis-py's (and kombu's) TLS keywords: the server's certificate is always checked."""
@@ -72,6 +73,12 @@ class RedisOptions:
             "ssl_certfile": str(self.tls_cert_file) if self.tls_cert_file else None,
             "ssl_keyfile": str(self.tls_key_file) if self.tls_key_file else None,
         }
+
+
+def worth_retrying(error: Exception) -> bool:
+    """A server that is down may come back (or be replaced); wrong credentials and a
+    missing socket file will not, so they fail at once instead of after the budget."""
+    return not isinstance(error, redis.AuthenticationError) and is_retryable_connect_error(error)
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -178,6 +185,17 @@ def mask_url(url: str) -> str:
     host = parts.hostname or ""
     port = f":{parts.port}" if parts.port else ""
     return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, ""))
+
+
+# The server refusing the credentials or a command (ACLs): a setting to fix, not a retry.
+REDIS_REFUSALS = (redis.AuthenticationError, redis.exceptions.NoPermissionError)
+
+
+def refusal_message(error: Exception) -> str:
+    return (
+        f"{error} (the Redis user in WIRESTREAM_REDIS_URL is refused: check its name,"
+        " password and ACL rules; docs/security.md)"
+    )
 
 
 @contextmanager
