@@ -76,9 +76,14 @@ class RedisOptions:
 
 
 def worth_retrying(error: Exception) -> bool:
-    """A server that is down may come back (or be replaced); wrong credentials and a
-    missing socket file will not, so they fail at once instead of after the budget."""
-    return not isinstance(error, redis.AuthenticationError) and is_retryable_connect_error(error)
+    """A server that is down may come back (or be replaced); wrong credentials, a server
+    certificate that does not verify and a missing socket file will not, so they fail at
+    once instead of after the failover budget."""
+    if isinstance(error, redis.AuthenticationError):
+        return False
+    if isinstance(error.__cause__, ssl.SSLCertVerificationError):
+        return False
+    return is_retryable_connect_error(error)
 
 
 def split_address(address: str) -> tuple[str, int]:
