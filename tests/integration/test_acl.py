@@ -5,19 +5,21 @@ with ``-s``), workers and beat run as ``pipeline``, a consumer reads as ``consum
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import redis
-from conftest import Wirestream
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from redis_servers import RedisProcesses
 
 from worker.keys import Keys
 from worker.simweb import SimWeb
+
+Wirestream = Callable[..., subprocess.CompletedProcess[str]]
 
 PASSWORDS = {"pipeline": "pipe-pw", "consumer": "cons-pw", "admin": "adm-pw"}
 # A user of the test only, appended to the generated file, to read ACL LOG.

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import redis
-from conftest import Wirestream
 from deploy import free_port
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -21,6 +20,8 @@ from redis_servers import RedisProcesses
 from worker.adapters.redis_client import RedisOptions, connect
 from worker.keys import Keys
 from worker.simweb import SimWeb
+
+Wirestream = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @dataclass(frozen=True)
