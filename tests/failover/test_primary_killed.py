@@ -1,7 +1,8 @@
 """Redis primary killed with SIGKILL in the middle of a run: the sentinels promote the
 replica and the running pipeline (`wirestream run`: beat and both workers, unchanged, not
-restarted) goes on publishing to it. Counted from the stream, with and without the
-durability setting (``publish_wait_replicas``).
+restarted) goes on publishing to it. Killed with the replica in sync, and with the replica
+0.42 s behind (writes only the primary had), with and without the durability setting
+(``publish_wait_replicas``). Counted from the stream: nothing lost, nothing twice.
 
 A primary, a replica and three sentinels are real redis-server processes of this test, on
 free loopback ports. The fault table is printed (run with ``-s`` to see it).
@@ -74,7 +75,10 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
     servers = RedisProcesses(tmp_path / "redis")
     try:
         primary = servers.server("primary")
-        servers.server("replica", "--replicaof", "127.0.0.1", str(primary))
+        # DEBUG SLEEP lets the test put the replica behind (cut_replication).
+        servers.server(
+            "replica", "--replicaof", "127.0.0.1", str(primary), "--enable-debug-command", "local"
+        )
         sentinels = [servers.sentinel(f"sentinel-{n}", MASTER, primary) for n in range(3)]
         deployment = Deployment(servers, sentinels)
 
@@ -177,11 +181,34 @@ def stop_command(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-@pytest.mark.parametrize("wait_replicas", [0, 1], ids=["async-replication", "wait-1-replica"])
+def cut_replication(deployment: Deployment, seconds: float) -> None:
+    """The replica falls ``seconds`` behind, as behind a slow link: the primary drops its
+    connection while the replica sleeps, so nothing the primary writes meanwhile reaches
+    it. The sleep stays under the sentinels' down-after time: it is still promotable."""
+    servers = deployment.servers
+    replica = redis.Redis(port=servers.ports["replica"])
+    asleep = threading.Thread(target=replica.execute_command, args=("DEBUG", "SLEEP", seconds))
+    asleep.start()
+    time.sleep(0.05)
+    primary = redis.Redis(port=servers.ports["primary"])
+    primary.client_kill_filter(_type="replica")
+    primary.close()
+    time.sleep(seconds * 0.7)
+    servers.kill("primary")
+    asleep.join()
+    replica.close()
+
+
+@pytest.mark.parametrize(
+    ("replica_lag", "wait_replicas"),
+    [(0.0, 0), (0.6, 0), (0.6, 1)],
+    ids=["in-sync-async", "lagging-async", "lagging-wait-1-replica"],
+)
 def test_pipeline_goes_on_publishing_on_the_promoted_replica_after_the_primary_is_killed(
     deployment: Deployment,
     pipeline_env: dict[str, str],
     tmp_path: Path,
+    replica_lag: float,
     wait_replicas: int,
 ) -> None:
     env = {
@@ -216,7 +243,10 @@ def test_pipeline_goes_on_publishing_on_the_promoted_replica_after_the_primary_i
         wait_for(lambda: len(watcher.seen) >= KILL_AFTER_PUBLISHED, 180, "the first articles")
 
         old_primary = deployment.primary_port()
-        deployment.servers.kill("primary")
+        if replica_lag:
+            cut_replication(deployment, replica_lag)
+        else:
+            deployment.servers.kill("primary")
         killed_at = time.time()
         wait_for(lambda: deployment.primary_port() != old_primary, 30, "the replica's promotion")
 
@@ -240,7 +270,10 @@ def test_pipeline_goes_on_publishing_on_the_promoted_replica_after_the_primary_i
     after_kill = [int(entry_id.split("-")[0]) / 1000 for entry_id in final_entry_ids]
     first_after = min((t for t in after_kill if t > killed_at), default=drained_at)
     row = FaultRow(
-        setting="async replication" if not wait_replicas else f"WAIT {wait_replicas} replica",
+        setting=(
+            ("replica in sync" if not replica_lag else f"replica {replica_lag * 0.7:.2f} s behind")
+            + (", async" if not wait_replicas else f", WAIT {wait_replicas} replica")
+        ),
         expected=len(expected),
         published=len(set(published_ids) & expected),
         lost=len(expected - set(published_ids)),

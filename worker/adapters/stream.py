@@ -280,11 +280,11 @@ class ArticleStream:
             flat=[part for pair in message.flat_fields.items() for part in pair],
         )
         with redis_errors("publish", message.flat_fields.get("url", message.article_id)):
-            event, stream_id, cluster, duplicate_of, similarity = self._publish(
-                keys=keys, args=args
-            )
             if self._durability.replicas:
-                self._wait_for_replicas()
+                reply = self._publish_and_wait(keys, args)
+            else:
+                reply = self._publish(keys=keys, args=args)
+        event, stream_id, cluster, duplicate_of, similarity = reply
         return PublishResult(
             event=event or None,
             stream_id=stream_id or None,
@@ -293,11 +293,18 @@ class ArticleStream:
             similarity=float(similarity) if similarity else None,
         )
 
-    def _wait_for_replicas(self) -> None:
+    def _publish_and_wait(self, keys: list[str], args: list[Any]) -> Any:
+        """The script and its WAIT on one connection, sent together: when the connection
+        fails the client retries both on the new one, so a WAIT never vouches, on the new
+        primary, for a publish the old one took with it."""
         wanted = self._durability.replicas
-        confirmed = int(self._redis.wait(wanted, self._durability.timeout_ms))
-        if confirmed < wanted:
+        pipe = self._redis.pipeline(transaction=False)
+        self._publish(keys=keys, args=args, client=pipe)
+        pipe.wait(wanted, self._durability.timeout_ms)
+        reply, confirmed = pipe.execute()
+        if int(confirmed) < wanted:
             self._redis.hincrby(self._keys.stats, "publish.unreplicated", 1)
+        return reply
 
     def cluster_size(
         self, article_id: str, content_hash: str, fingerprint: Fingerprint, *, at: datetime
