@@ -9,6 +9,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,12 @@ def wirestream(pipeline_env: dict[str, str], tmp_path: Path) -> Wirestream:
         )
 
     return run
+
+
+def run_together(
+    calls: dict[str, Callable[[], subprocess.CompletedProcess[str]]],
+) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Run independent commands side by side: each one pays the interpreter's start-up."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {name: pool.submit(call) for name, call in calls.items()}
+        return {name: future.result() for name, future in futures.items()}

@@ -8,7 +8,7 @@
     admin      the CLI's write commands (feeds add/import/remove, dead retry): as pipeline,
                plus the read-only diagnostics an operator uses (INFO, SLOWLOG GET, ...)
     consumer   reads <ns>:articles through consumer groups and writes its groups'
-               dead-letter streams (<ns>:articles:dead:<group>); nothing else: not the
+               dead-letter streams (<ns>:dead:group:<group>); nothing else: not the
                broker's queues, not the feed state, not another key of the namespace
     replica    (when its password is set) a replica's replication link to the primary
     sentinel   (when its password is set) what Sentinel needs on primaries and replicas
@@ -35,6 +35,11 @@ CONSUMER_STREAM_COMMANDS = (
     "xinfo|stream", "xinfo|groups", "xinfo|consumers",
     "xgroup|create", "xgroup|setid", "xgroup|createconsumer", "xgroup|delconsumer",
     "xread", "xrange", "xrevrange", "xlen",
+)  # fmt: skip
+# worker.consumer moves a group and counts gaps in Lua scripts, and dead-letters and acks in
+# one MULTI: every command inside is still checked against the rules above.
+CONSUMER_SCRIPT_COMMANDS = (
+    "eval", "evalsha", "script|load", "script|exists", "multi", "exec", "discard",
 )  # fmt: skip
 # A group's dead-letter stream: written (capped) and read back by its own consumers.
 CONSUMER_DEAD_LETTER_COMMANDS = ("xadd", "xrange", "xrevrange", "xlen", "xinfo|stream")
@@ -79,6 +84,7 @@ def acl_users(keys: Keys, passwords: dict[str, str | None]) -> list[AclUser]:
                 "-@all",
                 f"~{keys.articles_stream}",
                 *allow(CONSUMER_STREAM_COMMANDS),
+                *allow(CONSUMER_SCRIPT_COMMANDS),
                 *allow(CONNECTION_COMMANDS),
                 # A selector: these commands on these keys only, so XADD reaches the
                 # dead-letter streams and never the articles stream itself.

@@ -63,6 +63,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "global_keyprefix": keys.broker_prefix,
             "unacked_restore_interval": settings.unacked_restore_interval,
             "unacked_restore_throttle": 1,
+            # A host cut off from the network gets no reset, only silence: without a timeout
+            # a publish waits on the dead connection until the task's hard time limit kills
+            # its process, which took the whole worker down with it (tests/multihost).
+            "socket_timeout": settings.broker_socket_timeout,
+            "socket_connect_timeout": settings.broker_socket_timeout,
         },
         "task_default_queue": FEEDS_QUEUE,
         "task_routes": {

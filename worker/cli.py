@@ -11,19 +11,30 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import NoReturn
+from urllib.parse import urlsplit
 
 from worker.adapters.http import HttpClient, Kind
 from worker.adapters.redis_client import REDIS_REFUSALS, RedisClient, mask_url, refusal_message
 from worker.adapters.store import FeedStore, Stats
-from worker.adapters.stream import Clusters, DeadLetters, StreamEntry, StreamReader
+from worker.adapters.stream import Clusters, DeadLetters
+from worker.consumer_commands import (
+    add_group_options,
+    add_start_options,
+    consume,
+    groups_list,
+    groups_reset,
+    redis_url,
+    tail_stream,
+)
 from worker.dead_letters import describe, retry_for
-from worker.errors import ConfigError, WirestreamError
+from worker.errors import ConfigError, PermanentError, WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
+from worker.live import LiveView
 from worker.logs import configure_logging, get_logger
 from worker.models import Article, Feed, FeedEntry, FeedRef, Response, utc_iso
 from worker.runtime import (
@@ -81,8 +92,15 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A mistake in the arguments is one line that names it, not argparse's usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="wirestream",
         description="News feeds in; clean, deduplicated, tagged articles out on a Redis stream.",
     )
@@ -150,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument(
         "--worker", action="store_true", help="also require a live worker on this host"
     )
-    health.add_argument("--http", metavar="URL", help="also require this URL to answer 2xx")
+    health.add_argument(
+        "--http", metavar="URL", type=http_url, help="also require this URL to answer 2xx"
+    )
     health.add_argument(
         "--timeout", type=positive_float, default=3.0,
         help="seconds to wait for the URL to answer (default 3)",
@@ -184,12 +204,35 @@ def build_parser() -> argparse.ArgumentParser:
     retry.set_defaults(handler=dead_retry)
 
     tail = commands.add_parser("tail", help="the article stream as JSON lines")
-    tail.add_argument("--from-start", action="store_true", help="begin at the oldest entry")
-    tail.add_argument("--group", help="read as this consumer group (acknowledging)")
-    tail.add_argument("--consumer", help="consumer name within --group")
+    add_group_options(tail, group_required=False)
     tail.add_argument("--count", type=positive_int, help="stop after this many entries")
     tail.add_argument("--no-follow", action="store_true", help="stop at the end of the stream")
     tail.set_defaults(handler=tail_stream)
+
+    consume_parser = commands.add_parser(
+        "consume", help="run a command per entry (JSON on its stdin); ack when it exits 0"
+    )
+    add_group_options(consume_parser, group_required=True)
+    consume_parser.add_argument("--count", type=positive_int, help="stop after this many entries")
+    consume_parser.add_argument(
+        "--no-follow", action="store_true", help="stop when nothing is left to read"
+    )
+    consume_parser.add_argument(
+        "command", nargs=argparse.REMAINDER, metavar="-- COMMAND ...", help="the command to run"
+    )
+    consume_parser.set_defaults(handler=consume)
+
+    groups = commands.add_parser("groups", help="the consumer groups of the article stream")
+    groups.set_defaults(handler=groups_list)
+    groups_actions = groups.add_subparsers(dest="groups_command", metavar="ACTION")
+    reset = groups_actions.add_parser("reset", help="move a group to a time or an entry id")
+    reset.add_argument("name", metavar="GROUP")
+    add_start_options(reset, what="the group restarts")
+    reset.set_defaults(handler=groups_reset)
+
+    commands.add_parser(
+        "redis-url", help="the Redis URL the commands use (the embedded server's socket too)"
+    ).set_defaults(handler=redis_url)
 
     cluster = commands.add_parser(
         "cluster", help="the members of a story: outlet, time and similarity of each"
@@ -199,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     extract = commands.add_parser("extract", help="the article JSON for one page")
     extract.add_argument("source", help="HTML file (.gz too), URL, or - for standard input")
-    extract.add_argument("--url", help="the page's URL, when reading a file")
+    extract.add_argument("--url", type=http_url, help="the page's URL, when reading a file")
     extract.set_defaults(handler=extract_one)
 
     rules = commands.add_parser("rules", help="user rules").add_subparsers(
@@ -207,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rules_test = rules.add_parser("test", help="which rules an article page would fire")
     rules_test.add_argument("source", help="HTML file (.gz too), URL, or - for standard input")
-    rules_test.add_argument("--url", help="the page's URL, when reading a file")
+    rules_test.add_argument("--url", type=http_url, help="the page's URL, when reading a file")
     rules_test.add_argument("--rules", type=Path, help="rules file (default: rules_file)")
     rules_test.add_argument(
         "--cluster-size", type=positive_int, default=1,
@@ -251,6 +294,13 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return value
+
+
+def http_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"not an absolute http(s) URL: {text!r}")
+    return text
 
 
 def positive_float(text: str) -> float:
@@ -318,8 +368,13 @@ def feeds_import(args: argparse.Namespace, settings: Settings) -> int:
         store = FeedStore(client, Keys(settings.namespace))
         report = import_feed_list(store, body, source=args.source, now=now())
     for problem in report.skipped:
-        print(f"wirestream: skipped: {problem}", file=sys.stderr)
-    print(f"imported {report.listed} feeds from {args.source} ({report.created} new)")
+        print(f"wirestream: feeds import: {problem}", file=sys.stderr)
+    imported = report.listed - len(report.skipped)
+    skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
+    print(
+        f"imported {imported} of {report.listed} feeds from {args.source}"
+        f" ({report.created} new{skipped})"
+    )
     return 0
 
 
@@ -370,7 +425,11 @@ def status_rows(feed: Feed, next_poll: datetime | None) -> list[tuple[str, str]]
     result = feed.last_result or "never polled"
     if feed.last_status:
         result += f" ({feed.last_status})"
-    per_poll = feed.new_entries / feed.polls if feed.polls else 0.0
+    yield_text = (
+        f"{feed.new_entries / feed.polls:.2f} new entries per poll over {feed.polls} polls"
+        if feed.polls
+        else "not polled yet"
+    )
     rate = f"{feed.entries_per_day:.1f} entries/day" if feed.entries_per_day else "unknown"
     rows = [
         ("title", f"{feed.title or '-'} (id {feed.id})"),
@@ -379,7 +438,7 @@ def status_rows(feed: Feed, next_poll: datetime | None) -> list[tuple[str, str]]
         ("next poll", f"{utc_iso(next_poll) or '-'}  ({feed.next_poll_reason or 'new feed'})"),
         ("errors", f"{feed.consecutive_failures} in a row ({feed.error_grade or 'none'})"),
         ("last error", feed.last_error or "-"),
-        ("yield", f"{per_poll:.2f} new entries per poll over {feed.polls} polls"),
+        ("yield", yield_text),
         ("publishing", rate),
     ]
     if feed.previous_urls:
@@ -484,18 +543,29 @@ def check_health(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_pipeline(args: argparse.Namespace, settings: Settings) -> int:
     load_rules(settings)  # a broken rules file stops here, before any worker starts
+    # On a terminal a person reads what happens (worker.live); the workers' own lines (JSON,
+    # banners, one per task) go to files. Elsewhere (compose, systemd) they are the output.
+    on_terminal = sys.stdout.isatty()
+    log_dir = settings.data_dir / "logs" if on_terminal else None
     with redis_for(settings) as (url, client):
-        children = Children(child_environment(settings, url))
+        keys = Keys(settings.namespace)
+        if args.until_idle and not FeedStore(client, keys).all():
+            raise WirestreamError("run: no feed to poll; add one with `wirestream feeds add URL`")
+        children = Children(child_environment(settings, url), log_dir=log_dir)
         for queue in (FEEDS_QUEUE, ARTICLES_QUEUE):
             children.start(f"worker-{queue}", worker_command(queue, settings))
+        if log_dir is not None:
+            print(f"workers started; their logs in {log_dir}; Ctrl-C to stop", flush=True)
         if not args.until_idle:
             start_beat(children, settings)
-            return supervise(children)
+            view = LiveView(client, keys, on_terminal=True) if on_terminal else None
+            return supervise(children, view)
         try:
-            print_summary(poll_all_until_idle(settings, client, children, args.timeout))
+            counts = poll_all_until_idle(settings, client, children, args.timeout)
         finally:
             children.stop()
-    return 0
+    print_summary(counts)
+    return check_achieved(counts)
 
 
 def poll_all_until_idle(
@@ -518,16 +588,29 @@ def print_summary(counts: dict[str, int]) -> None:
     failed = sum(value for name, value in counts.items() if name.startswith("failed."))
     polled = counts.get("feeds.polled", 0) + counts.get("feeds.not_modified", 0)
     print(
-        f"feeds polled: {polled} (not modified: {counts.get('feeds.not_modified', 0)},"
-        f" failed: {counts.get('feeds.failed', 0)}); new entries: {counts.get('entries.new', 0)};"
+        f"feeds polled: {polled} (not modified: {counts.get('feeds.not_modified', 0)}),"
+        f" failed: {counts.get('feeds.failed', 0)}; new entries: {counts.get('entries.new', 0)};"
         f" articles published: {counts.get('article.created', 0)},"
         f" updated: {counts.get('article.updated', 0)},"
         f" duplicates: {counts.get('article.duplicate', 0)},"
-        f" dropped by rules: {counts.get('articles.dropped', 0)}; failures: {failed}"
+        f" dropped by rules: {counts.get('articles.dropped', 0)}, failed: {failed}"
     )
 
 
-def supervise(children: Children) -> int:
+def check_achieved(counts: dict[str, int]) -> int:
+    """0 when some feed answered; 1, with the reason, when every poll failed."""
+    answered = counts.get("feeds.polled", 0) + counts.get("feeds.not_modified", 0)
+    failed = counts.get("feeds.failed", 0)
+    if answered:
+        return 0
+    print(
+        f"wirestream: run: every feed poll failed ({failed}); see `wirestream feeds status`",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def supervise(children: Children, view: LiveView | None = None) -> int:
     """Run until Ctrl-C, SIGTERM or a child's exit; then stop every child gracefully."""
     stopping = False
 
@@ -538,10 +621,15 @@ def supervise(children: Children) -> int:
     previous = signal.signal(signal.SIGTERM, request_stop)
     try:
         while not stopping and not children.exited():
-            time.sleep(0.5)
+            if view is None:
+                time.sleep(0.5)
+            else:
+                view.refresh(wait_ms=500)
     except KeyboardInterrupt:
         pass
     finally:
+        if view is not None:
+            view.close()
         signal.signal(signal.SIGTERM, previous)
         dead = children.exited()
         children.stop()
@@ -549,42 +637,6 @@ def supervise(children: Children) -> int:
         print(f"wirestream: exited: {', '.join(dead)}", file=sys.stderr)
         return 1
     return 0
-
-
-# --- stream --------------------------------------------------------------------------------
-
-
-def tail_stream(args: argparse.Namespace, settings: Settings) -> int:
-    if bool(args.group) != bool(args.consumer):
-        raise ConfigError("tail: --group and --consumer go together")
-    printed = 0
-    with redis_for(settings) as (_, client):
-        reader = StreamReader(client, Keys(settings.namespace).articles_stream)
-        for stream_id, fields in follow_stream(reader, args):
-            print(json.dumps(decode_entry(stream_id, fields), ensure_ascii=False), flush=True)
-            if args.group:
-                reader.ack(args.group, stream_id)
-            printed += 1
-            if args.count and printed >= args.count:
-                break
-    return 0
-
-
-def follow_stream(reader: StreamReader, args: argparse.Namespace) -> Iterator[StreamEntry]:
-    block_ms = None if args.no_follow else 5000
-    if args.group:
-        reader.ensure_group(args.group, from_start=args.from_start)
-    last = "0" if args.from_start else reader.newest_id()
-    while True:
-        if args.group:
-            entries = reader.read_group(args.group, args.consumer, count=100, block_ms=block_ms)
-        else:
-            entries = reader.read_after(last, count=100, block_ms=block_ms)
-        if not entries and args.no_follow:
-            return
-        for entry in entries:
-            last = entry[0]
-            yield entry
 
 
 # --- dead letters --------------------------------------------------------------------------
@@ -624,13 +676,6 @@ def dead_retry(args: argparse.Namespace, settings: Settings) -> int:
             dead.remove(entry_id)
             print(json.dumps({"id": entry_id, "task": retry.task, "retried": True}))
     return 1 if failed or missing else 0
-
-
-def decode_entry(stream_id: str, fields: dict[str, str]) -> dict[str, Any]:
-    decoded: dict[str, Any] = {"stream_id": stream_id, **fields}
-    if "data" in fields:
-        decoded["data"] = json.loads(fields["data"])
-    return decoded
 
 
 def show_cluster(args: argparse.Namespace, settings: Settings) -> int:
@@ -760,17 +805,27 @@ def parse_one_feed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def read_source(source: str, settings: Settings, *, kind: Kind, max_bytes: int) -> bytes:
-    """Bytes of a URL (fetched through the guard), a file (.gz inflated) or standard input."""
+    """Bytes of a URL (fetched through the guard), a file (.gz inflated) or standard input,
+    held to the fetcher's size cap whatever they come from."""
     if is_url(source):
         return guarded_client(settings).fetch(source, kind=kind, max_bytes=max_bytes).body
-    if source == "-":
-        return sys.stdin.buffer.read(max_bytes + 1)[:max_bytes]
     path = Path(source)
     try:
-        raw = path.read_bytes()
-        return gzip.decompress(raw) if path.suffix == ".gz" else raw
+        if source == "-":
+            body = sys.stdin.buffer.read(max_bytes + 1)
+        elif path.suffix == ".gz":
+            with gzip.open(path) as inflated:
+                body = inflated.read(max_bytes + 1)
+        else:
+            with path.open("rb") as file:
+                body = file.read(max_bytes + 1)
     except (OSError, EOFError, gzip.BadGzipFile) as error:
         raise ConfigError(f"{source}: cannot read: {error}") from None
+    if len(body) > max_bytes:
+        raise PermanentError("read", source, f"body larger than {max_bytes} bytes")
+    if not body:
+        raise ConfigError(f"{source}: empty")
+    return body
 
 
 def is_url(text: str) -> bool:

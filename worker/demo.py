@@ -1,13 +1,17 @@
 """``wirestream demo``: the simulated web, the whole pipeline, and articles as they arrive.
 
 The demo runs in its own namespace (``<namespace>-demo``), emptied at start, so every demo
-begins from nothing; the simulated web releases its items over time, so the live view
-shows the pipeline picking up new entries as a real deployment would.
+begins from nothing. The simulated web releases one story every few seconds (originals,
+wire copies, rewrites; then revisions of the stories already out, for as long as it runs) and
+the demo polls each feed every 10 to 15 seconds, so the live view keeps showing new articles,
+duplicates and updates as a real deployment would. A status line (feeds, queue, published,
+duplicates) says what the pipeline is doing between two articles, and a summary closes it.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from datetime import UTC, datetime
 from ipaddress import ip_network
@@ -15,9 +19,9 @@ from ipaddress import ip_network
 from worker.adapters.http import HttpClient
 from worker.adapters.redis_client import RedisClient
 from worker.adapters.store import FeedStore
-from worker.adapters.stream import StreamReader
 from worker.errors import WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
+from worker.live import LiveView
 from worker.runtime import Children, child_environment, redis_for, start_beat, worker_command
 from worker.settings import Settings
 from worker.simweb import SimWeb
@@ -27,15 +31,21 @@ LOOPBACK = "127.0.0.0/8"
 # The simulated web serves every outlet from 127.0.0.1: one host to the politeness budget,
 # which would let the demo fetch one page a second.
 SIMWEB_HOST_RATE_OVERRIDES = json.dumps({"127.0.0.1": 200.0})
-RELEASE_EVERY_SECONDS = 8.0
-DEMO_POLL_INTERVAL = "10"
+RELEASE_EVERY_SECONDS = 3.0
+# The simulated stories carry their real publication dates, days apart: left to the publishing
+# rate, the scheduler would poll each feed once a day and the demo would go quiet.
+DEMO_POLL_INTERVALS = {
+    "WIRESTREAM_POLL_INTERVAL": "10",
+    "WIRESTREAM_MIN_POLL_INTERVAL": "10",
+    "WIRESTREAM_MAX_POLL_INTERVAL": "15",
+}
 DEMO_BEAT_INTERVAL = "2"
 
 
 def run_demo(settings: Settings, *, port: int, duration: float | None) -> int:
     demo_settings = settings.model_copy(update={"namespace": f"{settings.namespace}-demo"})
     keys = Keys(demo_settings.namespace)
-    with SimWeb(port=port, release="scheduled") as web, redis_for(settings) as (url, client):
+    with SimWeb(port=port, release="live") as web, redis_for(settings) as (url, client):
         clear_namespace(client, keys)
         feeds = import_feeds(web, client, keys, settings)
         print(f"simulated web at {web.base_url}: {feeds} feeds; stream {keys.articles_stream}")
@@ -43,8 +53,8 @@ def run_demo(settings: Settings, *, port: int, duration: float | None) -> int:
             settings, url,
             WIRESTREAM_NAMESPACE=keys.namespace,
             WIRESTREAM_ALLOWED_NETWORKS=LOOPBACK,
-            WIRESTREAM_POLL_INTERVAL=DEMO_POLL_INTERVAL,
             WIRESTREAM_BEAT_INTERVAL=DEMO_BEAT_INTERVAL,
+            **DEMO_POLL_INTERVALS,
             WIRESTREAM_HOST_RATE_OVERRIDES=SIMWEB_HOST_RATE_OVERRIDES,
         )  # fmt: skip
         children = Children(env, log_dir=settings.data_dir / "demo-logs")
@@ -71,13 +81,18 @@ def clear_namespace(client: RedisClient, keys: Keys) -> None:
 
 
 def import_feeds(web: SimWeb, client: RedisClient, keys: Keys, settings: Settings) -> int:
+    """The demo outlets' feeds and the evaluation set's (more outlets republishing the same
+    wire stories, which the live release reaches once the demo's own stories are out)."""
     http = HttpClient.from_settings(settings, allowed_networks=[ip_network(LOOPBACK)])
+    created = 0
     with http:
-        body = http.fetch(web.opml_url, kind="feed", max_bytes=settings.max_feed_bytes).body
-    report = import_feed_list(
-        FeedStore(client, keys), body, source=web.opml_url, now=datetime.now(UTC)
-    )
-    return report.created
+        for opml_url in (web.opml_url, web.evalset_opml_url):
+            body = http.fetch(opml_url, kind="feed", max_bytes=settings.max_feed_bytes).body
+            report = import_feed_list(
+                FeedStore(client, keys), body, source=opml_url, now=datetime.now(UTC)
+            )
+            created += report.created
+    return created
 
 
 def show_live(
@@ -85,28 +100,20 @@ def show_live(
 ) -> None:
     started = time.monotonic()
     next_release = started + RELEASE_EVERY_SECONDS
-    reader = StreamReader(client, keys.articles_stream)
-    last = "0"
-    shown = 0
-    while duration is None or time.monotonic() - started < duration:
-        dead = children.exited()
-        if dead:
-            raise WirestreamError(f"demo: a process exited: {', '.join(dead)}")
-        if time.monotonic() >= next_release:
-            web.advance(1)
-            next_release += RELEASE_EVERY_SECONDS
-        for stream_id, fields in reader.read_after(last, count=50, block_ms=1000):
-            last = stream_id
-            shown += 1
-            print(describe(fields), flush=True)
-    print(f"\n{shown} stream entries in {time.monotonic() - started:.0f} s")
-
-
-def describe(fields: dict[str, str]) -> str:
-    data = json.loads(fields["data"])
-    event = fields["event"].removeprefix("article.")
-    site = data.get("site_name") or data["feed"].get("title") or ""
-    line = f"{event:9} {fields.get('lang') or '--':2}  {site[:22]:22}  {data.get('title') or ''}"
-    if fields.get("duplicate_of"):
-        line += f"   (copy of {fields['duplicate_of'][:8]})"
-    return line
+    view = LiveView(client, keys, on_terminal=sys.stdout.isatty())
+    try:
+        while duration is None or time.monotonic() - started < duration:
+            dead = children.exited()
+            if dead:
+                raise WirestreamError(f"demo: a process exited: {', '.join(dead)}")
+            if time.monotonic() >= next_release:
+                web.publish_next()
+                next_release += RELEASE_EVERY_SECONDS
+            view.refresh(wait_ms=1000)
+    finally:
+        view.close()
+        print(
+            f"\n{view.shown} stream entries in {time.monotonic() - started:.0f} s;"
+            f" {view.summary()}",
+            flush=True,
+        )

@@ -21,15 +21,6 @@ class Keys:
         """The product: one entry per article event."""
         return f"{self.namespace}:articles"
 
-    def group_dead_stream(self, group: str) -> str:
-        """Entries a consumer group's handler kept failing on, with the error."""
-        return f"{self.articles_stream}:dead:{group}"
-
-    @property
-    def group_dead_streams(self) -> str:
-        """Pattern matching every group_dead_stream (the consumer user's ACL)."""
-        return f"{self.articles_stream}:dead:*"
-
     def route_stream(self, route: str) -> str:
         """A copy of the entries a user rule routes there, in the same contract."""
         return f"{self.namespace}:route:{route}"
@@ -38,6 +29,16 @@ class Keys:
     def dead_stream(self) -> str:
         """Everything that could not be processed, with stage, reason, input and attempts."""
         return f"{self.namespace}:dead"
+
+    def group_dead_stream(self, group: str) -> str:
+        """Entries a consumer group's handler failed on ``max_deliveries`` times, each with
+        its stream id, the error and the entry (``worker.consumer``)."""
+        return f"{self.namespace}:dead:group:{group}"
+
+    @property
+    def group_dead_streams(self) -> str:
+        """Pattern matching every group_dead_stream (the consumer user's ACL)."""
+        return f"{self.namespace}:dead:group:*"
 
     @property
     def feeds(self) -> str:

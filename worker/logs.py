@@ -93,7 +93,9 @@ def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
     # httpx logs every request at INFO: our own fetch events say more, once.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    # trafilatura logs a page it cannot parse (empty, binary, not HTML) at ERROR; the
+    # extract stage reports that failure itself, naming the page, so theirs is noise.
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 
 def get_logger(name: str) -> Any:

@@ -143,6 +143,35 @@ def gauges(state: PipelineState) -> Iterator[Metric]:
             "When the newest stream entry was appended (Unix time)",
             value=state.last_publish_at.timestamp(),
         )
+    yield from consumer_gauges(state)
+
+
+def consumer_gauges(state: PipelineState) -> Iterator[Metric]:
+    lag = GaugeMetricFamily(
+        "wirestream_consumer_lag",
+        "Entries of the article stream not yet delivered to the group (Redis 7 and later)",
+        labels=["group"],
+    )
+    pending = GaugeMetricFamily(
+        "wirestream_consumer_pending",
+        "Entries delivered to the group and not yet acknowledged",
+        labels=["group"],
+    )
+    oldest = GaugeMetricFamily(
+        "wirestream_consumer_oldest_pending_age_seconds",
+        "Age of the oldest entry the group has not acknowledged (0: none pending)",
+        labels=["group"],
+    )
+    consumers = GaugeMetricFamily(
+        "wirestream_consumer_members", "Consumers registered in the group", labels=["group"]
+    )
+    for group in state.groups:
+        if group.lag is not None:
+            lag.add_metric([group.name], group.lag)
+        pending.add_metric([group.name], group.pending)
+        oldest.add_metric([group.name], group.oldest_pending_age or 0.0)
+        consumers.add_metric([group.name], group.consumers)
+    yield from (lag, pending, oldest, consumers)
 
 
 def serve_metrics(
@@ -206,6 +235,7 @@ def render_status(
         f"stream       {keys.articles_stream}: {state.stream_length} entries; last publish {last}"
     )
     lines.append(f"dead letters {keys.dead_stream}: {state.dead_length} entries")
+    lines.extend(consumer_lines(state))
     failed = sum(value for name, value in counts.items() if name.startswith(FAILED_PREFIX))
     lines.append(
         f"counted      polls {counts.get('feeds.polled', 0)}"
@@ -223,6 +253,25 @@ def render_status(
         reasons = ", ".join(f"{reason} {value}" for reason, value in drops.items())
         lines.append(f"dropped      {sum(drops.values())} ({reasons})")
     return "\n".join(lines)
+
+
+def consumer_lines(state: PipelineState) -> list[str]:
+    if not state.groups:
+        return ["consumers    no consumer group (wirestream tail --group, consume, groups)"]
+    lines = []
+    for group in state.groups:
+        lag = "unknown" if group.lag is None else str(group.lag)
+        oldest = (
+            f" (oldest {group.oldest_pending_age:.0f} s)"
+            if group.oldest_pending_age is not None
+            else ""
+        )
+        last = utc_iso(group.last_delivered_at) or "never"
+        lines.append(
+            f"consumers    group {group.name}: {group.consumers} consumers, lag {lag},"
+            f" pending {group.pending}{oldest}, last delivered {last}"
+        )
+    return lines
 
 
 def check_local_worker(workers: list[str]) -> str:

@@ -78,6 +78,7 @@ def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySin
             client,
             keys,
             maxlen=settings.stream_maxlen,
+            max_age_seconds=settings.stream_max_age,
             ttl_seconds=settings.article_ttl_seconds,
             dedupe=DedupeSettings(
                 threshold=settings.dedupe_threshold,

@@ -9,6 +9,7 @@ test keeps the two in step. An invalid value raises :class:`ConfigError` naming 
 from __future__ import annotations
 
 import os
+import re
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,6 +20,7 @@ from pydantic_settings import (
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -135,7 +137,21 @@ class Settings(BaseSettings):
     stream_maxlen: int = Field(
         1_000_000, gt=0, description="Approximate cap on <namespace>:articles entries"
     )
+    stream_max_age: int = Field(
+        0,
+        ge=0,
+        description="Seconds an entry stays in <namespace>:articles at least (approximate"
+        " MINID trim); 0: no age limit, stream_maxlen alone",
+    )
     dead_maxlen: int = Field(100_000, gt=0, description="Approximate cap on <namespace>:dead")
+    consumer_max_deliveries: int = Field(
+        5, ge=1, description="Deliveries of an entry to a group before it is dead-lettered"
+    )
+    consumer_min_idle: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds an entry stays pending with a consumer before another claims it",
+    )
     seen_ttl_days: int = Field(90, gt=0, description="Days a feed entry is remembered as seen")
     article_ttl_days: int = Field(
         90, gt=0, description="Days a published article (URL and content hash) is remembered"
@@ -185,6 +201,12 @@ class Settings(BaseSettings):
     )
     unacked_restore_interval: float = Field(
         10.0, gt=0, description="Seconds between sweeps for unacknowledged tasks of dead workers"
+    )
+    broker_socket_timeout: float = Field(
+        10.0,
+        gt=1,
+        description="Seconds a broker command or connection attempt may wait before the"
+        " connection counts as lost",
     )
     feeds_concurrency: int = Field(64, ge=1, description="Threads of a feeds worker")
     articles_concurrency: int = Field(8, ge=1, description="Processes of an articles worker")
@@ -342,6 +364,8 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as error:
         raise ConfigError(describe_validation_error(error)) from None
+    except SettingsError as error:  # an environment variable that is not valid JSON
+        raise ConfigError(describe_settings_error(error)) from None
     except ValueError as error:  # a TOML syntax error surfaces as a plain ValueError
         raise ConfigError(f"settings: {config_path()}: {error}") from None
 
@@ -352,6 +376,19 @@ def read_config_file(path: Path, what: str) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{what}: {path}: cannot read: {error}") from None
+
+
+def describe_settings_error(error: SettingsError) -> str:
+    """pydantic-settings names the field and the source; the user needs the variable."""
+    found = re.search(r'field "(\w+)" from source "(\w+)"', str(error))
+    if not found:
+        return f"settings: {config_path()}: {error}"
+    field, source = found.groups()
+    variable = f"{ENV_PREFIX}{field.upper()}"
+    if source == "EnvSettingsSource":
+        value = os.environ.get(variable, "")
+        return f"settings: {field} ({variable}): not valid JSON (got {value!r})"
+    return f"settings: {field} ({config_path()}): {error.__cause__ or error}"
 
 
 def describe_validation_error(error: ValidationError) -> str:

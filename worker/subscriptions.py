@@ -68,7 +68,9 @@ def import_feed_list(store: FeedStore, body: bytes, *, source: str, now: datetim
         try:
             listed = parse_feed_list(body, source=source)
         except PermanentError as error:
-            raise ConfigError(f"feeds import: {source}: {error.subject}: {error.reason}") from None
+            # The subject is the file itself, or "feed #N (URL)" within it.
+            subject = source if error.subject == source else f"{source}: {error.subject}"
+            raise ConfigError(f"feeds import: {subject}: {error.reason}") from None
     else:
         listed = [
             ListedFeed(item.url, item.title, item.tags) for item in parse_opml(body, source=source)
@@ -88,7 +90,8 @@ def import_feed_list(store: FeedStore, body: bytes, *, source: str, now: datetim
                 max_interval=item.max_interval,
             )
         except ConfigError as error:
-            skipped.append(str(error))
+            name = f" {item.title!r}" if item.title else ""
+            skipped.append(f"{source}: skipped feed{name}: {error}")
             continue
         created += store.add(feed, poll_at=now)
     return ImportReport(listed=len(listed), created=created, skipped=tuple(skipped))

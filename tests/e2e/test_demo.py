@@ -15,16 +15,24 @@ from processes import live_processes, stop, stop_all
 Wirestream = Callable[..., subprocess.CompletedProcess[str]]
 
 
-def test_demo_on_the_embedded_redis_shows_articles_arriving_and_stops_by_itself(
+def test_demo_on_the_embedded_redis_keeps_showing_new_articles_copies_and_updates(
     wirestream: Wirestream,
 ) -> None:
-    demo = wirestream("demo", "--duration", "45", timeout=180, WIRESTREAM_REDIS_URL="")
+    demo = wirestream("demo", "--duration", "75", timeout=240, WIRESTREAM_REDIS_URL="")
 
     assert demo.returncode == 0, demo.stderr[-3000:]
-    created = [line for line in demo.stdout.splitlines() if line.startswith("created ")]
-    assert len(created) >= 5, demo.stdout
-    counted = re.search(r"^(\d+) stream entries in", demo.stdout, re.MULTILINE)
-    assert counted is not None and int(counted.group(1)) >= len(created)
+    lines = demo.stdout.splitlines()
+    events = [line.split(" ", 1)[0] for line in lines]
+    assert events.count("created") >= 5, demo.stdout
+    assert "duplicate" in events, demo.stdout
+    assert "updated" in events, "a revised story must come out as an update: " + demo.stdout
+    # Without a terminal the status goes out as a line of its own, so a pause reads as waiting.
+    assert any(line.startswith("status: feeds ") for line in lines), demo.stdout
+    counted = re.search(r"^(\d+) stream entries in \d+ s; feeds \d+", demo.stdout, re.MULTILINE)
+    assert counted is not None, demo.stdout
+    assert int(counted.group(1)) == events.count("created") + events.count("duplicate") + (
+        events.count("updated")
+    )
 
 
 def test_sigterm_stops_the_demo_with_every_process_it_started(

@@ -51,6 +51,9 @@ COMMANDS: list[tuple[str, Command]] = [
     ("HGETALL feed state", lambda k: ("HGETALL", k.feeds)),
     ("HSET feed state", lambda k: ("HSET", k.feeds, "forged", "{}")),
     ("EVAL script", lambda k: ("EVAL", "return 1", "0")),
+    # A script may run, but not on a key the user may not touch.
+    ("EVAL script touching the feed state",
+     lambda k: ("EVAL", "return redis.pcall('HGETALL', KEYS[1])", "1", k.feeds)),
     ("GET other namespace", lambda k: ("GET", "someone-else:secret")),
     ("INFO", lambda k: ("INFO", "server")),
     ("KEYS", lambda k: ("KEYS", "*")),
@@ -62,7 +65,7 @@ COMMANDS: list[tuple[str, Command]] = [
 CONSUMER_ALLOWED = {
     "PING", "XREADGROUP articles", "XACK articles", "XPENDING articles", "XAUTOCLAIM articles",
     "XCLAIM articles", "XINFO GROUPS articles", "XGROUP CREATE articles",
-    "XGROUP SETID articles", "XRANGE articles", "XADD group dead letters",
+    "XGROUP SETID articles", "XRANGE articles", "XADD group dead letters", "EVAL script",
 }  # fmt: skip
 SERVER_ADMINISTRATION = {"KEYS", "CONFIG GET", "ACL LIST", "FLUSHALL", "GET other namespace"}
 PIPELINE_ALLOWED = {label for label, _ in COMMANDS} - SERVER_ADMINISTRATION - {"INFO"}

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import httpx
 import pytest
 import redis
 
+from tests.conftest import run_together
 from worker.adapters.stream import ArticleStream, DedupeSettings
 from worker.keys import Keys
 from worker.models import utc_iso
@@ -67,15 +67,6 @@ def other_namespace(redis_url: str) -> Iterator[str]:
 
 def json_lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-def run_together(
-    calls: dict[str, Callable[[], subprocess.CompletedProcess[str]]],
-) -> dict[str, subprocess.CompletedProcess[str]]:
-    """Run independent commands side by side: each one pays the interpreter's start-up."""
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {name: pool.submit(call) for name, call in calls.items()}
-        return {name: future.result() for name, future in futures.items()}
 
 
 def listed_feeds(wirestream: Wirestream, **env: str) -> list[dict[str, Any]]:
@@ -214,7 +205,7 @@ def test_feeds_import_reads_an_opml_file_and_standard_input(
     )
     for result in results.values():
         assert result.returncode == 0, result.stderr
-        assert f"imported {len(catalog.FEEDS)} feeds" in result.stdout
+        assert f"imported {len(catalog.FEEDS)} of {len(catalog.FEEDS)} feeds" in result.stdout
 
     expected = sorted(simweb.feed_urls())
     for name in (namespace, other_namespace):
@@ -465,10 +456,10 @@ def test_tail_in_a_group_acknowledges_what_it_printed(
     assert redis_client.xpending(keys.articles_stream, "g")["pending"] == 0
 
 
-def test_tail_group_without_consumer_exits_2(wirestream: Wirestream) -> None:
-    result = wirestream("tail", "--no-follow", "--group", "g", timeout=30)
+def test_tail_consumer_without_group_exits_2(wirestream: Wirestream) -> None:
+    result = wirestream("tail", "--no-follow", "--consumer", "c", timeout=30)
     assert result.returncode == 2
-    assert "--consumer" in result.stderr
+    assert result.stderr == "wirestream: tail: --consumer needs --group\n"
 
 
 # --- run -----------------------------------------------------------------------------------

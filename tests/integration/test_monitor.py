@@ -215,3 +215,23 @@ def test_status_shows_dropped_articles_by_reason(redis_client: redis.Redis, keys
 
     assert "dropped      5 (duplicate 2, no-sport 3)" in text
     assert "dropped" not in render_status(state, {}, [], keys=keys, now=NOW)
+
+
+def test_consumer_groups_show_lag_pending_and_oldest_age_in_metrics_and_status(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    # Three entries appended an hour before NOW; the group read two and acked none.
+    appended = int((NOW - timedelta(hours=1)).timestamp() * 1000)
+    for offset in range(3):
+        redis_client.xadd(keys.articles_stream, {"n": str(offset)}, id=f"{appended + offset}-0")
+    redis_client.xgroup_create(keys.articles_stream, "archive", "0")
+    redis_client.xreadgroup("archive", "c1", {keys.articles_stream: ">"}, count=2)
+
+    samples = scrape(redis_client, keys)
+    assert samples['wirestream_consumer_pending{group="archive"}'] == 2
+    assert samples['wirestream_consumer_lag{group="archive"}'] == 1
+    assert samples['wirestream_consumer_oldest_pending_age_seconds{group="archive"}'] == 3600
+    assert samples['wirestream_consumer_members{group="archive"}'] == 1
+
+    text = render_status(read_pipeline_state(redis_client, keys, NOW), {}, [], keys=keys, now=NOW)
+    assert "consumers    group archive: 1 consumers, lag 1, pending 2 (oldest 3600 s)" in text

@@ -518,6 +518,15 @@ def test_stats_and_hits_count_requests_per_host() -> None:
         assert client.get(f"{fresh.base_url}/_stats").json() == expected
 
 
+def test_clients_count_requests_per_client_address_but_not_the_stats_themselves() -> None:
+    with SimWeb() as fresh, httpx.Client() as client:
+        client.get(fresh.feed_urls()[0])
+        client.get(fresh.opml_url)
+        client.get(f"{fresh.base_url}/_stats")
+        assert fresh.clients() == {"127.0.0.1": 2}
+        assert client.get(f"{fresh.base_url}/_stats/clients").json() == {"127.0.0.1": 2}
+
+
 def test_scheduled_release_reveals_items_as_the_feed_advances() -> None:
     with SimWeb(release="scheduled") as scheduled, httpx.Client() as client:
         feed = next(feed for feed in catalog.FEEDS if feed.format == "atom")
@@ -636,3 +645,27 @@ def test_evalset_opml_serves_its_own_feeds_apart_from_the_demo(
     copy = next(a for a in evalset.ARTICLES if a.exact_copy_of)
     original = evalset.BY_KEY[copy.exact_copy_of or ""]
     assert client.get(web.url_for(copy)).content == client.get(web.url_for(original)).content
+
+
+def test_live_release_brings_one_story_at_a_time_then_revisions_with_a_new_date() -> None:
+    with SimWeb(release="live") as live, httpx.Client() as client:
+        feed = next(feed for feed in catalog.FEEDS if feed.format == "atom")
+        url = f"{live.base_url}/{feed.key}"
+        listed_at_start = len(feedparser.parse(client.get(url).content).entries)
+        assert listed_at_start == len(catalog.articles_in(feed)) // 2
+        evalset_feed = client.get(f"{live.base_url}/{evalset.FEEDS[0].key}")
+        assert feedparser.parse(evalset_feed.content).entries == [], "the evaluation set waits"
+
+        happened = [live.publish_next() for _ in range(400)]
+        released = [line for line in happened if line.startswith("released ")]
+        revised = [line for line in happened if line.startswith("revised ")]
+        assert len(released) == len(catalog.ARTICLES) + len(evalset.ARTICLES) - sum(
+            len(catalog.articles_in(f)) // 2 for f in catalog.FEEDS
+        )
+        assert len(revised) == 400 - len(released)
+        assert all(line.startswith("revised ") for line in happened[-50:]), "then revisions"
+
+        entries = feedparser.parse(client.get(url).content).entries
+        assert len(entries) == len(catalog.articles_in(feed))
+        newest = max(entry.updated_parsed for entry in entries)
+        assert newest > max(a.last_modified for a in catalog.ARTICLES).timetuple()

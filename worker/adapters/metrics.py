@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from worker.adapters.groups import GroupStream
 from worker.adapters.redis_client import RedisClient, redis_errors
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.models import Feed
@@ -125,6 +126,18 @@ class WorkerHeartbeats:
 
 
 @dataclass(frozen=True)
+class GroupState:
+    """One consumer group of the article stream, as status and metrics show it."""
+
+    name: str
+    consumers: int
+    pending: int
+    lag: int | None  # entries not yet delivered; None when Redis cannot tell (Redis < 7)
+    oldest_pending_age: float | None  # seconds since the oldest unacked entry was appended
+    last_delivered_at: datetime | None
+
+
+@dataclass(frozen=True)
 class PipelineState:
     """What is waiting, what is failing, and what came out: for status and metrics."""
 
@@ -136,6 +149,7 @@ class PipelineState:
     stream_length: int
     dead_length: int
     last_publish_at: datetime | None
+    groups: tuple[GroupState, ...] = ()
 
 
 def read_pipeline_state(client: RedisClient, keys: Keys, now: datetime) -> PipelineState:
@@ -167,6 +181,21 @@ def read_pipeline_state(client: RedisClient, keys: Keys, now: datetime) -> Pipel
         stream_length=int(stream_length),
         dead_length=int(dead_length),
         last_publish_at=_entry_time(newest[0][0]) if newest else None,
+        groups=read_group_states(client, keys, now),
+    )
+
+
+def read_group_states(client: RedisClient, keys: Keys, now: datetime) -> tuple[GroupState, ...]:
+    return tuple(
+        GroupState(
+            name=group.name,
+            consumers=len(group.consumers),
+            pending=group.pending,
+            lag=group.lag,
+            oldest_pending_age=group.oldest_pending_age(now),
+            last_delivered_at=group.last_delivered_at(),
+        )
+        for group in GroupStream(client, keys.articles_stream).groups()
     )
 
 

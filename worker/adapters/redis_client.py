@@ -184,7 +184,7 @@ def broker_url_for(redis_url: str) -> str:
 def mask_url(url: str) -> str:
     """The URL with any password replaced, fit for logs and error messages."""
     parts = urlsplit(url)
-    if parts.password is None:
+    if not parts.password:  # none, or empty as in redis://:@host (an unset REDIS_PASSWORD)
         return url
     user = parts.username or ""
     host = parts.hostname or ""

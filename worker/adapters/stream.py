@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-import redis
-
 from worker.adapters.redis_client import RedisClient, redis_errors
 from worker.keys import Keys
 from worker.models import PublishResult, utc_iso
@@ -27,8 +25,8 @@ from worker.stages.publish import OutgoingMessage
 #         index buckets, signature ('' when the body is too short to index), shingle count,
 #         now (epoch s), window (s), expiry of the current bucket (epoch s), threshold, mode,
 #         cluster key prefix, member JSON without its final "}", bands, rows per band, most
-#         candidates verified, most refs kept per band, then the flat fields as name/value
-#         pairs
+#         candidates verified, most refs kept per band, the MINID below which entries are
+#         trimmed (0: no age limit), then the flat fields as name/value pairs
 # The article hash remembers its content hash, cluster and stream entry; the content key
 # names the first article (and its cluster) that had this exact body. An index bucket maps
 # each LSH band (band number + its signature bytes) to the 12-character refs of the
@@ -161,14 +159,19 @@ if duplicate_of then
   table.insert(fields, 'duplicate_of')
   table.insert(fields, duplicate_of)
 end
-for i = 20, #ARGV do table.insert(fields, ARGV[i]) end
+for i = 21, #ARGV do table.insert(fields, ARGV[i]) end
 table.insert(fields, 'data')
 table.insert(fields, ARGV[5] .. dedupe)
 local stream_id = ''
 if event ~= 'article.duplicate' or mode ~= 'drop' then
+  -- Retention by length (MAXLEN) and, when stream_max_age is set, by age (MINID): both
+  -- approximate, so Redis trims whole nodes only.
+  local minid = ARGV[20]
   stream_id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', unpack(fields))
+  if minid ~= '0' then redis.call('XTRIM', KEYS[3], 'MINID', '~', minid) end
   for i = 5 + buckets, #KEYS do
     redis.call('XADD', KEYS[i], 'MAXLEN', '~', maxlen, '*', unpack(fields))
+    if minid ~= '0' then redis.call('XTRIM', KEYS[i], 'MINID', '~', minid) end
   end
 else
   redis.call('HINCRBY', KEYS[4], 'dropped.duplicate', 1)
@@ -243,11 +246,13 @@ class ArticleStream:
         maxlen: int,
         ttl_seconds: int,
         dedupe: DedupeSettings,
+        max_age_seconds: int = 0,
         durability: Durability = Durability(),
     ) -> None:
         self._redis = client
         self._keys = keys
         self._maxlen = maxlen
+        self._max_age = max_age_seconds
         self._ttl = ttl_seconds
         self._dedupe = dedupe
         self._durability = durability
@@ -361,6 +366,7 @@ class ArticleStream:
             BAND_ROWS,
             self._dedupe.max_candidates,
             self._dedupe.max_refs_per_band,
+            (now - self._max_age) * 1000 if self._max_age else 0,
             *flat,
         ]
         return keys, args
@@ -427,29 +433,29 @@ class DeadLetters:
         with redis_errors("dead-letter", self._keys.dead_stream):
             return int(self._redis.xlen(self._keys.dead_stream))
 
-    def entries(self, ids: Sequence[str] | None = None) -> list[StreamEntry]:
+    def entries(self, ids: Sequence[str] | None = None) -> list[RawEntry]:
         """Every dead letter, oldest first, or those of ``ids`` that exist."""
         with redis_errors("dead-letter", self._keys.dead_stream):
             if ids is None:
-                return _entries(
+                return raw_entries(
                     [(self._keys.dead_stream, self._redis.xrange(self._keys.dead_stream))]
                 )
             pipe = self._redis.pipeline(transaction=False)
             for entry_id in ids:
                 pipe.xrange(self._keys.dead_stream, entry_id, entry_id)
             found = [entry for reply in pipe.execute() for entry in reply]
-        return _entries([(self._keys.dead_stream, found)])
+        return raw_entries([(self._keys.dead_stream, found)])
 
     def remove(self, entry_id: str) -> bool:
         with redis_errors("dead-letter", self._keys.dead_stream):
             return bool(self._redis.xdel(self._keys.dead_stream, entry_id))
 
 
-StreamEntry = tuple[str, dict[str, str]]
+RawEntry = tuple[str, dict[str, str]]
 
 
 class StreamReader:
-    """Reading a stream as a consumer does: after an id, or as a member of a group."""
+    """Reading a stream without a group, after an id (groups: ``worker.adapters.groups``)."""
 
     def __init__(self, client: RedisClient, stream: str) -> None:
         self._redis = client
@@ -460,36 +466,13 @@ class StreamReader:
             newest = cast(list[Any], self._redis.xrevrange(self._stream, count=1))
         return str(newest[0][0]) if newest else "0"
 
-    def read_after(self, last_id: str, *, count: int, block_ms: int | None) -> list[StreamEntry]:
+    def read_after(self, last_id: str, *, count: int, block_ms: int | None) -> list[RawEntry]:
         with redis_errors("tail", self._stream):
             reply = self._redis.xread({self._stream: last_id}, count=count, block=block_ms)
-        return _entries(reply)
-
-    def ensure_group(self, group: str, *, from_start: bool) -> None:
-        with redis_errors("tail", self._stream):
-            try:
-                self._redis.xgroup_create(
-                    self._stream, group, id="0" if from_start else "$", mkstream=True
-                )
-            except redis.ResponseError as error:
-                if "BUSYGROUP" not in str(error):
-                    raise
-
-    def read_group(
-        self, group: str, consumer: str, *, count: int, block_ms: int | None
-    ) -> list[StreamEntry]:
-        with redis_errors("tail", self._stream):
-            reply = self._redis.xreadgroup(
-                group, consumer, {self._stream: ">"}, count=count, block=block_ms
-            )
-        return _entries(reply)
-
-    def ack(self, group: str, entry_id: str) -> None:
-        with redis_errors("tail", self._stream):
-            self._redis.xack(self._stream, group, entry_id)
+        return raw_entries(reply)
 
 
-def _entries(reply: Any) -> list[StreamEntry]:
+def raw_entries(reply: Any) -> list[RawEntry]:
     """XREAD's reply for one stream, as (id, fields) pairs (RESP2 list or RESP3 map)."""
     batches = reply.items() if isinstance(reply, dict) else (reply or [])
     return [(str(entry_id), dict(fields)) for _, entries in batches for entry_id, fields in entries]

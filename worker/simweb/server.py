@@ -8,6 +8,7 @@ Controls over HTTP, for processes that do not hold the ``SimWeb`` object::
 
     GET  /_stats                      {"<host>": <requests>, ...}
     GET  /_stats/busiest?window=S     {"requests": N}: most requests arrived within S seconds
+    GET  /_stats/clients              {"<client address>": <requests>, ...}: who asked
     POST /_control/behaviour          {"path_prefix": "...", "status": 503, ...}; only the
                                       prefix: clear it
     POST /_control/advance?count=N    reveal N more items of every feed
@@ -27,7 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC
+from datetime import UTC, datetime
 from email.message import Message
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +36,7 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import parse_qs
 
+from worker.errors import WirestreamError
 from worker.simweb import catalog
 from worker.simweb.corpus import Corpus
 from worker.simweb.faults import HOST as FAULTS_HOST
@@ -43,7 +45,7 @@ from worker.simweb.hostile import HOST as HOSTILE_HOST
 from worker.simweb.hostile import Hostile
 from worker.simweb.model import Article
 from worker.simweb.replies import NOT_FOUND, Reply, content, error, redirect
-from worker.simweb.site import ROBOTS, Site
+from worker.simweb.site import RELEASES, ROBOTS, Release, Site
 from worker.simweb.synthetic import HOST as SYNTHETIC_HOST
 from worker.simweb.synthetic import Synthetic
 
@@ -88,13 +90,16 @@ class _Controls:
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._hits: Counter[str] = Counter()
+        self._clients: Counter[str] = Counter()
         self._arrivals: list[float] = []
         self._behaviours: dict[str, Behaviour] = {}
 
-    def arrived(self) -> None:
-        """A request reached the server (any path but its own controls), at this moment."""
+    def arrived(self, client: str) -> None:
+        """A request from ``client`` (its address) reached the server (any path but its own
+        controls), at this moment."""
         with self._lock:
             self._arrivals.append(time.monotonic())
+            self._clients[client] += 1
 
     def count(self, host: str) -> None:
         with self._lock:
@@ -103,6 +108,10 @@ class _Controls:
     def hits(self) -> dict[str, int]:
         with self._lock:
             return dict(self._hits)
+
+    def clients(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._clients)
 
     def busiest(self, window: float) -> int:
         """The most requests that arrived within any ``window`` seconds."""
@@ -141,13 +150,13 @@ class _Web:
         base_url: str,
         controls: _Controls,
         *,
-        scheduled: bool,
+        release: Release,
         corpus: Corpus | None,
         hostile: Hostile | None = None,
     ) -> None:
         self.base_url = base_url
         self.controls = controls
-        self.site = Site(base_url, scheduled=scheduled)
+        self.site = Site(base_url, release=release)
         self.faults = Faults(base_url, controls.stopping.wait)
         self.synthetic = Synthetic(base_url)
         self.corpus = corpus
@@ -158,8 +167,8 @@ class _Web:
             {FAULTS_HOST, SYNTHETIC_HOST, *self.site.hosts, *(corpus.hosts if corpus else ())}
         )
 
-    def respond(self, target: str) -> Reply:
-        """The answer to a GET or HEAD of request target ``target``."""
+    def respond(self, target: str, client: str = "") -> Reply:
+        """The answer to a GET or HEAD of request target ``target`` from address ``client``."""
         if not target.startswith("/"):
             return error(400)
         path, _, query = target.partition("?")
@@ -171,7 +180,9 @@ class _Web:
             except ValueError:
                 return error(400)
             return _json({"requests": self.controls.busiest(window)})
-        self.controls.arrived()
+        if path == "/_stats/clients":
+            return _json(self.controls.clients())
+        self.controls.arrived(client)
         host, slash, _ = path[1:].partition("/")
         if slash and not host.startswith("_"):  # "/_..." are the server's own paths
             self.controls.count(host)
@@ -334,10 +345,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self) -> None:
-        self._serve(lambda: self.server.web.respond(self.path), head=False)
+        self._serve(lambda: self.server.web.respond(self.path, self.client_address[0]), head=False)
 
     def do_HEAD(self) -> None:
-        self._serve(lambda: self.server.web.respond(self.path), head=True)
+        self._serve(lambda: self.server.web.respond(self.path, self.client_address[0]), head=True)
 
     def do_POST(self) -> None:
         self._serve(self._control, head=False)
@@ -475,17 +486,19 @@ class SimWeb:
         *,
         corpus_dir: Path | None = None,
         latency: float = 0.0,
-        release: str = "all",
+        release: Release = "all",
         public_url: str | None = None,
     ) -> None:
-        """``release="scheduled"``: feeds start with the older half of their items and gain
-        more with ``advance()``; ``"all"``: everything at once. ``public_url``: the base of
-        every link it serves, when clients reach it by another name (a compose service)."""
-        if release not in ("all", "scheduled"):
-            raise ValueError(f"simweb: release must be 'all' or 'scheduled', not {release!r}")
+        """``release``: ``"all"`` lists everything at once; ``"scheduled"``: feeds start with
+        the older half of their items and gain more with ``advance()``; ``"live"``: one story
+        at a time with ``publish_next()``, then revisions (``worker.simweb.site``).
+        ``public_url``: the base of every link it serves, when clients reach it by another
+        name (a compose service)."""
+        if release not in RELEASES:
+            raise ValueError(f"simweb: release must be one of {RELEASES}, not {release!r}")
         self._address = (host, port)
         self._corpus_dir = corpus_dir
-        self._scheduled = release == "scheduled"
+        self._release: Release = release
         self._controls = _Controls(latency)
         self._running: _Running | None = None
         self._public_url = public_url
@@ -500,13 +513,19 @@ class SimWeb:
             else None
         )
         self._controls.stopping.clear()
-        server = _Server(
-            self._address,
-            lambda base_url: _Web(
-                base_url, self._controls, scheduled=self._scheduled, corpus=corpus, hostile=hostile
-            ),
-            self._public_url,
-        )
+        try:
+            server = _Server(
+                self._address,
+                lambda base_url: _Web(
+                    base_url, self._controls, release=self._release, corpus=corpus, hostile=hostile
+                ),
+                self._public_url,
+            )
+        except OSError as error:  # the port is taken, or the address is not this machine's
+            host, port = self._address
+            raise WirestreamError(
+                f"simweb: cannot listen on {host}:{port}: {error.strerror or error}"
+            ) from None
         thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -593,6 +612,10 @@ class SimWeb:
     def advance(self, count: int = 1) -> None:
         self._web.site.advance(count)
 
+    def publish_next(self) -> str:
+        """``release="live"``: the next story out, or a revision of one already out."""
+        return self._web.site.publish_next(datetime.now(UTC))
+
     def synthetic_feed_url(self, number: int, **options: object) -> str:
         """A feed of ``synthetic.example`` that publishes on a schedule (options: its module)."""
         return self._web.synthetic.feed_url(number, **options)
@@ -604,6 +627,10 @@ class SimWeb:
     def hits(self) -> dict[str, int]:
         """Requests per original host (the first path segment) since start."""
         return self._controls.hits()
+
+    def clients(self) -> dict[str, int]:
+        """Requests per client address since start (several worker hosts: which one asked)."""
+        return self._controls.clients()
 
     def busiest(self, window: float = 1.0) -> int:
         """The most requests the server received within any ``window`` seconds since start:

@@ -1,0 +1,344 @@
+"""The consumer API against a real Redis: ack after handling, retries and dead letters,
+own pending first, claims of idle entries, gaps, start positions, resets, the entry JSON."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from tests.integration.test_cli import publish
+from tests.unit.test_publish_stage import make_article
+from worker.adapters.groups import GroupStream
+from worker.adapters.redis_client import connect
+from worker.adapters.stream import ArticleStream, DedupeSettings
+from worker.consumer import (
+    Backoff,
+    Consumer,
+    Gap,
+    PartialFailure,
+    Start,
+    StopConsuming,
+    StreamEntry,
+    entry_validator,
+)
+from worker.keys import Keys
+from worker.settings import load_settings
+from worker.stages.dedupe import fingerprint
+from worker.stages.publish import build_message
+
+FAST = Backoff(base=0.05, maximum=0.2)
+
+
+@pytest.fixture
+def client(redis_url: str) -> Any:
+    """The client the package builds (decode_responses, blocking pool)."""
+    made = connect(redis_url)
+    yield made
+    made.close()
+
+
+def consumer(client: redis.Redis, keys: Keys, **options: Any) -> Consumer:
+    options.setdefault("start", Start.beginning())
+    options.setdefault("block", 0.2)
+    options.setdefault("min_idle", 0.3)
+    options.setdefault("backoff", FAST)
+    return Consumer(client, options.pop("group", "g"), keys=keys, **options)
+
+
+def pending(client: redis.Redis, keys: Keys, group: str = "g") -> int:
+    return int(client.xpending(keys.articles_stream, group)["pending"])
+
+
+def test_every_entry_is_handled_and_acked_once_in_stream_order(
+    client: redis.Redis, keys: Keys
+) -> None:
+    ids = publish(client, keys, 7)
+    handled: list[StreamEntry] = []
+    settled = consumer(client, keys, batch_size=3).run(handled.append, until_idle=True)
+    assert settled == 7
+    assert [entry.stream_id for entry in handled] == ids
+    assert all(entry.deliveries == 1 for entry in handled)
+    assert handled[0].data["url"] == handled[0].fields["url"]
+    assert pending(client, keys) == 0
+
+
+def test_a_failing_entry_is_retried_then_dead_lettered_with_its_error(
+    client: redis.Redis, keys: Keys
+) -> None:
+    ids = publish(client, keys, 6)
+    poison = ids[2]
+    attempts: list[int] = []
+    handled: list[str] = []
+
+    def handler(entry: StreamEntry) -> None:
+        if entry.stream_id == poison:
+            attempts.append(entry.deliveries)
+            raise RuntimeError("cannot store this one")
+        handled.append(entry.stream_id)
+
+    consumer(client, keys, max_deliveries=3).run(handler, until_idle=True)
+
+    assert attempts == [1, 2, 3]
+    assert handled == [entry_id for entry_id in ids if entry_id != poison]
+    [(_, letter)] = client.xrange(keys.group_dead_stream("g"))
+    assert letter["stream_id"] == poison
+    assert letter["error"] == "RuntimeError: cannot store this one"
+    assert letter["deliveries"] == "3"
+    assert json.loads(letter["entry"])["stream_id"] == poison
+    assert pending(client, keys) == 0
+
+
+def test_an_entry_of_another_schema_is_dead_lettered_without_retries(
+    client: redis.Redis, keys: Keys
+) -> None:
+    [good] = publish(client, keys, 1)
+    alien = client.xadd(keys.articles_stream, {"schema": "other/9", "data": "{}"})
+    handled: list[str] = []
+    consumer(client, keys).run(lambda entry: handled.append(entry.stream_id), until_idle=True)
+    assert handled == [good]
+    [(_, letter)] = client.xrange(keys.group_dead_stream("g"))
+    assert letter["stream_id"] == alien
+    assert letter["deliveries"] == "1"
+    assert "schema 'other/9'" in letter["error"]
+
+
+def test_a_batch_handler_partial_failure_acks_the_rest(client: redis.Redis, keys: Keys) -> None:
+    ids = publish(client, keys, 4)
+    batches: list[list[str]] = []
+
+    def handle_batch(entries: Any) -> None:
+        batches.append([entry.stream_id for entry in entries])
+        if ids[1] in batches[-1]:
+            raise PartialFailure({ids[1]: "row rejected"})
+
+    consumer(client, keys, max_deliveries=2).run(batch_handler=handle_batch, until_idle=True)
+    assert batches[0] == ids
+    assert batches[1:] == [[ids[1]]]
+    [(_, letter)] = client.xrange(keys.group_dead_stream("g"))
+    assert (letter["stream_id"], letter["error"]) == (ids[1], "row rejected")
+    assert pending(client, keys) == 0
+
+
+def test_own_pending_entries_come_before_new_ones_on_restart(
+    client: redis.Redis, keys: Keys
+) -> None:
+    ids = publish(client, keys, 5)
+    client.xgroup_create(keys.articles_stream, "g", "0")
+    # The consumer read two entries and died before handling them.
+    client.xreadgroup("g", "me", {keys.articles_stream: ">"}, count=2)
+    handled: list[StreamEntry] = []
+    consumer(client, keys, consumer="me").run(handled.append, until_idle=True)
+    assert [entry.stream_id for entry in handled] == ids
+    assert [entry.deliveries for entry in handled] == [2, 2, 1, 1, 1]
+    assert pending(client, keys) == 0
+
+
+def test_idle_entries_of_a_dead_consumer_are_claimed_after_min_idle(
+    client: redis.Redis, keys: Keys
+) -> None:
+    ids = publish(client, keys, 4)
+    client.xgroup_create(keys.articles_stream, "g", "0")
+    client.xreadgroup("g", "dead", {keys.articles_stream: ">"}, count=3)
+    handled: list[str] = []
+    survivor = consumer(client, keys, consumer="alive", min_idle=0.5)
+    survivor.run(lambda entry: handled.append(entry.stream_id), limit=1)
+    assert handled == [ids[3]]  # the dead consumer's entries are not idle long enough yet
+    time.sleep(0.6)
+    survivor.run(lambda entry: handled.append(entry.stream_id), until_idle=True)
+    assert sorted(handled) == ids
+    assert pending(client, keys) == 0
+    consumers = {c["name"] for c in client.xinfo_consumers(keys.articles_stream, "g")}
+    assert consumers == {"dead"}  # the survivor left; the dead one holds nothing now
+
+
+def test_a_consumer_holding_pending_entries_stays_in_the_group_when_it_stops(
+    client: redis.Redis, keys: Keys
+) -> None:
+    publish(client, keys, 2)
+    member = consumer(client, keys, consumer="keeper", backoff=Backoff(30, 30))
+
+    def fail_then_stop(entry: StreamEntry) -> None:
+        member.stop()  # the batch in hand is finished first
+        raise RuntimeError("down")
+
+    assert member.run(fail_then_stop) == 0
+    names = {c["name"]: c["pending"] for c in client.xinfo_consumers(keys.articles_stream, "g")}
+    assert names == {"keeper": 2}
+
+
+def test_trim_past_a_stopped_consumer_reports_the_gap_once_with_the_exact_count(
+    client: redis.Redis, keys: Keys
+) -> None:
+    gaps: list[Gap] = []
+    first = publish(client, keys, 4)
+    reader = consumer(client, keys, on_gap=gaps.append)
+    assert reader.run(lambda entry: None, limit=2) == 2
+    later = publish(client, keys, 6)
+    # While the consumer is stopped, everything but the last three entries is trimmed: the
+    # two it had not read of the first four, and three of the six added since.
+    client.xtrim(keys.articles_stream, maxlen=3, approximate=False)
+    handled: list[str] = []
+    reader.run(lambda entry: handled.append(entry.stream_id), until_idle=True)
+    assert gaps == [Gap("g", lost=5, after_id=first[1], before_id=later[3])]
+    assert handled == later[3:]
+    publish(client, keys, 1)
+    reader.run(lambda entry: None, until_idle=True)
+    assert len(gaps) == 1
+
+
+def test_since_delivers_exactly_the_entries_at_or_after_the_time(
+    client: redis.Redis, keys: Keys
+) -> None:
+    base = int(datetime.now(UTC).timestamp() * 1000) - 60_000
+    fields = {"schema": "wirestream.article/1", "event": "article.created", "data": "{}"}
+    ids = []
+    for stamp in (base, base + 999, base + 1000, base + 1000, base + 1001, base + 5000):
+        ids.append(client.xadd(keys.articles_stream, fields, id=f"{stamp}-*"))
+    since = datetime.fromtimestamp((base + 1000) / 1000, UTC)
+    handled: list[str] = []
+    consumer(client, keys, start=Start.since(since)).run(
+        lambda entry: handled.append(entry.stream_id), until_idle=True
+    )
+    assert handled == ids[2:]
+
+
+def test_reset_moves_a_group_back_to_a_time(client: redis.Redis, keys: Keys) -> None:
+    ids = publish(client, keys, 3)
+    reader = consumer(client, keys)
+    reader.run(lambda entry: None, until_idle=True)
+    GroupStream(client, keys.articles_stream).reset_group("g", Start.after(ids[0]).id)
+    handled: list[str] = []
+    reader.run(lambda entry: handled.append(entry.stream_id), until_idle=True)
+    assert handled == ids[1:]
+
+
+def test_the_entry_json_carries_its_stream_id_and_validates_against_the_shipped_schema(
+    client: redis.Redis, keys: Keys
+) -> None:
+    article = make_article()
+    stream = ArticleStream(
+        client,
+        keys,
+        maxlen=100,
+        ttl_seconds=60,
+        dedupe=DedupeSettings(threshold=0.75, window_seconds=3600, mode="emit"),
+    )
+    published = stream.publish(
+        build_message(article), fingerprint(article.page.text), at=datetime.now(UTC)
+    )
+    handled: list[StreamEntry] = []
+    consumer(client, keys, validate=True).run(handled.append, until_idle=True)
+    [entry] = handled
+    document = json.loads(entry.to_json())
+    assert document["stream_id"] == published.stream_id
+    assert entry.idempotency_key == f"{article.id}:article.created:{published.stream_id}"
+    entry_validator().validate(document)
+    assert entry.event == "article.created" and entry.article_id == article.id
+
+
+def test_stream_max_age_trims_entries_older_than_the_age(client: redis.Redis, keys: Keys) -> None:
+    now = datetime.now(UTC)
+    old_stamp = int(now.timestamp() * 1000) - 7_200_000
+    # Approximate trimming removes whole nodes (100 entries each by default).
+    for number in range(250):
+        client.xadd(keys.articles_stream, {"n": str(number)}, id=f"{old_stamp + number}-0")
+    article = make_article()
+    stream = ArticleStream(
+        client,
+        keys,
+        maxlen=100_000,
+        ttl_seconds=60,
+        dedupe=DedupeSettings(threshold=0.75, window_seconds=3600, mode="emit"),
+        max_age_seconds=3600,
+    )
+    stream.publish(build_message(article), fingerprint(article.page.text), at=now)
+    remaining = client.xlen(keys.articles_stream)
+    assert remaining < 100  # at least the two full nodes of entries two hours old are gone
+    newest = client.xrevrange(keys.articles_stream, count=1)[0][1]
+    assert newest["id"] == article.id
+
+
+def test_connect_resolves_settings_as_every_command_so_the_embedded_redis_too(
+    tmp_path: Path, namespace: str
+) -> None:
+    # No WIRESTREAM_REDIS_URL: the embedded server (Redis 6.2: no XAUTOCLAIM deleted-ids, no
+    # group counters) is started for the block and stopped after it.
+    settings = load_settings(redis_url=None, data_dir=tmp_path / "data", namespace=namespace)
+    keys = Keys(namespace)
+    with Consumer.connect(
+        "g", settings=settings, start=Start.beginning(), block=0.2, min_idle=0.2, backoff=FAST
+    ) as member:
+        assert member.redis.connection_pool.connection_kwargs["path"].endswith("redis.sock")
+        ids = publish(member.redis, keys, 4)
+        member.redis.xgroup_create(keys.articles_stream, "g", "0")
+        member.redis.xreadgroup("g", "dead", {keys.articles_stream: ">"}, count=1)
+        time.sleep(0.3)
+        failed_once: set[str] = set()
+        handled: list[str] = []
+
+        def flaky(entry: StreamEntry) -> None:
+            if entry.stream_id == ids[2] and entry.stream_id not in failed_once:
+                failed_once.add(entry.stream_id)
+                raise RuntimeError("try again")
+            handled.append(entry.stream_id)
+
+        assert member.run(flaky, until_idle=True) == 4
+        assert sorted(handled) == ids
+        assert member.redis.xpending(keys.articles_stream, "g")["pending"] == 0
+    assert not (tmp_path / "data" / "redis.sock").exists()
+
+
+def test_an_entry_its_consumers_keep_dying_on_is_dead_lettered_not_handed_over_again(
+    client: redis.Redis, keys: Keys
+) -> None:
+    ids = publish(client, keys, 2)
+    client.xgroup_create(keys.articles_stream, "g", "0")
+    client.xreadgroup("g", "crashed", {keys.articles_stream: ">"}, count=1)
+    # Delivered max_deliveries times already, each consumer dying before any ack.
+    client.xclaim(keys.articles_stream, "g", "crashed", 0, [ids[0]], idle=10_000, retrycount=3)
+    handled: list[str] = []
+    consumer(client, keys, max_deliveries=3).run(
+        lambda entry: handled.append(entry.stream_id), until_idle=True
+    )
+    assert handled == [ids[1]]
+    [(_, letter)] = client.xrange(keys.group_dead_stream("g"))
+    assert letter["stream_id"] == ids[0]
+    assert letter["error"] == "delivered 4 times without being acknowledged"
+    assert pending(client, keys) == 0
+
+
+def test_a_group_reset_to_the_beginning_still_counts_a_gap_exactly(
+    client: redis.Redis, keys: Keys
+) -> None:
+    publish(client, keys, 4)
+    gaps: list[Gap] = []
+    reader = consumer(client, keys, on_gap=gaps.append)
+    reader.run(lambda entry: None, until_idle=True)
+    GroupStream(client, keys.articles_stream).reset_group("g", Start.beginning().id)
+    last = publish(client, keys, 2)[-1]
+    client.xtrim(keys.articles_stream, maxlen=1, approximate=False)
+    handled: list[str] = []
+    reader.run(lambda entry: handled.append(entry.stream_id), until_idle=True)
+    assert [gap.lost for gap in gaps] == [5]
+    assert handled == [last]
+
+
+def test_a_batch_handler_that_stops_hands_its_whole_batch_back(
+    client: redis.Redis, keys: Keys
+) -> None:
+    publish(client, keys, 3)
+
+    def database_gone(entries: Any) -> None:
+        raise StopConsuming
+
+    assert consumer(client, keys, min_idle=5.0).run(batch_handler=database_gone) == 0
+    held = client.xpending_range(keys.articles_stream, "g", "-", "+", 10)
+    assert len(held) == 3
+    assert all(row["time_since_delivered"] >= 5000 for row in held)
+    assert all(row["times_delivered"] == 0 for row in held)

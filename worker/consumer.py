@@ -1,0 +1,630 @@
+"""Reading the article stream as a consumer group: ack after handling, reclaim, gaps, replay.
+
+::
+
+    from worker.consumer import Consumer, StreamEntry
+
+    def handle(entry: StreamEntry) -> None:
+        print(entry.stream_id, entry.event, entry.data["title"])
+
+    with Consumer.connect("my-app") as consumer:  # settings as every command resolves them
+        consumer.run(handle)
+
+Guarantees (docs/consume.md has the whole story):
+
+- at least once: an entry is acknowledged only after its handler returned; a handler that
+  raises leaves it pending, and it is delivered again after a backoff; after
+  ``max_deliveries`` it goes to the group's dead-letter stream with the error and is acked;
+- on start, a consumer first takes its own pending entries, then the pending entries of
+  consumers idle for ``min_idle`` seconds (XAUTOCLAIM), then new ones;
+- a consumer that stops deletes itself from the group only when it holds no pending entry;
+- SIGTERM or SIGINT finishes the batch in hand, acknowledges it, then stops;
+- entries a group had not read that were trimmed away are reported once (a log line and
+  ``on_gap``) with the exact number lost and between which ids.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache, cached_property
+from importlib.resources import files
+from types import FrameType
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from worker.adapters.groups import GroupStream
+from worker.adapters.redis_client import RedisClient
+from worker.errors import RetryableError
+from worker.keys import Keys
+from worker.logs import get_logger
+from worker.models import utc_iso
+from worker.runtime import redis_for
+from worker.settings import Settings, load_settings
+
+SCHEMA = "wirestream.article/1"
+"""The one entry schema this consumer understands; another raises :class:`EntryError`."""
+
+
+@dataclass(frozen=True)
+class StreamEntry:
+    """One delivered entry of the article stream.
+
+    ``fields`` are the entry's flat fields as published (``schema``, ``event``, ``id``,
+    ``url``, ``feed``, ``lang``, ``cluster``, maybe ``duplicate_of``, ``data`` as JSON text).
+    ``data`` is parsed on first use, so a handler that filters on the flat fields pays
+    nothing for the article body."""
+
+    stream_id: str
+    fields: Mapping[str, str]
+    deliveries: int = 1
+    """How many times the group delivered this entry, this delivery included."""
+
+    @property
+    def event(self) -> str:
+        return self.fields.get("event", "")
+
+    @property
+    def article_id(self) -> str:
+        return self.fields.get("id", "")
+
+    @property
+    def cluster(self) -> str:
+        return self.fields.get("cluster", "")
+
+    @property
+    def schema(self) -> str:
+        return self.fields.get("schema", "")
+
+    @property
+    def idempotency_key(self) -> str:
+        """What a sink keys on so a redelivery changes nothing: the article, the event and the
+        stream id (an ``article.updated`` of the same article is a new entry, a new id)."""
+        return f"{self.article_id}:{self.event}:{self.stream_id}"
+
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        """The article (the entry's ``data`` field decoded)."""
+        try:
+            parsed = json.loads(self.fields.get("data") or "{}")
+        except ValueError as error:
+            raise EntryError(self.stream_id, f"data is not JSON: {error}") from None
+        if not isinstance(parsed, dict):
+            raise EntryError(self.stream_id, "data is not a JSON object")
+        return parsed
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as every command prints or pipes it: ``stream_id``, the flat fields, and
+        ``data`` decoded. Validates against :func:`entry_schema`."""
+        return {"stream_id": self.stream_id, **self.fields, "data": self.data}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+
+class EntryError(ValueError):
+    """An entry that is not a wirestream article: dead-lettered at once, never retried."""
+
+    def __init__(self, stream_id: str, reason: str) -> None:
+        self.stream_id = stream_id
+        self.reason = reason
+        super().__init__(f"consume: entry {stream_id}: {reason}")
+
+
+class PartialFailure(Exception):
+    """Raised by a batch handler that handled some entries of its batch and not others:
+    ``failed`` maps the stream id of each failed entry to its error. The others are acked."""
+
+    def __init__(self, failed: Mapping[str, str]) -> None:
+        self.failed = dict(failed)
+        super().__init__(f"{len(self.failed)} entries failed")
+
+
+class StopConsuming(Exception):
+    """Raised by a handler that cannot go on (its output is closed, its database is gone): the
+    entry it was given and the rest of its batch (a batch handler's: the whole batch) are
+    handed back, unacknowledged and claimable at once by another consumer of the group,
+    without counting as a failed delivery; then ``run`` returns."""
+
+
+Handler = Callable[[StreamEntry], None]
+"""Handles one entry; returning acks it, raising leaves it pending for a later delivery."""
+
+BatchHandler = Callable[[Sequence[StreamEntry]], None]
+"""Handles a batch (one transaction, one request); returning acks all of it, raising
+:class:`PartialFailure` acks all but the failed ones, raising anything else acks none."""
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Entries the group had not read that were trimmed away before it could."""
+
+    group: str
+    lost: int
+    after_id: str  # the last entry the group had been delivered
+    before_id: str  # the first entry still in the stream
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where a group that does not exist yet begins (an existing group keeps its place)."""
+
+    id: str
+    """A stream id: the group is delivered the entries after it ('$': newest, '0': all)."""
+
+    @classmethod
+    def newest(cls) -> Start:
+        return cls("$")
+
+    @classmethod
+    def beginning(cls) -> Start:
+        return cls("0")
+
+    @classmethod
+    def after(cls, stream_id: str) -> Start:
+        return cls(stream_id)
+
+    @classmethod
+    def since(cls, moment: datetime) -> Start:
+        """The first entry at or after ``moment`` (naive: UTC): stream ids start with the
+        milliseconds of the XADD."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        milliseconds = int(moment.timestamp() * 1000)
+        return cls(f"{milliseconds - 1}-{MAX_SEQUENCE}" if milliseconds > 0 else "0")
+
+
+MAX_SEQUENCE = 2**64 - 1
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Delay before an entry whose handler failed is delivered again: ``base`` seconds after
+    the first failure, doubling per delivery, at most ``maximum``."""
+
+    base: float = 1.0
+    maximum: float = 60.0
+
+    def delay(self, deliveries: int) -> float:
+        return float(min(self.base * 2 ** max(deliveries - 1, 0), self.maximum))
+
+
+def default_consumer_name() -> str:
+    """Host and process id: unique among the consumers of a group on several hosts."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class Consumer:
+    """A member of a consumer group of one stream (default: ``<namespace>:articles``).
+
+    Parameters:
+        client: a redis-py client with ``decode_responses=True`` (``Consumer.connect`` makes
+            one from the settings).
+        group: the consumer group; created at ``start`` when it does not exist.
+        keys: the namespace's key names (default: namespace ``wirestream``).
+        consumer: this consumer's name in the group (default: host and process id).
+        stream: the stream read (default: the articles stream; a routed stream also works).
+        start: where a new group begins (default: the newest entry; see :class:`Start`).
+        max_deliveries: deliveries of one entry before it goes to the group's dead-letter
+            stream (default 5).
+        min_idle: seconds an entry stays pending with another consumer before this one
+            claims it (default 60: longer than any handler should take).
+        batch_size: entries read per round trip (default 100).
+        block: seconds one read waits for new entries (default 5).
+        backoff: delay before a failed entry is delivered again (default 1 s doubling to 60 s).
+        on_gap: called once per gap with its :class:`Gap` (a log line is written anyway).
+        validate: check each entry against :func:`entry_schema` before its handler sees it;
+            an invalid one is dead-lettered (default off: the publisher validates).
+        dead_maxlen: approximate cap on the group's dead-letter stream.
+    """
+
+    def __init__(
+        self,
+        client: RedisClient,
+        group: str,
+        *,
+        keys: Keys | None = None,
+        consumer: str | None = None,
+        stream: str | None = None,
+        start: Start | None = None,
+        max_deliveries: int = 5,
+        min_idle: float = 60.0,
+        batch_size: int = 100,
+        block: float = 5.0,
+        backoff: Backoff | None = None,
+        on_gap: Callable[[Gap], None] | None = None,
+        validate: bool = False,
+        dead_maxlen: int = 100_000,
+    ) -> None:
+        if max_deliveries < 1 or batch_size < 1 or min_idle <= 0 or block <= 0:
+            raise ValueError("max_deliveries, batch_size, min_idle and block must be positive")
+        self.redis = client
+        self.group = group
+        self.keys = keys or Keys("wirestream")
+        self.name = consumer or default_consumer_name()
+        self.stream = stream or self.keys.articles_stream
+        self.start = start or Start.newest()
+        self.max_deliveries = max_deliveries
+        self.min_idle = min_idle
+        self.batch_size = batch_size
+        self.block = block
+        self.backoff = backoff or Backoff()
+        self.on_gap = on_gap
+        self.validate = validate
+        self.dead_maxlen = dead_maxlen
+        self.dead_stream = self.keys.group_dead_stream(group)
+        self._groups = GroupStream(client, self.stream)
+        self._stopping = False
+        self._waiting = False
+        self._recovering: set[str] = set()  # own pending entries found at start: due at once
+        # Own entries left pending after a failure, as last seen: while there is none, no
+        # round trip asks for them.
+        self._retrying: set[str] = set()
+        self._claim_cursor = "0-0"
+        self._next_claim_at = 0.0
+        self._last_generated_id = "0-0"
+        self._wait_seconds = block
+
+    @classmethod
+    @contextmanager
+    def connect(
+        cls, group: str, *, settings: Settings | None = None, **options: Any
+    ) -> Iterator[Consumer]:
+        """A consumer on the Redis every ``wirestream`` command uses: ``WIRESTREAM_REDIS_URL``,
+        or the embedded server (started for the block when no command runs it). Options not
+        given come from the settings (``consumer_max_deliveries``, ``consumer_min_idle``)."""
+        settings = settings or load_settings()
+        options.setdefault("keys", Keys(settings.namespace))
+        options.setdefault("max_deliveries", settings.consumer_max_deliveries)
+        options.setdefault("min_idle", settings.consumer_min_idle)
+        options.setdefault("dead_maxlen", settings.dead_maxlen)
+        with redis_for(settings) as (_, client):
+            yield cls(client, group, **options)
+
+    def run(
+        self,
+        handler: Handler | None = None,
+        *,
+        batch_handler: BatchHandler | None = None,
+        limit: int | None = None,
+        until_idle: bool = False,
+    ) -> int:
+        """Deliver entries until SIGTERM/SIGINT, ``stop()``, ``limit`` entries settled (acked
+        or dead-lettered), or with ``until_idle`` nothing left to read; returns how many were
+        settled. Give ``handler`` (one entry at a time) or ``batch_handler``."""
+        if (handler is None) == (batch_handler is None):
+            raise ValueError("give handler or batch_handler, not both or neither")
+        self._stopping = False
+        self._retrying = set()
+        settled = 0
+        outages = 0
+        rejoin = True
+        with self._signals_stop():
+            while not self._stopping and (limit is None or settled < limit):
+                room = self.batch_size if limit is None else min(self.batch_size, limit - settled)
+                try:
+                    if rejoin:
+                        self._rejoin()
+                        rejoin = False
+                    batch = self._next_batch(room)
+                    if not batch and until_idle:
+                        self._next_claim_at = 0.0  # idle entries of others are left too
+                        batch = self._next_batch(room)
+                    if batch:
+                        settled += self._settle(batch, handler, batch_handler)
+                    elif until_idle and not self._holds_pending():
+                        break
+                    else:
+                        self._wait(self._wait_seconds)
+                    outages = 0
+                except RetryableError as error:
+                    # Redis restarting or out of reach: what was not acked stays pending
+                    # there and is delivered again; wait and go on.
+                    outages += 1
+                    rejoin = True
+                    delay = self.backoff.delay(outages)
+                    log.warning("consumer_redis_unavailable", error=str(error), retry_in=delay)
+                    self._wait(delay, sleep=True)
+            try:
+                self._groups.leave(self.group, self.name)
+            except RetryableError as error:
+                log.warning("consumer_leave_failed", error=str(error))
+        return settled
+
+    def _rejoin(self) -> None:
+        """At start and after Redis was out of reach: the group exists (a Redis restarted
+        without persistence lost it), and own pending entries are delivered first."""
+        self._groups.create_group(self.group, self.start.id)
+        self._recovering = {
+            pending.stream_id
+            for pending in self._groups.pending(self.group, consumer=self.name, count=10_000)
+        }
+
+    def stop(self) -> None:
+        """Finish the batch in hand, ack it, and return from :meth:`run` (within ``block``
+        seconds when waiting for entries)."""
+        self._stopping = True
+
+    # --- what to deliver next ---------------------------------------------------------------
+
+    def _next_batch(self, room: int) -> list[StreamEntry]:
+        """Own pending entries that are due first, then idle ones of other consumers, then
+        new ones."""
+        self._wait_seconds = self.block
+        return self._own_due(room) or self._claim_idle(room) or self._read_new(room)
+
+    def _own_due(self, room: int) -> list[StreamEntry]:
+        if not self._recovering and not self._retrying:
+            return []
+        own = self._groups.pending(self.group, consumer=self.name, count=room)
+        if len(own) < room:  # the whole list: what is not in it was acked or claimed away
+            self._retrying.intersection_update(pending.stream_id for pending in own)
+        due = []
+        for pending in own:
+            wait = self.backoff.delay(pending.deliveries) - pending.idle_ms / 1000
+            if wait <= 0 or pending.stream_id in self._recovering:
+                due.append(pending)
+            else:
+                self._wait_seconds = min(self._wait_seconds, wait)
+        if not due:
+            return []
+        # The smallest idle time seen: an entry another consumer claimed meanwhile is idle
+        # for less, and is left to it.
+        min_idle_ms = min(pending.idle_ms for pending in due)
+        ids = [pending.stream_id for pending in due]
+        self._recovering.difference_update(ids)
+        entries = self._groups.claim(self.group, self.name, ids, min_idle_ms)
+        counts = {pending.stream_id: pending.deliveries + 1 for pending in due}
+        self._report_trimmed(set(ids) - {entry_id for entry_id, _ in entries})
+        return [StreamEntry(entry_id, fields, counts[entry_id]) for entry_id, fields in entries]
+
+    def _claim_idle(self, room: int) -> list[StreamEntry]:
+        now = time.monotonic()
+        if now < self._next_claim_at:
+            return []
+        cursor, entries, trimmed = self._groups.autoclaim(
+            self.group, self.name, int(self.min_idle * 1000), self._claim_cursor, room
+        )
+        self._claim_cursor = cursor
+        if cursor == "0-0":  # a whole pass over the pending list: look again later
+            self._next_claim_at = now + self.min_idle / 2
+        self._report_trimmed(set(trimmed))
+        if not entries:
+            return []
+        counts = self._groups.deliveries(self.group, [entry_id for entry_id, _ in entries])
+        log.info("consumer_claimed", group=self.group, consumer=self.name, entries=len(entries))
+        return [
+            StreamEntry(entry_id, fields, counts.get(entry_id, 1)) for entry_id, fields in entries
+        ]
+
+    def _read_new(self, room: int) -> list[StreamEntry]:
+        new = self._groups.read_new(self.group, self.name, room)
+        self._last_generated_id = new.last_generated_id
+        if new.gap is not None:
+            gap = Gap(self.group, lost=new.gap[2], after_id=new.gap[0], before_id=new.gap[1])
+            log.warning(
+                "consumer_gap", group=gap.group, lost=gap.lost,
+                after_id=gap.after_id, before_id=gap.before_id,
+            )  # fmt: skip
+            if self.on_gap is not None:
+                self.on_gap(gap)
+        return [StreamEntry(entry_id, fields) for entry_id, fields in new.entries]
+
+    def _holds_pending(self) -> bool:
+        return bool(self._groups.pending(self.group, consumer=self.name, count=1))
+
+    def _report_trimmed(self, ids: set[str]) -> None:
+        if ids:
+            log.warning(
+                "consumer_pending_trimmed", group=self.group, entries=len(ids), ids=sorted(ids)
+            )
+
+    def _wait(self, seconds: float, *, sleep: bool = False) -> None:
+        """Until a new entry is appended, a retry or a claim pass is due, or a stop signal
+        (``sleep``: for ``seconds``, without Redis)."""
+        timeout = min(seconds, max(self._next_claim_at - time.monotonic(), 0.01))
+        self._waiting = True
+        try:
+            if self._stopping:
+                return
+            if sleep:
+                time.sleep(seconds)
+            else:
+                self._groups.wait_for_new(self._last_generated_id, timeout)
+        except _WakeUp:
+            # The signal cut a blocking read short: that connection is in an unknown state.
+            self.redis.connection_pool.disconnect()
+        finally:
+            self._waiting = False
+
+    # --- handling and settling --------------------------------------------------------------
+
+    def _settle(
+        self,
+        batch: list[StreamEntry],
+        handler: Handler | None,
+        batch_handler: BatchHandler | None,
+    ) -> int:
+        """Hand the batch over; ack what was handled, dead-letter what failed for the last
+        time or can never be handled; the rest stays pending for a later delivery."""
+        dead: dict[str, tuple[StreamEntry, str]] = {}
+        ready = []
+        for entry in batch:
+            problem = self._refusal(entry)
+            if problem is None:
+                ready.append(entry)
+            else:
+                dead[entry.stream_id] = (entry, problem)
+        failed = self._hand_over(ready, handler, batch_handler)
+        done = []
+        for entry in ready:
+            error = failed.get(entry.stream_id)
+            if error is None:
+                done.append(entry.stream_id)
+                continue
+            if error is HANDED_BACK:
+                continue
+            log.warning(
+                "consumer_handler_failed", group=self.group, stream_id=entry.stream_id,
+                deliveries=entry.deliveries, error=error,
+            )  # fmt: skip
+            if entry.deliveries >= self.max_deliveries or error.startswith(EntryError.__name__):
+                dead[entry.stream_id] = (entry, error)
+            else:
+                self._retrying.add(entry.stream_id)
+        self._groups.ack(self.group, done)
+        self._dead_letter(list(dead.values()))
+        return len(done) + len(dead)
+
+    def _refusal(self, entry: StreamEntry) -> str | None:
+        """Why an entry goes to the dead letters without reaching the handler, if it does."""
+        if entry.deliveries > self.max_deliveries:
+            # Delivered that often without an ack or a failure: its consumers died on it.
+            return f"delivered {entry.deliveries} times without being acknowledged"
+        if entry.schema != SCHEMA:
+            return f"{EntryError.__name__}: schema {entry.schema!r} is not {SCHEMA}"
+        if self.validate:
+            try:
+                document = entry.to_dict()
+            except EntryError as error:
+                return describe_error(error)
+            problems = sorted(entry_validator().iter_errors(document), key=str)
+            if problems:
+                return f"{EntryError.__name__}: invalid: {problems[0].message}"
+        return None
+
+    def _hand_over(
+        self,
+        entries: list[StreamEntry],
+        handler: Handler | None,
+        batch_handler: BatchHandler | None,
+    ) -> dict[str, str]:
+        """The entries the handler failed on, with their error."""
+        if not entries:
+            return {}
+        if batch_handler is not None:
+            try:
+                batch_handler(entries)
+            except PartialFailure as failure:
+                return failure.failed
+            except StopConsuming:
+                self._stopping = True
+                self._hand_back(entries)
+                return {entry.stream_id: HANDED_BACK for entry in entries}
+            except Exception as error:
+                return {entry.stream_id: describe_error(error) for entry in entries}
+            return {}
+        assert handler is not None
+        failed = {}
+        for index, entry in enumerate(entries):
+            try:
+                handler(entry)
+            except StopConsuming:
+                self._stopping = True
+                self._hand_back(entries[index:])
+                failed.update({entry.stream_id: HANDED_BACK for entry in entries[index:]})
+                break
+            except Exception as error:
+                failed[entry.stream_id] = describe_error(error)
+        return failed
+
+    def _hand_back(self, entries: list[StreamEntry]) -> None:
+        self._groups.hand_back(
+            self.group,
+            self.name,
+            {entry.stream_id: entry.deliveries - 1 for entry in entries},
+            idle_ms=int(self.min_idle * 1000),
+        )
+
+    def _dead_letter(self, letters: list[tuple[StreamEntry, str]]) -> None:
+        if not letters:
+            return
+        failed_at = utc_iso(datetime.now(UTC)) or ""
+        self._groups.dead_letter(
+            self.group,
+            self.dead_stream,
+            [
+                {
+                    "stream_id": entry.stream_id,
+                    "group": self.group,
+                    "consumer": self.name,
+                    "deliveries": str(entry.deliveries),
+                    "error": error,
+                    "failed_at": failed_at,
+                    "entry": dead_letter_json(entry),
+                }
+                for entry, error in letters
+            ],
+            self.dead_maxlen,
+        )
+        for entry, error in letters:
+            log.error(
+                "consumer_dead_lettered", group=self.group, stream_id=entry.stream_id,
+                deliveries=entry.deliveries, error=error, dead_stream=self.dead_stream,
+            )  # fmt: skip
+
+    @contextmanager
+    def _signals_stop(self) -> Iterator[None]:
+        """SIGTERM and SIGINT stop the loop after the batch in hand (main thread only: a
+        consumer run in another thread is stopped with :meth:`stop`)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def request_stop(signum: int, frame: FrameType | None) -> None:
+            self._stopping = True
+            if self._waiting:
+                raise _WakeUp
+
+        previous = {
+            sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+HANDED_BACK = "handed back"
+
+
+class _WakeUp(BaseException):
+    """Raised by the signal handler into a blocking read, which would otherwise wait on."""
+
+
+def dead_letter_json(entry: StreamEntry) -> str:
+    """The entry as printed everywhere, or with ``data`` as found when it is not JSON."""
+    try:
+        return entry.to_json()
+    except EntryError:
+        return json.dumps({"stream_id": entry.stream_id, **entry.fields}, ensure_ascii=False)
+
+
+def describe_error(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def entry_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of an entry as printed, piped and returned by
+    :meth:`StreamEntry.to_dict` (``worker/schema/article-v1.json``, shipped in the package)."""
+    text = files("worker").joinpath("schema/article-v1.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def entry_validator() -> Draft202012Validator:
+    return Draft202012Validator(entry_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+log = get_logger("wirestream.consumer")
