@@ -279,9 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
         "acl", help="the Redis ACL file: pipeline, consumer and admin users (docs/security.md)"
     )
     acl.add_argument(
-        "--namespace", type=namespace_argument, help="the namespace the users may use"
-        " (default: the namespace setting)",
-    )  # fmt: skip
+        "--namespace", help="the namespace the users may use (default: the namespace setting)"
+    )
     acl.set_defaults(handler=write_acl_file)
     return parser
 
@@ -316,14 +315,6 @@ def positive_float(text: str) -> float:
 def article_id_argument(text: str) -> str:
     if not re.fullmatch(r"[0-9a-f]{32}", text):
         raise argparse.ArgumentTypeError(f"an article id is 32 hex digits (got {text!r})")
-    return text
-
-
-def namespace_argument(text: str) -> str:
-    if not re.fullmatch(NAMESPACE_PATTERN, text):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a namespace (1-64 letters, digits, '_', '.', '-')"
-        )
     return text
 
 
@@ -860,6 +851,11 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
 def write_acl_file(args: argparse.Namespace, settings: Settings) -> int:
     from worker.acl import render_acl_file
 
+    if args.namespace is not None and not re.fullmatch(NAMESPACE_PATTERN, args.namespace):
+        raise ConfigError(
+            f"acl: --namespace {args.namespace!r} is not a namespace"
+            " (1-64 letters, digits, '_', '.', '-')"
+        )
     sys.stdout.write(render_acl_file(settings, args.namespace))
     return 0
 
