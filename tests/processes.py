@@ -6,7 +6,11 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 
 def live_processes(*, session: int | None = None, naming: str | None = None) -> list[int]:
@@ -46,3 +50,13 @@ def stop_all(pids: list[int]) -> list[int]:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     return pids
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Return once ``condition()`` is true; fail the test naming ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")

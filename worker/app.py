@@ -61,22 +61,26 @@ from typing import Any
 from celery import Celery
 
 from worker.adapters.broker import transport_for
-from worker.adapters.embedded_redis import broker_url_for, redis_url_for
+from worker.adapters.embedded_redis import redis_url_for
+from worker.adapters.redis_client import RedisOptions, celery_transport
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.settings import Settings, load_settings
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     keys = Keys(settings.namespace)
-    broker = broker_url_for(redis_url_for(settings.redis_url, settings.data_dir))
+    transport = celery_transport(
+        redis_url_for(settings.redis_url, settings.data_dir), RedisOptions.from_settings(settings)
+    )
     return {
-        "broker_url": broker,
-        "broker_transport": transport_for(broker),
+        **transport,
+        "broker_transport": transport_for(transport["broker_url"]),
         "broker_connection_retry_on_startup": True,
         # A worker that loses Redis waits for it as long as it takes (attempts after 2, 6,
         # 12, 20 s..., then every 30 s: kombu's fixed intervals) instead of exiting after 100.
         "broker_connection_max_retries": None,
         "broker_transport_options": {
+            **transport["broker_transport_options"],
             "visibility_timeout": settings.visibility_timeout,
             "global_keyprefix": keys.broker_prefix,
             "unacked_restore_interval": settings.unacked_restore_interval,

@@ -19,7 +19,7 @@ from typing import NoReturn
 from urllib.parse import urlsplit
 
 from worker.adapters.http import HttpClient, Kind
-from worker.adapters.redis_client import RedisClient, mask_url
+from worker.adapters.redis_client import REDIS_REFUSALS, RedisClient, mask_url, refusal_message
 from worker.adapters.store import FeedStore, Stats
 from worker.adapters.stream import Clusters, DeadLetters
 from worker.consumer_commands import (
@@ -46,7 +46,7 @@ from worker.runtime import (
     worker_command,
 )
 from worker.services import build_tagger, load_rules
-from worker.settings import Settings, load_settings
+from worker.settings import NAMESPACE_PATTERN, Settings, load_settings
 from worker.sinks.commands import add_sink_parsers
 from worker.stages.extract import extract_page
 from worker.stages.feeds import parse_feed
@@ -77,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except WirestreamError as error:
         print(f"wirestream: {error}", file=sys.stderr)
+        return 1
+    except REDIS_REFUSALS as error:
+        print(f"wirestream: redis: {refusal_message(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -274,6 +277,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=port_number, default=0, help="simulated web port")
     demo.add_argument("--duration", type=positive_float, help="stop after this many seconds")
     demo.set_defaults(handler=run_demo)
+
+    acl = commands.add_parser(
+        "acl", help="the Redis ACL file: pipeline, consumer and admin users (docs/security.md)"
+    )
+    acl.add_argument(
+        "--namespace", help="the namespace the users may use (default: the namespace setting)"
+    )
+    acl.set_defaults(handler=write_acl_file)
     return parser
 
 
@@ -847,6 +858,18 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     from worker.demo import run_demo as demo
 
     return demo(settings, port=args.port, duration=args.duration)
+
+
+def write_acl_file(args: argparse.Namespace, settings: Settings) -> int:
+    from worker.acl import render_acl_file
+
+    if args.namespace is not None and not re.fullmatch(NAMESPACE_PATTERN, args.namespace):
+        raise ConfigError(
+            f"acl: --namespace {args.namespace!r} is not a namespace"
+            " (1-64 letters, digits, '_', '.', '-')"
+        )
+    sys.stdout.write(render_acl_file(settings, args.namespace))
+    return 0
 
 
 def now() -> datetime:

@@ -36,6 +36,11 @@ class Keys:
         return f"{self.namespace}:dead:group:{group}"
 
     @property
+    def group_dead_streams(self) -> str:
+        """Pattern matching every group_dead_stream (the consumer user's ACL)."""
+        return f"{self.namespace}:dead:group:*"
+
+    @property
     def feeds(self) -> str:
         """HASH feed id -> feed definition and state (JSON)."""
         return f"{self.namespace}:feeds"

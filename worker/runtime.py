@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import IO
 
 from worker.adapters.embedded_redis import EmbeddedRedis
-from worker.adapters.redis_client import RedisClient, connect, mask_url, redis_errors
+from worker.adapters.redis_client import (
+    RedisClient,
+    RedisOptions,
+    connect,
+    mask_url,
+    redis_errors,
+)
 from worker.errors import WirestreamError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.logs import get_logger, renders_json
@@ -34,7 +40,7 @@ def redis_for(settings: Settings) -> Iterator[tuple[str, RedisClient]]:
     embedded = None if settings.redis_url else EmbeddedRedis(settings.data_dir)
     started = embedded.start() if embedded else False
     url = settings.redis_url or (embedded.url if embedded else "")
-    client = connect(url)
+    client = connect(url, RedisOptions.from_settings(settings))
     try:
         with redis_errors("redis", mask_url(url)):
             client.ping()

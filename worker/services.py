@@ -15,9 +15,9 @@ from worker.adapters.canonicals import CanonicalClaims
 from worker.adapters.http import HttpClient
 from worker.adapters.metrics import Histograms
 from worker.adapters.politeness import Politeness
-from worker.adapters.redis_client import RedisClient, connect
+from worker.adapters.redis_client import RedisClient, RedisOptions, connect
 from worker.adapters.store import FeedStore, SeenStore, Stats
-from worker.adapters.stream import ArticleStream, DeadLetters, DedupeSettings
+from worker.adapters.stream import ArticleStream, DeadLetters, DedupeSettings, Durability
 from worker.adapters.task_schedule import TaskSchedule
 from worker.keys import Keys
 from worker.models import FeedEntry
@@ -68,7 +68,7 @@ class Services:
 
 def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySink) -> Services:
     keys = Keys(settings.namespace)
-    client = connect(redis_url)
+    client = connect(redis_url, RedisOptions.from_settings(settings))
     politeness = Politeness(client, keys, settings)
     return Services(
         settings=settings,
@@ -88,6 +88,10 @@ def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySin
                 threshold=settings.dedupe_threshold,
                 window_seconds=settings.dedupe_window_seconds,
                 mode=settings.dedupe_mode,
+            ),
+            durability=Durability(
+                replicas=settings.publish_wait_replicas,
+                timeout_ms=settings.publish_wait_timeout_ms,
             ),
         ),
         dead=DeadLetters(client, keys, maxlen=settings.dead_maxlen),

@@ -35,6 +35,7 @@ Network = IPv4Network | IPv6Network
 # A task killed by its hard time limit left kombu's unacked hash 0.14 s after the limit
 # (measured on a loaded 2-core machine, worker/app.py); the margin covers a stalled machine.
 VISIBILITY_MARGIN_SECONDS = 5
+NAMESPACE_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
 class Settings(BaseSettings):
@@ -47,8 +48,56 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="Redis for broker, state and output; unset: an embedded server"
     )
+    redis_sentinels: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Sentinels as host:port (comma-separated); set: the primary is asked of"
+        " them, and redis_url gives only the scheme, user, password and database",
+    )
+    redis_sentinel_master: str = Field(
+        "wirestream", min_length=1, description="The primary's name the sentinels monitor"
+    )
+    redis_sentinel_password: str | None = Field(
+        None, description="Password of the sentinels themselves; unset: none"
+    )
+    redis_failover_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds a Redis command is retried while the server is unreachable (a"
+        " failover, a restart) before the command fails",
+    )
+    redis_tls_ca_file: Path | None = Field(
+        None, description="CA certificate that signed the Redis server's (rediss://); unset: system"
+    )
+    redis_tls_cert_file: Path | None = Field(
+        None, description="Client certificate, for a Redis that asks for one (tls-auth-clients)"
+    )
+    redis_tls_key_file: Path | None = Field(None, description="The client certificate's key")
+    publish_wait_replicas: int = Field(
+        0,
+        ge=0,
+        description="Replicas that must confirm a publish (WAIT) before its task is acknowledged;"
+        " 0: none",
+    )
+    publish_wait_timeout_ms: int = Field(
+        500, ge=1, description="Milliseconds a publish waits for those replicas before going on"
+    )
+    acl_pipeline_password: str | None = Field(
+        None, description="`wirestream acl`: password of the pipeline user (workers, beat)"
+    )
+    acl_consumer_password: str | None = Field(
+        None, description="`wirestream acl`: password of the consumer user (reads the stream)"
+    )
+    acl_admin_password: str | None = Field(
+        None, description="`wirestream acl`: password of the admin user (the CLI's writes)"
+    )
+    acl_replica_password: str | None = Field(
+        None, description="`wirestream acl`: password of the replica user; unset: user off"
+    )
+    acl_sentinel_password: str | None = Field(
+        None, description="`wirestream acl`: password of the sentinel user; unset: user off"
+    )
     namespace: str = Field(
-        "wirestream", pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="Prefix of every Redis key"
+        "wirestream", pattern=NAMESPACE_PATTERN, description="Prefix of every Redis key"
     )
     data_dir: Path = Field(Path(".wirestream"), description="Embedded Redis data and beat state")
     allowed_networks: Annotated[list[Network], NoDecode] = Field(
@@ -223,6 +272,22 @@ class Settings(BaseSettings):
             ]
         return value
 
+    @field_validator("redis_sentinels", mode="before")
+    @classmethod
+    def _split_sentinels(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _check_sentinels(cls, value: list[str]) -> list[str]:
+        for address in value:
+            host, colon, port = address.rpartition(":")
+            if not (host and colon and port.isdigit() and 0 < int(port) < 65536):
+                raise ValueError(f"{address!r} is not host:port")
+        return value
+
     @field_validator("host_rate_overrides")
     @classmethod
     def _check_host_rates(cls, value: dict[str, float]) -> dict[str, float]:
@@ -261,6 +326,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:
+        if self.redis_sentinels and not (self.redis_url or "").startswith(("redis", "rediss")):
+            raise ValueError(
+                "redis_sentinels need a redis:// or rediss:// redis_url for the user, password"
+                " and database (its host is not used: the sentinels name the primary)"
+            )
+        if bool(self.redis_tls_cert_file) != bool(self.redis_tls_key_file):
+            raise ValueError("redis_tls_cert_file and redis_tls_key_file go together")
         if self.min_poll_interval > self.max_poll_interval:
             raise ValueError("min_poll_interval must not exceed max_poll_interval")
         if self.total_timeout < self.connect_timeout:

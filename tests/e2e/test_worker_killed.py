@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import redis
 from celery import Celery
+from processes import wait_for
 
 from worker.app import celery_config
 from worker.keys import Keys
@@ -56,15 +57,6 @@ def workers(
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-
-
-def wait_for(condition: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
 def test_sigkilled_worker_mid_article_publishes_it_exactly_once_after_redelivery(

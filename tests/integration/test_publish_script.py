@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import redis
 
-from worker.adapters.stream import ArticleStream, DedupeSettings
+from worker.adapters.redis_client import connect
+from worker.adapters.stream import ArticleStream, DedupeSettings, Durability
 from worker.keys import Keys
 from worker.stages.dedupe import Fingerprint
 from worker.stages.publish import OutgoingMessage
@@ -155,3 +156,33 @@ def test_routes_receive_the_same_entry_only_when_something_is_published(
     for route in ("korea", "afp"):
         [(_, copy)] = redis_client.xrange(keys.route_stream(route))
         assert copy == main
+
+
+def test_a_publish_waiting_for_absent_replicas_is_counted_unreplicated_and_kept(
+    redis_url: str, redis_client: redis.Redis, keys: Keys
+) -> None:
+    # The shared test Redis has no replica: WAIT 1 can only time out.
+    client = connect(redis_url)
+    stream = ArticleStream(
+        client, keys, maxlen=1000, ttl_seconds=60, dedupe=DEDUPE,
+        durability=Durability(replicas=1, timeout_ms=20),
+    )  # fmt: skip
+
+    first = stream.publish(message("a" * 32, BODY), UNINDEXED, at=NOW)
+    stream.publish(message("b" * 32, NEW_BODY), UNINDEXED, at=NOW)
+    client.close()
+
+    assert first.event == "article.created"
+    assert redis_client.xlen(keys.articles_stream) == 2
+    assert redis_client.hget(keys.stats, "publish.unreplicated") == "2"
+
+
+def test_without_the_durability_setting_a_publish_does_not_wait(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60, dedupe=DEDUPE)
+
+    stream.publish(message("c" * 32, BODY), UNINDEXED, at=NOW)
+
+    assert redis_client.xlen(keys.articles_stream) == 1
+    assert redis_client.hget(keys.stats, "publish.unreplicated") is None

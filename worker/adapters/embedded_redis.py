@@ -137,10 +137,3 @@ class EmbeddedRedis:
 def redis_url_for(redis_url: str | None, data_dir: Path) -> str:
     """The configured Redis, or the embedded server's socket when none is configured."""
     return redis_url or EmbeddedRedis(data_dir).url
-
-
-def broker_url_for(redis_url: str) -> str:
-    """kombu spells a unix socket ``redis+socket://``; redis-py spells it ``unix://``."""
-    if redis_url.startswith("unix://"):
-        return "redis+socket://" + redis_url.removeprefix("unix://")
-    return redis_url

@@ -1,29 +1,184 @@
-"""The Redis connection: built once per process, errors translated once."""
+"""The Redis connection: built once per process, errors translated once.
+
+Every Redis client of the project comes from :func:`connect` (the pipeline's services, the
+CLI through ``runtime.redis_for``, consumers), and Celery's broker from
+:func:`celery_transport`: one place decides between one server and a Sentinel deployment,
+plain TCP and TLS, and how long a command rides out a failover.
+"""
 
 from __future__ import annotations
 
+import math
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit, urlunsplit
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry, is_retryable_connect_error
+from redis.sentinel import Sentinel, SentinelConnectionPool
 
 from worker.errors import RetryableError
 
+if TYPE_CHECKING:
+    from worker.settings import Settings
+
 RedisClient = redis.Redis
 
+# A failover is noticed by the sentinels after their down-after-milliseconds, then a replica
+# is promoted: commands retry with a backoff capped at this many seconds until it is done.
+RETRY_BACKOFF_CAP = 1.0
+RETRY_BACKOFF_BASE = 0.1
 
-def connect(url: str, *, max_connections: int = 64) -> RedisClient:
-    """A client whose pool waits for a free connection rather than failing under threads."""
-    pool = redis.BlockingConnectionPool.from_url(
-        url,
-        max_connections=max_connections,
-        timeout=20,
-        decode_responses=True,
-        health_check_interval=30,
-        socket_connect_timeout=10,
+
+@dataclass(frozen=True)
+class RedisOptions:
+    """How to reach Redis beyond its URL: sentinels, TLS files, the failover budget."""
+
+    sentinels: tuple[tuple[str, int], ...] = ()
+    sentinel_master: str = "wirestream"
+    sentinel_password: str | None = None
+    failover_seconds: float = 30.0
+    tls_ca_file: Path | None = None
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RedisOptions:
+        return cls(
+            sentinels=tuple(split_address(address) for address in settings.redis_sentinels),
+            sentinel_master=settings.redis_sentinel_master,
+            sentinel_password=settings.redis_sentinel_password,
+            failover_seconds=settings.redis_failover_seconds,
+            tls_ca_file=settings.redis_tls_ca_file,
+            tls_cert_file=settings.redis_tls_cert_file,
+            tls_key_file=settings.redis_tls_key_file,
+        )
+
+    def retry(self) -> Retry:
+        # Sleeps 0.1, 0.2, 0.4, 0.8 s, then 1 s each: about failover_seconds in all.
+        retries = 4 + math.ceil(self.failover_seconds)
+        backoff = ExponentialBackoff(cap=RETRY_BACKOFF_CAP, base=RETRY_BACKOFF_BASE)
+        return Retry(backoff, retries, is_retryable=worth_retrying)
+
+    def tls_parameters(self) -> dict[str, Any]:
+        """redis-py's (and kombu's) TLS keywords: the server's certificate is always checked."""
+        return {
+            "ssl_cert_reqs": ssl.CERT_REQUIRED,
+            "ssl_ca_certs": str(self.tls_ca_file) if self.tls_ca_file else None,
+            "ssl_certfile": str(self.tls_cert_file) if self.tls_cert_file else None,
+            "ssl_keyfile": str(self.tls_key_file) if self.tls_key_file else None,
+        }
+
+
+def worth_retrying(error: Exception) -> bool:
+    """A server that is down may come back (or be replaced); wrong credentials, a server
+    certificate that does not verify and a missing socket file will not, so they fail at
+    once instead of after the failover budget."""
+    if isinstance(error, redis.AuthenticationError):
+        return False
+    if isinstance(error.__cause__, ssl.SSLCertVerificationError):
+        return False
+    return is_retryable_connect_error(error)
+
+
+def split_address(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+class BlockingSentinelConnectionPool(SentinelConnectionPool, redis.BlockingConnectionPool):
+    """The primary's address from the sentinels, and a thread waits for a free connection
+    instead of failing (the feeds worker runs 64 threads on one client)."""
+
+
+def connect(
+    url: str, options: RedisOptions | None = None, *, max_connections: int = 64
+) -> RedisClient:
+    """A client whose pool waits for a free connection rather than failing under threads, and
+    whose commands are retried while the server is unreachable for up to the failover budget.
+
+    With sentinels in ``options``, ``url`` gives only the scheme (``rediss://``: TLS), the
+    user, the password and the database; the primary's address comes from the sentinels and
+    is asked again after a failover."""
+    options = options or RedisOptions()
+    common: dict[str, Any] = {
+        "max_connections": max_connections,
+        "timeout": 20,
+        "decode_responses": True,
+        "health_check_interval": 30,
+        "socket_connect_timeout": 10,
+        "retry": options.retry(),
+    }
+    parts = urlsplit(url)
+    tls = parts.scheme == "rediss"
+    if tls:
+        common.update(options.tls_parameters())
+    if not options.sentinels:
+        pool = redis.BlockingConnectionPool.from_url(url, **common)
+        return redis.Redis(connection_pool=pool)
+    sentinel_tls = {"ssl": True, **options.tls_parameters()} if tls else {}
+    sentinel = Sentinel(
+        list(options.sentinels),
+        sentinel_kwargs={
+            "password": options.sentinel_password,
+            "socket_connect_timeout": 5,
+            "socket_timeout": 5,
+            **sentinel_tls,
+        },
     )
-    return redis.Redis(connection_pool=pool)
+    client: RedisClient = sentinel.master_for(
+        options.sentinel_master,
+        connection_pool_class=BlockingSentinelConnectionPool,
+        ssl=tls,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        db=database_of(url),
+        **common,
+    )
+    return client
+
+
+def database_of(url: str) -> int:
+    path = urlsplit(url).path.strip("/")
+    return int(path) if path.isdigit() else 0
+
+
+def celery_transport(url: str, options: RedisOptions | None = None) -> dict[str, Any]:
+    """Celery settings naming the broker: its URL, the transport options that reach it, and
+    ``broker_use_ssl`` for TLS. With sentinels, kombu's ``sentinel://`` transport asks them
+    for the primary (``master_name``) and reconnects to the new one after a failover."""
+    options = options or RedisOptions()
+    parts = urlsplit(url)
+    tls = parts.scheme == "rediss"
+    transport: dict[str, Any] = {}
+    config: dict[str, Any] = {"broker_url": broker_url_for(url)}
+    if tls:
+        config["broker_use_ssl"] = options.tls_parameters()
+    if options.sentinels:
+        credentials = parts.netloc.rpartition("@")[0]
+        userinfo = f"{credentials}@" if credentials else ""
+        database = database_of(url)
+        config["broker_url"] = ";".join(
+            f"sentinel://{userinfo}{host}:{port}/{database}" for host, port in options.sentinels
+        )
+        sentinel_kwargs: dict[str, Any] = {"password": options.sentinel_password}
+        if tls:
+            sentinel_kwargs.update(ssl=True, **options.tls_parameters())
+        transport.update(master_name=options.sentinel_master, sentinel_kwargs=sentinel_kwargs)
+    config["broker_transport_options"] = transport
+    return config
+
+
+def broker_url_for(redis_url: str) -> str:
+    """kombu spells a unix socket ``redis+socket://``; redis-py spells it ``unix://``."""
+    if redis_url.startswith("unix://"):
+        return "redis+socket://" + redis_url.removeprefix("unix://")
+    return redis_url
 
 
 def mask_url(url: str) -> str:
@@ -35,6 +190,17 @@ def mask_url(url: str) -> str:
     host = parts.hostname or ""
     port = f":{parts.port}" if parts.port else ""
     return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, ""))
+
+
+# The server refusing the credentials or a command (ACLs): a setting to fix, not a retry.
+REDIS_REFUSALS = (redis.AuthenticationError, redis.exceptions.NoPermissionError)
+
+
+def refusal_message(error: Exception) -> str:
+    return (
+        f"{error} (the Redis user in WIRESTREAM_REDIS_URL is refused: check its name,"
+        " password and ACL rules; docs/security.md)"
+    )
 
 
 @contextmanager

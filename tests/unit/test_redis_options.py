@@ -1,0 +1,93 @@
+"""How settings become redis-py and Celery connection parameters: one server or sentinels,
+plain or TLS."""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+import pytest
+
+from worker.adapters.redis_client import RedisOptions, celery_transport
+from worker.errors import ConfigError
+from worker.settings import load_settings
+
+SENTINELS = (("10.0.0.1", 26379), ("10.0.0.2", 26380))
+
+
+def test_one_server_is_the_broker_url_as_given() -> None:
+    config = celery_transport("redis://:pw@redis:6379/2")
+
+    assert config["broker_url"] == "redis://:pw@redis:6379/2"
+    assert config["broker_transport_options"] == {}
+    assert "broker_use_ssl" not in config
+
+
+def test_embedded_unix_socket_is_spelled_for_kombu() -> None:
+    assert (
+        celery_transport("unix:///data/redis.sock")["broker_url"]
+        == "redis+socket:///data/redis.sock"
+    )
+
+
+def test_sentinels_become_kombu_sentinel_urls_with_the_credentials_and_master_name() -> None:
+    options = RedisOptions(sentinels=SENTINELS, sentinel_master="news", sentinel_password="s")
+
+    config = celery_transport("redis://pipeline:secret@news/3", options)
+
+    assert config["broker_url"] == (
+        "sentinel://pipeline:secret@10.0.0.1:26379/3;sentinel://pipeline:secret@10.0.0.2:26380/3"
+    )
+    assert config["broker_transport_options"]["master_name"] == "news"
+    assert config["broker_transport_options"]["sentinel_kwargs"] == {"password": "s"}
+
+
+def test_rediss_sets_broker_use_ssl_with_the_certificate_checked(tmp_path: Path) -> None:
+    options = RedisOptions(
+        sentinels=SENTINELS,
+        tls_ca_file=tmp_path / "ca.crt",
+        tls_cert_file=tmp_path / "client.crt",
+        tls_key_file=tmp_path / "client.key",
+    )
+
+    config = celery_transport("rediss://redis/0", options)
+
+    assert config["broker_use_ssl"] == {
+        "ssl_cert_reqs": ssl.CERT_REQUIRED,
+        "ssl_ca_certs": str(tmp_path / "ca.crt"),
+        "ssl_certfile": str(tmp_path / "client.crt"),
+        "ssl_keyfile": str(tmp_path / "client.key"),
+    }
+    assert config["broker_transport_options"]["sentinel_kwargs"]["ssl"] is True
+
+
+def test_sentinels_are_read_comma_separated_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WIRESTREAM_REDIS_URL", "redis://:pw@wirestream/0")
+    monkeypatch.setenv("WIRESTREAM_REDIS_SENTINELS", "10.0.0.1:26379, [::1]:26380")
+
+    options = RedisOptions.from_settings(load_settings())
+
+    assert options.sentinels == (("10.0.0.1", 26379), ("::1", 26380))
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"WIRESTREAM_REDIS_SENTINELS": "10.0.0.1"}, "'10.0.0.1' is not host:port"),
+        ({"WIRESTREAM_REDIS_SENTINELS": "10.0.0.1:26379"}, "need a redis:// or rediss://"),
+        (
+            {"WIRESTREAM_REDIS_URL": "rediss://r/0", "WIRESTREAM_REDIS_TLS_CERT_FILE": "c.crt"},
+            "redis_tls_cert_file and redis_tls_key_file go together",
+        ),
+    ],
+)
+def test_an_incomplete_redis_deployment_is_a_config_error_naming_it(
+    monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], message: str
+) -> None:
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+
+    with pytest.raises(ConfigError, match=message):
+        load_settings()
