@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
@@ -15,6 +16,7 @@ from worker.settings import Settings, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_FILE = REPO_ROOT / "config" / "wirestream.toml"
+CONFIGURATION_DOC = REPO_ROOT / "docs" / "configuration.md"
 
 
 @pytest.fixture(autouse=True)
@@ -381,6 +383,13 @@ def test_config_file_lists_no_key_that_is_not_a_setting() -> None:
 
     assert set(values) <= set(Settings.model_fields)
     assert set(values) == {n for n in Settings.model_fields if field_default(n) is not None}
+
+
+def test_configuration_doc_table_lists_every_setting_and_no_other() -> None:
+    text = CONFIGURATION_DOC.read_text(encoding="utf-8")
+    documented = {name.lower() for name in re.findall(r"^\| `([A-Z0-9_]+)` \|", text, re.M)}
+
+    assert documented == set(Settings.model_fields)
 
 
 def test_empty_environment_variable_leaves_the_toml_value_in_place(
