@@ -264,7 +264,7 @@ class ExtractedPage:
     description: str | None
     canonical_url: str | None
     text: str
-    extractor: str  # which produced the body: "trafilatura" or "jsonld" (articleBody)
+    extractor: str  # which produced the body: "trafilatura" ("jsonld" only in older entries)
     categories: tuple[str, ...] = ()
     section: str | None = None
     keywords: tuple[str, ...] = ()  # as the page declares them (meta keywords, JSON-LD)

@@ -1,7 +1,7 @@
 """Whether the body we extracted is the whole story: the truncated and paywalled flags.
 
-A body is *truncated* when the page itself says there is more: its JSON-LD ``wordCount`` or
-``articleBody`` is far longer than what we got, the body ends on a "Read more" link or an
+A body is *truncated* when the page itself says there is more: its JSON-LD ``wordCount`` is
+far larger than what we got, the body ends on a "Read more" link or an
 ellipsis (a teaser), or it is shorter than the page's own description. It is *paywalled*
 when the page declares the article not free (``isAccessibleForFree: false``, a locked
 content tier) or tells the reader to subscribe to go on.
