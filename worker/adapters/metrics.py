@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from worker.adapters.groups import GroupStream
+from worker.adapters.groups import GroupStream, id_time
 from worker.adapters.redis_client import RedisClient, redis_errors
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.models import Feed
@@ -180,7 +180,7 @@ def read_pipeline_state(client: RedisClient, keys: Keys, now: datetime) -> Pipel
         failing=failing,
         stream_length=int(stream_length),
         dead_length=int(dead_length),
-        last_publish_at=_entry_time(newest[0][0]) if newest else None,
+        last_publish_at=id_time(newest[0][0]) if newest else None,
         groups=read_group_states(client, keys, now),
     )
 
@@ -197,8 +197,3 @@ def read_group_states(client: RedisClient, keys: Keys, now: datetime) -> tuple[G
         )
         for group in GroupStream(client, keys.articles_stream).groups()
     )
-
-
-def _entry_time(stream_id: str) -> datetime:
-    """A stream entry id starts with the milliseconds of its XADD."""
-    return datetime.fromtimestamp(int(stream_id.split("-")[0]) / 1000, UTC)
