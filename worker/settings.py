@@ -264,8 +264,7 @@ class Settings(BaseSettings):
     @field_validator("allowed_networks", mode="before")
     @classmethod
     def _split_networks(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
+        value = _comma_separated(value)
         if isinstance(value, list):
             return [
                 ip_network(item, strict=False) if isinstance(item, str) else item for item in value
@@ -275,9 +274,7 @@ class Settings(BaseSettings):
     @field_validator("redis_sentinels", mode="before")
     @classmethod
     def _split_sentinels(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        return value
+        return _comma_separated(value)
 
     @field_validator("redis_sentinels")
     @classmethod
@@ -380,6 +377,13 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml = TomlConfigSettingsSource(settings_cls, toml_file=config_path())
         return (init_settings, env_settings, toml)
+
+
+def _comma_separated(value: Any) -> Any:
+    """A list from an environment variable's comma-separated string; any other value as is."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
 
 
 def config_path() -> Path:
