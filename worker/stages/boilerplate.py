@@ -6,9 +6,10 @@ furniture, whatever it says. The pipeline counts, per host, the pages each short
 seen on (:func:`line_keys` gives the keys) and passes the recurring ones back in; this module
 only compares. The other kind is the same on every site. Some of it is recognised by its
 shape in trafilatura's body element, before it is rendered to text: headlines that are links
-to other pages, cards for other stories. The rest by its
-wording: share and newsletter prompts, promotions, "Related" and "Read more" blocks, photo,
-staff and source credits, licence notices, comment prompts, the headline repeated.
+to other pages, cards for other stories. The rest by its wording (:data:`LINE_RULES`): share
+and newsletter prompts, promotions, calls to read the story on another site, "Related" and
+"Read more" blocks, photo, staff and source credits, contact lines, lone dates and
+timestamps, licence notices, comment prompts, the headline repeated.
 """
 
 from __future__ import annotations
