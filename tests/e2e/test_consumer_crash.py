@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import redis
 
+from tests.deploy import free_port
 from tests.integration.test_cli import publish
 from tests.processes import stop_all
 from worker.adapters.redis_client import connect
@@ -144,12 +144,6 @@ def test_sigterm_finishes_the_batch_in_hand_acks_it_and_stops(
     assert redis_client.llen(acked_key) == 8
     assert redis_client.xpending(keys.articles_stream, "g")["pending"] == 0
     assert redis_client.xinfo_consumers(keys.articles_stream, "g") == []
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_a_consumer_rides_out_a_redis_restart_and_loses_nothing(tmp_path: Path) -> None:
