@@ -290,7 +290,7 @@ def _retry_or_dead_letter(
 def _schedule_entry(services: Services, payload: Any, *, retries: int, delay: float) -> None:
     """The entry again in ``delay`` seconds, from the Redis schedule: no worker holds it
     meanwhile. If Redis cannot take it, the task is requeued rather than acknowledged."""
-    try:
+    with _requeued_if_redis_is_away():
         services.schedule.add(
             ScheduledTask(
                 id=uuid(),
@@ -302,8 +302,6 @@ def _schedule_entry(services: Services, payload: Any, *, retries: int, delay: fl
             ),
             delay=delay,
         )
-    except RetryableError as error:
-        raise Reject(str(error), requeue=True) from error
 
 
 def _dead_letter(
