@@ -19,7 +19,7 @@ from celery import Celery, bootsteps
 from kombu.exceptions import OperationalError
 
 from worker.adapters.embedded_redis import redis_url_for
-from worker.adapters.redis_client import connect
+from worker.adapters.redis_client import RedisOptions, connect
 from worker.adapters.stream import DeadLetter, DeadLetters
 from worker.adapters.task_schedule import TaskSchedule
 from worker.app import settings
@@ -117,7 +117,12 @@ class ScheduleDrainer(bootsteps.StartStopStep):  # type: ignore[misc]  # Celery 
 
     def start(self, parent: Any) -> None:
         keys = Keys(settings.namespace)
-        client = connect(redis_url_for(settings.redis_url, settings.data_dir), max_connections=4)
+        # The settings' Sentinel and TLS options too, as every other client of the process.
+        client = connect(
+            redis_url_for(settings.redis_url, settings.data_dir),
+            RedisOptions.from_settings(settings),
+            max_connections=4,
+        )
         drainer = Drainer(
             parent.app,
             TaskSchedule(client, keys),

@@ -114,8 +114,13 @@ def start_order(specs: dict[str, dict[str, Any]]) -> list[str]:
 
     def visit(name: str) -> None:
         if name not in ordered:
-            for dependency in specs[name].get("depends_on") or {}:
-                visit(dependency)
+            for dependency, condition in (specs[name].get("depends_on") or {}).items():
+                # A dependency compose may leave out (a service of another profile, as the
+                # ha profile's sentinels are) is started only when it is among the specs.
+                if dependency in specs:
+                    visit(dependency)
+                else:
+                    assert condition.get("required") is False, f"{name} needs {dependency}"
             ordered.append(name)
 
     # Fewest dependencies first: Flower is up before the first poll, as it would be in a
@@ -156,7 +161,11 @@ def start(deployment: Deployment, specs: dict[str, dict[str, Any]]) -> None:
             continue
         service = deployment.services[name]
         for dependency, rule in (specs[name].get("depends_on") or {}).items():
-            if dependency != "redis" and rule["condition"] == "service_healthy":
+            if (
+                dependency in deployment.services
+                and dependency != "redis"
+                and (rule["condition"] == "service_healthy")
+            ):
                 wait_until_healthy(deployment.services[dependency], STARTUP_TIMEOUT)
         with open(service.log, "wb") as log:
             service.process = subprocess.Popen(
