@@ -48,6 +48,11 @@ SIMWEB_RATE = 5.0
 HEALTH_INTERVAL = "8s"
 HEALTH_TIMEOUT = "60s"
 COMPOSE_TIMEOUT = 240.0
+# Bounded wait for a whole demo run (20-110 s measured on a loaded 2-core machine).
+RUN_TIMEOUT = 180.0
+# Seconds from the demo's feed import to its last article, without faults (the demo checks
+# measure it; the fault checks allow that much plus issue 19's 60 s).
+NO_FAULT_RUNS: list[float] = []
 LONG_RUNNING = ("redis", "simweb", "beat", "worker-feeds", "worker-articles", "flower", "metrics")
 ONE_SHOT = "demo-feeds"  # subscribes to the simulated web's feeds, then exits
 
@@ -285,6 +290,15 @@ class Table:
         ROWS.append(
             Row(check, done, count.expected, count.published, count.duplicated, recovery_s, note)
         )
+
+
+def image_field(image: str, template: str) -> str:
+    """``docker image inspect`` with a Go template, e.g. ``{{.Size}}``."""
+    inspected = subprocess.run(
+        ["docker", "image", "inspect", image, "--format", template],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return inspected.stdout.strip()
 
 
 def http_get(url: str, *, auth: tuple[str, str] | None = None) -> tuple[int, bytes]:

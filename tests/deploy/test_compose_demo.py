@@ -1,19 +1,16 @@
-"""docker compose up, for real: the image built from the Dockerfile, the services of
-docker-compose.yml in containers, and what production does to them, each counted from the
-stream: articles expected, published, duplicated, and for faults the recovery time (from the
-end of the fault to the last article on the stream).
+"""docker compose up, for real, with the demo profile: the image built from the Dockerfile,
+the services of docker-compose.yml in containers, one deployment taken through checks 1, 3,
+10, 2 and 6 of issue 14 in that order, each counted from the stream.
 
-The checks are numbered as in issue 14; the Redis SIGKILL is issue 19's. Run with
-`bash .ci/run` or, with an engine up (../shared/tools/docker-offline.sh up ...),
-`.venv/bin/python -m pytest -q tests/deploy`.
+Run with `bash .ci/run` or, with an engine up (../shared/tools/docker-offline.sh up ...),
+`.venv/bin/python -m pytest -q tests/deploy` (docs/deploy.md).
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,13 +21,14 @@ from compose_project import (
     FLOWER_PASSWORD,
     HEALTH_INTERVAL,
     IMAGE,
-    SIMWEB_RATE,
-    Count,
+    NO_FAULT_RUNS,
+    RUN_TIMEOUT,
     Project,
     Projects,
     Table,
     http_get,
     http_post,
+    image_field,
     wait_for,
 )
 from jsonschema import Draft202012Validator
@@ -41,27 +39,12 @@ SCHEMA = json.loads(
     (Path(__file__).resolve().parents[2] / "worker/schema/article-v1.json").read_text()
 )
 WIRESTREAM_SERVICES = ("beat", "worker-feeds", "worker-articles", "flower", "metrics", "simweb")
-# Bounded waits. A whole demo run takes 20-40 s on a loaded 2-core machine.
-RUN_TIMEOUT = 180.0
-# Issue 19: after a fault, the last article within 60 s beyond what the run would take.
-RECOVERY_ALLOWANCE = 60.0
-_no_fault_run_s: list[float] = []
-
-# One article answers 410 Gone in the first demo run: a dead letter to keep across `down`
-# and to send back with `dead retry`.
+# One article answers 410 Gone in the demo run: a dead letter to keep across `down` and to
+# send back with `dead retry`.
 GONE = next(
     a for a in catalog.ARTICLES
     if not a.exact_copy_of and sum(b.story_id == a.story_id for b in catalog.ARTICLES) == 1
 )  # fmt: skip
-
-ISSUE_19 = (
-    "issue 19: deferred entries wait as countdown tasks in worker memory, unacknowledged in "
-    "Redis, and come back only after visibility_timeout (900 s)"
-)
-
-
-def no_fault_run_s() -> float:
-    return max(_no_fault_run_s, default=45.0)
 
 
 # --- 1, 2, 3, 6, 10: one demo deployment, in order ------------------------------------------
@@ -71,7 +54,7 @@ def no_fault_run_s() -> float:
 class Demo:
     project: Project
     healthy_after_s: float
-    started_at: float
+    flow_started_at: float  # the feed import has finished
 
 
 @pytest.fixture(scope="module")
@@ -85,9 +68,8 @@ def demo(image: str) -> Iterator[Demo]:
             {"path_prefix": GONE.key, "status": 410},
         )
         assert status == 204
-        started_at = time.time()
         healthy_after = project.up()
-        yield Demo(project, healthy_after, started_at)
+        yield Demo(project, healthy_after, flow_started_at=time.time())
     finally:
         list(projects.remove_all())
 
@@ -144,21 +126,13 @@ def test_10_image_runs_as_non_root_on_a_read_only_root_filesystem(demo: Demo, ta
         assert write.returncode != 0 and "Read-only file system" in write.stderr, service
         scratch = project.compose("exec", "-T", service, "touch", "/tmp/probe", check=False)
         assert scratch.returncode == 0, (service, scratch.stderr)
-    size = _image_size(IMAGE)
+    size = int(image_field(IMAGE, "{{.Size}}"))
     table.add(
         "10",
         f"uid 10001, read_only root (tmpfs /tmp, data volumes); image {size / 1e6:.0f} MB"
         " without spaCy",
         project.count(),
     )
-
-
-def _image_size(image: str) -> int:
-    inspected = subprocess.run(
-        ["docker", "image", "inspect", image, "--format", "{{.Size}}"],
-        capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
-    return int(inspected.stdout.strip())
 
 
 def test_02_demo_publishes_every_article_once_valid_against_the_schema(
@@ -168,7 +142,7 @@ def test_02_demo_publishes_every_article_once_valid_against_the_schema(
     count = project.wait_until_complete(RUN_TIMEOUT)
     assert count is not None, f"not every article after {RUN_TIMEOUT:g} s: {project.count()}"
     assert count.last_entry_at is not None
-    _no_fault_run_s.append(count.last_entry_at - demo.started_at)
+    NO_FAULT_RUNS.append(count.last_entry_at - demo.flow_started_at)
 
     entries = project.redis().xrange(project.keys.articles_stream)
     validator = Draft202012Validator(SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -193,7 +167,7 @@ def test_02_demo_publishes_every_article_once_valid_against_the_schema(
     table.add(
         "2",
         f"--profile demo: 67 simulated articles (one served 410: dead letter);"
-        f" `run --rm beat feeds import` ok; last article {_no_fault_run_s[-1]:.0f} s after up",
+        f" `run --rm beat feeds import` ok; last one {NO_FAULT_RUNS[-1]:.0f} s after import",
         count,
         note="1 dead (410)",
     )
@@ -259,148 +233,3 @@ def test_06_down_and_up_keeps_stream_feeds_poll_state_dead_letters_and_groups(
 def _polls(client: redis.Redis, project: Project) -> int:
     stats = client.hgetall(project.keys.stats)
     return int(stats.get("feeds.polled", 0)) + int(stats.get("feeds.not_modified", 0))
-
-
-# --- 4, 5, issue 19: faults in the middle of a run -------------------------------------------
-
-
-def run_with_fault(
-    projects: Projects, fault: Callable[[Project], None], *, when_published: int = 5
-) -> tuple[Count, float | None, float]:
-    """A fresh demo deployment; ``fault`` once ``when_published`` articles are out; then the
-    count once every article is out (or the allowance passed), the recovery time, and the
-    seconds waited."""
-    project = projects.new()
-    project.up()
-    project.wait_for_published(when_published, RUN_TIMEOUT)
-    fault(project)
-    fault_ended = time.time()
-    allowance = no_fault_run_s() + RECOVERY_ALLOWANCE
-    complete = project.wait_until_complete(allowance)
-    count = complete or project.count()
-    recovery = None
-    if complete and count.last_entry_at is not None:
-        recovery = max(count.last_entry_at - fault_ended, 0.0)
-    return count, recovery, time.time() - fault_ended
-
-
-def assert_exactly_once(count: Count, waited: float) -> None:
-    assert count.duplicated == 0, count
-    assert count.dead == 0, count
-    assert count.unique == count.expected, (
-        f"{count.expected - count.unique} articles missing {waited:.0f} s after the fault: {count}"
-    )
-
-
-def _kill_articles_worker(project: Project) -> None:
-    project.compose("kill", "-s", "SIGKILL", "worker-articles")
-    project.compose("up", "-d", "--no-build", "worker-articles")
-
-
-def _restart_redis(project: Project) -> None:
-    project.compose("restart", "redis")
-
-
-def _kill_redis(project: Project) -> None:
-    project.compose("kill", "-s", "SIGKILL", "redis")
-    project.compose("up", "-d", "--no-build", "redis")
-
-
-@pytest.mark.parametrize(
-    ("check", "done", "fault"),
-    [
-        pytest.param(
-            "4", "kill -s SIGKILL worker-articles mid-run, then up -d", _kill_articles_worker,
-            id="4-sigkill-articles-worker",
-        ),
-        pytest.param(
-            "5", "restart redis mid-run", _restart_redis, id="5-restart-redis",
-        ),
-        pytest.param(
-            "19", "kill -s SIGKILL redis mid-run (AOF everysec), then up -d", _kill_redis,
-            id="19-sigkill-redis",
-        ),
-    ],
-)  # fmt: skip
-def test_fault_mid_run_publishes_every_article_exactly_once(
-    projects: Projects, table: Table, check: str, done: str, fault: Callable[[Project], None]
-) -> None:
-    count, recovery, waited = run_with_fault(projects, fault)
-
-    note = "" if recovery is not None else f"incomplete {waited:.0f} s after the fault"
-    table.add(check, done, count, recovery_s=recovery, note=note)
-    assert_exactly_once(count, waited)
-
-
-# --- 7: several workers of each kind ---------------------------------------------------------
-
-
-def test_07_scaled_workers_publish_once_and_keep_one_budget_per_host(
-    projects: Projects, table: Table
-) -> None:
-    project = projects.new(scale={"worker-articles": 3, "worker-feeds": 2})
-    project.up()
-    count = project.wait_until_complete(RUN_TIMEOUT)
-    assert count is not None, project.count()
-
-    window = 5.0
-    status, body = http_get(project.url("SIMWEB_PORT", f"/_stats/busiest?window={window:g}"))
-    assert status == 200
-    busiest = json.loads(body)["requests"]
-    # The budget, plus the first request of the window and the simulated web's own health
-    # checks (one every 4 s): one budget for all five workers, not one each.
-    allowed = SIMWEB_RATE * window + 1 + 2
-    table.add(
-        "7",
-        f"--scale worker-articles=3 --scale worker-feeds=2; busiest {window:g} s at simweb:"
-        f" {busiest} requests (budget {SIMWEB_RATE:g}/s)",
-        count,
-    )
-    assert count.duplicated == 0 and count.unique == count.expected, count
-    assert busiest <= allowed, (busiest, allowed)
-
-
-# --- 8, 9: stopping and replacing the workers while articles flow ----------------------------
-
-
-def test_08_stop_hands_running_tasks_back_and_loses_nothing(
-    projects: Projects, table: Table
-) -> None:
-    def stop_and_start(project: Project) -> None:
-        stopped = project.compose("stop", "worker-articles", timeout=120)
-        assert stopped.returncode == 0
-        project.compose("up", "-d", "--no-build", "worker-articles")
-
-    count, recovery, waited = run_with_fault(projects, stop_and_start)
-
-    table.add(
-        "8", "stop worker-articles mid-run (soft shutdown), then up -d", count, recovery_s=recovery
-    )
-    assert_exactly_once(count, waited)
-
-
-def test_09_upgrade_in_place_while_articles_flow(projects: Projects, table: Table) -> None:
-    def upgrade(project: Project) -> None:
-        before = _image_id()
-        project.compose(
-            "build", "--build-arg", f"REVISION=upgrade-{time.time_ns()}", "worker-feeds",
-            timeout=600,
-        )  # fmt: skip
-        assert _image_id() != before
-        project.compose("up", "-d", "--no-build", "--wait", timeout=300)
-
-    count, recovery, waited = run_with_fault(projects, upgrade)
-
-    table.add(
-        "9", "build a new image (revision label), up -d mid-run: every service recreated", count,
-        recovery_s=recovery,
-    )  # fmt: skip
-    assert_exactly_once(count, waited)
-
-
-def _image_id() -> str:
-    inspected = subprocess.run(
-        ["docker", "image", "inspect", IMAGE, "--format", "{{.Id}}"],
-        capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
-    return inspected.stdout.strip()
