@@ -21,7 +21,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -377,11 +377,16 @@ def write_override(root: Path, env_file: Path, ports: dict[str, int]) -> Path:
 
 @dataclass
 class Projects:
-    """Makes projects; removes every one it made."""
+    """Makes projects; removes every one it made, and the anonymous volumes their containers
+    left (the image declares ``VOLUME /app/data``: each container gets one, which outlives
+    it when the container is recreated or removed without ``--volumes``)."""
 
     made: list[Project] = field(default_factory=list)
+    dangling_before: set[str] | None = None
 
     def new(self, *, scale: dict[str, int] | None = None) -> Project:
+        if self.dangling_before is None:
+            self.dangling_before = dangling_volumes()
         root = Path(tempfile.mkdtemp(prefix="wirestream-deploy-"))
         ports = {
             name: free_port()
@@ -401,8 +406,19 @@ class Projects:
         self.made.append(project)
         return project
 
-    def remove_all(self) -> Iterator[str]:
+    def remove_all(self) -> None:
         for project in self.made:
             project.remove()
-            yield project.name
         self.made.clear()
+        if self.dangling_before is not None:
+            left = sorted(dangling_volumes() - self.dangling_before)
+            if left:
+                subprocess.run(["docker", "volume", "rm", *left], capture_output=True, timeout=120)
+
+
+def dangling_volumes() -> set[str]:
+    listed = subprocess.run(
+        ["docker", "volume", "ls", "--quiet", "--filter", "dangling=true"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return set(listed.stdout.split())

@@ -35,7 +35,7 @@ def image() -> Iterator[str]:
         Row("build", f"docker compose build, SPACY_MODEL='' ({time.monotonic() - started:.0f} s)",
             0, 0, 0)
     )  # fmt: skip
-    list(builder.remove_all())
+    builder.remove_all()
     yield IMAGE
 
 
@@ -45,7 +45,7 @@ def projects(image: str) -> Iterator[Projects]:
     try:
         yield made
     finally:
-        list(made.remove_all())
+        made.remove_all()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -71,7 +71,7 @@ def demo(image: str) -> Iterator[Demo]:
         healthy_after = project.up()
         yield Demo(project, healthy_after, flow_started_at=time.time())
     finally:
-        list(projects.remove_all())
+        projects.remove_all()
 
 
 def test_01_up_wait_brings_every_service_to_healthy(demo: Demo, table: Table) -> None:

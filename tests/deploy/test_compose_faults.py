@@ -30,7 +30,13 @@ from compose_project import (
 RECOVERY_ALLOWANCE = 60.0
 ISSUE_19 = (
     "issue 19: deferred entries wait as countdown tasks in worker memory, unacknowledged in "
-    "Redis, and come back only after visibility_timeout (900 s)"
+    "Redis, and come back only after visibility_timeout (900 s); measured here: 61 of 67 "
+    "published 120 s after `up -d`, 7 tasks unacknowledged"
+)
+
+ISSUE_19_REDIS = (
+    "issue 19: Redis killed mid-run (AOF everysec), then `up -d`: measured here, 45 of 67 "
+    "published 120 s later; the rest wait for visibility_timeout or were lost (not told apart)"
 )
 
 
@@ -89,6 +95,7 @@ def _kill_redis(project: Project) -> None:
         pytest.param(
             "4", "kill -s SIGKILL worker-articles mid-run, then up -d", _kill_articles_worker,
             id="4-sigkill-articles-worker",
+            marks=pytest.mark.xfail(reason=ISSUE_19, strict=True),
         ),
         pytest.param(
             "5", "restart redis mid-run", _restart_redis, id="5-restart-redis",
@@ -96,6 +103,7 @@ def _kill_redis(project: Project) -> None:
         pytest.param(
             "19", "kill -s SIGKILL redis mid-run (AOF everysec), then up -d", _kill_redis,
             id="19-sigkill-redis",
+            marks=pytest.mark.xfail(reason=ISSUE_19_REDIS, strict=True),
         ),
     ],
 )  # fmt: skip
@@ -164,7 +172,7 @@ def test_09_upgrade_in_place_while_articles_flow(projects: Projects, table: Tabl
             timeout=600,
         )  # fmt: skip
         assert image_field(IMAGE, "{{.Id}}") != before
-        project.compose("up", "-d", "--no-build", "--wait", timeout=300)
+        project.up()
 
     count, recovery, waited = run_with_fault(projects, upgrade)
 
