@@ -34,6 +34,9 @@ from worker.simweb import catalog
 from worker.stages.urls import article_id, canonical_url
 
 IMAGE = "wirestream:deploy-test"
+# The simulated web stands for the internet, not for the deployment: an upgrade of the
+# deployment's image (check 9) must not restart it. Same build, its own tag.
+WEB_IMAGE = "wirestream:deploy-test-web"
 REDIS_PASSWORD = "deploy-test-redis-password"
 FLOWER_PASSWORD = "deploy-test-flower-password"
 NAMESPACE = "wirestream"  # the compose default: the project's Redis is its own
@@ -235,6 +238,10 @@ class Project:
             last_entry_at=last,
         )
 
+    def dead_reasons(self) -> list[str]:
+        dead = self.redis().xrange(self.keys.dead_stream)
+        return [f"{fields['stage']}: {fields['reason']}" for _, fields in dead]
+
     def pending_tasks(self) -> int:
         """Tasks queued or delivered and not yet acknowledged, on both queues."""
         pipe = self.redis().pipeline(transaction=False)
@@ -348,7 +355,7 @@ def write_override(root: Path, env_file: Path, ports: dict[str, int]) -> Path:
             # only file written to the working directory would be lost with the container.
             spec["working_dir"] = "/"
         else:
-            spec["image"] = IMAGE
+            spec["image"] = WEB_IMAGE if name == "simweb" else IMAGE
             spec["build"] = {"context": str(REPO_ROOT), "network": "host"}
             spec["extra_hosts"] = ["redis:127.0.0.1", "simweb:127.0.0.1"]
             env = service.get("environment") or {}

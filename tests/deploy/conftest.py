@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from compose_project import IMAGE, ROWS, Projects, Row, Table, docker_engine_problem
+from compose_project import IMAGE, ROWS, WEB_IMAGE, Projects, Row, Table, docker_engine_problem
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +32,7 @@ def image() -> Iterator[str]:
     project = builder.new()
     started = time.monotonic()
     project.compose("build", "worker-feeds", timeout=900)
+    subprocess.run(["docker", "tag", IMAGE, WEB_IMAGE], check=True, timeout=60)
     ROWS.append(
         Row("build", f"docker compose build, SPACY_MODEL='' ({time.monotonic() - started:.0f} s)",
             0, 0, 0)

@@ -49,10 +49,10 @@ def no_fault_run_s() -> float:
 
 def run_with_fault(
     projects: Projects, fault: Callable[[Project], None], *, when_published: int = 5
-) -> tuple[Count, float | None, float]:
+) -> tuple[Project, Count, float | None, float]:
     """A fresh demo deployment; ``fault`` once ``when_published`` articles are out; then the
-    count once every article is out (or the allowance passed), the recovery time, and the
-    seconds waited."""
+    project, its count once every article is out (or the allowance passed), the recovery
+    time, and the seconds waited."""
     project = projects.new()
     project.up()
     project.wait_for_published(when_published, RUN_TIMEOUT)
@@ -64,12 +64,12 @@ def run_with_fault(
     recovery = None
     if complete and count.last_entry_at is not None:
         recovery = max(count.last_entry_at - fault_ended, 0.0)
-    return count, recovery, time.time() - fault_ended
+    return project, count, recovery, time.time() - fault_ended
 
 
-def assert_exactly_once(count: Count, waited: float) -> None:
+def assert_exactly_once(project: Project, count: Count, waited: float) -> None:
     assert count.duplicated == 0, count
-    assert count.dead == 0, count
+    assert count.dead == 0, (count, project.dead_reasons())
     assert count.unique == count.expected, (
         f"{count.expected - count.unique} articles missing {waited:.0f} s after the fault: {count}"
     )
@@ -110,11 +110,11 @@ def _kill_redis(project: Project) -> None:
 def test_fault_mid_run_publishes_every_article_exactly_once(
     projects: Projects, table: Table, check: str, done: str, fault: Callable[[Project], None]
 ) -> None:
-    count, recovery, waited = run_with_fault(projects, fault)
+    project, count, recovery, waited = run_with_fault(projects, fault)
 
     note = "" if recovery is not None else f"incomplete {waited:.0f} s after the fault"
     table.add(check, done, count, recovery_s=recovery, note=note)
-    assert_exactly_once(count, waited)
+    assert_exactly_once(project, count, waited)
 
 
 # --- 7: several workers of each kind ---------------------------------------------------------
@@ -156,12 +156,12 @@ def test_08_stop_hands_running_tasks_back_and_loses_nothing(
         assert stopped.returncode == 0
         project.compose("up", "-d", "--no-build", "worker-articles")
 
-    count, recovery, waited = run_with_fault(projects, stop_and_start)
+    project, count, recovery, waited = run_with_fault(projects, stop_and_start)
 
     table.add(
         "8", "stop worker-articles mid-run (soft shutdown), then up -d", count, recovery_s=recovery
     )
-    assert_exactly_once(count, waited)
+    assert_exactly_once(project, count, waited)
 
 
 def test_09_upgrade_in_place_while_articles_flow(projects: Projects, table: Table) -> None:
@@ -174,10 +174,10 @@ def test_09_upgrade_in_place_while_articles_flow(projects: Projects, table: Tabl
         assert image_field(IMAGE, "{{.Id}}") != before
         project.up()
 
-    count, recovery, waited = run_with_fault(projects, upgrade)
+    project, count, recovery, waited = run_with_fault(projects, upgrade)
 
     table.add(
-        "9", "build a new image (revision label), up -d mid-run: every service recreated", count,
+        "9", "new image (revision label), up -d mid-run: deployment recreated, web kept", count,
         recovery_s=recovery,
     )  # fmt: skip
-    assert_exactly_once(count, waited)
+    assert_exactly_once(project, count, waited)
