@@ -1,14 +1,23 @@
 # One image for every role: worker, beat, flower, metrics, the CLI (`docker compose run`).
 # Build stage: a virtual environment with wirestream and its dependencies (all published as
 # wheels, so no compiler); the final stage copies that environment and nothing else.
+#
+# SPACY_MODEL: the spaCy pipeline for people and organisations, installed with spaCy itself.
+# Its download needs the model host, not only the package registry: build with
+# `--build-arg SPACY_MODEL=` (or SPACY_MODEL= in .env) where that host cannot be reached. The
+# image then has no spaCy, and the tag stage finds people and organisations by its rules.
 FROM python:3.11-slim-bookworm AS build
+ARG SPACY_MODEL=en_core_web_sm
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 RUN python -m venv /opt/wirestream
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY worker ./worker
-RUN /opt/wirestream/bin/pip install --no-cache-dir . 'spacy>=3.7,<3.9' \
-    && /opt/wirestream/bin/python -m spacy download en_core_web_sm
+RUN /opt/wirestream/bin/pip install --no-cache-dir .
+RUN if [ -n "$SPACY_MODEL" ]; then \
+      /opt/wirestream/bin/pip install --no-cache-dir 'spacy>=3.7,<3.9' \
+      && /opt/wirestream/bin/python -m spacy download "$SPACY_MODEL"; \
+    fi
 
 FROM python:3.11-slim-bookworm
 RUN groupadd --gid 10001 wirestream \
@@ -19,12 +28,17 @@ COPY --from=build /opt/wirestream /opt/wirestream
 WORKDIR /app
 COPY config ./config
 COPY seeds ./seeds
+ARG SPACY_MODEL=en_core_web_sm
 ENV PATH=/opt/wirestream/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    WIRESTREAM_DATA_DIR=/app/data
+    WIRESTREAM_DATA_DIR=/app/data \
+    WIRESTREAM_NER_MODEL=$SPACY_MODEL
 # Named volumes mounted at /app/data inherit this ownership on first use.
 VOLUME ["/app/data"]
 USER 10001:10001
 ENTRYPOINT ["wirestream"]
 CMD ["--help"]
+# Last, so that a new revision rebuilds nothing above.
+ARG REVISION=unknown
+LABEL org.opencontainers.image.revision=$REVISION

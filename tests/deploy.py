@@ -23,7 +23,8 @@ from worker.adapters.embedded_redis import redis_server_binary
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 EXAMPLE_ENV = REPO_ROOT / "config" / "example.env"
-VARIABLE = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?::(?P<op>[-?])(?P<default>[^}]*))?\}")
+# ${NAME}, ${NAME:-default} (empty or unset), ${NAME-default} (unset only), ${NAME:?error}
+VARIABLE = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?::?(?P<op>[-?])(?P<default>[^}]*))?\}")
 
 
 def compose_binary() -> Path:
@@ -90,6 +91,9 @@ def compose_redis(service: dict[str, Any], data_dir: Path) -> Iterator[int]:
     """Redis run with the compose file's command line, on a free loopback port; yields it."""
     command = list(service["command"])
     assert command[0] == "redis-server", command
+    if "--dir" in command:  # Redis changes into it at once: the tmp dir below replaces it
+        at = command.index("--dir")
+        del command[at : at + 2]
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     # Later arguments win: only where it listens and writes changes, not how it behaves.

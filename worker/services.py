@@ -20,6 +20,7 @@ from worker.adapters.store import FeedStore, SeenStore, Stats
 from worker.adapters.stream import ArticleStream, DeadLetters, DedupeSettings, Durability
 from worker.adapters.task_schedule import TaskSchedule
 from worker.keys import Keys
+from worker.logs import get_logger
 from worker.models import FeedEntry
 from worker.settings import Settings, read_config_file
 from worker.stages.entities import load_spacy_model
@@ -31,6 +32,9 @@ EntrySink = Callable[[Sequence[FeedEntry]], None]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+log = get_logger(__name__)
 
 
 @dataclass
@@ -131,7 +135,12 @@ def warm_up_tagger(settings: Settings) -> None:
 
 @cache
 def _tagger(tags_file: Path, ner_model: str) -> Tagger:
-    return _tagger_without_model(tags_file).with_model(load_spacy_model(ner_model))
+    model = load_spacy_model(ner_model)
+    if ner_model and model is None:
+        # An image built with SPACY_MODEL= has neither spaCy nor the pipeline: say so once
+        # per process, and tag people and organisations by the rules.
+        log.warning("ner_model_unavailable", ner_model=ner_model, fallback="rules")
+    return _tagger_without_model(tags_file).with_model(model)
 
 
 @cache

@@ -121,6 +121,28 @@ def test_redis_keeps_data_in_an_append_only_file_on_a_named_volume(env_file: Pat
     assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
     (volume,) = redis_service["volumes"]
     assert (volume["type"], volume["target"]) == ("volume", "/data")
+    # Explicitly: the append-only file must not depend on the image's working directory.
+    assert command[command.index("--dir") + 1] == volume["target"]
+
+
+def test_wirestream_containers_have_a_read_only_root_and_a_tmpfs(env_file: Path) -> None:
+    for name, service in resolved_services(env_file, "demo").items():
+        if service.get("image") == "wirestream:latest":
+            assert service["read_only"] is True, name
+            assert service["tmpfs"] == ["/tmp"], name
+
+
+def test_the_spacy_model_is_a_build_argument_that_may_be_empty(
+    env_file: Path, tmp_path: Path
+) -> None:
+    default = resolved_services(env_file)["worker-articles"]["build"]["args"]
+    without = write_env_file(
+        tmp_path / "without.env", REDIS_PASSWORD="r", FLOWER_PASSWORD="f", SPACY_MODEL=""
+    )
+    skipped = resolved_services(without)["worker-articles"]["build"]["args"]
+
+    assert default == {"SPACY_MODEL": "en_core_web_sm"}
+    assert skipped == {"SPACY_MODEL": ""}
 
 
 def test_flower_is_password_protected_bounded_persistent_and_on_loopback(env_file: Path) -> None:
