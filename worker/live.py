@@ -11,11 +11,12 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from worker.adapters.metrics import read_pipeline_state
+from worker.adapters.metrics import read_live_counts
 from worker.adapters.redis_client import RedisClient
 from worker.adapters.store import Stats
 from worker.adapters.stream import StreamReader
 from worker.keys import Keys
+from worker.runtime import pending_work
 
 # Without a terminal (a log file, a pipe), the status goes out as a line of its own this often.
 STATUS_LINE_EVERY_SECONDS = 30.0
@@ -58,15 +59,15 @@ class LiveView:
         self._clear_status()
 
     def summary(self) -> str:
-        state = read_pipeline_state(self._client, self._keys, datetime.now(UTC))
-        counts = Stats(self._client, self._keys).snapshot()
-        queued = sum(state.waiting.values()) + state.unacked
-        polls = counts.get("feeds.polled", 0) + counts.get("feeds.not_modified", 0)
+        counts = read_live_counts(self._client, self._keys, datetime.now(UTC))
+        queued = pending_work(self._client, self._keys)
+        stats = Stats(self._client, self._keys).snapshot()
+        polls = stats.get("feeds.polled", 0) + stats.get("feeds.not_modified", 0)
         return (
-            f"feeds {state.feeds} ({state.feeds_due} due, {polls} polls) | queue {queued} |"
-            f" published {state.stream_length}: created {counts.get('article.created', 0)},"
-            f" updated {counts.get('article.updated', 0)},"
-            f" duplicates {counts.get('article.duplicate', 0)} | dead letters {state.dead_length}"
+            f"feeds {counts.feeds} ({counts.feeds_due} due, {polls} polls) | queue {queued} |"
+            f" published {counts.stream_length}: created {stats.get('article.created', 0)},"
+            f" updated {stats.get('article.updated', 0)},"
+            f" duplicates {stats.get('article.duplicate', 0)} | dead letters {counts.dead_length}"
         )
 
     def _print(self, line: str) -> None:

@@ -152,6 +152,28 @@ class PipelineState:
     groups: tuple[GroupState, ...] = ()
 
 
+@dataclass(frozen=True)
+class LiveCounts:
+    """What a person watching the pipeline reads every second (worker/live.py): counts
+    only, so reading them costs the same whatever the number of feeds."""
+
+    feeds: int
+    feeds_due: int
+    stream_length: int
+    dead_length: int
+
+
+def read_live_counts(client: RedisClient, keys: Keys, now: datetime) -> LiveCounts:
+    with redis_errors("status", keys.namespace):
+        pipe = client.pipeline(transaction=False)
+        pipe.hlen(keys.feeds)
+        pipe.zcount(keys.due, "-inf", now.timestamp())
+        pipe.xlen(keys.articles_stream)
+        pipe.xlen(keys.dead_stream)
+        feeds, due, stream_length, dead_length = (int(reply) for reply in pipe.execute())
+    return LiveCounts(feeds, due, stream_length, dead_length)
+
+
 def read_pipeline_state(client: RedisClient, keys: Keys, now: datetime) -> PipelineState:
     queues = (FEEDS_QUEUE, ARTICLES_QUEUE)
     with redis_errors("status", keys.namespace):
