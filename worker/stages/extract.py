@@ -242,7 +242,14 @@ def extract_page(
             chosen, chosen_share = candidate, candidate_share
         # A body that shares almost nothing with the page's headline and description is
         # another story's (a teaser, a card): the next candidate may be the page's own.
-        if WRONG_STORY_GUARD in disabled or (chosen.story and chosen_share >= MIN_STORY_EVIDENCE):
+        # Without a headline or description to judge by there is no wrong story to recover
+        # from, and the second pass would copy the tree for nothing: on the hostile corpus it
+        # doubled a worker's peak memory (tests/e2e/test_hostile_corpus.py).
+        if (
+            WRONG_STORY_GUARD in disabled
+            or len(evidence) < MIN_EVIDENCE_WORDS
+            or (chosen.story and chosen_share >= MIN_STORY_EVIDENCE)
+        ):
             break
     assert chosen is not None  # the heuristic candidate always comes
     blocks, cleaned, story = chosen.blocks, chosen.cleaned, chosen.story
