@@ -90,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # One stop is enough: a second SIGTERM or SIGINT must not cut short the clean-up (workers,
+    # scheduler, embedded Redis) that this one begins, nor turn the exit into a signal's.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 

@@ -145,8 +145,16 @@ class Children:
         self._children.append(Child(name, command, output, self._spawn(command, output)))
 
     def _spawn(self, command: list[str], output: IO[bytes] | int) -> subprocess.Popen[bytes]:
+        # A process group of its own: what a worker signals to its group while it shuts down
+        # never reaches this command in the middle of its own clean-up, and a terminal's
+        # Ctrl-C reaches this command alone, which stops the children in order (stop()).
         return subprocess.Popen(
-            command, env=self._env, stdin=subprocess.DEVNULL, stdout=output, stderr=output
+            command,
+            env=self._env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
+            process_group=0,
         )
 
     def exited(self) -> list[str]:
