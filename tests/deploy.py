@@ -4,12 +4,15 @@ line the compose file gives it."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -124,3 +127,16 @@ def unauthenticated_ping(port: int) -> None:
         client.ping()
     finally:
         client.close()
+
+
+def http_get(url: str, *, auth: tuple[str, str] | None = None) -> tuple[int, bytes]:
+    """Status and body of a GET, an HTTP error's included; ``auth``: basic credentials."""
+    request = urllib.request.Request(url)
+    if auth:
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()

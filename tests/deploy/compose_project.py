@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import redis
-from deploy import COMPOSE_FILE, REPO_ROOT, free_port, resolved_services, write_env_file
+from deploy import (
+    COMPOSE_FILE,
+    REPO_ROOT,
+    free_port,
+    resolved_services,
+    write_env_file,
+)
 
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.simweb import catalog
@@ -306,20 +312,6 @@ def image_field(image: str, template: str) -> str:
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     return inspected.stdout.strip()
-
-
-def http_get(url: str, *, auth: tuple[str, str] | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url)
-    if auth:
-        import base64
-
-        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
-        request.add_header("Authorization", f"Basic {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
 
 
 def http_post(url: str, body: dict[str, Any]) -> int:

@@ -26,11 +26,11 @@ from compose_project import (
     Project,
     Projects,
     Table,
-    http_get,
     http_post,
     image_field,
     wait_for,
 )
+from deploy import http_get
 from jsonschema import Draft202012Validator
 
 from worker.simweb import catalog

@@ -22,9 +22,9 @@ from compose_project import (
     Project,
     Projects,
     Table,
-    http_get,
     image_field,
 )
+from deploy import http_get
 
 # Issue 19: after a fault, the last article within 60 s beyond what the run would take.
 RECOVERY_ALLOWANCE = 60.0

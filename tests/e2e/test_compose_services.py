@@ -11,7 +11,6 @@ directory per service with the compose file's bind mounts linked in, and a conta
 from __future__ import annotations
 
 import ast
-import base64
 import json
 import os
 import shutil
@@ -20,8 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,7 +27,7 @@ from typing import Any
 
 import pytest
 import redis
-from deploy import compose_redis, free_port, resolved_services, write_env_file
+from deploy import compose_redis, free_port, http_get, resolved_services, write_env_file
 
 from worker.keys import Keys
 
@@ -230,18 +227,6 @@ def deployment() -> Iterator[Deployment]:
     shutil.rmtree(root, ignore_errors=True)
 
 
-def get(url: str, *, auth: tuple[str, str] | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url)
-    if auth:
-        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
-        request.add_header("Authorization", f"Basic {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
 def wait_for(what: str, check: Any, timeout: float = 60.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:
@@ -276,7 +261,7 @@ def flower_worker_names(deployment: Deployment) -> list[str]:
     url = deployment.url("FLOWER_PORT", "/api/workers?refresh=1")
 
     def both_workers() -> list[str] | None:
-        status, body = get(url, auth=FLOWER_AUTH)
+        status, body = http_get(url, auth=FLOWER_AUTH)
         assert status == 200, body[:500]
         names = list(json.loads(body))
         queues = {name.split("-")[0] for name in names}
@@ -290,13 +275,13 @@ def test_flower_lists_both_workers_with_the_password_and_refuses_without_it(
     deployment: Deployment,
 ) -> None:
     assert len(flower_worker_names(deployment)) == 2
-    status, body = get(deployment.url("FLOWER_PORT", "/api/queues/length"), auth=FLOWER_AUTH)
+    status, body = http_get(deployment.url("FLOWER_PORT", "/api/queues/length"), auth=FLOWER_AUTH)
     assert status == 200
     assert {q["name"] for q in json.loads(body)["active_queues"]} == {"feeds", "articles"}
     for path in ("/api/workers", "/api/tasks", "/", "/tasks"):
-        status, _ = get(deployment.url("FLOWER_PORT", path))
+        status, _ = http_get(deployment.url("FLOWER_PORT", path))
         assert status == 401, path
-    status, _ = get(deployment.url("FLOWER_PORT", "/api/workers"), auth=("admin", "wrong"))
+    status, _ = http_get(deployment.url("FLOWER_PORT", "/api/workers"), auth=("admin", "wrong"))
     assert status == 401
 
 
@@ -304,7 +289,7 @@ def test_flower_shows_tasks_with_their_urls_not_their_payloads(deployment: Deplo
     url = deployment.url("FLOWER_PORT", "/api/tasks?limit=500")
 
     def tasks_by_name() -> dict[str, list[dict[str, Any]]] | None:
-        status, body = get(url, auth=FLOWER_AUTH)
+        status, body = http_get(url, auth=FLOWER_AUTH)
         assert status == 200
         found: dict[str, list[dict[str, Any]]] = {}
         for task in json.loads(body).values():
@@ -325,12 +310,12 @@ def test_flower_shows_tasks_with_their_urls_not_their_payloads(deployment: Deplo
 
 
 def test_flower_and_pipeline_metrics_answer_in_prometheus_format(deployment: Deployment) -> None:
-    status, body = get(deployment.url("FLOWER_PORT", "/metrics"), auth=FLOWER_AUTH)
+    status, body = http_get(deployment.url("FLOWER_PORT", "/metrics"), auth=FLOWER_AUTH)
     assert status == 200
     assert b"flower_events_total" in body
 
     def pipeline_metrics() -> str | None:
-        status, body = get(deployment.url("METRICS_PORT", "/metrics"))
+        status, body = http_get(deployment.url("METRICS_PORT", "/metrics"))
         assert status == 200
         text = body.decode()
         return text if 'wirestream_articles_total{event="created"}' in text else None
