@@ -105,14 +105,35 @@ def task_states(events: list[dict[str, object]]) -> dict[str, str]:
     return states
 
 
-def wait_for(condition: Callable[[], object], timeout: float, what: str) -> float:
-    """Waits until ``condition()`` is true; returns the epoch time it became so."""
+def wait_for(
+    condition: Callable[[], object],
+    timeout: float,
+    what: str,
+    state: Callable[[], str] = lambda: "",
+) -> float:
+    """Waits until ``condition()`` is true; returns the epoch time it became so. On timeout
+    the failure says ``state()``: what was there instead."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return time.time()
         time.sleep(0.25)
-    pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
+    pytest.fail(f"timed out after {timeout:g} s waiting for {what}; {state()}")
+
+
+def worker_name(events: list[dict[str, object]], queue: str) -> str:
+    """The Celery name of a host's worker for ``queue``, from its "<name> ready." line."""
+    for event in events:
+        text = str(event.get("event", ""))
+        if text.startswith(f"{queue}-") and text.endswith(" ready."):
+            return text.removesuffix(" ready.")
+    pytest.fail(f"no {queue} worker said it was ready")
+
+
+def heartbeat(cluster: Cluster, worker: str) -> float:
+    """The epoch time of the worker's last heartbeat, or 0 while it sends none."""
+    stamp = cluster.redis.get(Keys(NAMESPACE).worker_heartbeat(worker))
+    return float(stamp) if stamp else 0.0
 
 
 def host_env(redis_url: str, data_dir: Path, web_address: str) -> dict[str, str]:
@@ -292,16 +313,37 @@ def test_two_worker_hosts_share_the_work_within_one_budget_and_survive_a_cut_cab
     cluster.net.plug(w2)
     plugged_at = time.time()
     published_by_w2_before_plug = len(published(cluster.events("w2")))
+    # The second half of the feeds is released once w2 is back (its articles worker sends
+    # heartbeats again, with no manual step), so that there is work left for it to show.
+    w2_articles_worker = worker_name(cluster.events("w2"), "articles")
+    rejoined_at = wait_for(
+        lambda: heartbeat(cluster, w2_articles_worker) > plugged_at,
+        90,
+        f"{w2_articles_worker} to send heartbeats again",
+        lambda: (
+            f"last heartbeat: {heartbeat(cluster, w2_articles_worker)}, plugged at {plugged_at}"
+        ),
+    )
     cluster.web("/_control/advance?count=1000", post=True)  # the second half of every feed
 
-    def all_published_and_w2_back() -> bool:
+    def progress() -> tuple[int, int]:
         ids = {fields["id"] for _, fields in cluster.stream()}
+        return len(ids), len(published(cluster.events("w2"))) - published_by_w2_before_plug
+
+    def all_published_and_w2_back() -> bool:
+        articles, by_w2_since_plug = progress()
+        return articles >= len(catalog.ARTICLES) and by_w2_since_plug > 0
+
+    def what_is_missing() -> str:
+        articles, by_w2_since_plug = progress()
         return (
-            len(ids) >= len(catalog.ARTICLES)
-            and len(published(cluster.events("w2"))) > published_by_w2_before_plug
+            f"{articles} of {len(catalog.ARTICLES)} articles on the stream,"
+            f" {by_w2_since_plug} published by w2 since it was plugged back in"
         )
 
-    wait_for(all_published_and_w2_back, 150, "every article, and w2 publishing again")
+    wait_for(
+        all_published_and_w2_back, 150, "every article, and w2 publishing again", what_is_missing
+    )
     time.sleep(3)  # room for a late duplicate to show up
 
     stream = cluster.stream()
@@ -317,7 +359,8 @@ def test_two_worker_hosts_share_the_work_within_one_budget_and_survive_a_cut_cab
     print(
         f"\nfault: worker host w2 cut off {redelivered_at - cut_at:.1f} s"
         f" (its {len(stranded)} unacked tasks redelivered to w1), plugged back after"
-        f" {plugged_at - cut_at:.1f} s\n"
+        f" {plugged_at - cut_at:.1f} s, sending heartbeats again {rejoined_at - plugged_at:.1f} s"
+        f" later\n"
         f"expected {len(catalog.ARTICLES)} / published {len(per_article)} / lost"
         f" {len(catalog.ARTICLES) - len(per_article)} / duplicated"
         f" {len(stream) - len(per_article)} / seconds without publishing after the cut"
