@@ -12,12 +12,13 @@ from pathlib import Path
 
 from worker.adapters.boilerplate import HostLines
 from worker.adapters.canonicals import CanonicalClaims
+from worker.adapters.durability import Durability
 from worker.adapters.http import HttpClient
 from worker.adapters.metrics import Histograms
 from worker.adapters.politeness import Politeness
 from worker.adapters.redis_client import RedisClient, RedisOptions, connect
 from worker.adapters.store import FeedStore, SeenStore, Stats
-from worker.adapters.stream import ArticleStream, DeadLetters, DedupeSettings, Durability
+from worker.adapters.stream import ArticleStream, DeadLetters, DedupeSettings
 from worker.adapters.task_schedule import TaskSchedule
 from worker.keys import Keys
 from worker.logs import get_logger
@@ -73,6 +74,9 @@ class Services:
 def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySink) -> Services:
     keys = Keys(settings.namespace)
     client = connect(redis_url, RedisOptions.from_settings(settings))
+    durability = Durability(
+        replicas=settings.publish_wait_replicas, timeout_ms=settings.publish_wait_timeout_ms
+    )
     politeness = Politeness(client, keys, settings)
     return Services(
         settings=settings,
@@ -93,10 +97,7 @@ def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySin
                 window_seconds=settings.dedupe_window_seconds,
                 mode=settings.dedupe_mode,
             ),
-            durability=Durability(
-                replicas=settings.publish_wait_replicas,
-                timeout_ms=settings.publish_wait_timeout_ms,
-            ),
+            durability=durability,
         ),
         dead=DeadLetters(client, keys, maxlen=settings.dead_maxlen),
         stats=Stats(client, keys),
@@ -112,7 +113,7 @@ def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySin
         canonicals=CanonicalClaims(client, keys, ttl_seconds=settings.boilerplate_ttl_seconds),
         enqueue_entries=enqueue_entries,
         rules=load_rules(settings),
-        schedule=TaskSchedule(client, keys),
+        schedule=TaskSchedule(client, keys, durability=durability),
     )
 
 

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import redis
 
+from worker.adapters.durability import Durability
 from worker.adapters.redis_client import connect
-from worker.adapters.stream import ArticleStream, DedupeSettings, Durability
+from worker.adapters.stream import ArticleStream, DedupeSettings
 from worker.keys import Keys
 from worker.stages.dedupe import Fingerprint
 from worker.stages.publish import OutgoingMessage

@@ -11,6 +11,7 @@ from pathlib import Path
 import redis
 from celery import Celery
 
+from worker.adapters.durability import Durability
 from worker.adapters.redis_client import connect
 from worker.adapters.stream import DeadLetters
 from worker.adapters.task_schedule import ScheduledTask, TaskSchedule
@@ -45,6 +46,22 @@ def test_a_task_is_handed_out_once_it_is_due_with_what_it_was_scheduled_with(
     due = schedule.claim_due(lease_seconds=10, limit=10)
     assert due.tasks == [task(1)]
     assert schedule.claim_due(lease_seconds=10, limit=10).tasks == [], "leased: not again"
+
+
+def test_with_the_durability_setting_a_scheduled_task_waits_for_replicas_and_is_kept(
+    redis_url: str, redis_client: redis.Redis, keys: Keys
+) -> None:
+    # The scheduled copy replaces a deferred task that is acknowledged once it is stored, so
+    # it waits for replicas as a publish does. The shared test Redis has none: WAIT 1 can
+    # only time out, and the task is kept and counted.
+    schedule = TaskSchedule(
+        connect(redis_url), keys, durability=Durability(replicas=1, timeout_ms=20)
+    )
+    schedule.add(task(7), delay=0)
+
+    assert schedule.claim_due(lease_seconds=10, limit=10).tasks == [task(7)]
+    assert redis_client.hget(keys.stats, "schedule.unreplicated") == "1"
+    assert redis_client.hget(keys.stats, "publish.unreplicated") is None
 
 
 def test_a_claimed_task_not_marked_done_is_handed_out_again_after_its_lease(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+from worker.adapters.durability import NO_WAIT, Durability, run_script
 from worker.adapters.redis_client import RedisClient, redis_errors
 from worker.keys import Keys
 from worker.models import PublishResult, utc_iso
@@ -223,20 +224,6 @@ class DedupeSettings:
     """Articles remembered per band value in a bucket: bounds the cost of a common band."""
 
 
-@dataclass(frozen=True)
-class Durability:
-    """Replicas that must have a publish (Redis ``WAIT``) before its task is acknowledged.
-
-    Replication is asynchronous: a primary that dies takes with it the writes its replica had
-    not received yet. Waiting keeps the task unacknowledged until the replica has the entry,
-    so a failover in between makes the task fail and run again on the new primary instead.
-    A replica that does not answer in time (it is gone) does not stop the pipeline: the
-    publish counts as ``publish.unreplicated`` and the task goes on."""
-
-    replicas: int = 0
-    timeout_ms: int = 500
-
-
 class ArticleStream:
     def __init__(
         self,
@@ -247,7 +234,7 @@ class ArticleStream:
         ttl_seconds: int,
         dedupe: DedupeSettings,
         max_age_seconds: int = 0,
-        durability: Durability = Durability(),
+        durability: Durability = NO_WAIT,
     ) -> None:
         self._redis = client
         self._keys = keys
@@ -285,10 +272,15 @@ class ArticleStream:
             flat=[part for pair in message.flat_fields.items() for part in pair],
         )
         with redis_errors("publish", message.flat_fields.get("url", message.article_id)):
-            if self._durability.replicas:
-                reply = self._publish_and_wait(keys, args)
-            else:
-                reply = self._publish(keys=keys, args=args)
+            reply = run_script(
+                self._redis,
+                self._keys,
+                self._durability,
+                self._publish,
+                what="publish",
+                script_keys=keys,
+                args=args,
+            )
         event, stream_id, cluster, duplicate_of, similarity = reply
         return PublishResult(
             event=event or None,
@@ -297,19 +289,6 @@ class ArticleStream:
             duplicate_of=duplicate_of or None,
             similarity=float(similarity) if similarity else None,
         )
-
-    def _publish_and_wait(self, keys: list[str], args: list[Any]) -> Any:
-        """The script and its WAIT on one connection, sent together: when the connection
-        fails the client retries both on the new one, so a WAIT never vouches, on the new
-        primary, for a publish the old one took with it."""
-        wanted = self._durability.replicas
-        pipe = self._redis.pipeline(transaction=False)
-        self._publish(keys=keys, args=args, client=pipe)
-        pipe.wait(wanted, self._durability.timeout_ms)
-        reply, confirmed = pipe.execute()
-        if int(confirmed) < wanted:
-            self._redis.hincrby(self._keys.stats, "publish.unreplicated", 1)
-        return reply
 
     def cluster_size(
         self, article_id: str, content_hash: str, fingerprint: Fingerprint, *, at: datetime

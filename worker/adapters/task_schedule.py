@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from worker.adapters.durability import NO_WAIT, Durability, run_script
 from worker.adapters.redis_client import RedisClient, redis_errors
 from worker.keys import Keys
 
@@ -101,16 +102,26 @@ class Claimed:
 
 
 class TaskSchedule:
-    def __init__(self, client: RedisClient, keys: Keys) -> None:
+    def __init__(
+        self, client: RedisClient, keys: Keys, *, durability: Durability = NO_WAIT
+    ) -> None:
         self._redis = client
         self._keys = keys
+        # The scheduled copy of a deferred task replaces the task, which is acknowledged
+        # once it is stored: it must survive a failover as a publish must.
+        self._durability = durability
         self._add = client.register_script(_ADD)
         self._claim = client.register_script(_CLAIM)
 
     def add(self, task: ScheduledTask, *, delay: float) -> None:
         with redis_errors("schedule", task.name):
-            self._add(
-                keys=[self._keys.task_schedule, self._keys.task_schedule_messages],
+            run_script(
+                self._redis,
+                self._keys,
+                self._durability,
+                self._add,
+                what="schedule",
+                script_keys=[self._keys.task_schedule, self._keys.task_schedule_messages],
                 args=[task.id, f"{max(delay, 0.0):.6f}", task.to_json()],
             )
 

@@ -1,0 +1,56 @@
+"""Writes that must reach a replica before the task that made them is acknowledged.
+
+Replication is asynchronous: a primary that dies takes with it the writes its replica had
+not received yet. A task acknowledged on the new primary after such a write is gone for good
+when the write was what carried the work on (an article's publish, or the scheduled copy of a
+deferred task). Waiting (Redis ``WAIT``) keeps the task unacknowledged until the replica has
+the write, so a failover in between makes the task fail and run again on the new primary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from redis.commands.core import Script
+
+from worker.adapters.redis_client import RedisClient
+from worker.keys import Keys
+
+
+@dataclass(frozen=True)
+class Durability:
+    """Replicas that must have a write before its task is acknowledged (0: none waited for).
+
+    A replica that does not answer in time (it is gone) does not stop the pipeline: the write
+    counts as ``<what>.unreplicated`` in the stats and the task goes on."""
+
+    replicas: int = 0
+    timeout_ms: int = 500
+
+
+NO_WAIT = Durability()
+
+
+def run_script(
+    client: RedisClient,
+    keys: Keys,
+    durability: Durability,
+    script: Script,
+    *,
+    what: str,
+    script_keys: list[str],
+    args: list[Any],
+) -> Any:
+    """Runs ``script``; with ``durability`` it and its WAIT go on one connection, sent together:
+    when the connection fails the client retries both on the new one, so a WAIT never vouches,
+    on the new primary, for a write the old one took with it."""
+    if not durability.replicas:
+        return script(keys=script_keys, args=args)
+    pipe = client.pipeline(transaction=False)
+    script(keys=script_keys, args=args, client=pipe)
+    pipe.wait(durability.replicas, durability.timeout_ms)
+    reply, confirmed = pipe.execute()
+    if int(confirmed) < durability.replicas:
+        client.hincrby(keys.stats, f"{what}.unreplicated", 1)
+    return reply
