@@ -171,6 +171,10 @@ def start(deployment: Deployment, specs: dict[str, dict[str, Any]]) -> None:
             )  # fmt: skip
         if specs[name].get("restart") == "no":  # a one-shot job: it must succeed
             assert service.process.wait(timeout=STARTUP_TIMEOUT) == 0, service.output()
+        if name == "flower":
+            # Flower sees only the task events sent after it connects: on a loaded machine
+            # it was still starting when the first polls ran, and never saw one.
+            wait_until_healthy(service, STARTUP_TIMEOUT)
 
 
 def stop(deployment: Deployment) -> None:
