@@ -27,6 +27,7 @@ from prometheus_client.core import (
 from worker.adapters.metrics import Histograms, PipelineState, read_pipeline_state
 from worker.adapters.redis_client import RedisClient
 from worker.adapters.store import Stats
+from worker.adapters.stream import UNREPLICATED
 from worker.errors import WirestreamError
 from worker.keys import Keys
 from worker.models import utc_iso
@@ -90,6 +91,11 @@ def counters(counts: dict[str, int]) -> Iterator[Metric]:
     yield failures
     yield throttled
     yield dropped
+    yield CounterMetricFamily(
+        "wirestream_publish_unreplicated",
+        "Publishes no replica confirmed within publish_wait_timeout_ms (publish_wait_replicas)",
+        value=counts.get(UNREPLICATED, 0),
+    )
 
 
 HISTOGRAM_HELP = {
@@ -252,6 +258,11 @@ def render_status(
     if drops:
         reasons = ", ".join(f"{reason} {value}" for reason, value in drops.items())
         lines.append(f"dropped      {sum(drops.values())} ({reasons})")
+    if unreplicated := counts.get(UNREPLICATED, 0):
+        lines.append(
+            f"unreplicated {unreplicated} publishes no replica confirmed in time"
+            " (publish_wait_replicas; docs/high-availability.md)"
+        )
     return "\n".join(lines)
 
 

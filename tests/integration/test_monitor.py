@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from articles import DEDUPE, UNINDEXED, message
 from prometheus_client import CollectorRegistry, generate_latest
 
 from worker.adapters.metrics import (
@@ -23,7 +24,9 @@ from worker.adapters.metrics import (
     WorkerHeartbeats,
     read_pipeline_state,
 )
+from worker.adapters.redis_client import connect
 from worker.adapters.store import Stats
+from worker.adapters.stream import ArticleStream, Durability
 from worker.cli import main
 from worker.keys import FEEDS_QUEUE, Keys
 from worker.models import Feed
@@ -215,6 +218,28 @@ def test_status_shows_dropped_articles_by_reason(redis_client: redis.Redis, keys
 
     assert "dropped      5 (duplicate 2, no-sport 3)" in text
     assert "dropped" not in render_status(state, {}, [], keys=keys, now=NOW)
+
+
+def test_publishes_no_replica_confirmed_show_in_metrics_and_status(
+    redis_url: str, redis_client: redis.Redis, keys: Keys
+) -> None:
+    # The shared test Redis has no replica: a publish that waits for one is unreplicated.
+    client = connect(redis_url)
+    stream = ArticleStream(
+        client, keys, maxlen=1000, ttl_seconds=60,
+        dedupe=DEDUPE,
+        durability=Durability(replicas=1, timeout_ms=20),
+    )  # fmt: skip
+    stream.publish(message(1, 1), UNINDEXED, at=NOW)
+    client.close()
+    state = read_pipeline_state(redis_client, keys, NOW)
+    counts = Stats(redis_client, keys).snapshot()
+
+    assert scrape(redis_client, keys)["wirestream_publish_unreplicated_total"] == 1
+    assert "unreplicated 1 publishes no replica confirmed in time" in render_status(
+        state, counts, [], keys=keys, now=NOW
+    )
+    assert "unreplicated" not in render_status(state, {}, [], keys=keys, now=NOW)
 
 
 def test_consumer_groups_show_lag_pending_and_oldest_age_in_metrics_and_status(

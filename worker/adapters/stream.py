@@ -208,6 +208,9 @@ return redis.call('LLEN', cluster_prefix .. cluster) + 1
 """
 )
 
+UNREPLICATED = "publish.unreplicated"
+"""The counter of publishes no replica confirmed within the durability setting's timeout."""
+
 INDEX_BUCKETS = 8
 """A window is cut into this many buckets: an entry lives between one window and 9/8 of it."""
 
@@ -231,7 +234,7 @@ class Durability:
     not received yet. Waiting keeps the task unacknowledged until the replica has the entry,
     so a failover in between makes the task fail and run again on the new primary instead.
     A replica that does not answer in time (it is gone) does not stop the pipeline: the
-    publish counts as ``publish.unreplicated`` and the task goes on."""
+    publish counts as ``publish.unreplicated`` (:data:`UNREPLICATED`) and the task goes on."""
 
     replicas: int = 0
     timeout_ms: int = 500
@@ -308,7 +311,7 @@ class ArticleStream:
         pipe.wait(wanted, self._durability.timeout_ms)
         reply, confirmed = pipe.execute()
         if int(confirmed) < wanted:
-            self._redis.hincrby(self._keys.stats, "publish.unreplicated", 1)
+            self._redis.hincrby(self._keys.stats, UNREPLICATED, 1)
         return reply
 
     def cluster_size(
