@@ -283,7 +283,7 @@ class Consumer:
         or the embedded server (started for the block when no command runs it). Options not
         given come from the settings (``consumer_max_deliveries``, ``consumer_min_idle``)."""
         settings = settings or load_settings()
-        options.setdefault("keys", Keys(settings.namespace))
+        options.setdefault("keys", Keys.for_settings(settings))
         options.setdefault("max_deliveries", settings.consumer_max_deliveries)
         options.setdefault("min_idle", settings.consumer_min_idle)
         options.setdefault("dead_maxlen", settings.dead_maxlen)

@@ -40,8 +40,15 @@ DROPPED_PREFIX = "dropped."
 class PipelineCollector:
     """Reads the counters, histograms and live state from Redis at each scrape."""
 
-    def __init__(self, client: RedisClient, keys: Keys, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        client: RedisClient,
+        keys: Keys,
+        clock: Callable[[], datetime],
+        broker: RedisClient | None = None,
+    ) -> None:
         self._redis = client
+        self._broker = broker
         self._keys = keys
         self._clock = clock
 
@@ -49,7 +56,9 @@ class PipelineCollector:
         counts = Stats(self._redis, self._keys).snapshot()
         yield from counters(counts)
         yield from histograms(Histograms(self._redis, self._keys))
-        yield from gauges(read_pipeline_state(self._redis, self._keys, self._clock()))
+        yield from gauges(
+            read_pipeline_state(self._redis, self._keys, self._clock(), broker=self._broker)
+        )
 
 
 def counters(counts: dict[str, int]) -> Iterator[Metric]:
@@ -188,10 +197,11 @@ def serve_metrics(
     host: str,
     port: int,
     stop: threading.Event,
+    broker: RedisClient | None = None,
 ) -> None:
     """Serve ``/metrics`` in the Prometheus text format until ``stop`` is set."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(PipelineCollector(client, keys, clock))
+    registry.register(PipelineCollector(client, keys, clock, broker))
     try:
         server, thread = start_http_server(port, addr=host, registry=registry)
     except OSError as error:

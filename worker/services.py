@@ -71,7 +71,7 @@ class Services:
 
 
 def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySink) -> Services:
-    keys = Keys(settings.namespace)
+    keys = Keys.for_settings(settings)
     client = connect(redis_url, RedisOptions.from_settings(settings))
     politeness = Politeness(client, keys, settings)
     return Services(
