@@ -36,6 +36,8 @@ PRIMARIES = 3
 class LocalCluster:
     servers: RedisProcesses
     ports: list[int]
+    broker_port: int
+    """A plain redis-server beside the cluster, for Celery's broker."""
 
     @property
     def url(self) -> str:
@@ -43,6 +45,26 @@ class LocalCluster:
 
     def client(self) -> RedisClient:
         return connect(self.url, RedisOptions(cluster=True))
+
+    @property
+    def broker_url(self) -> str:
+        return f"redis://127.0.0.1:{self.broker_port}/0"
+
+    def load_by_server(self) -> dict[str, tuple[int, float]]:
+        """Commands processed and CPU seconds (user + system) of each node and the broker."""
+        load = {}
+        for name, port in [*((f"node {port}", port) for port in self.ports),
+                           ("broker", self.broker_port)]:  # fmt: skip
+            server = redis.Redis(port=port, decode_responses=True)
+            try:
+                stats, cpu = server.info("stats"), server.info("cpu")
+            finally:
+                server.close()
+            load[name] = (
+                int(stats["total_commands_processed"]),
+                float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"]),
+            )
+        return load
 
     def keys_by_node(self) -> dict[int, dict[str, int]]:
         """Every key each primary holds, with its MEMORY USAGE (the cluster is this test's)."""
@@ -105,7 +127,7 @@ def local_cluster(tmp_path: Path) -> Iterator[LocalCluster]:
             return True
 
         wait_for(every_node_agrees, 30, "the cluster's nodes to agree")
-        yield LocalCluster(servers, ports)
+        yield LocalCluster(servers, ports, servers.server("broker"))
     finally:
         servers.stop_all()
 
@@ -113,7 +135,6 @@ def local_cluster(tmp_path: Path) -> Iterator[LocalCluster]:
 def test_the_pipeline_on_a_redis_cluster_publishes_every_article_once_and_spreads_its_keys(
     local_cluster: LocalCluster,
     pipeline_env: dict[str, str],
-    redis_url: str,
     namespace: str,
     tmp_path: Path,
 ) -> None:
@@ -121,7 +142,7 @@ def test_the_pipeline_on_a_redis_cluster_publishes_every_article_once_and_spread
         **pipeline_env,
         "WIRESTREAM_REDIS_URL": local_cluster.url,
         "WIRESTREAM_REDIS_CLUSTER": "true",
-        "WIRESTREAM_BROKER_URL": redis_url,
+        "WIRESTREAM_BROKER_URL": local_cluster.broker_url,
     }
     keys = Keys(namespace, cluster_safe=True)
 
@@ -134,11 +155,14 @@ def test_the_pipeline_on_a_redis_cluster_publishes_every_article_once_and_spread
     with SimWeb() as web:
         imported = wirestream("feeds", "import", web.opml_url)
         assert imported.returncode == 0, imported.stderr[-3000:]
+        before = local_cluster.load_by_server()
         run = wirestream("run", "--until-idle", "--timeout", "180")
         assert run.returncode == 0, run.stderr[-3000:]
+        after_first = local_cluster.load_by_server()
         # Polled again: every entry is seen (the seen keys are read across the nodes).
         again = wirestream("run", "--until-idle", "--timeout", "180")
         assert again.returncode == 0, again.stderr[-3000:]
+        after_second = local_cluster.load_by_server()
         assert "new entries: 0; articles published: 0" in again.stdout, again.stdout
         expected = {article_id(canonical_url(web.url_for(a))): a for a in catalog.ARTICLES}
 
@@ -161,7 +185,7 @@ def test_the_pipeline_on_a_redis_cluster_publishes_every_article_once_and_spread
     finally:
         client.close()
     by_node = local_cluster.keys_by_node()
-    broker = redis.Redis.from_url(redis_url, decode_responses=True)
+    broker = redis.Redis.from_url(local_cluster.broker_url, decode_responses=True)
     try:
         state_on_broker = [
             key for pattern in keys.patterns[1:] for key in broker.scan_iter(pattern)
@@ -170,6 +194,8 @@ def test_the_pipeline_on_a_redis_cluster_publishes_every_article_once_and_spread
         broker.close()
 
     report_spread(by_node, keys)
+    report_load("first run: feeds polled, articles published", before, after_first)
+    report_load("second run: feeds polled, nothing new", after_first, after_second)
     published = Counter(fields["id"] for fields in entries)
     assert dead == 0
     assert set(published) == set(expected)
@@ -219,3 +245,21 @@ def key_class(name: str, keys: Keys) -> str:
     if name.startswith(pinned):
         return "{ns}:" + name.removeprefix(pinned).split(":")[0]
     return "ns:" + name.removeprefix(spread).split(":")[0]
+
+
+def report_load(
+    what: str, before: dict[str, tuple[int, float]], after: dict[str, tuple[int, float]]
+) -> None:
+    """Commands and CPU of each server between two readings."""
+    spent = {
+        name: (after[name][0] - commands, after[name][1] - cpu)
+        for name, (commands, cpu) in before.items()
+    }
+    total_commands = sum(commands for commands, _ in spent.values())
+    total_cpu = sum(cpu for _, cpu in spent.values())
+    print(f"\n{what}\n| server | commands | share | CPU s | share |\n|---|---:|---:|---:|---:|")
+    for name, (commands, cpu) in spent.items():
+        print(
+            f"| {name} | {commands:,} | {commands / total_commands:.0%} | {cpu:.2f}"
+            f" | {cpu / total_cpu:.0%} |"
+        )
