@@ -43,7 +43,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from worker.adapters.groups import GroupStream
-from worker.adapters.redis_client import RedisClient
+from worker.adapters.redis_client import RedisClient, disconnect
 from worker.errors import RetryableError
 from worker.keys import Keys
 from worker.logs import get_logger
@@ -448,7 +448,7 @@ class Consumer:
                 self._groups.wait_for_new(self._last_generated_id, timeout)
         except _WakeUp:
             # The signal cut a blocking read short: that connection is in an unknown state.
-            self.redis.connection_pool.disconnect()
+            disconnect(self.redis)
         finally:
             self._waiting = False
 

@@ -25,6 +25,7 @@ from redis_servers import RedisProcesses
 
 from worker.adapters.groups import GroupStream
 from worker.adapters.redis_client import RedisClient, RedisOptions, connect
+from worker.consumer import Consumer, Start, StreamEntry
 from worker.keys import Keys
 from worker.simweb import SimWeb, catalog
 from worker.stages.urls import article_id, canonical_url
@@ -171,17 +172,21 @@ def test_the_pipeline_on_a_redis_cluster_publishes_every_article_once_and_spread
         stream = client.xrange(keys.articles_stream)
         entries = [fields for _, fields in stream]
         dead = client.xlen(keys.dead_stream)
-        # A consumer group reads the stream (a script and XREADGROUP in one MULTI), and
-        # dead-letters an entry (XADD to its dead-letter stream and XACK in one MULTI).
-        readers = GroupStream(client, keys.articles_stream)
-        readers.create_group("readers", "0")
-        read = readers.read_new("readers", "reader-1", count=1000)
-        first_id = read.entries[0][0]
-        readers.dead_letter(
-            "readers", keys.group_dead_stream("readers"), [{"stream_id": first_id}], maxlen=100
-        )
-        [group] = readers.groups()
-        group_dead = client.xlen(keys.group_dead_stream("readers"))
+        # A consumer reads the stream through its group (each read: a script and XREADGROUP
+        # in one MULTI) and acks what it handled.
+        handled: list[StreamEntry] = []
+        reader = Consumer(client, "readers", keys=keys, start=Start.beginning())
+        reader.run(handled.append, until_idle=True)
+        # A group dead-letters an entry: XADD to its dead-letter stream and XACK in one MULTI.
+        auditors = GroupStream(client, keys.articles_stream)
+        auditors.create_group("auditors", "0")
+        read = auditors.read_new("auditors", "auditor-1", count=1000)
+        auditors.dead_letter(
+            "auditors", keys.group_dead_stream("auditors"), [{"stream_id": read.entries[0][0]}],
+            maxlen=100,
+        )  # fmt: skip
+        groups = {group.name: group for group in auditors.groups()}
+        group_dead = client.xlen(keys.group_dead_stream("auditors"))
     finally:
         client.close()
     by_node = local_cluster.keys_by_node()
@@ -213,8 +218,10 @@ def test_the_pipeline_on_a_redis_cluster_publishes_every_article_once_and_spread
             if member is not original:
                 assert member["event"] == "article.duplicate", (story_id, member["url"])
 
+    assert [entry.stream_id for entry in handled] == [entry_id for entry_id, _ in stream]
+    assert groups["readers"].pending == 0
     assert len(read.entries) == len(stream)
-    assert (group.pending, group_dead) == (len(stream) - 1, 1)
+    assert (groups["auditors"].pending, group_dead) == (len(stream) - 1, 1)
 
     holding = [port for port, names in by_node.items() if names]
     assert len(holding) > 1, f"every key on one node: {by_node}"

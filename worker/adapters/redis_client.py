@@ -167,6 +167,14 @@ def get_values(client: RedisClient, keys: Sequence[str]) -> list[Any]:
     return cast(list[Any], client.mget(list(keys)))
 
 
+def disconnect(client: RedisClient) -> None:
+    """Close every pooled connection: the server's pool, or each node's on a cluster."""
+    if isinstance(client, RedisCluster):
+        client.disconnect_connection_pools()
+    else:
+        client.connection_pool.disconnect()
+
+
 def database_of(url: str) -> int:
     path = urlsplit(url).path.strip("/")
     return int(path) if path.isdigit() else 0
