@@ -10,12 +10,14 @@ there is one. So the layout there has two families (:attr:`Keys.patterns`):
 - ``{ns}:...``, one slot: everything the publish script touches in its one atomic step (the
   article, content, near-duplicate index and story keys, the streams, the counters) and what
   a script or MULTI ties to those (dead letters and the counters; a group's dead-letter
-  stream and the articles stream), plus the feed list with its due times and the task
-  schedule, which their own scripts pair (small, but on the same node).
-- ``ns:...``, spread over every slot by the rest of the name: the seen entries (a poll's
-  MGET reads them node by node), robots.txt, learnt boilerplate, canonical claims, worker
-  heartbeats, histograms; a host's budget, failures and parked flag share the host's slot
-  (``ns:host:{example.com}:budget``) because one script reads two of them.
+  stream and the articles stream).
+- ``ns:...``, spread over the slots by the rest of the name: the seen entries (a poll's MGET
+  reads them node by node), robots.txt, learnt boilerplate, canonical claims, worker
+  heartbeats, histograms. Keys a script or MULTI pairs share a tag: a host's budget,
+  failures and parked flag (``ns:host:{example.com}:budget``), the feed list and its due
+  times (``ns:{feeds}``, ``ns:{feeds}:due``), the task schedule and its messages
+  (``ns:{schedule}``, ``ns:{schedule}:tasks``). Those two tags name no namespace: several
+  namespaces on one cluster keep their feed lists in one slot, as they do their schedules.
 
 Without a cluster the names carry no braces and are the same as they always were: a
 single server or a Sentinel deployment keeps its data and its consumers' stream name.
@@ -86,23 +88,25 @@ class Keys:
     @property
     def feeds(self) -> str:
         """HASH feed id -> feed definition and state (JSON)."""
-        return f"{self._pinned}:feeds"
+        return f"{self.namespace}:{self._slot_of('feeds')}"
 
     @property
     def due(self) -> str:
-        """ZSET feed id -> time of its next poll (epoch seconds)."""
-        return f"{self._pinned}:due"
+        """ZSET feed id -> time of its next poll (epoch seconds); in the feeds' slot."""
+        if self.cluster_safe:
+            return f"{self.feeds}:due"
+        return f"{self.namespace}:due"
 
     @property
     def task_schedule(self) -> str:
         """ZSET task id -> when the task is due (epoch seconds, Redis's clock): deferred and
         retried tasks wait here, not in a worker's memory."""
-        return f"{self._pinned}:schedule"
+        return f"{self.namespace}:{self._slot_of('schedule')}"
 
     @property
     def task_schedule_messages(self) -> str:
         """HASH task id -> the scheduled task (name, arguments, queue, retries) as JSON."""
-        return f"{self._pinned}:schedule:tasks"
+        return f"{self.task_schedule}:tasks"
 
     @property
     def stats(self) -> str:

@@ -34,6 +34,8 @@ def test_on_one_server_the_names_carry_no_hash_tags() -> None:
 
     assert keys.articles_stream == "ns:articles"
     assert keys.article("a1") == "ns:article:a1"
+    assert (keys.feeds, keys.due) == ("ns:feeds", "ns:due")
+    assert (keys.task_schedule, keys.task_schedule_messages) == ("ns:schedule", "ns:schedule:tasks")
     assert keys.host_budget("news.example") == "ns:host:news.example:budget"
     assert keys.patterns == ("ns:*",)
     assert not any("{" in key for key in every_key(keys))
@@ -48,12 +50,20 @@ def test_on_a_cluster_what_the_publish_script_and_its_transactions_touch_shares_
         keys.cluster("b" * 32),
         # MULTI: a dead letter and its counter; a group's dead letter and its ack
         keys.dead_stream, keys.group_dead_stream("archive"),
-        # the feed store's and the task schedule's scripts
-        keys.feeds, keys.due, keys.task_schedule, keys.task_schedule_messages,
     ]  # fmt: skip
 
     assert {slot(key) for key in pinned} == {slot("{ns}")}
     assert keys.articles_stream == "{ns}:articles"
+
+
+def test_on_a_cluster_the_feed_store_and_the_task_schedule_each_have_a_slot_of_their_own() -> None:
+    keys = Keys("ns", cluster_safe=True)
+
+    # Each pair is what one script or MULTI of its store touches.
+    assert (keys.feeds, keys.due) == ("ns:{feeds}", "ns:{feeds}:due")
+    assert slot(keys.feeds) == slot(keys.due)
+    assert slot(keys.task_schedule) == slot(keys.task_schedule_messages)
+    assert len({slot(keys.feeds), slot(keys.task_schedule), slot(keys.stats)}) == 3
 
 
 def test_on_a_cluster_a_hosts_keys_share_its_slot_and_entries_and_hosts_spread() -> None:
