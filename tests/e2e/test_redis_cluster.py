@@ -165,6 +165,9 @@ def test_the_pipeline_on_a_redis_cluster_publishes_every_article_once_and_spread
         assert again.returncode == 0, again.stderr[-3000:]
         after_second = local_cluster.load_by_server()
         assert "new entries: 0; articles published: 0" in again.stdout, again.stdout
+        # Status reads the queues on the broker and the rest on the cluster.
+        status = wirestream("status")
+        assert status.returncode == 0, status.stderr[-3000:]
         expected = {article_id(canonical_url(web.url_for(a))): a for a in catalog.ARTICLES}
 
     client = local_cluster.client()
@@ -225,6 +228,8 @@ def test_the_pipeline_on_a_redis_cluster_publishes_every_article_once_and_spread
 
     holding = [port for port, names in by_node.items() if names]
     assert len(holding) > 1, f"every key on one node: {by_node}"
+    assert "waiting: feeds 0, articles 0; running or unacknowledged: 0" in status.stdout
+    assert f"{keys.articles_stream}: {len(expected)} entries" in status.stdout
     assert not any(
         name.startswith(keys.broker_prefix) for names in by_node.values() for name in names
     )
