@@ -72,7 +72,7 @@ def digest(password: str) -> str:
 
 
 def acl_users(keys: Keys, passwords: dict[str, str | None]) -> list[AclUser]:
-    namespace_rules = (f"~{keys.namespace}:*", "&*", "+@all", "-@dangerous")
+    namespace_rules = (*(f"~{pattern}" for pattern in keys.patterns), "&*", "+@all", "-@dangerous")
     return [
         AclUser("default", None, ("-@all",)),
         AclUser("pipeline", passwords["pipeline"], namespace_rules),
@@ -117,6 +117,6 @@ def render_acl_file(settings: Settings, namespace: str | None = None) -> str:
         "replica": settings.acl_replica_password,
         "sentinel": settings.acl_sentinel_password,
     }
-    keys = Keys(namespace or settings.namespace)
+    keys = Keys(namespace or settings.namespace, cluster_safe=settings.redis_cluster)
     # An ACL file has no comments: Redis refuses any line that is not a user.
     return "".join(f"{user.line()}\n" for user in acl_users(keys, passwords))

@@ -56,6 +56,7 @@ noisy +-30% on a shared machine):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from celery import Celery
@@ -68,9 +69,12 @@ from worker.settings import Settings, load_settings
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
-    keys = Keys(settings.namespace)
+    keys = Keys.for_settings(settings)
+    # A broker of its own (always with a cluster: kombu has no Cluster transport) is one
+    # server, reached with the same TLS files.
+    broker_url = settings.broker_url or redis_url_for(settings.redis_url, settings.data_dir)
     transport = celery_transport(
-        redis_url_for(settings.redis_url, settings.data_dir), RedisOptions.from_settings(settings)
+        broker_url, replace(RedisOptions.from_settings(settings), cluster=False)
     )
     return {
         **transport,

@@ -39,6 +39,7 @@ from worker.logs import configure_logging, get_logger
 from worker.models import Article, Feed, FeedEntry, FeedRef, Response, utc_iso
 from worker.runtime import (
     Children,
+    broker_for,
     child_environment,
     redis_for,
     start_beat,
@@ -352,7 +353,7 @@ def feeds_add(args: argparse.Namespace, settings: Settings) -> int:
             feeds = find_feeds(http, args.url, max_bytes=settings.max_feed_bytes)
         found = [(feed.url, args.name or feed.title) for feed in feeds]
     with redis_for(settings) as (_, client):
-        store = FeedStore(client, Keys(settings.namespace))
+        store = FeedStore(client, Keys.for_settings(settings))
         for url, title in found:
             feed = new_feed(url, title, tuple(args.tag), added_at=now())
             created = store.add(feed, poll_at=now())
@@ -363,7 +364,7 @@ def feeds_add(args: argparse.Namespace, settings: Settings) -> int:
 def feeds_import(args: argparse.Namespace, settings: Settings) -> int:
     body = read_source(args.source, settings, kind="feed", max_bytes=settings.max_feed_bytes)
     with redis_for(settings) as (_, client):
-        store = FeedStore(client, Keys(settings.namespace))
+        store = FeedStore(client, Keys.for_settings(settings))
         report = import_feed_list(store, body, source=args.source, now=now())
     for problem in report.skipped:
         print(f"wirestream: feeds import: {problem}", file=sys.stderr)
@@ -378,14 +379,14 @@ def feeds_import(args: argparse.Namespace, settings: Settings) -> int:
 
 def feeds_export(args: argparse.Namespace, settings: Settings) -> int:
     with redis_for(settings) as (_, client):
-        feeds = FeedStore(client, Keys(settings.namespace)).all()
+        feeds = FeedStore(client, Keys.for_settings(settings)).all()
     sys.stdout.write(render_opml(feeds, title="wirestream feeds", created=now()))
     return 0
 
 
 def feeds_list(args: argparse.Namespace, settings: Settings) -> int:
     with redis_for(settings) as (_, client):
-        keys = Keys(settings.namespace)
+        keys = Keys.for_settings(settings)
         feeds = FeedStore(client, keys).all()
         due = FeedStore(client, keys).due_times()
     for feed in feeds:
@@ -397,7 +398,7 @@ def feeds_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def feeds_status(args: argparse.Namespace, settings: Settings) -> int:
     with redis_for(settings) as (_, client):
-        store = FeedStore(client, Keys(settings.namespace))
+        store = FeedStore(client, Keys.for_settings(settings))
         feeds = store.all()
         due = store.due_times()
     if args.url:
@@ -447,7 +448,7 @@ def status_rows(feed: Feed, next_poll: datetime | None) -> list[tuple[str, str]]
 def feeds_remove(args: argparse.Namespace, settings: Settings) -> int:
     feed = new_feed(args.url, None, (), added_at=now())
     with redis_for(settings) as (_, client):
-        removed = FeedStore(client, Keys(settings.namespace)).remove(feed.id)
+        removed = FeedStore(client, Keys.for_settings(settings)).remove(feed.id)
     if not removed:
         raise WirestreamError(f"feeds remove: no feed {feed.url}")
     print(f"removed {feed.url}")
@@ -509,10 +510,16 @@ def serve_pipeline_metrics(args: argparse.Namespace, settings: Settings) -> int:
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     try:
-        with redis_for(settings) as (_, client):
+        with redis_for(settings) as (_, client), broker_for(settings, client) as broker:
             log.info("metrics_serving", url=f"http://{args.host}:{args.port}/metrics")
             serve_metrics(
-                client, Keys(settings.namespace), now, host=args.host, port=args.port, stop=stop
+                client,
+                Keys.for_settings(settings),
+                now,
+                host=args.host,
+                port=args.port,
+                stop=stop,
+                broker=broker,
             )
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -523,9 +530,9 @@ def show_status(args: argparse.Namespace, settings: Settings) -> int:
     from worker.adapters.metrics import WorkerHeartbeats, read_pipeline_state
     from worker.monitor import render_status
 
-    keys = Keys(settings.namespace)
-    with redis_for(settings) as (_, client):
-        state = read_pipeline_state(client, keys, now())
+    keys = Keys.for_settings(settings)
+    with redis_for(settings) as (_, client), broker_for(settings, client) as broker:
+        state = read_pipeline_state(client, keys, now(), broker=broker)
         counts = Stats(client, keys).snapshot()
         workers = list(WorkerHeartbeats(client, keys).alive())
     print(render_status(state, counts, workers, keys=keys, now=now()))
@@ -539,7 +546,7 @@ def check_health(args: argparse.Namespace, settings: Settings) -> int:
     with redis_for(settings) as (url, client):
         checked = [f"redis {mask_url(url)} answers"]
         if args.worker:
-            alive = list(WorkerHeartbeats(client, Keys(settings.namespace)).alive())
+            alive = list(WorkerHeartbeats(client, Keys.for_settings(settings)).alive())
             checked.append(f"worker {check_local_worker(alive)} is alive")
     if args.http:
         check_http(args.http, args.timeout)
@@ -554,8 +561,8 @@ def run_pipeline(args: argparse.Namespace, settings: Settings) -> int:
     # banners, one per task) go to files. Elsewhere (compose, systemd) they are the output.
     on_terminal = sys.stdout.isatty()
     log_dir = settings.data_dir / "logs" if on_terminal else None
-    with redis_for(settings) as (url, client):
-        keys = Keys(settings.namespace)
+    with redis_for(settings) as (url, client), broker_for(settings, client) as broker:
+        keys = Keys.for_settings(settings)
         if args.until_idle and not FeedStore(client, keys).all():
             raise WirestreamError("run: no feed to poll; add one with `wirestream feeds add URL`")
         children = Children(
@@ -569,10 +576,10 @@ def run_pipeline(args: argparse.Namespace, settings: Settings) -> int:
             print(f"workers started; their logs in {log_dir}; Ctrl-C to stop", flush=True)
         if not args.until_idle:
             start_beat(children, settings)
-            view = LiveView(client, keys, on_terminal=True) if on_terminal else None
+            view = LiveView(client, keys, on_terminal=True, broker=broker) if on_terminal else None
             return supervise(children, view)
         try:
-            counts = poll_all_until_idle(settings, client, children, args.timeout)
+            counts = poll_all_until_idle(settings, client, broker, children, args.timeout)
         finally:
             children.stop()
     print_summary(counts)
@@ -580,17 +587,21 @@ def run_pipeline(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def poll_all_until_idle(
-    settings: Settings, client: RedisClient, children: Children, timeout: float
+    settings: Settings,
+    client: RedisClient,
+    broker: RedisClient,
+    children: Children,
+    timeout: float,
 ) -> dict[str, int]:
     """Send every feed a poll now, wait until all work is done, return what it counted."""
     from worker.tasks import poll_feed
 
-    keys = Keys(settings.namespace)
+    keys = Keys.for_settings(settings)
     stats = Stats(client, keys)
     before = stats.snapshot()
     for feed in FeedStore(client, keys).all():
         poll_feed.apply_async((feed.id,), queue=FEEDS_QUEUE, argsrepr=repr(feed.url))
-    wait_until_idle(client, keys, children, timeout=timeout)
+    wait_until_idle(client, keys, children, timeout=timeout, broker=broker)
     after = stats.snapshot()
     return {name: after.get(name, 0) - before.get(name, 0) for name in after}
 
@@ -656,7 +667,7 @@ def supervise(children: Children, view: LiveView | None = None) -> int:
 
 def dead_list(args: argparse.Namespace, settings: Settings) -> int:
     with redis_for(settings) as (_, client):
-        entries = DeadLetters(client, Keys(settings.namespace), maxlen=1).entries()
+        entries = DeadLetters(client, Keys.for_settings(settings), maxlen=1).entries()
     for entry_id, fields in entries:
         print(json.dumps(describe(entry_id, fields), ensure_ascii=False))
     return 0
@@ -669,7 +680,7 @@ def dead_retry(args: argparse.Namespace, settings: Settings) -> int:
 
     failed = 0
     with redis_for(settings) as (_, client):
-        dead = DeadLetters(client, Keys(settings.namespace), maxlen=1)
+        dead = DeadLetters(client, Keys.for_settings(settings), maxlen=1)
         entries = dead.entries(None if args.all else args.ids)
         missing = set(args.ids) - {entry_id for entry_id, _ in entries}
         for entry_id in sorted(missing):
@@ -692,7 +703,7 @@ def dead_retry(args: argparse.Namespace, settings: Settings) -> int:
 
 def show_cluster(args: argparse.Namespace, settings: Settings) -> int:
     """One JSON line per member of the story, the original first."""
-    keys = Keys(settings.namespace)
+    keys = Keys.for_settings(settings)
     with redis_for(settings) as (_, client):
         clusters = Clusters(client, keys)
         members = clusters.members(args.id)

@@ -43,7 +43,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from worker.adapters.groups import GroupStream
-from worker.adapters.redis_client import RedisClient
+from worker.adapters.redis_client import RedisClient, disconnect
 from worker.errors import RetryableError
 from worker.keys import Keys
 from worker.logs import get_logger
@@ -283,7 +283,7 @@ class Consumer:
         or the embedded server (started for the block when no command runs it). Options not
         given come from the settings (``consumer_max_deliveries``, ``consumer_min_idle``)."""
         settings = settings or load_settings()
-        options.setdefault("keys", Keys(settings.namespace))
+        options.setdefault("keys", Keys.for_settings(settings))
         options.setdefault("max_deliveries", settings.consumer_max_deliveries)
         options.setdefault("min_idle", settings.consumer_min_idle)
         options.setdefault("dead_maxlen", settings.dead_maxlen)
@@ -448,7 +448,7 @@ class Consumer:
                 self._groups.wait_for_new(self._last_generated_id, timeout)
         except _WakeUp:
             # The signal cut a blocking read short: that connection is in an unknown state.
-            self.redis.connection_pool.disconnect()
+            disconnect(self.redis)
         finally:
             self._waiting = False
 

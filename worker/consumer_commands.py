@@ -87,7 +87,7 @@ def group_consumer(
     return Consumer(
         client,
         args.group,
-        keys=Keys(settings.namespace),
+        keys=Keys.for_settings(settings),
         consumer=args.consumer,
         start=start_position(args, command, default=Start.newest()),
         max_deliveries=settings.consumer_max_deliveries,
@@ -127,7 +127,7 @@ def follow_stream(
     client: RedisClient, settings: Settings, args: argparse.Namespace
 ) -> Iterator[StreamEntry]:
     """Entries after the start (default: from now on), without a group: nothing is acked."""
-    reader = StreamReader(client, Keys(settings.namespace).articles_stream)
+    reader = StreamReader(client, Keys.for_settings(settings).articles_stream)
     start = start_position(args, "tail", default=Start.after(reader.newest_id()))
     block_ms = None if args.no_follow else 5000
     last, printed = start.id, 0
@@ -187,7 +187,7 @@ class CommandSink:
 
 def groups_list(args: argparse.Namespace, settings: Settings) -> int:
     """One JSON line per group of the article stream."""
-    keys = Keys(settings.namespace)
+    keys = Keys.for_settings(settings)
     moment = datetime.now(UTC)
     with redis_for(settings) as (_, client):
         groups = GroupStream(client, keys.articles_stream).groups()
@@ -221,7 +221,7 @@ def groups_reset(args: argparse.Namespace, settings: Settings) -> int:
     start = start_position(args, "groups reset", default=Start(""))
     if not start.id:
         raise ConfigError("groups reset: give --since TIME, --id ID or --from-start")
-    keys = Keys(settings.namespace)
+    keys = Keys.for_settings(settings)
     with redis_for(settings) as (_, client):
         GroupStream(client, keys.articles_stream).reset_group(args.name, start.id)
     where = "the beginning" if start.id == "0" else f"after {start.id}"

@@ -43,7 +43,7 @@ DEMO_BEAT_INTERVAL = "2"
 
 def run_demo(settings: Settings, *, port: int, duration: float | None) -> int:
     demo_settings = settings.model_copy(update={"namespace": f"{settings.namespace}-demo"})
-    keys = Keys(demo_settings.namespace)
+    keys = Keys.for_settings(demo_settings)
     with SimWeb(port=port, release="live") as web, redis_for(settings) as (url, client):
         clear_namespace(client, keys)
         feeds = import_feeds(web, client, keys, settings)
@@ -79,8 +79,9 @@ def run_demo(settings: Settings, *, port: int, duration: float | None) -> int:
 
 
 def clear_namespace(client: RedisClient, keys: Keys) -> None:
-    for key in client.scan_iter(match=f"{keys.namespace}:*", count=1000):
-        client.delete(key)
+    for pattern in keys.patterns:
+        for key in client.scan_iter(match=pattern, count=1000):
+            client.delete(key)
 
 
 def import_feeds(web: SimWeb, client: RedisClient, keys: Keys, settings: Settings) -> int:

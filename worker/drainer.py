@@ -116,7 +116,7 @@ class ScheduleDrainer(bootsteps.StartStopStep):  # type: ignore[misc]  # Celery 
         self._thread: threading.Thread | None = None
 
     def start(self, parent: Any) -> None:
-        keys = Keys(settings.namespace)
+        keys = Keys.for_settings(settings)
         # The settings' Sentinel and TLS options too, as every other client of the process.
         client = connect(
             redis_url_for(settings.redis_url, settings.data_dir),

@@ -23,8 +23,16 @@ STATUS_LINE_EVERY_SECONDS = 30.0
 
 
 class LiveView:
-    def __init__(self, client: RedisClient, keys: Keys, *, on_terminal: bool) -> None:
+    def __init__(
+        self,
+        client: RedisClient,
+        keys: Keys,
+        *,
+        on_terminal: bool,
+        broker: RedisClient | None = None,
+    ) -> None:
         self._client = client
+        self._broker = broker
         self._keys = keys
         self._articles = StreamReader(client, keys.articles_stream)
         self._dead = StreamReader(client, keys.dead_stream)
@@ -60,7 +68,7 @@ class LiveView:
 
     def summary(self) -> str:
         counts = read_live_counts(self._client, self._keys, datetime.now(UTC))
-        queued = pending_work(self._client, self._keys)
+        queued = pending_work(self._client, self._keys, self._broker)
         stats = Stats(self._client, self._keys).snapshot()
         polls = stats.get("feeds.polled", 0) + stats.get("feeds.not_modified", 0)
         return (

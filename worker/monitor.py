@@ -24,6 +24,7 @@ from prometheus_client.core import (
     Metric,
 )
 
+from worker.adapters.durability import REPLICATED_WRITES, unreplicated_counter
 from worker.adapters.metrics import Histograms, PipelineState, read_pipeline_state
 from worker.adapters.redis_client import RedisClient
 from worker.adapters.store import Stats
@@ -39,8 +40,15 @@ DROPPED_PREFIX = "dropped."
 class PipelineCollector:
     """Reads the counters, histograms and live state from Redis at each scrape."""
 
-    def __init__(self, client: RedisClient, keys: Keys, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        client: RedisClient,
+        keys: Keys,
+        clock: Callable[[], datetime],
+        broker: RedisClient | None = None,
+    ) -> None:
         self._redis = client
+        self._broker = broker
         self._keys = keys
         self._clock = clock
 
@@ -48,7 +56,9 @@ class PipelineCollector:
         counts = Stats(self._redis, self._keys).snapshot()
         yield from counters(counts)
         yield from histograms(Histograms(self._redis, self._keys))
-        yield from gauges(read_pipeline_state(self._redis, self._keys, self._clock()))
+        yield from gauges(
+            read_pipeline_state(self._redis, self._keys, self._clock(), broker=self._broker)
+        )
 
 
 def counters(counts: dict[str, int]) -> Iterator[Metric]:
@@ -90,6 +100,13 @@ def counters(counts: dict[str, int]) -> Iterator[Metric]:
     yield failures
     yield throttled
     yield dropped
+    for what in REPLICATED_WRITES:
+        yield CounterMetricFamily(
+            f"wirestream_{what}_unreplicated",
+            f"Writes ({what}) no replica confirmed within publish_wait_timeout_ms"
+            " (publish_wait_replicas)",
+            value=counts.get(unreplicated_counter(what), 0),
+        )
 
 
 HISTOGRAM_HELP = {
@@ -182,10 +199,11 @@ def serve_metrics(
     host: str,
     port: int,
     stop: threading.Event,
+    broker: RedisClient | None = None,
 ) -> None:
     """Serve ``/metrics`` in the Prometheus text format until ``stop`` is set."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(PipelineCollector(client, keys, clock))
+    registry.register(PipelineCollector(client, keys, clock, broker))
     try:
         server, thread = start_http_server(port, addr=host, registry=registry)
     except OSError as error:
@@ -252,6 +270,13 @@ def render_status(
     if drops:
         reasons = ", ".join(f"{reason} {value}" for reason, value in drops.items())
         lines.append(f"dropped      {sum(drops.values())} ({reasons})")
+    unreplicated = {what: counts.get(unreplicated_counter(what), 0) for what in REPLICATED_WRITES}
+    if any(unreplicated.values()):
+        lines.append(
+            f"unreplicated {unreplicated['publish']} publishes and {unreplicated['schedule']}"
+            " scheduled tasks no replica confirmed in time"
+            " (publish_wait_replicas; docs/high-availability.md)"
+        )
     return "\n".join(lines)
 
 

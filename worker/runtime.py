@@ -10,7 +10,7 @@ import time
 from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -49,6 +49,22 @@ def redis_for(settings: Settings) -> Iterator[tuple[str, RedisClient]]:
         client.close()
         if embedded and started:
             embedded.stop()
+
+
+@contextmanager
+def broker_for(settings: Settings, client: RedisClient) -> Iterator[RedisClient]:
+    """The Redis that holds Celery's queues: ``broker_url``'s when it is set (always with a
+    cluster), else ``client`` itself."""
+    if not settings.broker_url:
+        yield client
+        return
+    broker = connect(
+        settings.broker_url, replace(RedisOptions.from_settings(settings), cluster=False)
+    )
+    try:
+        yield broker
+    finally:
+        broker.close()
 
 
 def child_environment(settings: Settings, redis_url: str, **extra: str) -> dict[str, str]:
@@ -225,20 +241,26 @@ def _describe_exit(code: int) -> str:
         return f"signal {-code}"
 
 
-def pending_work(client: RedisClient, keys: Keys) -> int:
-    """Tasks queued, delivered but not yet acknowledged (running), or scheduled for later
-    (deferred or waiting to retry)."""
+def pending_work(client: RedisClient, keys: Keys, broker: RedisClient | None = None) -> int:
+    """Tasks queued, delivered but not yet acknowledged (running) (on ``broker``, by default
+    ``client``), or scheduled for later (deferred or waiting to retry)."""
     with redis_errors("run", keys.broker_prefix):
-        pipe = client.pipeline(transaction=False)
+        pipe = (broker or client).pipeline(transaction=False)
         pipe.llen(keys.broker_queue(FEEDS_QUEUE))
         pipe.llen(keys.broker_queue(ARTICLES_QUEUE))
         pipe.hlen(keys.broker_unacked)
-        pipe.zcard(keys.task_schedule)
-        return sum(int(count) for count in pipe.execute())
+        queued = sum(int(count) for count in pipe.execute())
+        return queued + int(client.zcard(keys.task_schedule))
 
 
 def wait_until_idle(
-    client: RedisClient, keys: Keys, children: Children, *, timeout: float, quiet_checks: int = 4
+    client: RedisClient,
+    keys: Keys,
+    children: Children,
+    *,
+    timeout: float,
+    quiet_checks: int = 4,
+    broker: RedisClient | None = None,
 ) -> None:
     """Return once no work is queued or in flight for several checks in a row."""
     deadline = time.monotonic() + timeout
@@ -246,8 +268,9 @@ def wait_until_idle(
     while quiet < quiet_checks:
         if time.monotonic() > deadline:
             raise WirestreamError(
-                f"run: still busy after {timeout:g} s ({pending_work(client, keys)} tasks pending)"
+                f"run: still busy after {timeout:g} s"
+                f" ({pending_work(client, keys, broker)} tasks pending)"
             )
         children.restart_exited()
-        quiet = quiet + 1 if pending_work(client, keys) == 0 else 0
+        quiet = quiet + 1 if pending_work(client, keys, broker) == 0 else 0
         time.sleep(0.5)

@@ -72,7 +72,7 @@ class Services:
 
 
 def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySink) -> Services:
-    keys = Keys(settings.namespace)
+    keys = Keys.for_settings(settings)
     client = connect(redis_url, RedisOptions.from_settings(settings))
     durability = Durability(
         replicas=settings.publish_wait_replicas, timeout_ms=settings.publish_wait_timeout_ms

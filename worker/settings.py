@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="Redis for broker, state and output; unset: an embedded server"
     )
+    redis_cluster: bool = Field(
+        False,
+        description="redis_url names one node of a Redis Cluster: state and streams live on the"
+        " cluster (hash-tagged keys), the Celery broker on broker_url",
+    )
+    broker_url: str | None = Field(
+        None,
+        description="Redis for the Celery broker alone (required with redis_cluster: kombu has no"
+        " Cluster transport); unset: redis_url's",
+    )
     redis_sentinels: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Sentinels as host:port (comma-separated); set: the primary is asked of"
@@ -312,7 +322,7 @@ class Settings(BaseSettings):
         beside_code = CHECKOUT_ROOT / value
         return beside_code if beside_code.exists() else value
 
-    @field_validator("redis_url")
+    @field_validator("redis_url", "broker_url")
     @classmethod
     def _check_redis_url(cls, value: str | None) -> str | None:
         if value is None or value == "":
@@ -321,12 +331,34 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
+    def _check_cluster(self) -> None:
+        if not (self.redis_url or "").startswith(("redis://", "rediss://")):
+            raise ValueError("redis_cluster needs a redis:// or rediss:// redis_url (a node)")
+        if not self.broker_url:
+            raise ValueError(
+                "redis_cluster needs broker_url: Celery's broker (kombu) has no Redis Cluster"
+                " transport, so it runs on a Redis of its own"
+            )
+        if self.redis_sentinels:
+            raise ValueError("redis_cluster and redis_sentinels do not go together")
+        if self.publish_wait_replicas:
+            # WAIT must follow the publish on the connection to the slot's primary; a cluster
+            # pipeline sends a keyless command to any node.
+            raise ValueError("publish_wait_replicas is not supported with redis_cluster")
+
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:
         if self.redis_sentinels and not (self.redis_url or "").startswith(("redis", "rediss")):
             raise ValueError(
                 "redis_sentinels need a redis:// or rediss:// redis_url for the user, password"
                 " and database (its host is not used: the sentinels name the primary)"
+            )
+        if self.redis_cluster:
+            self._check_cluster()
+        if self.broker_url and self.redis_sentinels:
+            raise ValueError(
+                "broker_url and redis_sentinels do not go together: the sentinels name the one"
+                " primary that serves both broker and state"
             )
         if bool(self.redis_tls_cert_file) != bool(self.redis_tls_key_file):
             raise ValueError("redis_tls_cert_file and redis_tls_key_file go together")

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 import redis
+from articles import DEDUPE, UNINDEXED, message
 from prometheus_client import CollectorRegistry, generate_latest
 
+from worker.adapters.durability import Durability
 from worker.adapters.metrics import (
     DISCOVERY_TO_STREAM_SECONDS,
     STAGE_SECONDS,
@@ -23,7 +25,10 @@ from worker.adapters.metrics import (
     WorkerHeartbeats,
     read_pipeline_state,
 )
+from worker.adapters.redis_client import connect
 from worker.adapters.store import Stats
+from worker.adapters.stream import ArticleStream
+from worker.adapters.task_schedule import ScheduledTask, TaskSchedule
 from worker.cli import main
 from worker.keys import FEEDS_QUEUE, Keys
 from worker.models import Feed
@@ -215,6 +220,31 @@ def test_status_shows_dropped_articles_by_reason(redis_client: redis.Redis, keys
 
     assert "dropped      5 (duplicate 2, no-sport 3)" in text
     assert "dropped" not in render_status(state, {}, [], keys=keys, now=NOW)
+
+
+def test_writes_no_replica_confirmed_show_in_metrics_and_status(
+    redis_url: str, redis_client: redis.Redis, keys: Keys
+) -> None:
+    # The shared test Redis has no replica: a write that waits for one is unreplicated.
+    client = connect(redis_url)
+    durability = Durability(replicas=1, timeout_ms=20)
+    stream = ArticleStream(
+        client, keys, maxlen=1000, ttl_seconds=60, dedupe=DEDUPE, durability=durability
+    )
+    stream.publish(message(1, 1), UNINDEXED, at=NOW)
+    deferred = ScheduledTask("task-1", "wirestream.process_entry", [], "articles", 0, None)
+    for _ in range(2):
+        TaskSchedule(client, keys, durability=durability).add(deferred, delay=60)
+    client.close()
+    state = read_pipeline_state(redis_client, keys, NOW)
+    counts = Stats(redis_client, keys).snapshot()
+
+    metrics = scrape(redis_client, keys)
+    assert metrics["wirestream_publish_unreplicated_total"] == 1
+    assert metrics["wirestream_schedule_unreplicated_total"] == 2
+    status = render_status(state, counts, [], keys=keys, now=NOW)
+    assert "unreplicated 1 publishes and 2 scheduled tasks no replica confirmed in time" in status
+    assert "unreplicated" not in render_status(state, {}, [], keys=keys, now=NOW)
 
 
 def test_consumer_groups_show_lag_pending_and_oldest_age_in_metrics_and_status(

@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from worker.adapters.broker import TRANSPORT
 from worker.adapters.redis_client import RedisOptions, celery_transport
+from worker.app import celery_config
 from worker.errors import ConfigError
+from worker.keys import Keys
 from worker.settings import load_settings
 
 SENTINELS = (("10.0.0.1", 26379), ("10.0.0.2", 26380))
@@ -81,6 +84,31 @@ def test_sentinels_are_read_comma_separated_from_the_environment(
             {"WIRESTREAM_REDIS_URL": "rediss://r/0", "WIRESTREAM_REDIS_TLS_CERT_FILE": "c.crt"},
             "redis_tls_cert_file and redis_tls_key_file go together",
         ),
+        (
+            {"WIRESTREAM_REDIS_URL": "redis://node/0", "WIRESTREAM_REDIS_CLUSTER": "true"},
+            "redis_cluster needs broker_url",
+        ),
+        (
+            {"WIRESTREAM_REDIS_URL": "unix:///r.sock", "WIRESTREAM_REDIS_CLUSTER": "true"},
+            "redis_cluster needs a redis:// or rediss:// redis_url",
+        ),
+        (
+            {
+                "WIRESTREAM_REDIS_URL": "redis://node/0",
+                "WIRESTREAM_REDIS_CLUSTER": "true",
+                "WIRESTREAM_BROKER_URL": "redis://broker/0",
+                "WIRESTREAM_PUBLISH_WAIT_REPLICAS": "1",
+            },
+            "publish_wait_replicas is not supported with redis_cluster",
+        ),
+        (
+            {
+                "WIRESTREAM_REDIS_URL": "redis://:pw@wirestream/0",
+                "WIRESTREAM_REDIS_SENTINELS": "10.0.0.1:26379",
+                "WIRESTREAM_BROKER_URL": "redis://broker/0",
+            },
+            "broker_url and redis_sentinels do not go together",
+        ),
     ],
 )
 def test_an_incomplete_redis_deployment_is_a_config_error_naming_it(
@@ -91,3 +119,19 @@ def test_an_incomplete_redis_deployment_is_a_config_error_naming_it(
 
     with pytest.raises(ConfigError, match=message):
         load_settings()
+
+
+def test_with_a_cluster_celery_uses_the_broker_url_and_the_pipeline_the_cluster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WIRESTREAM_REDIS_URL", "redis://node-1:7000/0")
+    monkeypatch.setenv("WIRESTREAM_REDIS_CLUSTER", "true")
+    monkeypatch.setenv("WIRESTREAM_BROKER_URL", "redis://broker:6379/0")
+    settings = load_settings()
+
+    config = celery_config(settings)
+
+    assert config["broker_url"] == "redis://broker:6379/0"
+    assert config["broker_transport"] == TRANSPORT
+    assert RedisOptions.from_settings(settings).cluster
+    assert Keys.for_settings(settings).articles_stream == "{wirestream}:articles"

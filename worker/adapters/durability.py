@@ -23,13 +23,21 @@ class Durability:
     """Replicas that must have a write before its task is acknowledged (0: none waited for).
 
     A replica that does not answer in time (it is gone) does not stop the pipeline: the write
-    counts as ``<what>.unreplicated`` in the stats and the task goes on."""
+    counts in the stats (:func:`unreplicated_counter`) and the task goes on."""
 
     replicas: int = 0
     timeout_ms: int = 500
 
 
 NO_WAIT = Durability()
+
+REPLICATED_WRITES = ("publish", "schedule")
+"""What waits for replicas: an article's publish, and the scheduled copy of a deferred task."""
+
+
+def unreplicated_counter(what: str) -> str:
+    """The stats counter of ``what``'s writes no replica confirmed within the timeout."""
+    return f"{what}.unreplicated"
 
 
 def run_script(
@@ -52,5 +60,5 @@ def run_script(
     pipe.wait(durability.replicas, durability.timeout_ms)
     reply, confirmed = pipe.execute()
     if int(confirmed) < durability.replicas:
-        client.hincrby(keys.stats, f"{what}.unreplicated", 1)
+        client.hincrby(keys.stats, unreplicated_counter(what), 1)
     return reply

@@ -12,10 +12,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import cast
 
 from worker.adapters.groups import GroupStream, id_time
-from worker.adapters.redis_client import RedisClient, redis_errors
+from worker.adapters.redis_client import RedisClient, get_values, redis_errors
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.models import Feed
 
@@ -117,7 +117,7 @@ class WorkerHeartbeats:
         prefix = self._keys.worker_heartbeat("")
         with redis_errors("heartbeat", self._keys.worker_heartbeats):
             names = sorted(self._redis.scan_iter(match=self._keys.worker_heartbeats, count=1000))
-            stamps = cast(list[str | None], self._redis.mget(names)) if names else []
+            stamps = cast(list[str | None], get_values(self._redis, names)) if names else []
         return {
             name.removeprefix(prefix): datetime.fromtimestamp(float(stamp), UTC)
             for name, stamp in zip(names, stamps, strict=True)
@@ -174,21 +174,25 @@ def read_live_counts(client: RedisClient, keys: Keys, now: datetime) -> LiveCoun
     return LiveCounts(feeds, due, stream_length, dead_length)
 
 
-def read_pipeline_state(client: RedisClient, keys: Keys, now: datetime) -> PipelineState:
+def read_pipeline_state(
+    client: RedisClient, keys: Keys, now: datetime, *, broker: RedisClient | None = None
+) -> PipelineState:
+    """The state of queues (on ``broker``, by default ``client``), feeds, streams and groups."""
     queues = (FEEDS_QUEUE, ARTICLES_QUEUE)
     with redis_errors("status", keys.namespace):
-        pipe = client.pipeline(transaction=False)
+        pipe = (broker or client).pipeline(transaction=False)
         for queue in queues:
             pipe.llen(keys.broker_queue(queue))
         pipe.hlen(keys.broker_unacked)
+        *waiting_replies, unacked = pipe.execute()
+        pipe = client.pipeline(transaction=False)
         pipe.hvals(keys.feeds)
         pipe.zcount(keys.due, "-inf", now.timestamp())
         pipe.xlen(keys.articles_stream)
         pipe.xlen(keys.dead_stream)
         pipe.xrevrange(keys.articles_stream, count=1)
-        replies: list[Any] = pipe.execute()
-    waiting = {queue: int(replies[index]) for index, queue in enumerate(queues)}
-    unacked, feeds_json, due, stream_length, dead_length, newest = replies[len(queues) :]
+        feeds_json, due, stream_length, dead_length, newest = pipe.execute()
+    waiting = {queue: int(count) for queue, count in zip(queues, waiting_replies, strict=True)}
     feeds = [Feed.from_payload(json.loads(raw)) for raw in feeds_json]
     failing = sorted(
         (feed for feed in feeds if feed.consecutive_failures > 0),

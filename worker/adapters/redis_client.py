@@ -2,23 +2,24 @@
 
 Every Redis client of the project comes from :func:`connect` (the pipeline's services, the
 CLI through ``runtime.redis_for``, consumers), and Celery's broker from
-:func:`celery_transport`: one place decides between one server and a Sentinel deployment,
-plain TCP and TLS, and how long a command rides out a failover.
+:func:`celery_transport`: one place decides between one server, a Sentinel deployment and a
+Redis Cluster, plain TCP and TLS, and how long a command rides out a failover.
 """
 
 from __future__ import annotations
 
 import math
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import redis
 from redis.backoff import ExponentialBackoff
+from redis.cluster import RedisCluster
 from redis.retry import Retry, is_retryable_connect_error
 from redis.sentinel import Sentinel, SentinelConnectionPool
 
@@ -37,8 +38,9 @@ RETRY_BACKOFF_BASE = 0.1
 
 @dataclass(frozen=True)
 class RedisOptions:
-    """How to reach Redis beyond its URL: sentinels, TLS files, the failover budget."""
+    """How to reach Redis beyond its URL: a cluster, sentinels, TLS files, the failover budget."""
 
+    cluster: bool = False
     sentinels: tuple[tuple[str, int], ...] = ()
     sentinel_master: str = "wirestream"
     sentinel_password: str | None = None
@@ -50,6 +52,7 @@ class RedisOptions:
     @classmethod
     def from_settings(cls, settings: Settings) -> RedisOptions:
         return cls(
+            cluster=settings.redis_cluster,
             sentinels=tuple(split_address(address) for address in settings.redis_sentinels),
             sentinel_master=settings.redis_sentinel_master,
             sentinel_password=settings.redis_sentinel_password,
@@ -104,7 +107,8 @@ def connect(
 
     With sentinels in ``options``, ``url`` gives only the scheme (``rediss://``: TLS), the
     user, the password and the database; the primary's address comes from the sentinels and
-    is asked again after a failover."""
+    is asked again after a failover. With ``options.cluster``, ``url`` names one node of a
+    Redis Cluster and the client routes each command to the node serving its key's slot."""
     options = options or RedisOptions()
     common: dict[str, Any] = {
         "max_connections": max_connections,
@@ -118,6 +122,8 @@ def connect(
     tls = parts.scheme == "rediss"
     if tls:
         common.update(options.tls_parameters())
+    if options.cluster:
+        return cluster_client(url, common)
     if not options.sentinels:
         pool = redis.BlockingConnectionPool.from_url(url, **common)
         return redis.Redis(connection_pool=pool)
@@ -141,6 +147,32 @@ def connect(
         **common,
     )
     return client
+
+
+def cluster_client(url: str, common: dict[str, Any]) -> RedisClient:
+    """A Redis Cluster client with a waiting pool per node. Typed as the single-node client:
+    it answers the same commands, routed by key slot, so the adapters need no second code
+    path; the few that differ (MGET across slots) go through :func:`get_values`."""
+    client = RedisCluster.from_url(
+        url, connection_pool_class=redis.BlockingConnectionPool, **common
+    )
+    return cast(RedisClient, client)
+
+
+def get_values(client: RedisClient, keys: Sequence[str]) -> list[Any]:
+    """MGET. On a cluster, keys in different slots are read node by node (not atomically,
+    which no caller needs): MGET itself refuses keys of several slots."""
+    if isinstance(client, RedisCluster):
+        return cast(list[Any], client.mget_nonatomic(list(keys)))
+    return cast(list[Any], client.mget(list(keys)))
+
+
+def disconnect(client: RedisClient) -> None:
+    """Close every pooled connection: the server's pool, or each node's on a cluster."""
+    if isinstance(client, RedisCluster):
+        client.disconnect_connection_pools()
+    else:
+        client.connection_pool.disconnect()
 
 
 def database_of(url: str) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from worker.adapters.redis_client import RedisClient, redis_errors
+from worker.adapters.redis_client import RedisClient, get_values, redis_errors
 from worker.keys import Keys
 from worker.models import Feed
 
@@ -130,7 +130,7 @@ class SeenStore:
         if not flat:
             return [None for _ in key_groups]
         with redis_errors("poll", self._keys.seen_entry("*")):
-            found = iter(cast(list[Any], self._redis.mget(flat)))
+            found = iter(get_values(self._redis, flat))
         remembered: list[str | None] = []
         for group in key_groups:
             values = [next(found) for _ in group]

@@ -209,6 +209,7 @@ return redis.call('LLEN', cluster_prefix .. cluster) + 1
 """
 )
 
+
 INDEX_BUCKETS = 8
 """A window is cut into this many buckets: an entry lives between one window and 9/8 of it."""
 
@@ -454,4 +455,16 @@ class StreamReader:
 def raw_entries(reply: Any) -> list[RawEntry]:
     """XREAD's reply for one stream, as (id, fields) pairs (RESP2 list or RESP3 map)."""
     batches = reply.items() if isinstance(reply, dict) else (reply or [])
-    return [(str(entry_id), dict(fields)) for _, entries in batches for entry_id, fields in entries]
+    return [
+        (str(entry_id), entry_fields(fields))
+        for _, entries in batches
+        for entry_id, fields in entries
+    ]
+
+
+def entry_fields(fields: Any) -> dict[str, str]:
+    """An entry's fields: a dict, or the flat name, value, ... list that redis-py 8.2's
+    cluster transactions return unparsed."""
+    if isinstance(fields, dict):
+        return fields
+    return dict(zip(fields[::2], fields[1::2], strict=True))
