@@ -16,11 +16,11 @@ import pytest
 import redis
 from prometheus_client import CollectorRegistry, generate_latest
 
+from worker.adapters.heartbeats import WorkerHeartbeats
 from worker.adapters.metrics import (
     DISCOVERY_TO_STREAM_SECONDS,
     STAGE_SECONDS,
     Histograms,
-    WorkerHeartbeats,
     read_pipeline_state,
 )
 from worker.adapters.store import Stats
