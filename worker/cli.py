@@ -11,17 +11,16 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
-from urllib.parse import urlsplit
 
 from worker.adapters.http import HttpClient, Kind
-from worker.adapters.redis_client import REDIS_REFUSALS, RedisClient, mask_url, refusal_message
+from worker.adapters.redis_client import RedisClient
 from worker.adapters.store import FeedStore, Stats
 from worker.adapters.stream import Clusters, DeadLetters
+from worker.command import OneLineParser, http_url, positive_float, run
 from worker.consumer_commands import (
     add_group_options,
     add_start_options,
@@ -33,9 +32,12 @@ from worker.consumer_commands import (
 )
 from worker.dead_letters import describe, retry_for
 from worker.errors import ConfigError, PermanentError, WirestreamError
+from worker.health import HELP as HEALTH_HELP
+from worker.health import add_arguments as add_health_arguments
+from worker.health import check_health
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.live import LiveView
-from worker.logs import configure_logging, get_logger
+from worker.logs import get_logger
 from worker.models import Article, Feed, FeedEntry, FeedRef, Response, utc_iso
 from worker.runtime import (
     Children,
@@ -47,7 +49,7 @@ from worker.runtime import (
     worker_command,
 )
 from worker.services import build_tagger, load_rules
-from worker.settings import NAMESPACE_PATTERN, Settings, load_settings
+from worker.settings import NAMESPACE_PATTERN, Settings
 from worker.sinks.commands import add_sink_parsers
 from worker.stages.extract import extract_page
 from worker.stages.feeds import parse_feed
@@ -57,52 +59,13 @@ from worker.stages.schedule import is_stale
 from worker.stages.urls import canonical_url
 from worker.subscriptions import find_feeds, import_feed_list, new_feed
 
-Handler = Callable[[argparse.Namespace, Settings], int]
-
 log = get_logger("wirestream")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    # SIGTERM (docker stop, timeout, a service manager) ends a command as Ctrl-C does, so
-    # that the workers, scheduler and embedded Redis it started are stopped, not orphaned.
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        settings = load_settings()
-        configure_logging(settings.log_level, settings.log_format)
-        handler: Handler = args.handler
-        return handler(args, settings)
-    except ConfigError as error:
-        print(f"wirestream: {error}", file=sys.stderr)
-        return 2
-    except WirestreamError as error:
-        print(f"wirestream: {error}", file=sys.stderr)
-        return 1
-    except REDIS_REFUSALS as error:
-        print(f"wirestream: redis: {refusal_message(error)}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:  # `wirestream tail | head`
-        return 0
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    # One stop is enough: a second SIGTERM or SIGINT must not cut short the clean-up (workers,
-    # scheduler, embedded Redis) that this one begins, nor turn the exit into a signal's.
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    raise KeyboardInterrupt
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """A mistake in the arguments is one line that names it, not argparse's usage block."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+    """``wirestream`` with every command (the installed script starts at worker.command)."""
+    parsed = build_parser().parse_args(argv)
+    return run(parsed.handler, parsed)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -168,19 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("status", help="a one-screen summary of the pipeline").set_defaults(
         handler=show_status
     )
-    health = commands.add_parser(
-        "health", help="exit 0 when healthy, 1 otherwise (for container health checks)"
-    )
-    health.add_argument(
-        "--worker", action="store_true", help="also require a live worker on this host"
-    )
-    health.add_argument(
-        "--http", metavar="URL", type=http_url, help="also require this URL to answer 2xx"
-    )
-    health.add_argument(
-        "--timeout", type=positive_float, default=3.0,
-        help="seconds to wait for the URL to answer (default 3)",
-    )  # fmt: skip
+    health = commands.add_parser("health", help=HEALTH_HELP)
+    add_health_arguments(health)
     health.set_defaults(handler=check_health)
 
     run = commands.add_parser("run", help="scheduler and workers for both queues in one command")
@@ -300,23 +252,6 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
-
-
-def http_url(text: str) -> str:
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise argparse.ArgumentTypeError(f"not an absolute http(s) URL: {text!r}")
-    return text
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be above 0")
     return value
 
 
@@ -527,7 +462,8 @@ def serve_pipeline_metrics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def show_status(args: argparse.Namespace, settings: Settings) -> int:
-    from worker.adapters.metrics import WorkerHeartbeats, read_pipeline_state
+    from worker.adapters.heartbeats import WorkerHeartbeats
+    from worker.adapters.metrics import read_pipeline_state
     from worker.monitor import render_status
 
     keys = Keys.for_settings(settings)
@@ -536,22 +472,6 @@ def show_status(args: argparse.Namespace, settings: Settings) -> int:
         counts = Stats(client, keys).snapshot()
         workers = list(WorkerHeartbeats(client, keys).alive())
     print(render_status(state, counts, workers, keys=keys, now=now()))
-    return 0
-
-
-def check_health(args: argparse.Namespace, settings: Settings) -> int:
-    from worker.adapters.metrics import WorkerHeartbeats
-    from worker.monitor import check_http, check_local_worker
-
-    with redis_for(settings) as (url, client):
-        checked = [f"redis {mask_url(url)} answers"]
-        if args.worker:
-            alive = list(WorkerHeartbeats(client, Keys.for_settings(settings)).alive())
-            checked.append(f"worker {check_local_worker(alive)} is alive")
-    if args.http:
-        check_http(args.http, args.timeout)
-        checked.append(f"{args.http} answers")
-    print("healthy: " + "; ".join(checked))
     return 0
 
 

@@ -70,7 +70,7 @@ def run_demo(settings: Settings, *, port: int, duration: float | None) -> int:
                 " Ctrl-C to stop\n"
             )
             show_live(client, keys, web, children, duration)
-        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (worker.cli.main): the way out
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (worker.command.run): the way out
             pass
         finally:
             print("\nstopping workers ...", flush=True)

@@ -8,10 +8,7 @@ rendered here by one small process, whatever the number of workers and hosts.
 
 from __future__ import annotations
 
-import socket
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
@@ -297,22 +294,3 @@ def consumer_lines(state: PipelineState) -> list[str]:
             f" pending {group.pending}{oldest}, last delivered {last}"
         )
     return lines
-
-
-def check_local_worker(workers: list[str]) -> str:
-    """The name of a live worker on this host (worker names end with @<hostname>)."""
-    suffix = f"@{socket.gethostname()}"
-    local = [name for name in workers if name.endswith(suffix)]
-    if not local:
-        raise WirestreamError(
-            f"health: no worker on {socket.gethostname()} sent a heartbeat recently"
-        )
-    return local[0]
-
-
-def check_http(url: str, timeout: float) -> None:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            response.read(1)
-    except (urllib.error.URLError, OSError) as error:
-        raise WirestreamError(f"health: {url}: {error}") from None

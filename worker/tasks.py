@@ -24,7 +24,8 @@ from structlog.contextvars import bind_contextvars, clear_contextvars
 
 from worker import pipeline
 from worker.adapters.embedded_redis import redis_url_for
-from worker.adapters.metrics import DISCOVERY_TO_STREAM_SECONDS, STAGE_SECONDS, WorkerHeartbeats
+from worker.adapters.heartbeats import WorkerHeartbeats
+from worker.adapters.metrics import DISCOVERY_TO_STREAM_SECONDS, STAGE_SECONDS
 from worker.adapters.task_schedule import ScheduledTask
 from worker.app import app, settings
 from worker.drainer import ScheduleDrainer

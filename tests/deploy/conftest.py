@@ -1,6 +1,7 @@
 """The deploy suite's fixtures: a Docker engine (or a skip saying why there is none), the image
-built once per session from the real Dockerfile, compose projects removed after each test,
-and the table of what each check did to the deployment and what the stream counted."""
+built once per session from the real Dockerfile, the one demo deployment that every check
+works on (started once: most of a check's time would otherwise be `up --wait`), and the table
+of what each check did to the deployment and what the stream counted."""
 
 from __future__ import annotations
 
@@ -13,7 +14,19 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from compose_project import IMAGE, ROWS, WEB_IMAGE, Projects, Row, Table, docker_engine_problem
+from compose_project import (
+    GONE,
+    IMAGE,
+    ROWS,
+    WEB_IMAGE,
+    Demo,
+    Project,
+    Projects,
+    Row,
+    Table,
+    docker_engine_problem,
+    http_post,
+)
 
 
 @pytest.fixture(scope="session")
@@ -41,13 +54,27 @@ def image() -> Iterator[str]:
     yield IMAGE
 
 
-@pytest.fixture
-def projects(image: str) -> Iterator[Projects]:
-    made = Projects()
+@pytest.fixture(scope="session")
+def demo(image: str) -> Iterator[Demo]:
+    """The demo profile up, one article served 410 in its first run (checks 2 and 6)."""
+    projects = Projects()
     try:
-        yield made
+        project = projects.new()
+        project.up("redis", "simweb")  # its health check asks Redis too
+        status = http_post(
+            project.url("SIMWEB_PORT", "/_control/behaviour"),
+            {"path_prefix": GONE.key, "status": 410},
+        )
+        assert status == 204
+        healthy_after = project.up()
+        yield Demo(project, healthy_after, flow_started_at=time.time())
     finally:
-        made.remove_all()
+        projects.remove_all()
+
+
+@pytest.fixture
+def deployment(demo: Demo) -> Project:
+    return demo.project
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -1,6 +1,6 @@
 """docker compose up, for real, with the demo profile: the image built from the Dockerfile,
-the services of docker-compose.yml in containers, one deployment taken through checks 1, 3,
-10, 2 and 6 of issue 14 in that order, each counted from the stream.
+the services of docker-compose.yml in containers, the suite's deployment (conftest.py) taken
+through checks 1, 3, 10, 2 and 6 of issue 14 in that order, each counted from the stream.
 
 Run with `bash .ci/run` or, with an engine up (../shared/tools/docker-offline.sh up ...),
 `.venv/bin/python -m pytest -q tests/deploy` (docs/deploy.md).
@@ -9,9 +9,6 @@ Run with `bash .ci/run` or, with an engine up (../shared/tools/docker-offline.sh
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,59 +16,25 @@ import pytest
 import redis
 from compose_project import (
     FLOWER_PASSWORD,
+    GONE,
     HEALTH_INTERVAL,
     IMAGE,
     NO_FAULT_RUNS,
     RUN_TIMEOUT,
+    Demo,
     Project,
-    Projects,
     Table,
-    http_post,
     image_field,
     wait_for,
 )
 from deploy import http_get
 from jsonschema import Draft202012Validator
 
-from worker.simweb import catalog
-
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[2] / "worker/schema/article-v1.json").read_text()
 )
 WIRESTREAM_SERVICES = ("beat", "worker-feeds", "worker-articles", "flower", "metrics", "simweb")
-# One article answers 410 Gone in the demo run: a dead letter to keep across `down` and to
-# send back with `dead retry`.
-GONE = next(
-    a for a in catalog.ARTICLES
-    if not a.exact_copy_of and sum(b.story_id == a.story_id for b in catalog.ARTICLES) == 1
-)  # fmt: skip
-
-
 # --- 1, 2, 3, 6, 10: one demo deployment, in order ------------------------------------------
-
-
-@dataclass
-class Demo:
-    project: Project
-    healthy_after_s: float
-    flow_started_at: float  # the feed import has finished
-
-
-@pytest.fixture(scope="module")
-def demo(image: str) -> Iterator[Demo]:
-    projects = Projects()
-    try:
-        project = projects.new()
-        project.up("redis", "simweb")  # its health check asks Redis too
-        status = http_post(
-            project.url("SIMWEB_PORT", "/_control/behaviour"),
-            {"path_prefix": GONE.key, "status": 410},
-        )
-        assert status == 204
-        healthy_after = project.up()
-        yield Demo(project, healthy_after, flow_started_at=time.time())
-    finally:
-        projects.remove_all()
 
 
 def test_01_up_wait_brings_every_service_to_healthy(demo: Demo, table: Table) -> None:

@@ -18,11 +18,11 @@ from articles import DEDUPE, UNINDEXED, message
 from prometheus_client import CollectorRegistry, generate_latest
 
 from worker.adapters.durability import Durability
+from worker.adapters.heartbeats import WorkerHeartbeats
 from worker.adapters.metrics import (
     DISCOVERY_TO_STREAM_SECONDS,
     STAGE_SECONDS,
     Histograms,
-    WorkerHeartbeats,
     read_pipeline_state,
 )
 from worker.adapters.redis_client import connect
