@@ -17,11 +17,12 @@ Per latency, in the same run:
 
 Printed: articles/s; CPU per article (the script: its process; wirestream: the run's whole
 process tree, sampled from ``/proc``, over the window from the first discovery to the last
-stream entry, and in total with start-up, from ``RUSAGE_CHILDREN``); the ratio to the script;
-the CPU ceiling (cores / CPU per article) and the share of it reached; discovery-to-stream
-latency p50/p95 (stream entry time - ``discovered_at``); peak RSS and PSS of the worker tree;
-the CPU the simulated web and redis-server spent per article (they share the cores) and the
-load average.
+stream entry, by process role, and in total with start-up, from ``RUSAGE_CHILDREN`` or the
+last sample, whichever is larger); the ratio to the script; the CPU ceiling (cores / CPU per
+article) and the share of it reached, also against the CPU other jobs left; discovery-to-
+stream latency p50/p95 (stream entry time - ``discovered_at``); peak RSS and PSS of the
+worker tree; the CPU the simulated web and redis-server spent per article (they share the
+cores) and the load average.
 
 ``--profile N`` adds a CPU profile (cProfile, CPU clock) of ``pipeline.process_entry`` over N
 articles in this process, beside the script's article path over the same pages.
@@ -223,8 +224,10 @@ class TreeSampler:
         self._others = list(others)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, name="tree-sampler", daemon=True)
-        self.samples: list[tuple[float, float, list[float], float]] = []
-        """(wall time, tree CPU, CPU of each other process, machine busy seconds)"""
+        self.samples: list[tuple[float, float, list[float], float, dict[str, float]]] = []
+        """(wall time, tree CPU, CPU of each other process, machine busy seconds, tree CPU
+        by role)"""
+        self._roles: dict[int, str] = {}
         self.peak_rss_mb = 0.0
         self.peak_pss_mb = 0.0
         self.peak_processes = 0
@@ -241,28 +244,49 @@ class TreeSampler:
         while not self._stop.wait(SAMPLE_SECONDS):
             cpu = 0.0
             rss = pss = 0
+            roles: dict[str, float] = {}
             tree = process_tree([self._root])
             for pid in tree:
                 with contextlib.suppress(OSError):
                     # Each process's figure includes its children already reaped (pool
                     # processes recycled): the live ones are added by the walk.
-                    cpu += cpu_seconds(pid)
+                    one_cpu = cpu_seconds(pid)
+                    role = self._role(pid)
+                    roles[role] = roles.get(role, 0.0) + one_cpu
+                    cpu += one_cpu
                     one_rss, one_pss = _memory_kb(pid)
                     rss, pss = rss + one_rss, pss + one_pss
             others = [cpu_seconds(pid) for pid in self._others]
-            self.samples.append((time.time(), cpu, others, machine_busy_seconds()))
+            self.samples.append((time.time(), cpu, others, machine_busy_seconds(), roles))
             self.peak_rss_mb = max(self.peak_rss_mb, rss / 1024)
             self.peak_pss_mb = max(self.peak_pss_mb, pss / 1024)
             self.peak_processes = max(self.peak_processes, len(tree))
 
-    def at(self, moment: float) -> tuple[float, list[float], float]:
-        """Tree CPU, the others' CPU and machine busy seconds at ``moment`` (the nearest
-        sample at or after it)."""
-        for at, cpu, others, busy in self.samples:
+    def _role(self, pid: int) -> str:
+        if pid not in self._roles:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            if "forkserver" in command:
+                forked = self._roles.get(parent) in ("fork server", "CPU processes")
+                role = "CPU processes" if forked else "fork server"
+            elif "--queues feeds" in command:
+                role = "feeds worker"
+            elif "--queues articles" in command:
+                role = "articles worker"
+            elif "worker.cli" in command:
+                role = "run"
+            else:
+                role = "other"
+            self._roles[pid] = role
+        return self._roles[pid]
+
+    def at(self, moment: float) -> tuple[float, list[float], float, dict[str, float]]:
+        """Tree CPU, the others' CPU, machine busy seconds and tree CPU by role at
+        ``moment`` (the nearest sample at or after it)."""
+        for at, cpu, others, busy, roles in self.samples:
             if at >= moment:
-                return cpu, others, busy
-        _, cpu, others, busy = self.samples[-1]
-        return cpu, others, busy
+                return cpu, others, busy, roles
+        return self.samples[-1][1:]
 
 
 @dataclass
@@ -280,6 +304,7 @@ class RunResult:
     web_cpu: float = 0.0
     redis_cpu: float = 0.0
     others_share: float = 0.0
+    roles: dict[str, float] = field(default_factory=dict)
 
 
 def run_wirestream(bench: Bench, room: Newsroom, redis_pid: int, scratch: Path) -> RunResult:
@@ -306,7 +331,12 @@ def run_wirestream(bench: Bench, room: Newsroom, redis_pid: int, scratch: Path) 
             out, _ = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
     result.total_seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result.total_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    # RUSAGE_CHILDREN misses processes nobody waited for (a fork server and its children,
+    # stopped with the worker): the tree's last sample has them.
+    result.total_cpu = max(
+        after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+        sampler.samples[-1][1] if sampler.samples else 0.0,
+    )
     result.summary = out.decode().strip()
     if process.returncode != 0:
         raise RuntimeError(f"run exited {process.returncode}; its log: {log_path}")
@@ -324,9 +354,12 @@ def run_wirestream(bench: Bench, room: Newsroom, redis_pid: int, scratch: Path) 
         raise RuntimeError(f"no article reached the stream; the run's log: {log_path}")
     start, end = min(discovered), max(published)
     result.window_seconds = end - start
-    cpu_start, others_start, busy_start = sampler.at(start)
-    cpu_end, others_end, busy_end = sampler.at(end)
+    cpu_start, others_start, busy_start, roles_start = sampler.at(start)
+    cpu_end, others_end, busy_end, roles_end = sampler.at(end)
     result.window_cpu = cpu_end - cpu_start
+    result.roles = {
+        role: cpu - roles_start.get(role, 0.0) for role, cpu in sorted(roles_end.items())
+    }
     result.web_cpu = others_end[0] - others_start[0]
     result.redis_cpu = others_end[1] - others_start[1]
     ours = result.window_cpu + result.web_cpu + result.redis_cpu
@@ -422,6 +455,8 @@ def format_result(latency: float, script: ScriptResult, run: RunResult, load: st
     cpu = run.window_cpu / run.articles
     total_cpu = run.total_cpu / run.articles
     ceiling = CORES / cpu
+    left = CORES * (1 - run.others_share)
+    roles = run.roles.items()
     lines = [
         f"pages after {latency:g} s; load average {load}; others' share of the machine's CPU"
         f" during the run: {run.others_share:.0%}",
@@ -436,6 +471,10 @@ def format_result(latency: float, script: ScriptResult, run: RunResult, load: st
         f"  wirestream: {run.window_seconds:.1f} s from the first discovery to the last stream"
         f" entry ({run.total_seconds:.1f} s with start-up and the idle wait);"
         f" CPU with start-up {total_cpu * 1000:.1f} ms/article",
+        f"  the CPU others left: {left:.2f} cores, a ceiling of {left / cpu:.1f}/s, of which"
+        f" {rate / (left / cpu):.2f} reached",
+        "  CPU ms/article by process: "
+        + ", ".join(f"{role} {spent * 1000 / run.articles:.1f}" for role, spent in roles),
         f"  discovery-to-stream latency p50 {percentile(run.latencies, 0.5):.2f} s,"
         f" p95 {percentile(run.latencies, 0.95):.2f} s",
         f"  worker tree: peak RSS {run.peak_rss_mb:.0f} MB, peak PSS {run.peak_pss_mb:.0f} MB,"
