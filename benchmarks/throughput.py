@@ -18,7 +18,7 @@ Per latency, in the same run:
 Printed: articles/s; CPU per article (the script: its process; wirestream: the run's whole
 process tree, sampled from ``/proc``, over the window from the first discovery to the last
 stream entry, by process role, and in total with start-up, from ``RUSAGE_CHILDREN`` or the
-last sample, whichever is larger); the ratio to the script; the CPU ceiling (cores / CPU per
+largest sample, whichever is larger); the ratio to the script; the CPU ceiling (cores / CPU per
 article) and the share of it reached, also against the CPU other jobs left; discovery-to-
 stream latency p50/p95 (stream entry time - ``discovered_at``); peak RSS and PSS of the
 worker tree; the CPU the simulated web and redis-server spent per article (they share the
@@ -332,10 +332,11 @@ def run_wirestream(bench: Bench, room: Newsroom, redis_pid: int, scratch: Path) 
     result.total_seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     # RUSAGE_CHILDREN misses processes nobody waited for (a fork server and its children,
-    # stopped with the worker): the tree's last sample has them.
+    # stopped with the worker), and so does the tree once they are gone: its largest sample,
+    # taken before they went, has them.
     result.total_cpu = max(
         after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
-        sampler.samples[-1][1] if sampler.samples else 0.0,
+        max((sample[1] for sample in sampler.samples), default=0.0),
     )
     result.summary = out.decode().strip()
     if process.returncode != 0:
