@@ -48,11 +48,12 @@ sequential loop or script in the same run, noisy +-30% on a shared machine):
   extracting) could not do more than 8 / (latency + CPU) articles per second: about 31/s
   with pages answering in 200 ms, 7.5/s at 1 s, whatever the CPU; more processes cost about
   70 MB each. Measured with ``throughput.py`` (1,005 articles, 2 cores that other jobs kept
-  busy, load average 9-23): pages after 1 s, prefork 6.7 articles/s at 30 ms of CPU per
-  article and 1,113 MB PSS, threads and CPU processes 37.9/s at 24 ms and 599 MB (45x the
-  sequential script); after 0.2 s, 16.9/s at 32 ms against 28.6/s at 26 ms, 0.91 of the CPU
-  the other jobs left. ``docs/scale.md`` (Throughput on one host) has the figures, where the
-  CPU goes, and what a killed worker now holds (up to 64 tasks instead of 8).
+  busy, load average 7-23, two runs each): pages after 1 s, prefork 6.7-7.2 articles/s at
+  29-30 ms of CPU per article and 1,111 MB PSS, threads and CPU processes 33-38/s at 24-26
+  ms and 599-612 MB (41-45x the sequential script); after 0.2 s both were CPU-bound at 0.91
+  of the CPU the other jobs left (prefork 17-20/s at 25-32 ms, now 29-36/s at 23-26 ms).
+  ``docs/scale.md`` (Throughput on one host) has the figures, where the CPU goes, and what a
+  killed worker now holds (up to 64 tasks instead of 8).
 - Feed polls mostly wait on the network, so the ``feeds`` worker runs the threads pool. Beat
   hands due feeds out in ``poll_feeds`` batches of 20, which cut the worker's CPU per 304
   poll from 8.5 to 3.1-3.6 ms. 10,000 feeds, 50 ms responses, 96 % 304s: threads c=16 123
