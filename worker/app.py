@@ -35,17 +35,25 @@ Delivery (measured here, see ``shared/notes/celery-redis-flower.md``):
   article never holds others hostage behind it.
 - ``global_keyprefix``: the broker's lists live under ``<namespace>:celery:`` like all our keys.
 
-Pools, measured on this 2-core machine (``benchmarks/pools.py`` for articles,
-``benchmarks/polling.py`` for feeds; ratios against a sequential loop in the same run,
-noisy +-30% on a shared machine):
+Pools, measured on this 2-core machine (``benchmarks/throughput.py`` end to end,
+``benchmarks/pools.py`` for articles, ``benchmarks/polling.py`` for feeds; ratios against a
+sequential loop or script in the same run, noisy +-30% on a shared machine):
 
-- ``process_entry`` costs ~16 ms of CPU (fetch, trafilatura, publish) besides the wait
-  (simulated web answering in 100 ms). One threads process tops out near 60/s (the GIL: one
-  core); prefork c=4 did 29/s, c=8 50/s (5.9x) at ~570 MB proportional memory, c=16 70/s at
-  ~960 MB; two threads workers of 8 did 79/s. The ``articles`` worker runs prefork with 4
-  processes per core (``articles_concurrency`` 8): near the best throughput, and unlike
-  threads it enforces the hard time limit, which is what stops a hostile page that sends the
-  extractor into a loop. Scale out with more worker processes or hosts, not more threads.
+- The ``articles`` worker waits on the network in threads (``articles_concurrency`` 64) and
+  runs the CPU steps of an article (extract, then tag and fingerprint: pure functions of the
+  fetched page) in processes of its own, one per core (``articles_processes``,
+  ``worker/adapters/cpu.py``). Each CPU step has the task's soft time limit: past it, its
+  process is killed and replaced, and the task is retried (then dead-lettered) as a task its
+  time limit ended. The prefork pool it replaces (8 processes, each fetching then
+  extracting) could not do more than 8 / (latency + CPU) articles per second: about 31/s
+  with pages answering in 200 ms, 7.5/s at 1 s, whatever the CPU; more processes cost about
+  70 MB each. Measured with ``throughput.py`` (1,005 articles, 2 cores that other jobs kept
+  busy, load average 7-23, two runs each): pages after 1 s, prefork 6.7-7.2 articles/s at
+  29-30 ms of CPU per article and 1,111 MB PSS, threads and CPU processes 33-38/s at 24-26
+  ms and 599-612 MB (41-45x the sequential script); after 0.2 s both were CPU-bound at 0.91
+  of the CPU the other jobs left (prefork 17-20/s at 25-32 ms, now 29-36/s at 23-26 ms).
+  ``docs/scale.md`` (Throughput on one host) has the figures, where the CPU goes, and what a
+  killed worker now holds (up to 64 tasks instead of 8).
 - Feed polls mostly wait on the network, so the ``feeds`` worker runs the threads pool. Beat
   hands due feeds out in ``poll_feeds`` batches of 20, which cut the worker's CPU per 304
   poll from 8.5 to 3.1-3.6 ms. 10,000 feeds, 50 ms responses, 96 % 304s: threads c=16 123
@@ -110,8 +118,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_retry_on_worker_lost": True,
         "task_acks_on_failure_or_timeout": True,
         "task_time_limit": settings.task_time_limit,
-        # The soft limit leaves the task time to retry or dead-letter before the hard kill.
-        "task_soft_time_limit": max(round(settings.task_time_limit * 0.9), 1),
+        "task_soft_time_limit": settings.task_soft_time_limit,
         "worker_prefetch_multiplier": 1,
         # With REMAP_SIGTERM=SIGQUIT (docker-compose.yml), `docker stop` starts a cold shutdown
         # that first waits this long for running tasks, then requeues the unfinished ones:

@@ -46,6 +46,10 @@ class StageError(WirestreamError):
         self.reason = reason
         super().__init__(f"{stage}: {reason} for {subject}")
 
+    def __reduce__(self) -> tuple[type[StageError], tuple[str, str, str], dict[str, object]]:
+        # Raised in a CPU process (worker.adapters.cpu), it is pickled back to the task.
+        return type(self), (self.stage, self.subject, self.reason), self.__dict__
+
 
 class RetryableError(StageError):
     """A failure that may go away: retried with backoff, dead-lettered when attempts run out."""

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from worker.adapters.http import parse_retry_after
@@ -39,10 +40,12 @@ from worker.models import (
     ParsedFeed,
     PublishResult,
     Response,
+    Tags,
 )
-from worker.services import Services
+from worker.services import Services, build_tagger
+from worker.settings import Settings
 from worker.stages.boilerplate import site_key
-from worker.stages.dedupe import fingerprint
+from worker.stages.dedupe import Fingerprint, fingerprint
 from worker.stages.extract import extract_page, without_lines
 from worker.stages.feeds import parse_feed
 from worker.stages.poll import NO_DATE, RejectedEntry, is_news, select_entries
@@ -255,19 +258,24 @@ def _parse_with_sitemaps(services: Services, response: Response) -> ParsedFeed:
 
 def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
     timings = Timings()
+    # The CPU steps (services.cpu: processes of their own in the articles worker) share what
+    # is left of the task's soft time limit.
+    deadline = time.monotonic() + services.settings.task_soft_time_limit
     with timings.stage("fetch"):
         response = services.http.fetch(
             entry.source_url, kind="article", max_bytes=services.settings.max_page_bytes
         )
     site = site_key(response.final_url)
     with timings.stage("extract"):
-        page = extract_page(
+        extract = partial(
+            extract_page,
             response.body,
             url=response.final_url,
             content_type=response.content_type,
             now=response.fetched_at,
             recurring_lines=services.host_lines.recurring(site),
         )
+        page = services.cpu.run(extract, timeout=deadline - time.monotonic())
         if entry.feed.id:
             # Learnt from the batch: the other pages of the same poll are the host's too.
             poll = services.keys.poll_lines(entry.feed.id, entry.discovered_at.isoformat())
@@ -276,8 +284,9 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
         page = dated_from_feed(entry, page)
     with timings.stage("canonical"):
         trust_canonical = _trusts_canonical(services, site, response, page)
-    with timings.stage("tag"):
-        tags = services.tagger.tag(page, entry)
+    with timings.stage("tag"):  # and fingerprint
+        analyse = partial(tags_and_fingerprint, services.settings, page, entry)
+        tags, body = services.cpu.run(analyse, timeout=deadline - time.monotonic())
         article = build_article(
             entry,
             response,
@@ -286,8 +295,6 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
             processed_at=services.clock(),
             trust_canonical=trust_canonical,
         )
-    with timings.stage("fingerprint"):
-        body = fingerprint(page.text)
     with timings.stage("rules"):
         # The story's size is a Redis read: made only for rule files that ask for it.
         cluster_size = (
@@ -316,6 +323,14 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
         # page would make its story lines look recurring.
         services.host_lines.record(site, page.line_keys)
     return ProcessOutcome(article.id, article.url, result, timings.stages)
+
+
+def tags_and_fingerprint(
+    settings: Settings, page: ExtractedPage, entry: FeedEntry
+) -> tuple[Tags, Fingerprint]:
+    """The CPU work on an extracted page: a pure function of it, run where ``services.cpu``
+    runs steps."""
+    return build_tagger(settings).tag(page, entry), fingerprint(page.text)
 
 
 def _trusts_canonical(

@@ -86,20 +86,18 @@ def worker_command(
 ) -> list[str]:
     """A Celery worker for one queue, with the pool that suits its work (see ``app.py``).
 
-    Recycling limits apply to the prefork pool alone: the threads pool has no child process
-    to replace."""
-    if queue == FEEDS_QUEUE:
-        pool, default = "threads", settings.feeds_concurrency
-    else:
-        pool, default = "prefork", settings.articles_concurrency
+    Both wait on the network in threads. Recycling limits apply to the articles worker's CPU
+    processes (``worker.adapters.cpu``): the feeds worker has no child process to replace."""
+    articles = queue != FEEDS_QUEUE
+    default = settings.articles_concurrency if articles else settings.feeds_concurrency
     recycling = []
-    if pool == "prefork" and max_tasks_per_child:
+    if articles and max_tasks_per_child:
         recycling += ["--max-tasks-per-child", str(max_tasks_per_child)]
-    if pool == "prefork" and max_memory_per_child:
+    if articles and max_memory_per_child:
         recycling += ["--max-memory-per-child", str(max_memory_per_child)]
     return [
         *celery_command(settings), "worker",
-        "--queues", queue, "--pool", pool, "--concurrency", str(concurrency or default),
+        "--queues", queue, "--pool", "threads", "--concurrency", str(concurrency or default),
         "--hostname", f"{queue}-{os.getpid()}@%h", "--loglevel", settings.log_level,
         "--without-mingle", "--without-gossip", *recycling,
     ]  # fmt: skip

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from worker.adapters.boilerplate import HostLines
 from worker.adapters.canonicals import CanonicalClaims
+from worker.adapters.cpu import CpuRunner, Inline
 from worker.adapters.durability import Durability
 from worker.adapters.http import HttpClient
 from worker.adapters.metrics import Histograms
@@ -58,11 +59,9 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     random_fraction: Callable[[], float] = field(default=random.random)
     politeness: Politeness | None = None
-
-    @property
-    def tagger(self) -> Tagger:
-        """Built on the first article, not by processes that only poll feeds."""
-        return build_tagger(self.settings)
+    cpu: CpuRunner = field(default_factory=Inline)
+    """Where an article's CPU steps run: in this process, or in the articles worker's
+    processes (``worker.adapters.cpu``)."""
 
     def close(self) -> None:
         self.http.close()

@@ -249,7 +249,15 @@ class Settings(BaseSettings):
         " connection counts as lost",
     )
     feeds_concurrency: int = Field(64, ge=1, description="Threads of a feeds worker")
-    articles_concurrency: int = Field(8, ge=1, description="Processes of an articles worker")
+    articles_concurrency: int = Field(
+        64, ge=1, description="Threads of an articles worker: fetches waiting at once"
+    )
+    articles_processes: int = Field(
+        0,
+        ge=0,
+        description="Processes of an articles worker for extracting, tagging and"
+        " fingerprinting; 0: one per core",
+    )
     tags_file: Path = Field(
         Path("config/tags.toml"), description="Place, people, organisation and topic data"
     )
@@ -381,6 +389,12 @@ class Settings(BaseSettings):
     def rate_for(self, host: str) -> float:
         """Requests per second allowed to ``host`` (a name or IP, without port)."""
         return self.host_rate_overrides.get(host, self.host_rate)
+
+    @property
+    def task_soft_time_limit(self) -> int:
+        """What a task may take before it stops itself, to retry or dead-letter in the time
+        left before the hard limit."""
+        return max(round(self.task_time_limit * 0.9), 1)
 
     @property
     def seen_ttl_seconds(self) -> int:

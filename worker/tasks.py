@@ -23,6 +23,7 @@ from celery.signals import (
 from structlog.contextvars import bind_contextvars, clear_contextvars
 
 from worker import pipeline
+from worker.adapters.cpu import CpuPool, CpuStepFailed
 from worker.adapters.embedded_redis import redis_url_for
 from worker.adapters.heartbeats import WorkerHeartbeats
 from worker.adapters.metrics import DISCOVERY_TO_STREAM_SECONDS, STAGE_SECONDS
@@ -48,18 +49,20 @@ DUE_BATCHES_PER_TICK = 20
 POLL_BATCH = 20
 
 _services: tuple[int, Services] | None = None
+_cpu_pool: CpuPool | None = None
+"""The articles worker's CPU processes, when it waits on the network in threads."""
 
 
 def current_services() -> Services:
     """This process's resources, built on first use after the fork (never shared across it)."""
     global _services
     if _services is None or _services[0] != os.getpid():
-        _services = (
-            os.getpid(),
-            build_services(
-                settings, redis_url_for(settings.redis_url, settings.data_dir), enqueue_entries
-            ),
+        services = build_services(
+            settings, redis_url_for(settings.redis_url, settings.data_dir), enqueue_entries
         )
+        if _cpu_pool is not None:
+            services.cpu = _cpu_pool
+        _services = (os.getpid(), services)
     return _services[1]
 
 
@@ -212,6 +215,12 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
         timed_out = RetryableError("process", entry.source_url, "time limit exceeded")
         _retry_or_dead_letter(services, timed_out, payload, attempt)
         return
+    except CpuStepFailed as failed:
+        # The same in a CPU process, or the process died (as a prefork child can): another
+        # try, and a page that does it every time ends after max_attempts.
+        lost = RetryableError("process", entry.source_url, failed.reason)
+        _retry_or_dead_letter(services, lost, payload, attempt)
+        return
     except RetryableError as error:
         _retry_or_dead_letter(services, error, payload, attempt)
         return
@@ -332,14 +341,25 @@ app.steps["worker"].add(ScheduleDrainer)
 
 
 @worker_init.connect
-def _load_models_before_fork(sender: Any = None, **_: Any) -> None:
-    # Pool processes forked after this share the language model and date tables (copy on
-    # write) instead of each paying 1-3 s on its first page. A feeds worker extracts no
-    # page: it starts 1-2 s sooner without them.
+def _prepare_article_processes(sender: Any = None, **_: Any) -> None:
+    # A feeds worker extracts no page: it starts 1-2 s sooner without the models.
     consumed = sender.app.amqp.queues.consume_from if sender is not None else None
-    if not consumed or ARTICLES_QUEUE in consumed:
-        warm_up()
-        warm_up_tagger(settings)
+    if consumed and ARTICLES_QUEUE not in consumed:
+        return
+    if sender is not None and "thread" in str(sender.pool_cls):
+        # Threads wait on the network; extraction, tagging and fingerprints run in processes
+        # of their own, one per core, recycled as a prefork pool's children are.
+        global _cpu_pool
+        _cpu_pool = CpuPool(
+            settings.articles_processes or os.cpu_count() or 1,
+            max_tasks=sender.max_tasks_per_child,
+            max_memory_kb=sender.max_memory_per_child,
+        )
+        return
+    # Pool processes forked after this share the language model and date tables (copy on
+    # write) instead of each paying 1-3 s on its first page.
+    warm_up()
+    warm_up_tagger(settings)
 
 
 @heartbeat_sent.connect
@@ -372,7 +392,10 @@ def _clear_task_context(**_: Any) -> None:
 @worker_process_shutdown.connect
 @worker_shutdown.connect
 def _close_services(**_: Any) -> None:
-    global _services
+    global _services, _cpu_pool
     if _services is not None and _services[0] == os.getpid():
         _services[1].close()
         _services = None
+    if _cpu_pool is not None:
+        _cpu_pool.close()
+        _cpu_pool = None

@@ -7,12 +7,14 @@ from worker.runtime import beat_command, worker_command
 from worker.settings import Settings
 
 
-def test_articles_worker_is_recycled_by_task_count_and_memory() -> None:
+def test_articles_worker_waits_in_threads_and_recycles_its_cpu_processes() -> None:
     command = worker_command(
         ARTICLES_QUEUE, Settings(), max_tasks_per_child=500, max_memory_per_child=400_000
     )
 
-    assert command[command.index("--pool") + 1] == "prefork"
+    # worker.tasks reads both limits from the worker and applies them to its CPU processes.
+    assert command[command.index("--pool") + 1] == "threads"
+    assert command[command.index("--concurrency") + 1] == str(Settings().articles_concurrency)
     assert command[command.index("--max-tasks-per-child") + 1] == "500"
     assert command[command.index("--max-memory-per-child") + 1] == "400000"
 

@@ -1,0 +1,166 @@
+"""The CPU-bound steps of an article, in processes of their own: one per core.
+
+The articles worker waits on the network in many threads (``app.py``: the pool measured), and
+hands each step that only computes (extract, tag, fingerprint: pure functions of the fetched
+page) to :class:`CpuPool`. A step that runs past its time limit is killed with its process,
+which is replaced; a process that dies (the OOM killer, a crash in C) is replaced too. Both
+come back to the caller as :class:`CpuStepFailed`, which the task retries like a task its
+time limit or a lost worker ended. Processes are recycled after ``max_tasks`` steps or past
+``max_memory_kb`` of resident memory, as a prefork pool's children are.
+
+The processes fork from a fork server that imported the pipeline and loaded the models
+(``worker.adapters.cpu_preload``) while it had a single thread: they share those pages, and
+no lock of the worker's threads is copied into them held.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from worker.logs import get_logger
+
+T = TypeVar("T")
+
+log = get_logger(__name__)
+
+
+class CpuStepFailed(Exception):
+    """The step ran past its time limit, or its process died; the process was replaced."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class CpuRunner(Protocol):
+    def run(self, step: Callable[[], T], *, timeout: float) -> T: ...
+
+
+class Inline:
+    """The step in the calling process: a prefork child (Celery enforces the time limit) or
+    a plain loop."""
+
+    def run(self, step: Callable[[], T], *, timeout: float) -> T:
+        return step()
+
+
+@dataclass
+class _Slot:
+    process: BaseProcess
+    connection: Connection
+    steps: int = 0
+
+
+class CpuPool:
+    def __init__(
+        self,
+        processes: int,
+        *,
+        max_tasks: int | None = None,
+        max_memory_kb: int | None = None,
+        preload: tuple[str, ...] = ("worker.adapters.cpu_preload",),
+    ) -> None:
+        self._context: ForkServerContext = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(list(preload))
+        self._max_tasks = max_tasks
+        self._max_memory_kb = max_memory_kb
+        self._idle: queue.SimpleQueue[_Slot] = queue.SimpleQueue()
+        self._slots: list[_Slot] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        for _ in range(processes):
+            self._idle.put(self._start())
+
+    def run(self, step: Callable[[], T], *, timeout: float) -> T:
+        """``step()`` in a CPU process; ``timeout`` counts the wait for a free process too."""
+        deadline = time.monotonic() + timeout
+        try:
+            slot = self._idle.get(timeout=max(timeout, 0.0))
+        except queue.Empty:
+            raise CpuStepFailed("time limit exceeded") from None
+        try:
+            slot.connection.send(step)
+            if not slot.connection.poll(max(deadline - time.monotonic(), 0.0)):
+                slot = self._replace(slot, "time_limit")
+                raise CpuStepFailed("time limit exceeded")
+            failed, result = slot.connection.recv()
+        except (EOFError, OSError, BrokenPipeError) as error:
+            slot = self._replace(slot, "process_died")
+            raise CpuStepFailed("the extraction process died") from error
+        finally:
+            self._idle.put(self._recycled(slot))
+        if failed:
+            raise result
+        return result  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            slots, self._slots = self._slots, []
+        for slot in slots:
+            slot.connection.close()
+            slot.process.kill()
+            slot.process.join()
+
+    def _start(self) -> _Slot:
+        ours, theirs = self._context.Pipe()
+        process = self._context.Process(target=_serve, args=(theirs,), daemon=True)
+        process.start()
+        theirs.close()
+        slot = _Slot(process, ours)
+        with self._lock:
+            self._slots.append(slot)
+        return slot
+
+    def _replace(self, slot: _Slot, why: str) -> _Slot:
+        log.warning("cpu_process_replaced", pid=slot.process.pid, reason=why, steps=slot.steps)
+        with self._lock:
+            if slot in self._slots:
+                self._slots.remove(slot)
+        slot.process.kill()
+        slot.process.join()
+        slot.connection.close()
+        return self._start()
+
+    def _recycled(self, slot: _Slot) -> _Slot:
+        slot.steps += 1
+        if self._max_tasks and slot.steps >= self._max_tasks:
+            return self._replace(slot, "max_tasks")
+        if self._max_memory_kb and _resident_kb(slot.process.pid) > self._max_memory_kb:
+            return self._replace(slot, "max_memory")
+        return slot
+
+
+def _resident_kb(pid: int | None) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _serve(connection: Connection) -> None:
+    """A CPU process: steps in, results (or the exception they raised) out, until EOF."""
+    while True:
+        try:
+            step: Callable[[], Any] = connection.recv()
+        except EOFError:
+            return
+        try:
+            reply: tuple[bool, Any] = (False, step())
+        except Exception as error:  # the caller raises it where it belongs
+            reply = (True, error)
+        try:
+            connection.send(reply)
+        except (TypeError, AttributeError, pickle.PicklingError):  # an exception pickle refuses
+            connection.send((True, RuntimeError(repr(reply[1]))))
