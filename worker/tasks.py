@@ -206,28 +206,31 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
     except Deferred as wait:
         _reschedule(self, services, payload, wait)
         return
-    except SoftTimeLimitExceeded:
-        # A slow host or a pathological page: worth another try, later.
-        timed_out = RetryableError("process", entry.source_url, "time limit exceeded")
-        _retry_or_dead_letter(services, timed_out, payload, attempt)
-        return
     except RetryableError as error:
         _retry_or_dead_letter(services, error, payload, attempt)
         return
-    except StageError as error:
-        _dead_letter(services, error.stage, error.reason, payload, attempt, type(error).__name__)
-        return
     except Exception as error:
-        # A bug, or a library failing on hostile input: the entry is kept, the worker goes on.
-        log.exception("entry_crashed", error=repr(error))
-        _dead_letter(
-            services,
-            "process",
-            f"unexpected {type(error).__name__}: {error}",
-            payload,
-            attempt,
-            type(error).__name__,
-        )
+        if stopped_by_time_limit(error):
+            # A slow host, a pathological page, or a cold process (spaCy's first import):
+            # worth another try, later.
+            timed_out = RetryableError("process", entry.source_url, "time limit exceeded")
+            _retry_or_dead_letter(services, timed_out, payload, attempt)
+        elif isinstance(error, StageError):
+            _dead_letter(
+                services, error.stage, error.reason, payload, attempt, type(error).__name__
+            )
+        else:
+            # A bug, or a library failing on hostile input: the entry is kept, the worker
+            # goes on.
+            log.exception("entry_crashed", error=repr(error))
+            _dead_letter(
+                services,
+                "process",
+                f"unexpected {type(error).__name__}: {error}",
+                payload,
+                attempt,
+                type(error).__name__,
+            )
         return
     services.histograms.observe(
         STAGE_SECONDS,
@@ -251,6 +254,22 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
     )
 
 
+def stopped_by_time_limit(error: BaseException) -> bool:
+    """Whether the soft time limit raised ``error`` or an error on its way out. billiard
+    raises it from a signal handler wherever the task is, and a library that turns every
+    exception into its own hides it: spaCy's first import in a process reads a YAML file
+    through srsly, which raised ``ValueError: Invalid YAML: SoftTimeLimitExceeded()``, and
+    that entry was dead-lettered at its first attempt (issue 19)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, SoftTimeLimitExceeded):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _count_throttling(services: Services, error: RetryableError, url: str | None) -> None:
     """A host that answered 429 or 503 with Retry-After asked us to slow down."""
     if error.retry_after is not None and url:
@@ -263,9 +282,9 @@ def _reschedule(task: Task, services: Services, payload: dict[str, Any], wait: D
     delay = deferral_delay(
         wait.delay, cap=settings.retry_backoff_max, random_fraction=services.random_fraction()
     )
-    _schedule_entry(services, payload, retries=task.request.retries, delay=delay)
+    next_task_id = _schedule_entry(services, payload, retries=task.request.retries, delay=delay)
     services.stats.add("entries.deferred")
-    log.info("entry_deferred", reason=str(wait), delay_s=round(delay, 3))
+    log.info("entry_deferred", reason=str(wait), delay_s=round(delay, 3), next_task_id=next_task_id)
 
 
 def _retry_or_dead_letter(
@@ -283,17 +302,25 @@ def _retry_or_dead_letter(
         random_fraction=services.random_fraction(),
         retry_after=error.retry_after,
     )
-    _schedule_entry(services, payload, retries=attempt, delay=delay)
-    log.info("entry_retry_scheduled", error=str(error), attempt=attempt, delay_s=round(delay, 2))
+    next_task_id = _schedule_entry(services, payload, retries=attempt, delay=delay)
+    log.info(
+        "entry_retry_scheduled",
+        error=str(error),
+        attempt=attempt,
+        delay_s=round(delay, 2),
+        next_task_id=next_task_id,
+    )
 
 
-def _schedule_entry(services: Services, payload: Any, *, retries: int, delay: float) -> None:
+def _schedule_entry(services: Services, payload: Any, *, retries: int, delay: float) -> str:
     """The entry again in ``delay`` seconds, from the Redis schedule: no worker holds it
-    meanwhile. If Redis cannot take it, the task is requeued rather than acknowledged."""
+    meanwhile. If Redis cannot take it, the task is requeued rather than acknowledged.
+    Returns the id the task will have (logged, so that an entry can be followed)."""
+    task_id = str(uuid())
     with _requeued_if_redis_is_away():
         services.schedule.add(
             ScheduledTask(
-                id=uuid(),
+                id=task_id,
                 name=process_entry.name,
                 args=[payload],
                 queue=ARTICLES_QUEUE,
@@ -302,6 +329,7 @@ def _schedule_entry(services: Services, payload: Any, *, retries: int, delay: fl
             ),
             delay=delay,
         )
+    return task_id
 
 
 def _dead_letter(
