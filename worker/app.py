@@ -31,6 +31,12 @@ Delivery (measured here, see ``shared/notes/celery-redis-flower.md``):
   transport of ``worker/adapters/broker.py``, which fixes the crash a Redis restart caused
   in kombu 5.7 (``Unrecoverable error: AttributeError("'NoneType' object has no attribute
   'hostname'")``). ``wirestream run`` and ``worker`` restart a worker that dies anyway.
+- A message taken from its queue is never only in a worker's memory: the transport of
+  ``worker/adapters/broker.py`` takes it with ``BLMOVE`` into an in-flight list until it is
+  in the unacked hash (``priority_steps = [0]``: one list per queue, ``BLMOVE``'s one
+  source). kombu's ``BRPOP`` removes it first, and a worker killed before it has written
+  the message to the unacked hash loses it for good (found while chasing issue 19, shown
+  in ``tests/integration/test_broker_in_flight.py``).
 - ``worker_prefetch_multiplier = 1``: a process reserves one task at a time, so a slow
   article never holds others hostage behind it.
 - ``global_keyprefix``: the broker's lists live under ``<namespace>:celery:`` like all our keys.
@@ -85,6 +91,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "global_keyprefix": keys.broker_prefix,
             "unacked_restore_interval": settings.unacked_restore_interval,
             "unacked_restore_throttle": 1,
+            # One list per queue (no priorities here), so that a worker takes each message
+            # with BLMOVE into an in-flight list instead of BRPOP (worker/adapters/broker.py).
+            "priority_steps": [0],
             # A host cut off from the network gets no reset, only silence: without a timeout
             # a publish waits on the dead connection until the task's hard time limit kills
             # its process, which took the whole worker down with it (tests/multihost).
