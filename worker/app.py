@@ -25,7 +25,8 @@ Delivery (measured here, see ``shared/notes/celery-redis-flower.md``):
 - ``unacked_restore_interval`` (2 s) with throttle 1: live workers sweep for expired
   deliveries every 2 s instead of kombu's 10 x 10 = 100 s, so a dead worker's tasks come
   back seconds after the visibility timeout, not up to 100 s later. A sweep is one
-  ``ZRANGE`` per worker.
+  ``ZRANGE`` per worker, under a lock that lapses after 10 s (``unacked_mutex_expire``;
+  kombu's 300 s would stop all sweeps for 5 minutes if a worker died holding it).
 - Losing Redis: ``broker_connection_max_retries = None`` (a worker waits for Redis however
   long it is away; kombu retries after 2, 6, 12, 20 s..., then every 30 s), and the broker
   transport of ``worker/adapters/broker.py``, which fixes the crash a Redis restart caused
@@ -72,6 +73,8 @@ from worker.adapters.redis_client import RedisOptions, celery_transport
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.settings import Settings, load_settings
 
+UNACKED_MUTEX_EXPIRE = 10  # seconds
+
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     keys = Keys(settings.namespace)
@@ -91,6 +94,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "global_keyprefix": keys.broker_prefix,
             "unacked_restore_interval": settings.unacked_restore_interval,
             "unacked_restore_throttle": 1,
+            # A sweep holds kombu's restore lock for milliseconds; a worker killed holding it
+            # would stop every worker's sweeps for kombu's default 300 s. Each restore is a
+            # WATCH transaction, so two sweeps at once never requeue a message twice: the
+            # lock only spares duplicate work, and may lapse soon.
+            "unacked_mutex_expire": UNACKED_MUTEX_EXPIRE,
             # One list per queue (no priorities here), so that a worker takes each message
             # with BLMOVE into an in-flight list instead of BRPOP (worker/adapters/broker.py).
             "priority_steps": [0],
