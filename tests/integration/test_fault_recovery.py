@@ -80,13 +80,22 @@ class UnackedSampler:
         client = redis.Redis.from_url(self.url, socket_timeout=1, socket_connect_timeout=1)
         while not self._stop.wait(0.1):
             try:
-                held = client.hvals(self.keys.broker_unacked)
-                taken = client.llen(self.keys.broker_in_flight(ARTICLES_QUEUE))
-                oldest = client.zrange(self.keys.broker_unacked_index, 0, 0, withscores=True)
-                now = float(client.time()[0])
+                # One snapshot: a message is in both places between a worker's write to the
+                # unacked hash and its removal from the in-flight list, and counts once.
+                pipe = client.pipeline(transaction=True)
+                pipe.hgetall(self.keys.broker_unacked)
+                pipe.lrange(self.keys.broker_in_flight(ARTICLES_QUEUE), 0, -1)
+                pipe.zrange(self.keys.broker_unacked_index, 0, 0, withscores=True)
+                pipe.time()
+                held, taken, oldest, clock = pipe.execute()
             except redis.RedisError:
                 continue  # Redis is down: nothing to sample
-            articles = taken + sum(1 for raw in held if json.loads(raw)[2] == ARTICLES_QUEUE)
+            now = float(clock[0])
+            articles = sum(1 for raw in held.values() if json.loads(raw)[2] == ARTICLES_QUEUE)
+            recorded = {tag.decode() for tag in held}
+            articles += sum(
+                1 for raw in taken if json.loads(raw)["properties"]["delivery_tag"] not in recorded
+            )
             self.most = max(self.most, articles)
             if oldest:
                 self.oldest_age = max(self.oldest_age, now - oldest[0][1])
