@@ -248,6 +248,7 @@ def missing_articles_report(web: SimWeb, server: RedisServer, keys: Keys, log: P
             "in flight": client.lrange(keys.broker_in_flight(ARTICLES_QUEUE), 0, -1),
             "unacked": client.hvals(keys.broker_unacked),
             "schedule": client.hvals(keys.task_schedule_messages),
+            "dead letters": [str(fields) for _, fields in client.xrange(keys.dead_stream)],
         }
         mutex_ttl = client.ttl(f"{keys.broker_prefix}unacked_mutex")
     finally:
