@@ -126,6 +126,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # The soft limit leaves the task time to retry or dead-letter before the hard kill.
         "task_soft_time_limit": max(round(settings.task_time_limit * 0.9), 1),
         "worker_prefetch_multiplier": 1,
+        # A new pool process of an articles worker imports spaCy before it takes a task
+        # (worker/tasks.py), seconds on a busy machine: the pool's 4 s default wait for it
+        # to come up would kill it and start another, over and over.
+        "worker_proc_alive_timeout": 60.0,
         # With REMAP_SIGTERM=SIGQUIT (docker-compose.yml), `docker stop` starts a cold shutdown
         # that first waits this long for running tasks, then requeues the unfinished ones:
         # they run again on another worker at once instead of after the visibility timeout.

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -19,6 +17,7 @@ from celery.signals import (
     task_postrun,
     task_prerun,
     worker_init,
+    worker_process_init,
     worker_process_shutdown,
     worker_shutdown,
 )
@@ -204,8 +203,6 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
         )
         return
     try:
-        with soft_time_limit_held():
-            build_tagger(settings)  # once per process: spaCy's first import takes seconds
         outcome = pipeline.process_entry(entry, services)
     except Deferred as wait:
         _reschedule(self, services, payload, wait)
@@ -256,31 +253,6 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
         attempt=attempt,
         timings_ms=outcome.timings,
     )
-
-
-@contextmanager
-def soft_time_limit_held() -> Iterator[None]:
-    """The soft time limit held back until the block is over, then raised if it came.
-
-    billiard raises it from its SIGUSR1 handler wherever the task is. One that interrupted
-    spaCy's first import in a process left a compiled module half made: every later
-    article in that process failed at ``import spacy`` with ``KeyError('__reduce_cython__')``
-    and was dead-lettered (issue 19: 32 articles in one fault-test run). The handler is
-    swapped, not the signal blocked: Python runs handlers in the main thread whichever
-    thread the signal reaches. The hard limit still applies: it kills the process, and a
-    new one starts clean. Only the main thread may swap handlers (prefork tasks run there;
-    the threads pool has no time limits)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    came: list[int] = []
-    previous = signal.signal(signal.SIGUSR1, lambda signum, _: came.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGUSR1, previous)
-    if came and callable(previous):
-        previous(signal.SIGUSR1, None)
 
 
 def stopped_by_time_limit(error: BaseException) -> bool:
@@ -392,10 +364,28 @@ def _load_models_before_fork(sender: Any = None, **_: Any) -> None:
     # Pool processes forked after this share the language model and date tables (copy on
     # write) instead of each paying 1-3 s on its first page. A feeds worker extracts no
     # page: it starts 1-2 s sooner without them.
+    global _processes_tag
     consumed = sender.app.amqp.queues.consume_from if sender is not None else None
     if not consumed or ARTICLES_QUEUE in consumed:
         warm_up()
         warm_up_tagger(settings)
+        _processes_tag = True
+
+
+_processes_tag = False  # set before the fork in an articles worker: its pool processes tag
+
+
+@worker_process_init.connect
+def _build_tagger_after_fork(**_: Any) -> None:
+    # spaCy cannot be imported before the fork (warm_up_tagger). Its first import takes
+    # seconds (3.9-9.4 s at load average 13-16 on 2 cores), and under the first article's
+    # time limit the soft limit struck inside it (issue 19): once srsly turned it into a
+    # ValueError, the article was dead-lettered; once it left a compiled module half made,
+    # every later article of the process failed at "import spacy" (KeyError
+    # '__reduce_cython__'). A new pool process builds its tagger here, before it takes its
+    # first task, with no time limit running (worker_proc_alive_timeout in app.py).
+    if _processes_tag:
+        build_tagger(settings)
 
 
 @heartbeat_sent.connect

@@ -1,21 +1,15 @@
 """A task stopped by its soft time limit is retried, however the limit surfaced: billiard
 raises it from a signal handler wherever the task is, and a library that turns every
 exception into its own hides it (issue 19: spaCy's first import, reading YAML through
-srsly, dead-lettered an article at its first attempt). And the limit never interrupts
-spaCy's first import (a half-made compiled module broke every later article of the
-process): it is held back until the import is over."""
+srsly, dead-lettered an article at its first attempt)."""
 
 from __future__ import annotations
-
-import os
-import signal
-import time
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
 from worker.errors import PermanentError
-from worker.tasks import soft_time_limit_held, stopped_by_time_limit
+from worker.tasks import stopped_by_time_limit
 
 
 class StoppedRead:
@@ -52,19 +46,3 @@ def test_other_errors_are_not_taken_for_the_limit() -> None:
             raise ValueError("no title") from None
     except ValueError as error:
         assert not stopped_by_time_limit(error)
-
-
-def test_the_limit_waits_for_the_end_of_a_held_block_then_comes() -> None:
-    def soft_limit(*_: object) -> None:
-        raise SoftTimeLimitExceeded()
-
-    previous = signal.signal(signal.SIGUSR1, soft_limit)  # billiard's soft-limit signal
-    reached_the_end = False
-    try:
-        with pytest.raises(SoftTimeLimitExceeded), soft_time_limit_held():
-            os.kill(os.getpid(), signal.SIGUSR1)
-            time.sleep(0.05)  # room for a signal that was not held back to strike
-            reached_the_end = True
-        assert reached_the_end
-    finally:
-        signal.signal(signal.SIGUSR1, previous)
