@@ -25,12 +25,19 @@ Delivery (measured here, see ``shared/notes/celery-redis-flower.md``):
 - ``unacked_restore_interval`` (2 s) with throttle 1: live workers sweep for expired
   deliveries every 2 s instead of kombu's 10 x 10 = 100 s, so a dead worker's tasks come
   back seconds after the visibility timeout, not up to 100 s later. A sweep is one
-  ``ZRANGE`` per worker.
+  ``ZRANGE`` per worker, under a lock that lapses after 10 s (``unacked_mutex_expire``;
+  kombu's 300 s would stop all sweeps for 5 minutes if a worker died holding it).
 - Losing Redis: ``broker_connection_max_retries = None`` (a worker waits for Redis however
   long it is away; kombu retries after 2, 6, 12, 20 s..., then every 30 s), and the broker
   transport of ``worker/adapters/broker.py``, which fixes the crash a Redis restart caused
   in kombu 5.7 (``Unrecoverable error: AttributeError("'NoneType' object has no attribute
   'hostname'")``). ``wirestream run`` and ``worker`` restart a worker that dies anyway.
+- A message taken from its queue is never only in a worker's memory: the transport of
+  ``worker/adapters/broker.py`` takes it with ``BLMOVE`` into an in-flight list until it is
+  in the unacked hash (``priority_steps = [0]``: one list per queue, ``BLMOVE``'s one
+  source). kombu's ``BRPOP`` removes it first, and a worker killed before it has written
+  the message to the unacked hash loses it for good (found while chasing issue 19, shown
+  in ``tests/integration/test_broker_in_flight.py``).
 - ``worker_prefetch_multiplier = 1``: a process reserves one task at a time, so a slow
   article never holds others hostage behind it.
 - ``global_keyprefix``: the broker's lists live under ``<namespace>:celery:`` like all our keys.
@@ -75,6 +82,8 @@ from worker.adapters.redis_client import RedisOptions, celery_transport
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.settings import Settings, load_settings
 
+UNACKED_MUTEX_EXPIRE = 10  # seconds
+
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     keys = Keys.for_settings(settings)
@@ -97,6 +106,14 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "global_keyprefix": keys.broker_prefix,
             "unacked_restore_interval": settings.unacked_restore_interval,
             "unacked_restore_throttle": 1,
+            # A sweep holds kombu's restore lock for milliseconds; a worker killed holding it
+            # would stop every worker's sweeps for kombu's default 300 s. Each restore is a
+            # WATCH transaction, so two sweeps at once never requeue a message twice: the
+            # lock only spares duplicate work, and may lapse soon.
+            "unacked_mutex_expire": UNACKED_MUTEX_EXPIRE,
+            # One list per queue (no priorities here), so that a worker takes each message
+            # with BLMOVE into an in-flight list instead of BRPOP (worker/adapters/broker.py).
+            "priority_steps": [0],
             # A host cut off from the network gets no reset, only silence: without a timeout
             # a publish waits on the dead connection until the task's hard time limit kills
             # its process, which took the whole worker down with it (tests/multihost).
@@ -120,6 +137,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_time_limit": settings.task_time_limit,
         "task_soft_time_limit": settings.task_soft_time_limit,
         "worker_prefetch_multiplier": 1,
+        # A new pool process of an articles worker imports spaCy before it takes a task
+        # (worker/tasks.py), seconds on a busy machine: the pool's 4 s default wait for it
+        # to come up would kill it and start another, over and over.
+        "worker_proc_alive_timeout": 60.0,
         # With REMAP_SIGTERM=SIGQUIT (docker-compose.yml), `docker stop` starts a cold shutdown
         # that first waits this long for running tasks, then requeues the unfinished ones:
         # they run again on another worker at once instead of after the visibility timeout.

@@ -203,6 +203,11 @@ class Keys:
     def broker_queue(self, queue: str) -> str:
         return f"{self.broker_prefix}{queue}"
 
+    def broker_in_flight(self, queue: str) -> str:
+        """LIST of the messages a worker took from ``queue`` and has not yet written to the
+        unacked hash (``worker/adapters/broker.py``; kombu's separator before the suffix)."""
+        return f"{self.broker_queue(queue)}\x06\x16inflight"
+
     @property
     def broker_unacked(self) -> str:
         """HASH delivery tag -> a message delivered to a worker and not yet acknowledged."""

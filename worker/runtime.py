@@ -240,12 +240,14 @@ def _describe_exit(code: int) -> str:
 
 
 def pending_work(client: RedisClient, keys: Keys, broker: RedisClient | None = None) -> int:
-    """Tasks queued, delivered but not yet acknowledged (running) (on ``broker``, by default
-    ``client``), or scheduled for later (deferred or waiting to retry)."""
+    """Tasks queued, taken by a worker, delivered but not yet acknowledged (running) (on
+    ``broker``, by default ``client``), or scheduled for later (deferred or waiting to
+    retry)."""
     with redis_errors("run", keys.broker_prefix):
         pipe = (broker or client).pipeline(transaction=False)
-        pipe.llen(keys.broker_queue(FEEDS_QUEUE))
-        pipe.llen(keys.broker_queue(ARTICLES_QUEUE))
+        for queue in (FEEDS_QUEUE, ARTICLES_QUEUE):
+            pipe.llen(keys.broker_queue(queue))
+            pipe.llen(keys.broker_in_flight(queue))
         pipe.hlen(keys.broker_unacked)
         queued = sum(int(count) for count in pipe.execute())
         return queued + int(client.zcard(keys.task_schedule))

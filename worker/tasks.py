@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from celery.signals import (
     task_postrun,
     task_prerun,
     worker_init,
+    worker_process_init,
     worker_process_shutdown,
     worker_shutdown,
 )
@@ -34,7 +36,7 @@ from worker.errors import Deferred, RetryableError, StageError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE
 from worker.logs import configure_logging, get_logger
 from worker.models import FeedEntry
-from worker.services import Services, build_services, warm_up_tagger
+from worker.services import Services, build_services, build_tagger, warm_up_tagger
 from worker.stages.extract import warm_up
 from worker.stages.schedule import deferral_delay, retry_delay
 
@@ -210,11 +212,6 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
     except Deferred as wait:
         _reschedule(self, services, payload, wait)
         return
-    except SoftTimeLimitExceeded:
-        # A slow host or a pathological page: worth another try, later.
-        timed_out = RetryableError("process", entry.source_url, "time limit exceeded")
-        _retry_or_dead_letter(services, timed_out, payload, attempt)
-        return
     except CpuStepFailed as failed:
         # The same in a CPU process, or the process died (as a prefork child can): another
         # try, and a page that does it every time ends after max_attempts.
@@ -224,20 +221,28 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
     except RetryableError as error:
         _retry_or_dead_letter(services, error, payload, attempt)
         return
-    except StageError as error:
-        _dead_letter(services, error.stage, error.reason, payload, attempt, type(error).__name__)
-        return
     except Exception as error:
-        # A bug, or a library failing on hostile input: the entry is kept, the worker goes on.
-        log.exception("entry_crashed", error=repr(error))
-        _dead_letter(
-            services,
-            "process",
-            f"unexpected {type(error).__name__}: {error}",
-            payload,
-            attempt,
-            type(error).__name__,
-        )
+        if stopped_by_time_limit(error):
+            # A slow host, a pathological page, or a cold process (spaCy's first import):
+            # worth another try, later.
+            timed_out = RetryableError("process", entry.source_url, "time limit exceeded")
+            _retry_or_dead_letter(services, timed_out, payload, attempt)
+        elif isinstance(error, StageError):
+            _dead_letter(
+                services, error.stage, error.reason, payload, attempt, type(error).__name__
+            )
+        else:
+            # A bug, or a library failing on hostile input: the entry is kept, the worker
+            # goes on.
+            log.exception("entry_crashed", error=repr(error))
+            _dead_letter(
+                services,
+                "process",
+                f"unexpected {type(error).__name__}: {error}",
+                payload,
+                attempt,
+                type(error).__name__,
+            )
         return
     services.histograms.observe(
         STAGE_SECONDS,
@@ -261,6 +266,22 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
     )
 
 
+def stopped_by_time_limit(error: BaseException) -> bool:
+    """Whether the soft time limit raised ``error`` or an error on its way out. billiard
+    raises it from a signal handler wherever the task is, and a library that turns every
+    exception into its own hides it: spaCy's first import in a process reads a YAML file
+    through srsly, which raised ``ValueError: Invalid YAML: SoftTimeLimitExceeded()``, and
+    that entry was dead-lettered at its first attempt (issue 19)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, SoftTimeLimitExceeded):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _count_throttling(services: Services, error: RetryableError, url: str | None) -> None:
     """A host that answered 429 or 503 with Retry-After asked us to slow down."""
     if error.retry_after is not None and url:
@@ -273,9 +294,9 @@ def _reschedule(task: Task, services: Services, payload: dict[str, Any], wait: D
     delay = deferral_delay(
         wait.delay, cap=settings.retry_backoff_max, random_fraction=services.random_fraction()
     )
-    _schedule_entry(services, payload, retries=task.request.retries, delay=delay)
+    next_task_id = _schedule_entry(services, payload, retries=task.request.retries, delay=delay)
     services.stats.add("entries.deferred")
-    log.info("entry_deferred", reason=str(wait), delay_s=round(delay, 3))
+    log.info("entry_deferred", reason=str(wait), delay_s=round(delay, 3), next_task_id=next_task_id)
 
 
 def _retry_or_dead_letter(
@@ -293,17 +314,25 @@ def _retry_or_dead_letter(
         random_fraction=services.random_fraction(),
         retry_after=error.retry_after,
     )
-    _schedule_entry(services, payload, retries=attempt, delay=delay)
-    log.info("entry_retry_scheduled", error=str(error), attempt=attempt, delay_s=round(delay, 2))
+    next_task_id = _schedule_entry(services, payload, retries=attempt, delay=delay)
+    log.info(
+        "entry_retry_scheduled",
+        error=str(error),
+        attempt=attempt,
+        delay_s=round(delay, 2),
+        next_task_id=next_task_id,
+    )
 
 
-def _schedule_entry(services: Services, payload: Any, *, retries: int, delay: float) -> None:
+def _schedule_entry(services: Services, payload: Any, *, retries: int, delay: float) -> str:
     """The entry again in ``delay`` seconds, from the Redis schedule: no worker holds it
-    meanwhile. If Redis cannot take it, the task is requeued rather than acknowledged."""
+    meanwhile. If Redis cannot take it, the task is requeued rather than acknowledged.
+    Returns the id the task will have (logged, so that an entry can be followed)."""
+    task_id = str(uuid())
     with _requeued_if_redis_is_away():
         services.schedule.add(
             ScheduledTask(
-                id=uuid(),
+                id=task_id,
                 name=process_entry.name,
                 args=[payload],
                 queue=ARTICLES_QUEUE,
@@ -312,6 +341,7 @@ def _schedule_entry(services: Services, payload: Any, *, retries: int, delay: fl
             ),
             delay=delay,
         )
+    return task_id
 
 
 def _dead_letter(
@@ -343,23 +373,42 @@ app.steps["worker"].add(ScheduleDrainer)
 @worker_init.connect
 def _prepare_article_processes(sender: Any = None, **_: Any) -> None:
     # A feeds worker extracts no page: it starts 1-2 s sooner without the models.
+    global _cpu_pool, _processes_tag
     consumed = sender.app.amqp.queues.consume_from if sender is not None else None
     if consumed and ARTICLES_QUEUE not in consumed:
         return
     if sender is not None and "thread" in str(sender.pool_cls):
         # Threads wait on the network; extraction, tagging and fingerprints run in processes
-        # of their own, one per core, recycled as a prefork pool's children are.
-        global _cpu_pool
+        # of their own, one per core, recycled as a prefork pool's children are. Each builds
+        # its tagger (spaCy's import) before its first step, as a prefork child does below.
         _cpu_pool = CpuPool(
             settings.articles_processes or os.cpu_count() or 1,
             max_tasks=sender.max_tasks_per_child,
             max_memory_kb=sender.max_memory_per_child,
+            initializer=partial(build_tagger, settings),
         )
         return
     # Pool processes forked after this share the language model and date tables (copy on
     # write) instead of each paying 1-3 s on its first page.
     warm_up()
     warm_up_tagger(settings)
+    _processes_tag = True
+
+
+_processes_tag = False  # set before the fork in a prefork articles worker: its children tag
+
+
+@worker_process_init.connect
+def _build_tagger_after_fork(**_: Any) -> None:
+    # spaCy cannot be imported before the fork (warm_up_tagger). Its first import takes
+    # seconds (3.9-9.4 s at load average 13-16 on 2 cores), and under the first article's
+    # time limit the soft limit struck inside it (issue 19): once srsly turned it into a
+    # ValueError, the article was dead-lettered; once it left a compiled module half made,
+    # every later article of the process failed at "import spacy" (KeyError
+    # '__reduce_cython__'). A new pool process builds its tagger here, before it takes its
+    # first task, with no time limit running (worker_proc_alive_timeout in app.py).
+    if _processes_tag:
+        build_tagger(settings)
 
 
 @heartbeat_sent.connect

@@ -22,6 +22,7 @@ from redis_server import RedisServer
 from worker.adapters.broker import Transport, transport_for
 
 QUEUE = Queue("articles", Exchange("articles"), routing_key="articles")
+OPTIONS = {"priority_steps": [0]}  # as worker/app.py: ours waits with BLMOVE, not BRPOP
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def close_after_losing_redis(server: RedisServer, transport: Any) -> None:
     waiting for the next when Redis dies; Celery's ``collect()`` closes the channel, which
     fails reading the BRPOP reply (so the channel stays open) and detaches the transport;
     then Celery closes the connection, which closes the channel again."""
-    connection = Connection(server.url, transport=transport)
+    connection = Connection(server.url, transport=transport, transport_options=OPTIONS)
     channel = connection.default_channel
     Producer(channel).publish({"url": "https://example.com/"}, exchange=QUEUE.exchange,
                               routing_key="articles", declare=[QUEUE])  # fmt: skip

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,24 @@ def test_a_process_is_replaced_after_max_tasks_steps(pool: CpuPool) -> None:
     pids = [pool.run(os.getpid, timeout=60) for _ in range(4)]
 
     assert pids[0] == pids[1] == pids[2] != pids[3]
+
+
+def test_a_process_takes_steps_only_once_its_initializer_ran(tmp_path: Path) -> None:
+    # The initializer stands for the tagger's build (spaCy's import): what it did is there
+    # for the first step.
+    cpu = CpuPool(1, preload=(), initializer=partial(os.chdir, tmp_path))
+    try:
+        assert cpu.run(os.getcwd, timeout=60) == str(tmp_path)
+    finally:
+        cpu.close()
+
+
+def test_a_step_waiting_for_a_process_still_starting_fails_without_killing_it() -> None:
+    cpu = CpuPool(1, preload=(), initializer=partial(time.sleep, 3))
+    try:
+        with pytest.raises(CpuStepFailed, match="time limit exceeded"):
+            cpu.run(os.getpid, timeout=0.2)
+        first, second = (cpu.run(os.getpid, timeout=60) for _ in range(2))
+        assert first == second
+    finally:
+        cpu.close()

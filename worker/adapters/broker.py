@@ -1,6 +1,7 @@
-"""kombu's Redis transport, with the one fix that keeps a worker alive when Redis restarts.
+"""kombu's Redis transport, with two fixes: a worker stays alive when Redis restarts, and
+a message a killed worker had just taken from its queue is not lost.
 
-Seen in the compose demo and in a run against a Redis restarted under it (celery 5.7.0,
+The first. Seen in the compose demo and in a run against a Redis restarted under it (celery 5.7.0,
 kombu 5.7.0), reproduced step by step in ``tests/integration/test_broker_connection_loss.py``:
 a worker with tasks in flight (late acks) whose Redis restarts died with ``Unrecoverable
 error: AttributeError("'NoneType' object has no attribute 'hostname'")``. The cause:
@@ -24,21 +25,146 @@ every one of those callers handles: the close completes, and a message that coul
 restored or acknowledged stays in kombu's unacked hash, restored by a live worker after
 the visibility timeout (at least once; our tasks are idempotent). Broker connection
 settings (retries, timeouts) live in ``worker/app.py``.
+
+The second fix keeps a message that a worker has taken from its queue from being lost when
+the worker is killed (SIGKILL, the OOM killer) before it has recorded the message as
+unacknowledged. kombu takes a message with ``BRPOP``, which removes it from the queue at
+once, and only then writes it to the unacked hash (``QoS.append``): between the two, the
+message exists only in the reply on the worker's socket or in its memory, and a worker
+killed then takes it with it, for good (the feed's poll has already remembered the entry as
+seen; ``tests/integration/test_broker_in_flight.py`` shows it). Here a worker that
+consumes one queue takes each message with ``BLMOVE`` into that queue's in-flight list
+(``<queue>\\x06\\x16inflight``) in the same step, and removes it from there once the
+message is in the unacked hash. The sweep that restores expired unacked messages (every
+``unacked_restore_interval``) also puts back, at the head of its queue, a message that
+stayed in the in-flight list for the whole visibility timeout: a live worker moves it on
+within milliseconds, so it is a dead worker's (at least once: a worker that was merely
+stalled that long delivers its copy too; our tasks are idempotent). A channel that consumes several
+queues, or with several priority steps (``BLMOVE`` has one source), keeps kombu's ``BRPOP``.
 """
 
 from __future__ import annotations
 
+from queue import Empty
+from time import monotonic
 from typing import Any
 
 import redis
 from kombu.transport import redis as kombu_redis
+from kombu.utils.encoding import bytes_to_str
+from kombu.utils.json import loads
+
+IN_FLIGHT_SUFFIX = "inflight"
+
+# KEYS: in-flight list, queue. ARGV: message. Only the sweeper that removes the message
+# from the in-flight list puts it back, so two sweepers never requeue it twice.
+_RESTORE_IN_FLIGHT = """
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
+  redis.call('RPUSH', KEYS[2], ARGV[1])
+  return 1
+end
+return 0
+"""
+
+
+def _unprefixed(client: redis.Redis, *command: Any) -> Any:
+    """A command whose keys carry the global key prefix already: kombu's prefixing client
+    adds it to the commands it knows only, and knows neither BLMOVE nor LREM nor EVAL."""
+    return redis.Redis.execute_command(client, *command)  # type: ignore[no-untyped-call]
+
+
+class QoS(kombu_redis.QoS):
+    def restore_visible(self, start: int = 0, num: int = 10, interval: int = 10) -> None:
+        super().restore_visible(start=start, num=num, interval=interval)  # type: ignore[no-untyped-call]
+        self.channel.restore_abandoned_in_flight()
 
 
 class Channel(kombu_redis.Channel):
+    QoS = QoS
+    _moving_from: str | None = None  # the queue of the BLMOVE awaiting its reply
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # (queue, message) -> when a sweep first saw it in the queue's in-flight list.
+        self._in_flight_since: dict[tuple[str, bytes], float] = {}
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+
     def _connparams(self, asynchronous: bool = False) -> Any:
         if self.connection.client is None:
             raise redis.ConnectionError("broker: channel of a lost connection")
         return super()._connparams(asynchronous=asynchronous)  # type: ignore[no-untyped-call]
+
+    def in_flight_key(self, queue: str) -> str:
+        """The in-flight list of ``queue``, with the global key prefix (sent as it is)."""
+        return f"{self.global_keyprefix}{queue}{self.sep}{IN_FLIGHT_SUFFIX}"
+
+    def _single_source(self) -> str | None:
+        queues = sorted(self.active_queues)
+        if len(queues) == 1 and list(self.priority_steps) == [0]:
+            return str(queues[0])
+        return None
+
+    def _brpop_start(self, timeout: int | None = None) -> None:
+        queue = self._moving_from = self._single_source()
+        if queue is None:
+            super()._brpop_start(timeout)  # type: ignore[no-untyped-call]
+            return
+        self._in_poll = self.client.connection
+        self._brpop_sent_at = monotonic()  # type: ignore[assignment]  # kombu's health check
+        self.client.connection.send_command(
+            "BLMOVE",  # kombu's prefixing client does not know it: the keys carry the prefix
+            f"{self.global_keyprefix}{queue}",
+            self.in_flight_key(queue),
+            "RIGHT",
+            "LEFT",
+            self.brpop_timeout if timeout is None else timeout,
+        )
+
+    def _brpop_read(self, **options: Any) -> bool:
+        queue, self._moving_from = self._moving_from, None
+        if queue is None:
+            return bool(super()._brpop_read(**options))  # type: ignore[no-untyped-call]
+        try:
+            try:
+                raw = self.client.parse_response(self.client.connection, "BLMOVE", **options)
+            except self.connection_errors:
+                self.client.connection.disconnect()  # reconnected on the next poll
+                raise
+            if not raw:
+                raise Empty()
+            self._queue_cycle.rotate(queue)
+            # In the unacked hash once this returns (QoS.append), then out of flight.
+            self.connection._deliver(loads(bytes_to_str(raw)), queue)  # type: ignore[no-untyped-call]
+            with self.conn_or_acquire() as client:
+                _unprefixed(client, "LREM", self.in_flight_key(queue), 1, raw)
+            return True
+        finally:
+            self._in_poll = None  # type: ignore[assignment]  # as kombu's own _brpop_read
+            self._flush_brpop_reauth()  # type: ignore[no-untyped-call]
+
+    def _poll_error(self, type: str, **options: Any) -> None:
+        if type == "BRPOP" and self._moving_from is not None:
+            # The reply is dropped, as kombu drops a BRPOP's; the message stays in flight
+            # and comes back after the visibility timeout.
+            self._moving_from = None
+            self.client.parse_response(self.client.connection, "BLMOVE")
+            return
+        super()._poll_error(type, **options)  # type: ignore[no-untyped-call]
+
+    def restore_abandoned_in_flight(self) -> None:
+        """Put back the messages that stayed in flight for the whole visibility timeout."""
+        now = monotonic()
+        still: dict[tuple[str, bytes], float] = {}
+        with self.conn_or_acquire() as client:
+            for queue in sorted(self.active_queues):
+                key = self.in_flight_key(queue)
+                for raw in _unprefixed(client, "LRANGE", key, 0, -1):
+                    since = self._in_flight_since.get((queue, raw), now)
+                    if now - since < self.visibility_timeout:
+                        still[(queue, raw)] = since
+                        continue
+                    queue_key = f"{self.global_keyprefix}{queue}"
+                    _unprefixed(client, "EVAL", _RESTORE_IN_FLIGHT, 2, key, queue_key, raw)
+        self._in_flight_since = still
 
 
 class Transport(kombu_redis.Transport):

@@ -10,7 +10,11 @@ time limit or a lost worker ended. Processes are recycled after ``max_tasks`` st
 
 The processes fork from a fork server that imported the pipeline and loaded the models
 (``worker.adapters.cpu_preload``) while it had a single thread: they share those pages, and
-no lock of the worker's threads is copied into them held.
+no lock of the worker's threads is copied into them held. What cannot be loaded before a fork
+(spaCy: its thread pools do not survive one) each process loads when it starts
+(``initializer``), and it takes steps only once that is done: a cold import takes seconds on
+a loaded machine, and under a step's time limit it got the process killed, and its
+replacement too (issue 19 saw the same in prefork children).
 """
 
 from __future__ import annotations
@@ -70,20 +74,22 @@ class CpuPool:
         max_tasks: int | None = None,
         max_memory_kb: int | None = None,
         preload: tuple[str, ...] = ("worker.adapters.cpu_preload",),
+        initializer: Callable[[], object] | None = None,
     ) -> None:
         self._context: ForkServerContext = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(list(preload))
         self._max_tasks = max_tasks
         self._max_memory_kb = max_memory_kb
+        self._initializer = initializer
         self._idle: queue.SimpleQueue[_Slot] = queue.SimpleQueue()
         self._slots: list[_Slot] = []
         self._lock = threading.Lock()
         self._closed = False
         for _ in range(processes):
-            self._idle.put(self._start())
+            self._start()
 
     def run(self, step: Callable[[], T], *, timeout: float) -> T:
-        """``step()`` in a CPU process; ``timeout`` counts the wait for a free process too."""
+        """``step()`` in a CPU process; ``timeout`` counts the wait for a ready process too."""
         deadline = time.monotonic() + timeout
         try:
             slot = self._idle.get(timeout=max(timeout, 0.0))
@@ -92,14 +98,13 @@ class CpuPool:
         try:
             slot.connection.send(step)
             if not slot.connection.poll(max(deadline - time.monotonic(), 0.0)):
-                slot = self._replace(slot, "time_limit")
+                self._replace(slot, "time_limit")
                 raise CpuStepFailed("time limit exceeded")
             failed, result = slot.connection.recv()
         except (EOFError, OSError, BrokenPipeError) as error:
-            slot = self._replace(slot, "process_died")
+            self._replace(slot, "process_died")
             raise CpuStepFailed("the extraction process died") from error
-        finally:
-            self._idle.put(self._recycled(slot))
+        self._release(slot)
         if failed:
             raise result
         return result  # type: ignore[no-any-return]
@@ -113,17 +118,31 @@ class CpuPool:
             slot.process.kill()
             slot.process.join()
 
-    def _start(self) -> _Slot:
+    def _start(self) -> None:
+        """A new process, idle once it says it is ready (its initializer done)."""
         ours, theirs = self._context.Pipe()
-        process = self._context.Process(target=_serve, args=(theirs,), daemon=True)
+        process = self._context.Process(
+            target=_serve, args=(theirs, self._initializer), daemon=True
+        )
         process.start()
         theirs.close()
         slot = _Slot(process, ours)
         with self._lock:
             self._slots.append(slot)
-        return slot
+        threading.Thread(target=self._idle_when_ready, args=(slot,), daemon=True).start()
 
-    def _replace(self, slot: _Slot, why: str) -> _Slot:
+    def _idle_when_ready(self, slot: _Slot) -> None:
+        try:
+            slot.connection.recv()
+        except (EOFError, OSError):
+            with self._lock:
+                closed = self._closed
+            if not closed:
+                self._replace(slot, "died_starting")
+            return
+        self._idle.put(slot)
+
+    def _replace(self, slot: _Slot, why: str) -> None:
         log.warning("cpu_process_replaced", pid=slot.process.pid, reason=why, steps=slot.steps)
         with self._lock:
             if slot in self._slots:
@@ -131,15 +150,17 @@ class CpuPool:
         slot.process.kill()
         slot.process.join()
         slot.connection.close()
-        return self._start()
+        self._start()
 
-    def _recycled(self, slot: _Slot) -> _Slot:
+    def _release(self, slot: _Slot) -> None:
+        """Back to the idle processes, or replaced when it is due for recycling."""
         slot.steps += 1
         if self._max_tasks and slot.steps >= self._max_tasks:
-            return self._replace(slot, "max_tasks")
-        if self._max_memory_kb and _resident_kb(slot.process.pid) > self._max_memory_kb:
-            return self._replace(slot, "max_memory")
-        return slot
+            self._replace(slot, "max_tasks")
+        elif self._max_memory_kb and _resident_kb(slot.process.pid) > self._max_memory_kb:
+            self._replace(slot, "max_memory")
+        else:
+            self._idle.put(slot)
 
 
 def _resident_kb(pid: int | None) -> int:
@@ -149,8 +170,15 @@ def _resident_kb(pid: int | None) -> int:
     return 0
 
 
-def _serve(connection: Connection) -> None:
-    """A CPU process: steps in, results (or the exception they raised) out, until EOF."""
+def _serve(connection: Connection, initializer: Callable[[], object] | None) -> None:
+    """A CPU process: ready once ``initializer`` ran, then steps in, results (or the
+    exception they raised) out, until EOF."""
+    if initializer is not None:
+        try:
+            initializer()
+        except Exception as error:  # the steps that need it fail on it, with their subject
+            log.warning("cpu_process_initializer_failed", error=repr(error))
+    connection.send(None)
     while True:
         try:
             step: Callable[[], Any] = connection.recv()
