@@ -22,7 +22,7 @@ from worker.adapters.store import FeedStore, SeenStore, Stats
 from worker.adapters.stream import ArticleStream, DeadLetters, DedupeSettings
 from worker.adapters.task_schedule import TaskSchedule
 from worker.keys import Keys
-from worker.logs import get_logger
+from worker.logs import configure_logging, get_logger
 from worker.models import FeedEntry
 from worker.settings import Settings, read_config_file
 from worker.stages.entities import load_spacy_model
@@ -114,6 +114,14 @@ def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySin
         rules=load_rules(settings),
         schedule=TaskSchedule(client, keys, durability=durability),
     )
+
+
+def prepare_cpu_process(settings: Settings) -> None:
+    """What a CPU process of the articles worker (``worker.adapters.cpu``) does before its
+    first step: its log lines in the worker's format (a fork server's child inherits no
+    logging set-up), and its tagger built, spaCy's import included."""
+    configure_logging(settings.log_level, settings.log_format)
+    build_tagger(settings)
 
 
 def build_tagger(settings: Settings) -> Tagger:

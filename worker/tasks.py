@@ -36,7 +36,13 @@ from worker.errors import Deferred, RetryableError, StageError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE
 from worker.logs import configure_logging, get_logger
 from worker.models import FeedEntry
-from worker.services import Services, build_services, build_tagger, warm_up_tagger
+from worker.services import (
+    Services,
+    build_services,
+    build_tagger,
+    prepare_cpu_process,
+    warm_up_tagger,
+)
 from worker.stages.extract import warm_up
 from worker.stages.schedule import deferral_delay, retry_delay
 
@@ -379,13 +385,14 @@ def _prepare_article_processes(sender: Any = None, **_: Any) -> None:
         return
     if sender is not None and "thread" in str(sender.pool_cls):
         # Threads wait on the network; extraction, tagging and fingerprints run in processes
-        # of their own, one per core, recycled as a prefork pool's children are. Each builds
-        # its tagger (spaCy's import) before its first step, as a prefork child does below.
+        # of their own, one per core, recycled as a prefork pool's children are. Each sets up
+        # its logging and builds its tagger (spaCy's import) before its first step, as a
+        # prefork child does below.
         _cpu_pool = CpuPool(
             settings.articles_processes or os.cpu_count() or 1,
             max_tasks=sender.max_tasks_per_child,
             max_memory_kb=sender.max_memory_per_child,
-            initializer=partial(build_tagger, settings),
+            initializer=partial(prepare_cpu_process, settings),
         )
         return
     # Pool processes forked after this share the language model and date tables (copy on
