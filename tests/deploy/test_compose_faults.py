@@ -32,18 +32,6 @@ from compose_project import (
 RECOVERY_ALLOWANCE = 60.0
 
 
-# Issue 19, still open: kombu's Redis transport takes a task off its queue (BRPOP) before it
-# records it as unacknowledged. A worker killed between the two, or a connection lost with
-# the reply unread (a Redis restart), loses that task for good: seen in check 5 here (one
-# article of 67 that no worker ever received, in 1 of 3 runs) and in the integration
-# test's SIGKILL case. Not strict: most runs lose nothing.
-KOMBU_POP_WINDOW = pytest.mark.xfail(
-    reason="issue 19: a task popped by BRPOP and not yet in kombu's unacked hash is lost"
-    " when the worker dies or its connection drops (docs/deploy.md)",
-    strict=False,
-)
-
-
 def no_fault_run_s() -> float:
     return max(NO_FAULT_RUNS, default=60.0)
 
@@ -102,15 +90,15 @@ def _kill_redis(project: Project) -> None:
     [
         pytest.param(
             "5", "restart redis mid-run", _restart_redis,
-            id="5-restart-redis", marks=KOMBU_POP_WINDOW,
+            id="5-restart-redis",
         ),
         pytest.param(
             "19", "kill -s SIGKILL redis mid-run (AOF everysec), then up -d", _kill_redis,
-            id="19-sigkill-redis", marks=KOMBU_POP_WINDOW,
+            id="19-sigkill-redis",
         ),
         pytest.param(
             "4", "kill -s SIGKILL worker-articles mid-run, then up -d", _kill_articles_worker,
-            id="4-sigkill-articles-worker", marks=KOMBU_POP_WINDOW,
+            id="4-sigkill-articles-worker",
         ),
     ],
 )  # fmt: skip
