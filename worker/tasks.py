@@ -219,8 +219,8 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
         _reschedule(self, services, payload, wait)
         return
     except CpuStepFailed as failed:
-        # The same in a CPU process, or the process died (as a prefork child can): another
-        # try, and a page that does it every time ends after max_attempts.
+        # A CPU step ran past the time limit, or its process died (as a prefork child can):
+        # another try, and a page that does it every time ends after max_attempts.
         lost = RetryableError("process", entry.source_url, failed.reason)
         _retry_or_dead_letter(services, lost, payload, attempt)
         return
