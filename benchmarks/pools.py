@@ -139,7 +139,7 @@ def process_tree(roots: Sequence[int]) -> list[int]:
     return tree
 
 
-def _memory_kb(pid: int) -> tuple[int, int]:
+def memory_kb(pid: int) -> tuple[int, int]:
     """RSS and PSS of one process, in kB."""
     found = {}
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
@@ -179,7 +179,7 @@ class TreeMonitor:
             rss = pss = 0
             for pid in process_tree(self._roots):
                 with contextlib.suppress(OSError):
-                    one_rss, one_pss = _memory_kb(pid)
+                    one_rss, one_pss = memory_kb(pid)
                     rss, pss = rss + one_rss, pss + one_pss
             self.peak_rss_mb = max(self.peak_rss_mb, rss / 1024)
             self.peak_pss_mb = max(self.peak_pss_mb, pss / 1024)

@@ -71,6 +71,7 @@ from pools import (
     code_version,
     cpu_seconds,
     machine_busy_seconds,
+    memory_kb,
     process_tree,
     progress,
     worker_environment,
@@ -207,15 +208,6 @@ def run_script(room: Newsroom, limit: int) -> ScriptResult:
 # --- wirestream run --until-idle ---------------------------------------------------------
 
 
-def _memory_kb(pid: int) -> tuple[int, int]:
-    found = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name in ("Rss", "Pss"):
-            found[name] = int(rest.split()[0])
-    return found.get("Rss", 0), found.get("Pss", 0)
-
-
 class TreeSampler:
     """CPU of a process tree over (wall) time, and its peak memory, sampled in a thread."""
 
@@ -254,7 +246,7 @@ class TreeSampler:
                     role = self._role(pid)
                     roles[role] = roles.get(role, 0.0) + one_cpu
                     cpu += one_cpu
-                    one_rss, one_pss = _memory_kb(pid)
+                    one_rss, one_pss = memory_kb(pid)
                     rss, pss = rss + one_rss, pss + one_pss
             others = [cpu_seconds(pid) for pid in self._others]
             self.samples.append((time.time(), cpu, others, machine_busy_seconds(), roles))
