@@ -9,7 +9,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
@@ -202,6 +202,7 @@ class Children:
                     f"{child.name} exited {len(child.recent_exits)} times within a minute"
                     f" (last: exit {exit_code}; restart limit {self._restart_limit} per minute)"
                 )
+            _end_group(child.process.pid)
             child.restarts += 1
             log.warning(
                 "child_restarted",
@@ -223,10 +224,25 @@ class Children:
             except subprocess.TimeoutExpired:
                 child.process.kill()
                 child.process.wait()
+            _end_group(child.process.pid)
         self._children.clear()
         for log in self._logs:
             log.close()
         self._logs.clear()
+
+
+def _end_group(group: int) -> None:
+    """SIGKILL what is left of an exited child's process group, and wait until it is gone.
+    A worker's own helpers (the CPU processes, their fork server, multiprocessing's resource
+    tracker) end on their own once it exits, but later: a worker that was SIGKILLed, or one
+    stopped just now, must not leave them running beside its replacement or after the
+    command."""
+    deadline = time.monotonic() + 5
+    with suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGKILL)
+        while time.monotonic() < deadline:  # until their new parent has reaped them
+            os.killpg(group, 0)
+            time.sleep(0.05)
 
 
 def _describe_exit(code: int) -> str:
