@@ -46,6 +46,7 @@ from worker.runtime import (
     redis_for,
     start_beat,
     wait_until_idle,
+    wait_until_workers_ready,
     worker_command,
 )
 from worker.services import build_tagger, load_rules
@@ -60,6 +61,10 @@ from worker.stages.urls import canonical_url
 from worker.subscriptions import find_feeds, import_feed_list, new_feed
 
 log = get_logger("wirestream")
+
+# An articles worker waits up to a minute for its CPU processes (worker.tasks), on top of
+# Celery's own start; past this, `run --until-idle` polls anyway.
+WORKERS_START_TIMEOUT = 90.0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -513,12 +518,20 @@ def poll_all_until_idle(
     children: Children,
     timeout: float,
 ) -> dict[str, int]:
-    """Send every feed a poll now, wait until all work is done, return what it counted."""
+    """Send every feed a poll once the workers take tasks, wait until all work is done,
+    return what it counted."""
     from worker.tasks import poll_feed
 
     keys = Keys.for_settings(settings)
     stats = Stats(client, keys)
     before = stats.snapshot()
+    # Entries found while the articles worker still loads its models would only wait, and
+    # the polls' CPU would slow its start-up down: polls go out once both workers are up.
+    late = wait_until_workers_ready(
+        client, keys, children, (FEEDS_QUEUE, ARTICLES_QUEUE), timeout=WORKERS_START_TIMEOUT
+    )
+    if late:
+        log.warning("workers_slow_to_start", queues=late, waited_s=WORKERS_START_TIMEOUT)
     for feed in FeedStore(client, keys).all():
         poll_feed.apply_async((feed.id,), queue=FEEDS_QUEUE, argsrepr=repr(feed.url))
     wait_until_idle(client, keys, children, timeout=timeout, broker=broker)

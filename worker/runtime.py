@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from worker.adapters.embedded_redis import EmbeddedRedis
+from worker.adapters.heartbeats import WorkerHeartbeats
 from worker.adapters.redis_client import (
     RedisClient,
     RedisOptions,
@@ -98,9 +99,41 @@ def worker_command(
     return [
         *celery_command(settings), "worker",
         "--queues", queue, "--pool", "threads", "--concurrency", str(concurrency or default),
-        "--hostname", f"{queue}-{os.getpid()}@%h", "--loglevel", settings.log_level,
+        "--hostname", f"{worker_name_prefix(queue)}%h", "--loglevel", settings.log_level,
         "--without-mingle", "--without-gossip", *recycling,
     ]  # fmt: skip
+
+
+def worker_name_prefix(queue: str) -> str:
+    """How the names of the workers this process starts for ``queue`` begin."""
+    return f"{queue}-{os.getpid()}@"
+
+
+def wait_until_workers_ready(
+    client: RedisClient,
+    keys: Keys,
+    children: Children,
+    queues: tuple[str, ...],
+    *,
+    timeout: float,
+) -> list[str]:
+    """Wait until the worker this process started for each of ``queues`` sent its first
+    heartbeat (it takes tasks from then on; an articles worker's CPU processes are up), for
+    at most ``timeout`` seconds. Returns the queues whose worker is not ready."""
+    deadline = time.monotonic() + timeout
+    waiting = list(queues)
+    while waiting:
+        children.restart_exited()
+        alive = WorkerHeartbeats(client, keys).alive()
+        waiting = [
+            queue
+            for queue in waiting
+            if not any(name.startswith(worker_name_prefix(queue)) for name in alive)
+        ]
+        if not waiting or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    return waiting
 
 
 def celery_command(settings: Settings) -> list[str]:

@@ -56,6 +56,9 @@ DUE_BATCHES_PER_TICK = 20
 # 20 slow feeds still ends long before its lease (POLL_LEASE) does.
 POLL_BATCH = 20
 
+# As long as a prefork child may take to come up (worker_proc_alive_timeout in app.py).
+CPU_PROCESSES_START_TIMEOUT = 60.0
+
 _services: tuple[int, Services] | None = None
 _cpu_pool: CpuPool | None = None
 """The articles worker's CPU processes, when it waits on the network in threads."""
@@ -394,6 +397,11 @@ def _prepare_article_processes(sender: Any = None, **_: Any) -> None:
             max_memory_kb=sender.max_memory_per_child,
             initializer=partial(prepare_cpu_process, settings),
         )
+        # The worker takes tasks, and sends the first heartbeat that health checks and
+        # `run --until-idle` wait for, once its CPU processes can take steps: before that a
+        # fetched page only waits, and its poll's CPU competes with their start-up.
+        if not _cpu_pool.wait_until_ready(CPU_PROCESSES_START_TIMEOUT):
+            log.warning("cpu_processes_slow_to_start", waited_s=CPU_PROCESSES_START_TIMEOUT)
         return
     # Pool processes forked after this share the language model and date tables (copy on
     # write) instead of each paying 1-3 s on its first page.

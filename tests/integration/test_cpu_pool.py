@@ -89,3 +89,14 @@ def test_a_step_waiting_for_a_process_still_starting_fails_without_killing_it() 
         assert first == second
     finally:
         cpu.close()
+
+
+def test_waiting_until_ready_returns_once_every_process_ran_its_initializer() -> None:
+    cpu = CpuPool(2, preload=(), initializer=partial(time.sleep, 1))
+    try:
+        assert not cpu.wait_until_ready(timeout=0.1)
+        assert cpu.wait_until_ready(timeout=60)
+        # Ready means idle: a step no longer waits out a second of start-up.
+        assert cpu.run(os.getpid, timeout=0.5) != os.getpid()
+    finally:
+        cpu.close()

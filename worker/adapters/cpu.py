@@ -85,8 +85,19 @@ class CpuPool:
         self._slots: list[_Slot] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._ready = threading.Condition(self._lock)
+        self._ready_count = 0
+        self._processes = processes
         for _ in range(processes):
             self._start()
+
+    def wait_until_ready(self, timeout: float) -> bool:
+        """Whether the first processes all finished their start-up within ``timeout``: a
+        worker that takes tasks before then has fetched pages wait for a process."""
+        with self._ready:
+            return self._ready.wait_for(
+                lambda: self._ready_count >= self._processes, timeout=timeout
+            )
 
     def run(self, step: Callable[[], T], *, timeout: float) -> T:
         """``step()`` in a CPU process; ``timeout`` counts the wait for a ready process too."""
@@ -141,6 +152,9 @@ class CpuPool:
                 self._replace(slot, "died_starting")
             return
         self._idle.put(slot)
+        with self._ready:
+            self._ready_count += 1
+            self._ready.notify_all()
 
     def _replace(self, slot: _Slot, why: str) -> None:
         log.warning("cpu_process_replaced", pid=slot.process.pid, reason=why, steps=slot.steps)
