@@ -38,6 +38,9 @@ def utc_now() -> datetime:
 
 log = get_logger(__name__)
 
+# A worker's latency observations reach Redis in one trip a second (worker.adapters.metrics).
+HISTOGRAM_FLUSH_SECONDS = 1.0
+
 
 @dataclass
 class Services:
@@ -64,6 +67,7 @@ class Services:
     processes (``worker.adapters.cpu``)."""
 
     def close(self) -> None:
+        self.histograms.close()
         self.http.close()
         if self.politeness is not None:
             self.politeness.close()
@@ -100,7 +104,7 @@ def build_services(settings: Settings, redis_url: str, enqueue_entries: EntrySin
         ),
         dead=DeadLetters(client, keys, maxlen=settings.dead_maxlen),
         stats=Stats(client, keys),
-        histograms=Histograms(client, keys),
+        histograms=Histograms(client, keys, flush_seconds=HISTOGRAM_FLUSH_SECONDS),
         host_lines=HostLines(
             client,
             keys,

@@ -80,6 +80,27 @@ def test_histogram_buckets_are_cumulative_with_count_and_sum(
     )
 
 
+def test_a_worker_sends_its_observations_added_up_once_a_period_and_when_closed(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    histograms = Histograms(redis_client, keys, flush_seconds=0.3)
+    for seconds in (0.003, 0.004, 0.04):
+        histograms.observe(STAGE_SECONDS, {"process_entry:fetch": seconds})
+    assert redis_client.hgetall(keys.histograms) == {}
+
+    time.sleep(0.6)  # a flush period and then some
+    sent = redis_client.hgetall(keys.histograms)
+    assert sent["stage_duration_seconds|process_entry:fetch|0.005"] == "2"
+    assert sent["stage_duration_seconds|process_entry:fetch|0.05"] == "1"
+    assert float(sent["stage_duration_seconds|process_entry:fetch|sum"]) == pytest.approx(0.047)
+
+    histograms.observe(STAGE_SECONDS, {"process_entry:fetch": 0.001})
+    histograms.close()
+    samples = scrape(redis_client, keys)
+    labels = 'stage="fetch",task="process_entry"'
+    assert samples["wirestream_stage_duration_seconds_count{" + labels + "}"] == 4
+
+
 def test_counters_and_gauges_render_what_the_workers_counted(
     redis_client: redis.Redis, keys: Keys
 ) -> None:
