@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -114,6 +115,21 @@ def test_robots_txt_is_cached_in_redis_with_its_ttl(
     cached = keys.robots(simweb.base_url)
     assert 3500 < int(redis_client.ttl(cached)) <= 3600
     assert simweb.busiest(window=3600) == first + 1, "a second client must reuse the cached file"
+
+
+def test_threads_that_find_robots_txt_missing_fetch_it_once(
+    simweb: SimWeb, make_client: Any
+) -> None:
+    # Slow enough that every thread asks before the first answer arrives.
+    simweb.set_behaviour("robots.txt", body=b"User-agent: *\nAllow: /\n", latency=0.5)
+    client = make_client(host_rate_overrides={HOST: 1e6})
+    keys = [article.key for article in catalog.ARTICLES[:8]]
+
+    with ThreadPoolExecutor(len(keys)) as threads:
+        statuses = list(threads.map(lambda key: fetch_page(client, simweb, key), keys))
+
+    assert statuses == [200] * len(keys)
+    assert simweb.busiest(window=3600) == len(keys) + 1, "the pages and one robots.txt"
 
 
 def test_crawl_delay_spaces_requests_beyond_the_budget(simweb: SimWeb, make_client: Any) -> None:

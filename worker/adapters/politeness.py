@@ -22,6 +22,9 @@ all of its ports.
 
 from __future__ import annotations
 
+import threading
+import zlib
+
 from worker.adapters.http import HttpClient
 from worker.adapters.redis_client import RedisClient, redis_errors
 from worker.errors import Deferred, PermanentError, RetryableError
@@ -39,6 +42,10 @@ from worker.stages.robots import (
 STAGE = "fetch"
 # How long a failure is remembered while no other request to its host succeeds or fails.
 FAILURE_MEMORY_MS = 3_600_000
+# Locks that let one thread of a worker fetch an origin's robots.txt while the others wait for
+# it: a fixed set, shared by origins that hash alike, so a worker that meets thousands of hosts
+# keeps no lock per host.
+ROBOTS_FETCH_LOCKS = 64
 
 log = get_logger(__name__)
 
@@ -86,6 +93,7 @@ class Politeness:
         self._robots_http = HttpClient.from_settings(settings)
         self._take_script = client.register_script(_TAKE)
         self._failed_script = client.register_script(_FAILED)
+        self._robots_locks = [threading.Lock() for _ in range(ROBOTS_FETCH_LOCKS)]
 
     def close(self) -> None:
         self._robots_http.close()
@@ -135,24 +143,36 @@ class Politeness:
             raise Deferred(host, float(wait), "has no request budget left")
 
     def _robots(self, origin: str, host: str) -> tuple[RobotsPolicy, float]:
-        """The origin's policy and the seconds it stays cached."""
+        """The origin's policy and the seconds it stays cached. The threads of a worker that
+        find it missing fetch it once: without the lock each fetched its own copy (167
+        requests for robots.txt to 15 origins in benchmarks/throughput.py)."""
+        cached = self._cached_robots(origin)
+        if cached is not None:
+            return cached
+        with self._robots_locks[zlib.crc32(origin.encode()) % ROBOTS_FETCH_LOCKS]:
+            cached = self._cached_robots(origin)  # fetched while this thread waited
+            if cached is not None:
+                return cached
+            self._take(host, self._interval(host, None))
+            policy, ttl = self._fetch_robots(origin, host)
+            with redis_errors(STAGE, origin):
+                self._redis.set(self._keys.robots(origin), policy.to_json(), ex=ttl)
+        log.info("robots_fetched", origin=origin, verdict=policy.verdict, ttl_s=ttl)
+        return policy, float(ttl)
+
+    def _cached_robots(self, origin: str) -> tuple[RobotsPolicy, float] | None:
         key = self._keys.robots(origin)
         with redis_errors(STAGE, key):
             pipe = self._redis.pipeline(transaction=False)
             pipe.get(key)
             pipe.pttl(key)
             cached, ttl_ms = pipe.execute()
-        if cached is not None:
-            try:
-                return RobotsPolicy.from_json(cached), max(int(ttl_ms), 0) / 1000
-            except ValueError:
-                pass  # written by another version: ask the host again
-        self._take(host, self._interval(host, None))
-        policy, ttl = self._fetch_robots(origin, host)
-        with redis_errors(STAGE, key):
-            self._redis.set(key, policy.to_json(), ex=ttl)
-        log.info("robots_fetched", origin=origin, verdict=policy.verdict, ttl_s=ttl)
-        return policy, float(ttl)
+        if cached is None:
+            return None
+        try:
+            return RobotsPolicy.from_json(cached), max(int(ttl_ms), 0) / 1000
+        except ValueError:
+            return None  # written by another version: ask the host again
 
     def _fetch_robots(self, origin: str, host: str) -> tuple[RobotsPolicy, int]:
         url = f"{origin}/robots.txt"
