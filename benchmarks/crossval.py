@@ -167,10 +167,13 @@ def run_page(
     global _page_key
     data = read_page(page.path)
     results = {}
+    # The ablation's runs share trafilatura's results on the page; the first run makes them.
+    # Set on every page: in one process (--jobs 1) the sets after an ablation would otherwise
+    # be extracted from the last ablated page's results.
+    extract.bare_extraction = _bare_extraction if baselines else _remembered_bare_extraction
     if not baselines:
         _page_key = page.key
         _story_bodies.clear()
-        extract.bare_extraction = _remembered_bare_extraction
     if baselines:
         results[BASELINES[0]] = library(page, data)
         results[BASELINES[1]] = library(page, data, favor_precision=True)

@@ -12,6 +12,7 @@ from worker.stages.boilerplate import (
     remove_link_teasers,
     site_key,
     without_recurring,
+    without_unconfirmed_furniture,
 )
 
 STORY = [
@@ -27,6 +28,37 @@ def test_lines_recurring_on_the_host_are_removed() -> None:
     recurring = frozenset({line_key(click), line_key("View More News")})
 
     assert without_recurring(blocks, recurring) == STORY
+
+
+def test_furniture_the_stricter_extraction_drops_goes_and_its_sentences_stay() -> None:
+    """A short line that is no sentence stays only when the precision focus kept it too; a
+    sentence, a line introducing a quotation, and a long line stay whatever it judged."""
+    quote_intro = "The union's general secretary said on Friday:"
+    heading = "A walkout long in the making"
+    blocks = [
+        "Datum 28.04.2023\nPermalink https://p.dw.com/p/4QgGF",
+        STORY[0],
+        heading,
+        quote_intro,
+        "Interimstrainer Uwe Schubert",
+        STORY[1],
+    ]
+    confirming = [STORY[0], heading.upper(), STORY[1]]
+
+    assert without_unconfirmed_furniture(blocks, confirming) == [
+        STORY[0],
+        heading,
+        quote_intro,
+        STORY[1],
+    ]
+
+
+def test_a_list_keeps_the_items_the_stricter_extraction_kept() -> None:
+    blocks = ["- Maschinen\n- Permalink https://p.dw.com/p/4QgGF\n- chemische Erzeugnisse"]
+
+    assert without_unconfirmed_furniture(blocks, ["- Maschinen", "- chemische Erzeugnisse"]) == [
+        "- Maschinen\n- chemische Erzeugnisse"
+    ]
 
 
 def test_line_keys_ignore_case_spacing_and_punctuation() -> None:

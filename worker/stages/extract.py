@@ -3,9 +3,10 @@
 The body is trafilatura's (in its fast mode with its recall focus: the fallback extractors
 it skips cost a third of the time and lose precision on news pages; its links kept until
 teasers for other pages have been told from the story); then what is not story goes
-(:mod:`worker.stages.boilerplate`). A body that shares almost nothing with the page's
-headline and description is another story's, and trafilatura's precision focus is tried
-instead. The metadata is what the page states itself (JSON-LD, ``<meta>``, ``<time>``,
+(:mod:`worker.stages.boilerplate`), and with it the furniture that trafilatura's precision
+focus drops (a short line that is no sentence). A body that shares almost nothing with the
+page's headline and description is another story's, and trafilatura's precision focus is
+tried instead. The metadata is what the page states itself (JSON-LD, ``<meta>``, ``<time>``,
 bylines, ``<link rel=canonical>``), read here from the same lxml tree; htmldate guesses a date
 only when the page states none. Wire agencies come from :mod:`worker.stages.agency`, the
 quality flags from :mod:`worker.stages.quality`.
@@ -53,6 +54,7 @@ from worker.stages.boilerplate import (
     line_keys,
     remove_link_teasers,
     without_recurring,
+    without_unconfirmed_furniture,
 )
 from worker.stages.quality import is_paywalled, is_truncated
 
@@ -60,6 +62,10 @@ STAGE = "extract"
 HEURISTIC = "trafilatura"
 
 MIN_WORDS_WITHOUT_TITLE = 20
+# A body from trafilatura's precision focus shorter than this may have lost paragraphs to its
+# layout judgement, and its recall focus is extracted too. Measured on the labelled sets
+# (docs/extraction.md), 200 to 300 words give the same figures, and each set alone picks 200.
+MIN_PRECISE_STORY_WORDS = 200
 EARLIEST_DATE = datetime(1990, 1, 1, tzinfo=UTC)
 # A page dated after the moment we read it has its clock or its time zone wrong. Up to the
 # widest UTC offset is a time zone mislabelled; beyond that the date is rejected.
@@ -158,6 +164,8 @@ _MODIFIED_META = ("article:modified_time", "datemodified", "og:updated_time")
 
 
 WRONG_STORY_GUARD = "wrong_story_guard"
+PRECISION_START = "precision_start"
+PRECISION_AGREEMENT = "precision_agreement"
 TITLE_HEADING_PART = "title_heading_part"
 TITLE_SITE_SUFFIX = "title_site_suffix"
 DATE_GUESSED = "date_htmldate"
@@ -230,8 +238,8 @@ def extract_page(
     evidence = _content_words([title or "", description or "", *page.all_meta("og:title")])
     chosen: _Body | None = None
     chosen_share = 0.0
-    for blocks in _body_candidates(tree, disabled):
-        cleaned = clean_body(blocks, headlines=headlines, disabled=disabled)
+    for blocks, story_blocks in _body_candidates(tree, disabled):
+        cleaned = clean_body(story_blocks, headlines=headlines, disabled=disabled)
         candidate = _Body(blocks, cleaned, without_recurring(cleaned, recurring_lines))
         candidate_share = _share_of(evidence, candidate.story)
         if (
@@ -305,11 +313,35 @@ class _Body:
     story: list[str]  # and without the host's recurring lines
 
 
-def _body_candidates(tree: HtmlElement, disabled: frozenset[str]) -> Iterator[list[str]]:
-    """The bodies the page may have, best first, each made only when the one before it fails:
-    trafilatura's recall focus with its links judged, then its precision focus."""
-    yield _blocks(_story_body(tree, disabled))
-    yield _precise_blocks(tree)
+def _body_candidates(
+    tree: HtmlElement, disabled: frozenset[str]
+) -> Iterator[tuple[list[str], list[str]]]:
+    """The bodies the page may have, best first, each as extracted and as judged, the second
+    made only when the first fails.
+
+    First trafilatura's precision focus with its links judged. Where that comes out shorter
+    than a story, or holds a list, its recall focus, without the furniture the precision focus
+    dropped: the precision focus misses whole paragraphs of some layouts, and of a list of
+    cards for other stories it drops the linked headlines, which tell the cards from a list of
+    the story's, and keeps the rest. Then its precision focus in full, with the comparison
+    against other extractors that finds a story the first pass missed.
+    """
+    precise_body = _story_body(tree, disabled, precise=True)
+    precise = _blocks(precise_body)
+    if (
+        PRECISION_START in disabled
+        or _words(precise) < MIN_PRECISE_STORY_WORDS
+        or (precise_body is not None and precise_body.find("list") is not None)
+    ):
+        blocks = _blocks(_story_body(tree, disabled, precise=False))
+        if PRECISION_AGREEMENT in disabled:
+            yield blocks, blocks
+        else:
+            yield blocks, without_unconfirmed_furniture(blocks, precise)
+    else:
+        yield precise, precise
+    full = _precise_blocks(tree)
+    yield full, full
 
 
 def _precise_blocks(tree: HtmlElement) -> list[str]:
@@ -393,23 +425,25 @@ _SPACES = re.compile(r"\s+")
 _INNER_SPACES = re.compile(r"(?<=\S)[ \t]{2,}")
 
 
-def _story_body(tree: HtmlElement, disabled: frozenset[str]) -> HtmlElement | None:
-    """trafilatura's body element, its links marked and teasers for other pages removed.
+def _story_body(
+    tree: HtmlElement, disabled: frozenset[str], *, precise: bool
+) -> HtmlElement | None:
+    """trafilatura's body element in its fast mode, with its precision focus (``precise``) or
+    its recall focus, its links marked and teasers for other pages removed.
 
     trafilatura copies a tree it is given, so ``tree`` stays whole for the metadata. It is not
     given the page's address: it would resolve every link against it, and only whether text
-    is a link matters here. Its recall focus keeps the blocks that its balanced focus drops as
-    teasers (the cleanup judges those by their wording and links), and skips the balanced
-    focus's re-rendering of the whole page to text whenever the body is short, a fifth of the
-    time on such pages.
+    is a link matters here. Either focus skips the balanced focus's re-rendering of the whole
+    page to text whenever the body is short, a fifth of the time on such pages.
     """
     document = bare_extraction(
         tree,
         with_metadata=False,
         include_comments=False,
         include_links=True,
-        favor_recall=True,
         fast=True,
+        favor_precision=precise,
+        favor_recall=not precise,
     )
     if not isinstance(document, Document) or document.body is None:
         return None
@@ -1125,6 +1159,8 @@ def warm_up() -> None:
 # Every rule of the body and metadata paths that can be switched off, by name.
 BODY_RULES: tuple[str, ...] = (
     *(name for name, _ in TREE_RULES),
+    PRECISION_START,
+    PRECISION_AGREEMENT,
     WRONG_STORY_GUARD,
     *LINE_RULE_NAMES,
 )
