@@ -250,7 +250,7 @@ class Settings(BaseSettings):
     )
     feeds_concurrency: int = Field(64, ge=1, description="Threads of a feeds worker")
     articles_concurrency: int = Field(
-        64, ge=1, description="Threads of an articles worker: fetches waiting at once"
+        128, ge=1, description="Threads of an articles worker: fetches waiting at once"
     )
     articles_processes: int = Field(
         0,
