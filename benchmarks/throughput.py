@@ -10,7 +10,10 @@ Per latency, in the same run:
 1. **The script**: feedparser + httpx + trafilatura, one feed after another and one article
    at a time (``sequential_script``), in a process of its own, over the first
    ``--script-articles`` articles (its rate does not depend on how many: each article costs
-   one wait and one extraction).
+   one wait and one extraction): half of them before wirestream runs, half after, added up.
+   This machine's speed drifts by 15-20 % within minutes (the same code measured 15.6 and
+   19.7 ms per article a few minutes apart); a script measured only before wirestream gave
+   ratios from 1.26x to 1.54x for one commit.
 2. **wirestream**: the mirrors' feeds subscribed in a fresh namespace, then ``wirestream run
    --until-idle`` with its defaults (the per-host budget lifted for 127.0.0.1, as the README
    says for the simulated web), on a redis-server of its own.
@@ -156,6 +159,15 @@ class ScriptResult:
     cpu_seconds: float
     """Of the loop alone; the imports and the first extraction's set-up come before it."""
     total_cpu_seconds: float
+
+    def added_to(self, other: ScriptResult) -> ScriptResult:
+        return ScriptResult(
+            self.articles + other.articles,
+            self.extracted + other.extracted,
+            self.seconds + other.seconds,
+            self.cpu_seconds + other.cpu_seconds,
+            self.total_cpu_seconds + other.total_cpu_seconds,
+        )
 
 
 def sequential_script(feed_urls: list[str], limit: int, results: Connection) -> None:
@@ -441,7 +453,10 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(int(share * len(ordered)), len(ordered) - 1)]
 
 
-def format_result(latency: float, script: ScriptResult, run: RunResult, load: str) -> str:
+def format_result(
+    latency: float, halves: tuple[ScriptResult, ScriptResult], run: RunResult, load: str
+) -> str:
+    script = halves[0].added_to(halves[1])
     script_rate = script.articles / script.seconds
     script_cpu = script.cpu_seconds / script.articles
     rate = run.articles / run.window_seconds
@@ -473,6 +488,8 @@ def format_result(latency: float, script: ScriptResult, run: RunResult, load: st
         f"  worker tree: peak RSS {run.peak_rss_mb:.0f} MB, peak PSS {run.peak_pss_mb:.0f} MB,"
         f" {run.processes} processes; simulated web {run.web_cpu * 1000 / run.articles:.1f}"
         f" ms/article, redis-server {run.redis_cpu * 1000 / run.articles:.1f} ms/article",
+        "  script CPU ms/article before / after wirestream: "
+        + " / ".join(f"{half.cpu_seconds * 1000 / half.articles:.1f}" for half in halves),
         f"  script: {script.extracted} of {script.articles} pages gave text; run: {run.summary}",
     ]
     return "\n".join(lines)
@@ -526,14 +543,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 with newsroom(latency, args.feed_latency, mirrors) as room:
                     progress(f"pages after {latency:g} s: the script, {limit} articles ...")
                     load_before = load_average()
-                    script = run_script(room, limit)
+                    before = run_script(room, limit - limit // 2)
                     progress(
-                        f"  {script.articles / script.seconds:.2f} articles/s; wirestream,"
+                        f"  {before.articles / before.seconds:.2f} articles/s; wirestream,"
                         f" {room.articles} articles in {len(room.feed_urls)} feeds ..."
                     )
                     run = run_wirestream(bench, room, redis_pid, scratch)
+                    progress(f"  the script again, {limit // 2} articles ...")
+                    after = run_script(room, limit // 2)
                     load = f"{load_before} before, {load_average()} after"
-                    reports.append(format_result(latency, script, run, load))
+                    reports.append(format_result(latency, (before, after), run, load))
                     progress(reports[-1])
             client.close()
     print(
