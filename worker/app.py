@@ -46,21 +46,20 @@ Pools, measured on this 2-core machine (``benchmarks/throughput.py`` end to end,
 ``benchmarks/pools.py`` for articles, ``benchmarks/polling.py`` for feeds; ratios against a
 sequential loop or script in the same run, noisy +-30% on a shared machine):
 
-- The ``articles`` worker waits on the network in threads (``articles_concurrency`` 64) and
+- The ``articles`` worker waits on the network in threads (``articles_concurrency`` 128) and
   runs the CPU steps of an article (extract, then tag and fingerprint: pure functions of the
   fetched page) in processes of its own, one per core (``articles_processes``,
-  ``worker/adapters/cpu.py``). Each CPU step has the task's soft time limit: past it, its
-  process is killed and replaced, and the task is retried (then dead-lettered) as a task its
-  time limit ended. The prefork pool it replaces (8 processes, each fetching then
-  extracting) could not do more than 8 / (latency + CPU) articles per second: about 31/s
-  with pages answering in 200 ms, 7.5/s at 1 s, whatever the CPU; more processes cost about
-  70 MB each. Measured with ``throughput.py`` (1,005 articles, 2 cores that other jobs kept
-  busy, load average 7-23, two runs each): pages after 1 s, prefork 6.7-7.2 articles/s at
-  29-30 ms of CPU per article and 1,111 MB PSS, threads and CPU processes 33-38/s at 24-26
-  ms and 599-612 MB (41-45x the sequential script); after 0.2 s both were CPU-bound at 0.91
-  of the CPU the other jobs left (prefork 17-20/s at 25-32 ms, now 29-36/s at 23-26 ms).
-  ``docs/scale.md`` (Throughput on one host) has the figures, where the CPU goes, and what a
-  killed worker now holds (up to 64 tasks instead of 8).
+  ``worker/adapters/cpu.py``). It takes tasks once those processes are up. Each CPU step has
+  the task's soft time limit: past it, its process is killed and replaced, and the task is
+  retried (then dead-lettered) as a task its time limit ended. The prefork pool it replaces
+  (8 processes, each fetching then extracting) could not do more than 8 / (latency + CPU)
+  articles per second: about 31/s with pages answering in 200 ms, 7.5/s at 1 s, whatever the
+  CPU, at 1,108 MB PSS. Measured with ``throughput.py`` on an idle machine (1,005 articles):
+  71.5 articles/s at 0.2 s and 74.3/s at 1 s (64 threads: 55.6/s at 1 s), 18.7-20.5 ms of
+  CPU per article, 611-619 MB; 15.9x and 75.9x the sequential script, whose CPU per article
+  (9.8-9.9 ms) is 1.9-2.1x less. ``docs/scale.md`` (Throughput on one host) has the figures,
+  where the CPU goes, the targets not met, and what a killed worker now holds (up to 128
+  tasks instead of 8).
 - Feed polls mostly wait on the network, so the ``feeds`` worker runs the threads pool. Beat
   hands due feeds out in ``poll_feeds`` batches of 20, which cut the worker's CPU per 304
   poll from 8.5 to 3.1-3.6 ms. 10,000 feeds, 50 ms responses, 96 % 304s: threads c=16 123
