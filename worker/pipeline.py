@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -266,27 +266,37 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
             entry.source_url, kind="article", max_bytes=services.settings.max_page_bytes
         )
     site = site_key(response.final_url)
-    with timings.stage("extract"):
-        extract = partial(
-            extract_page,
+    with timings.stage("cpu"):  # the wait for a CPU process included
+        analyse = partial(
+            analyse_page,
+            services.settings,
+            entry,
             response.body,
             url=response.final_url,
             content_type=response.content_type,
             now=response.fetched_at,
             recurring_lines=services.host_lines.recurring(site),
         )
-        page = services.cpu.run(extract, timeout=deadline - time.monotonic())
-        if entry.feed.id:
+        analysed = services.cpu.run(analyse, timeout=deadline - time.monotonic())
+    timings.stages.update(analysed.timings)
+    page, tags, body = analysed.page, analysed.tags, analysed.body
+    if entry.feed.id:
+        with timings.stage("poll_lines"):
             # Learnt from the batch: the other pages of the same poll are the host's too.
             poll = services.keys.poll_lines(entry.feed.id, entry.discovered_at.isoformat())
             shared = services.host_lines.shared_in_poll(poll, response.final_url, page.line_keys)
-            page = without_lines(page, shared)
-        page = dated_from_feed(entry, page)
+            without_shared = without_lines(page, shared)
+        if without_shared is not page:
+            # The tags and fingerprint of what is left: a step more, for the few pages that
+            # share lines with the others of their poll.
+            page = without_shared
+            with timings.stage("tag_again"):
+                analyse_rest = partial(tags_and_fingerprint, services.settings, page, entry)
+                tags, body = services.cpu.run(analyse_rest, timeout=deadline - time.monotonic())
+    page = dated_from_feed(entry, page)
     with timings.stage("canonical"):
         trust_canonical = _trusts_canonical(services, site, response, page)
-    with timings.stage("tag"):  # and fingerprint
-        analyse = partial(tags_and_fingerprint, services.settings, page, entry)
-        tags, body = services.cpu.run(analyse, timeout=deadline - time.monotonic())
+    with timings.stage("build"):
         article = build_article(
             entry,
             response,
@@ -325,11 +335,42 @@ def process_entry(entry: FeedEntry, services: Services) -> ProcessOutcome:
     return ProcessOutcome(article.id, article.url, result, timings.stages)
 
 
+@dataclass(frozen=True)
+class AnalysedPage:
+    page: ExtractedPage
+    tags: Tags
+    body: Fingerprint
+    timings: dict[str, float]
+    """Milliseconds of extraction and tagging, measured where they ran."""
+
+
+def analyse_page(
+    settings: Settings,
+    entry: FeedEntry,
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None,
+    now: datetime,
+    recurring_lines: frozenset[str],
+) -> AnalysedPage:
+    """The CPU work of an article: extraction, then tags and fingerprint, in one step where
+    ``services.cpu`` runs steps. As two steps, every article crossed to a CPU process and
+    back twice, and the CPU processes waited for the worker's threads in between."""
+    timings = Timings()
+    with timings.stage("extract"):
+        page = extract_page(
+            body, url=url, content_type=content_type, now=now, recurring_lines=recurring_lines
+        )
+    with timings.stage("tag"):
+        tags, fingerprinted = tags_and_fingerprint(settings, page, entry)
+    return AnalysedPage(page, tags, fingerprinted, timings.stages)
+
+
 def tags_and_fingerprint(
     settings: Settings, page: ExtractedPage, entry: FeedEntry
 ) -> tuple[Tags, Fingerprint]:
-    """The CPU work on an extracted page: a pure function of it, run where ``services.cpu``
-    runs steps."""
+    """The tags and fingerprint of an extracted page: a pure function of it."""
     return build_tagger(settings).tag(page, entry), fingerprint(page.text)
 
 
