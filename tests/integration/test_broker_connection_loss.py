@@ -69,8 +69,11 @@ def test_our_transport_closes_the_channel_after_losing_redis(server: RedisServer
     close_after_losing_redis(server, Transport)  # no AttributeError: the worker lives on
 
 
-def test_our_transport_is_used_for_tcp_and_tls_brokers_only() -> None:
+def test_our_transports_are_used_for_tcp_tls_and_sentinel_brokers() -> None:
     assert transport_for("redis://127.0.0.1:6379/0") == "worker.adapters.broker:Transport"
     assert transport_for("rediss://redis.example:6380/0") == "worker.adapters.broker:Transport"
     assert transport_for("redis+socket:///tmp/redis.sock") is None
-    assert transport_for("sentinel://127.0.0.1:26379") is None
+    assert (
+        transport_for("sentinel://127.0.0.1:26379;sentinel://127.0.0.1:26380")
+        == "worker.adapters.broker:SentinelTransport"
+    )
