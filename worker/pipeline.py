@@ -463,7 +463,24 @@ def _record_poll(services: Services, feed: Feed, response: Response, *, result: 
         polls=feed.polls + 1,
         next_poll_reason=plan.reason,
     )
-    services.feeds.save(updated, next_poll_at=plan.at)
+    _save_poll(services, feed, updated, next_poll_at=plan.at)
+
+
+def _save_poll(services: Services, read: Feed, updated: Feed, *, next_poll_at: datetime) -> bool:
+    """Records the poll of ``read`` as ``updated``; False when another copy of the poll task
+    recorded its own since ``read`` was taken (this one's outcome is then dropped)."""
+    result = services.feeds.save(
+        updated, next_poll_at=next_poll_at, polled_before=read.last_polled_at
+    )
+    if result == "superseded":
+        services.stats.add("feeds.superseded")
+        log.warning(
+            "feed_poll_superseded",
+            feed_url=updated.url,
+            dropped_result=updated.last_result,
+            dropped_error=updated.last_error,
+        )
+    return result == "saved"
 
 
 def _record_poll_failure(services: Services, feed: Feed, error: StageError) -> None:
@@ -486,7 +503,8 @@ def _record_poll_failure(services: Services, feed: Feed, error: StageError) -> N
         consecutive_failures=failures,
         next_poll_reason=plan.reason,
     )
-    services.feeds.save(failing, next_poll_at=plan.at)
+    if not _save_poll(services, feed, failing, next_poll_at=plan.at):
+        return
     services.stats.add("feeds.failed")
     # One dead letter when a feed starts failing, not one per poll of a feed that is down.
     if failing.consecutive_failures == 1:

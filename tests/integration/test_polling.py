@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from worker import pipeline
+from worker.errors import RetryableError
 from worker.models import Feed, FeedEntry
 from worker.services import Services, build_services
 from worker.settings import load_settings
@@ -162,6 +164,35 @@ def test_a_run_of_500s_backs_off_then_recovers(poller: Poller) -> None:
     recovered = poller.feed(feed)
     assert (recovered.consecutive_failures, recovered.error_grade) == (0, None)
     assert recovered.next_poll_reason == "publishing rate"
+
+
+def test_a_poll_that_fails_after_its_redelivered_copy_succeeded_leaves_the_feed_as_polled(
+    poller: Poller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker cut off from the network holds a poll task until its fetch times out; the
+    task is redelivered meanwhile and polled by another worker. The late failure is the cut
+    worker's, not the feed's: no backoff, no dead letter."""
+    url = poller.web.synthetic_feed_url(11, period=PERIOD)
+    feed = poller.subscribe(url)
+    fetch = poller.services.http.fetch
+
+    def fetch_while_cut_off(target: str, **options: Any) -> Any:
+        monkeypatch.setattr(poller.services.http, "fetch", fetch)
+        assert poller.poll(feed).status == "polled"  # the redelivered copy, on another worker
+        raise RetryableError("fetch", target, "timed out after 10s")
+
+    monkeypatch.setattr(poller.services.http, "fetch", fetch_while_cut_off)
+    outcome = poller.poll(feed)
+
+    assert (outcome.status, str(outcome.error)) == (
+        "failed",
+        f"fetch: timed out after 10s for {url}",
+    )
+    kept = poller.feed(feed)
+    assert (kept.last_result, kept.consecutive_failures, kept.error_grade) == ("polled", 0, None)
+    assert kept.next_poll_reason == "publishing rate"
+    assert poller.services.redis.xlen(poller.services.keys.dead_stream) == 0
+    assert poller.services.stats.snapshot()["feeds.superseded"] == 1
 
 
 def test_a_404_is_a_soft_error_with_its_own_slower_backoff(poller: Poller) -> None:

@@ -24,7 +24,7 @@ def feed(n: int, **changes: object) -> Feed:
 def test_adding_a_known_feed_keeps_its_polling_state(redis_client: redis.Redis, keys: Keys) -> None:
     store = FeedStore(redis_client, keys)
     assert store.add(feed(1), poll_at=NOW) is True
-    store.save(feed(1, etag='"v1"', consecutive_failures=2), next_poll_at=NOW)
+    store.save(feed(1, etag='"v1"', consecutive_failures=2), next_poll_at=NOW, polled_before=None)
     assert store.add(feed(1, title="Renamed", tags=("world",)), poll_at=NOW) is False
     stored = store.get("feed1")
     assert stored is not None
@@ -67,10 +67,39 @@ def test_saving_a_removed_feed_does_not_bring_it_back(
     store = FeedStore(redis_client, keys)
     store.add(feed(1), poll_at=NOW)
     assert store.remove("feed1") is True
-    store.save(feed(1), next_poll_at=NOW)
+    assert store.save(feed(1), next_poll_at=NOW, polled_before=None) == "removed"
     assert store.get("feed1") is None
     assert store.due_times() == {}
     assert store.remove("feed1") is False
+
+
+def test_a_poll_recorded_after_another_poll_of_the_same_feed_is_dropped(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    """Two copies of one poll task (the first worker cut off, the task redelivered) read the
+    same state; the one that records second holds stale state and must not overwrite."""
+    store = FeedStore(redis_client, keys)
+    store.add(feed(1, last_polled_at=NOW), poll_at=NOW)
+    read = store.get("feed1")
+    assert read is not None
+    polled_at = NOW + timedelta(seconds=20)
+    redelivered = read.with_changes(last_polled_at=polled_at, last_result="polled")
+    cut_off = read.with_changes(
+        last_polled_at=polled_at + timedelta(seconds=1), last_result="failed"
+    )
+
+    first = store.save(
+        redelivered, next_poll_at=polled_at + timedelta(seconds=10), polled_before=NOW
+    )
+    second = store.save(cut_off, next_poll_at=polled_at + timedelta(hours=1), polled_before=NOW)
+
+    assert (first, second) == ("saved", "superseded")
+    stored = store.get("feed1")
+    assert stored is not None and stored.last_result == "polled"
+    assert store.due_times()["feed1"] == polled_at + timedelta(seconds=10)
+    # The next poll reads the recorded state and records over it.
+    following = stored.with_changes(last_polled_at=polled_at + timedelta(seconds=10))
+    assert store.save(following, next_poll_at=NOW, polled_before=polled_at) == "saved"
 
 
 def test_seen_store_remembers_a_group_by_any_of_its_keys_with_its_version(

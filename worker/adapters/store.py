@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from worker.adapters.redis_client import RedisClient, get_values, redis_errors
 from worker.keys import Keys
-from worker.models import Feed
+from worker.models import Feed, utc_iso
 
 # Hands out the feeds whose time has come and pushes each one's score to the end of its
 # lease in the same step, so two beat ticks (or two beats) never enqueue one feed twice,
@@ -22,16 +22,28 @@ end
 return ids
 """
 
-# Records a poll's outcome in one round trip, unless the feed was removed meanwhile:
-# HSET then ZADD, both O(log n) at most, whatever the number of feeds.
+# Records a poll's outcome in one round trip, unless the feed was removed meanwhile (0) or
+# another poll of it was recorded since this one read it (-1): HSET then ZADD, both
+# O(log n) at most, whatever the number of feeds.
 _SAVE = """
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+if not stored then
   return 0
+end
+local last_polled_at = cjson.decode(stored)['last_polled_at']
+if type(last_polled_at) ~= 'string' then
+  last_polled_at = ''
+end
+if last_polled_at ~= ARGV[4] then
+  return -1
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[2], 'XX', ARGV[3], ARGV[1])
 return 1
 """
+
+SaveResult = Literal["saved", "removed", "superseded"]
+_SAVE_RESULTS: dict[int, SaveResult] = {1: "saved", 0: "removed", -1: "superseded"}
 
 
 class FeedStore:
@@ -77,13 +89,26 @@ class FeedStore:
             removed, _ = pipe.execute()
         return bool(removed)
 
-    def save(self, feed: Feed, *, next_poll_at: datetime) -> None:
-        """Record a poll's outcome and when the feed is next due; a removed feed stays removed."""
+    def save(
+        self, feed: Feed, *, next_poll_at: datetime, polled_before: datetime | None
+    ) -> SaveResult:
+        """Record a poll's outcome and when the feed is next due, if the feed's last recorded
+        poll is still ``polled_before`` (the one the poll read). A poll whose task ran twice
+        (redelivered while its first worker was cut off) must not overwrite the copy that
+        finished first: the stale one holds the older state, and its failure may be its own
+        worker's lost network, which would back the feed off for minutes. A removed feed
+        stays removed."""
         with redis_errors("feeds", feed.url):
-            self._save(
+            result = self._save(
                 keys=[self._keys.feeds, self._keys.due],
-                args=[feed.id, json.dumps(feed.to_payload()), next_poll_at.timestamp()],
+                args=[
+                    feed.id,
+                    json.dumps(feed.to_payload()),
+                    next_poll_at.timestamp(),
+                    utc_iso(polled_before) or "",
+                ],
             )
+        return _SAVE_RESULTS[int(result)]
 
     def postpone(self, feed_id: str, *, until: datetime) -> None:
         """Move a subscribed feed's next poll, its state untouched (its host asked us to wait)."""
