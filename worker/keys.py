@@ -91,6 +91,11 @@ class Keys:
         return f"{self.namespace}:{self._slot_of('feeds')}"
 
     @property
+    def poll_starts(self) -> str:
+        """HASH feed id -> when its latest poll started (ISO 8601 UTC); in the feeds' slot."""
+        return f"{self.feeds}:poll-starts"
+
+    @property
     def due(self) -> str:
         """ZSET feed id -> time of its next poll (epoch seconds); in the feeds' slot."""
         if self.cluster_safe:

@@ -122,7 +122,8 @@ class ProcessOutcome:
 
 
 def poll_feed(feed_id: str, services: Services) -> PollOutcome:
-    feed = services.feeds.get(feed_id)
+    started_at = services.clock()
+    feed = services.feeds.start_poll(feed_id, started_at)
     if feed is None:
         return PollOutcome(feed_id, "removed")
     timings = Timings()
@@ -140,13 +141,13 @@ def poll_feed(feed_id: str, services: Services) -> PollOutcome:
             )
         feed = _moved_permanently(feed, response)
         if response.not_modified:
-            _record_poll(services, feed, response, result="not_modified")
+            _record_poll(services, feed, response, started_at, result="not_modified")
             services.stats.add("feeds.not_modified")
             return PollOutcome(feed.id, "not_modified", timings=timings.stages)
         # Some servers answer 200 with fresh validators for the very same bytes.
         body_hash = hashlib.blake2b(response.body, digest_size=16).hexdigest()
         if body_hash == feed.body_hash and conditional:
-            _record_poll(services, feed, response, result="unchanged")
+            _record_poll(services, feed, response, started_at, result="unchanged")
             services.stats.add("feeds.not_modified")
             services.stats.add("feeds.unchanged")
             return PollOutcome(feed.id, "unchanged", timings=timings.stages)
@@ -192,7 +193,7 @@ def poll_feed(feed_id: str, services: Services) -> PollOutcome:
         delay = _postpone_poll(services, feed, wait)
         return PollOutcome(feed.id, "deferred", timings=timings.stages, poll_again_in=delay)
     except StageError as error:
-        _record_poll_failure(services, feed, error)
+        _record_poll_failure(services, feed, error, started_at)
         return PollOutcome(feed.id, "failed", error=error, timings=timings.stages)
     learnt = feed.with_changes(
         title=feed.title or parsed.title,
@@ -206,7 +207,7 @@ def poll_feed(feed_id: str, services: Services) -> PollOutcome:
         new_entries=feed.new_entries + len(news),
         last_new_entry_at=now if news else feed.last_new_entry_at,
     )
-    _record_poll(services, learnt, response, result="polled")
+    _record_poll(services, learnt, response, started_at, result="polled")
     services.stats.add("feeds.polled")
     services.stats.add("entries.new", len(news))
     return PollOutcome(
@@ -434,7 +435,9 @@ def _record_drop(services: Services, article: Article, rule: Rule) -> None:
     )
 
 
-def _record_poll(services: Services, feed: Feed, response: Response, *, result: str) -> None:
+def _record_poll(
+    services: Services, feed: Feed, response: Response, started_at: datetime, *, result: str
+) -> None:
     now = services.clock()
     max_age, expires = cache_hints(response.headers, now)
     plan = plan_next_poll(
@@ -454,7 +457,7 @@ def _record_poll(services: Services, feed: Feed, response: Response, *, result: 
     updated = feed.with_changes(
         etag=response.headers.get("etag") or feed.etag,
         last_modified=response.headers.get("last-modified") or feed.last_modified,
-        last_polled_at=now,
+        last_polled_at=started_at,
         last_status=response.status,
         last_result=result,
         last_error=None,
@@ -463,27 +466,27 @@ def _record_poll(services: Services, feed: Feed, response: Response, *, result: 
         polls=feed.polls + 1,
         next_poll_reason=plan.reason,
     )
-    _save_poll(services, feed, updated, next_poll_at=plan.at)
+    _save_poll(services, updated, next_poll_at=plan.at)
 
 
-def _save_poll(services: Services, read: Feed, updated: Feed, *, next_poll_at: datetime) -> bool:
-    """Records the poll of ``read`` as ``updated``; False when another copy of the poll task
-    recorded its own since ``read`` was taken (this one's outcome is then dropped)."""
-    result = services.feeds.save(
-        updated, next_poll_at=next_poll_at, polled_before=read.last_polled_at
-    )
+def _save_poll(services: Services, polled: Feed, *, next_poll_at: datetime) -> bool:
+    """Records a poll; False when it is dropped: another poll of the feed started after it
+    (or the feed was removed)."""
+    result = services.feeds.save(polled, next_poll_at=next_poll_at)
     if result == "superseded":
         services.stats.add("feeds.superseded")
         log.warning(
             "feed_poll_superseded",
-            feed_url=updated.url,
-            dropped_result=updated.last_result,
-            dropped_error=updated.last_error,
+            feed_url=polled.url,
+            dropped_result=polled.last_result,
+            dropped_error=polled.last_error,
         )
     return result == "saved"
 
 
-def _record_poll_failure(services: Services, feed: Feed, error: StageError) -> None:
+def _record_poll_failure(
+    services: Services, feed: Feed, error: StageError, started_at: datetime
+) -> None:
     now = services.clock()
     grade = grade_error(error)
     failures = feed.consecutive_failures + 1
@@ -496,14 +499,14 @@ def _record_poll_failure(services: Services, feed: Feed, error: StageError) -> N
         random_fraction=services.random_fraction(),
     )
     failing = feed.with_changes(
-        last_polled_at=now,
+        last_polled_at=started_at,
         last_result="failed",
         last_error=str(error),
         error_grade=str(grade),
         consecutive_failures=failures,
         next_poll_reason=plan.reason,
     )
-    if not _save_poll(services, feed, failing, next_poll_at=plan.at):
+    if not _save_poll(services, failing, next_poll_at=plan.at):
         return
     services.stats.add("feeds.failed")
     # One dead letter when a feed starts failing, not one per poll of a feed that is down.

@@ -24,7 +24,7 @@ def feed(n: int, **changes: object) -> Feed:
 def test_adding_a_known_feed_keeps_its_polling_state(redis_client: redis.Redis, keys: Keys) -> None:
     store = FeedStore(redis_client, keys)
     assert store.add(feed(1), poll_at=NOW) is True
-    store.save(feed(1, etag='"v1"', consecutive_failures=2), next_poll_at=NOW, polled_before=None)
+    store.save(feed(1, etag='"v1"', consecutive_failures=2), next_poll_at=NOW)
     assert store.add(feed(1, title="Renamed", tags=("world",)), poll_at=NOW) is False
     stored = store.get("feed1")
     assert stored is not None
@@ -67,39 +67,47 @@ def test_saving_a_removed_feed_does_not_bring_it_back(
     store = FeedStore(redis_client, keys)
     store.add(feed(1), poll_at=NOW)
     assert store.remove("feed1") is True
-    assert store.save(feed(1), next_poll_at=NOW, polled_before=None) == "removed"
+    assert store.save(feed(1), next_poll_at=NOW) == "removed"
     assert store.get("feed1") is None
     assert store.due_times() == {}
     assert store.remove("feed1") is False
 
 
-def test_a_poll_recorded_after_another_poll_of_the_same_feed_is_dropped(
+def test_a_poll_that_started_before_another_poll_of_the_feed_is_not_recorded(
     redis_client: redis.Redis, keys: Keys
 ) -> None:
-    """Two copies of one poll task (the first worker cut off, the task redelivered) read the
-    same state; the one that records second holds stale state and must not overwrite."""
+    """Two copies of one poll task (the first worker cut off, the task redelivered): the copy
+    that started first is stale, whether it finishes before the other or after."""
     store = FeedStore(redis_client, keys)
-    store.add(feed(1, last_polled_at=NOW), poll_at=NOW)
-    read = store.get("feed1")
-    assert read is not None
-    polled_at = NOW + timedelta(seconds=20)
-    redelivered = read.with_changes(last_polled_at=polled_at, last_result="polled")
-    cut_off = read.with_changes(
-        last_polled_at=polled_at + timedelta(seconds=1), last_result="failed"
-    )
+    store.add(feed(1), poll_at=NOW)
+    # Within one second: utc_iso writes the whole second without a fraction.
+    stale_start, fresh_start = NOW + timedelta(seconds=1), NOW + timedelta(seconds=1.5)
+    stale = store.start_poll("feed1", stale_start)
+    fresh = store.start_poll("feed1", fresh_start)
+    assert stale is not None and fresh is not None
+    failed = stale.with_changes(last_polled_at=stale_start, last_result="failed")
+    polled = fresh.with_changes(last_polled_at=fresh_start, last_result="polled")
+    next_poll = fresh_start + timedelta(seconds=10)
 
-    first = store.save(
-        redelivered, next_poll_at=polled_at + timedelta(seconds=10), polled_before=NOW
-    )
-    second = store.save(cut_off, next_poll_at=polled_at + timedelta(hours=1), polled_before=NOW)
+    assert store.save(failed, next_poll_at=NOW + timedelta(hours=1)) == "superseded"
+    assert store.save(polled, next_poll_at=next_poll) == "saved"
+    assert store.save(failed, next_poll_at=NOW + timedelta(hours=1)) == "superseded"
 
-    assert (first, second) == ("saved", "superseded")
     stored = store.get("feed1")
     assert stored is not None and stored.last_result == "polled"
-    assert store.due_times()["feed1"] == polled_at + timedelta(seconds=10)
-    # The next poll reads the recorded state and records over it.
-    following = stored.with_changes(last_polled_at=polled_at + timedelta(seconds=10))
-    assert store.save(following, next_poll_at=NOW, polled_before=polled_at) == "saved"
+    assert store.due_times()["feed1"] == next_poll
+    following_start = fresh_start.replace(microsecond=0) + timedelta(seconds=1)
+    assert store.start_poll("feed1", following_start) is not None
+    following = polled.with_changes(last_polled_at=following_start)
+    assert store.save(following, next_poll_at=next_poll) == "saved"
+
+
+def test_a_removed_feed_is_not_started_and_leaves_no_poll_start(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    store = FeedStore(redis_client, keys)
+    assert store.start_poll("feed1", NOW) is None
+    assert redis_client.hlen(keys.poll_starts) == 0
 
 
 def test_seen_store_remembers_a_group_by_any_of_its_keys_with_its_version(

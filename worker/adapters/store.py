@@ -22,19 +22,24 @@ end
 return ids
 """
 
-# Records a poll's outcome in one round trip, unless the feed was removed meanwhile (0) or
-# another poll of it was recorded since this one read it (-1): HSET then ZADD, both
-# O(log n) at most, whatever the number of feeds.
+# Records a poll's outcome in one round trip, unless the feed was removed meanwhile (0) or a
+# poll of it started later than this one (-1): HSET then ZADD, both O(log n) at most,
+# whatever the number of feeds. Times are compared as utc_iso writes them, with the fraction
+# of a second made explicit.
 _SAVE = """
-local stored = redis.call('HGET', KEYS[1], ARGV[1])
-if not stored then
+local function instant(iso)
+  if type(iso) ~= 'string' then
+    return ''
+  end
+  if string.len(iso) == 20 then
+    return string.sub(iso, 1, 19) .. '.000000Z'
+  end
+  return iso
+end
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
   return 0
 end
-local last_polled_at = cjson.decode(stored)['last_polled_at']
-if type(last_polled_at) ~= 'string' then
-  last_polled_at = ''
-end
-if last_polled_at ~= ARGV[4] then
+if instant(redis.call('HGET', KEYS[3], ARGV[1])) > instant(ARGV[4]) then
   return -1
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -75,6 +80,20 @@ class FeedStore:
             raw = self._redis.hget(self._keys.feeds, feed_id)
         return Feed.from_payload(json.loads(raw)) if raw else None
 
+    def start_poll(self, feed_id: str, started_at: datetime) -> Feed | None:
+        """The feed, read for a poll that starts now; the start is recorded in the same
+        round trip, so that an older poll of the feed still running finds itself superseded
+        when it tries to record its outcome (``save``)."""
+        with redis_errors("feeds", feed_id):
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.hget(self._keys.feeds, feed_id)
+            pipe.hset(self._keys.poll_starts, feed_id, utc_iso(started_at) or "")
+            raw, _ = pipe.execute()
+            if not raw:
+                self._redis.hdel(self._keys.poll_starts, feed_id)
+                return None
+        return Feed.from_payload(json.loads(raw))
+
     def all(self) -> list[Feed]:
         with redis_errors("feeds", self._keys.feeds):
             raw = self._redis.hgetall(self._keys.feeds)
@@ -86,26 +105,25 @@ class FeedStore:
             pipe = self._redis.pipeline()
             pipe.hdel(self._keys.feeds, feed_id)
             pipe.zrem(self._keys.due, feed_id)
-            removed, _ = pipe.execute()
+            pipe.hdel(self._keys.poll_starts, feed_id)
+            removed, _, _ = pipe.execute()
         return bool(removed)
 
-    def save(
-        self, feed: Feed, *, next_poll_at: datetime, polled_before: datetime | None
-    ) -> SaveResult:
-        """Record a poll's outcome and when the feed is next due, if the feed's last recorded
-        poll is still ``polled_before`` (the one the poll read). A poll whose task ran twice
-        (redelivered while its first worker was cut off) must not overwrite the copy that
-        finished first: the stale one holds the older state, and its failure may be its own
-        worker's lost network, which would back the feed off for minutes. A removed feed
-        stays removed."""
+    def save(self, feed: Feed, *, next_poll_at: datetime) -> SaveResult:
+        """Record a poll's outcome and when the feed is next due, unless another poll of the
+        feed started after this one (``last_polled_at``, when this poll started). A poll task
+        runs twice when it is redelivered while the worker that held it is cut off; that
+        worker's fetch times out, and recorded, its failure (its own lost network) would back
+        the feed off for minutes, whichever copy finished first. A removed feed stays
+        removed."""
         with redis_errors("feeds", feed.url):
             result = self._save(
-                keys=[self._keys.feeds, self._keys.due],
+                keys=[self._keys.feeds, self._keys.due, self._keys.poll_starts],
                 args=[
                     feed.id,
                     json.dumps(feed.to_payload()),
                     next_poll_at.timestamp(),
-                    utc_iso(polled_before) or "",
+                    utc_iso(feed.last_polled_at) or "",
                 ],
             )
         return _SAVE_RESULTS[int(result)]
