@@ -76,7 +76,7 @@ from typing import Any
 
 from celery import Celery
 
-from worker.adapters.broker import transport_for
+from worker.adapters.broker import celery_broker
 from worker.adapters.embedded_redis import redis_url_for
 from worker.adapters.redis_client import RedisOptions, celery_transport
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
@@ -95,7 +95,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     )
     return {
         **transport,
-        "broker_transport": transport_for(transport["broker_url"]),
+        # Our transports, with the embedded Redis's socket URL spelled for its own.
+        **celery_broker(transport["broker_url"]),
         "broker_connection_retry_on_startup": True,
         # A worker that loses Redis waits for it as long as it takes (attempts after 2, 6,
         # 12, 20 s..., then every 30 s: kombu's fixed intervals) instead of exiting after 100.

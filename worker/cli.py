@@ -432,11 +432,13 @@ def run_beat(args: argparse.Namespace, settings: Settings) -> int:
 def run_flower(args: argparse.Namespace, settings: Settings) -> int:
     from celery.bin.celery import celery
 
+    from worker.adapters.broker import by_scheme
     from worker.app import app
 
     # Flower reads queue lengths with a client it picks by the broker URL's scheme; the
-    # workers' transport class (worker/adapters/broker.py) would hide that scheme from it.
-    app.conf.broker_transport = None
+    # workers' transport class (worker/adapters/broker.py) would hide that scheme from it,
+    # and their spelling of a unix socket (socket://) is not one Flower knows.
+    app.conf.update(by_scheme(app.conf.broker_url))
     # Tornado's own log handler off: Flower's records go through our renderer like the rest.
     celery.main(
         args=["--app", "worker.app", "--quiet", "flower", "--logging=none"], prog_name="celery"

@@ -1,9 +1,10 @@
 """With no WIRESTREAM_REDIS_URL the command runs its own redis-server on a unix socket in the
-data directory: the pipeline publishes into it, the data outlives the server, and nothing is
-left running afterwards."""
+data directory: the pipeline publishes into it, its workers take their tasks with our
+transport, the data outlives the server, and nothing is left running afterwards."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -13,10 +14,15 @@ from pathlib import Path
 
 import pytest
 import redis
-from processes import live_processes, stop, stop_all
+from celery import Celery
+from flower.utils.broker import Broker
+from processes import live_processes, stop, stop_all, wait_for
 
+from worker.adapters.broker import by_scheme
 from worker.adapters.embedded_redis import EmbeddedRedis
-from worker.keys import Keys
+from worker.app import celery_config
+from worker.keys import FEEDS_QUEUE, Keys
+from worker.settings import load_settings
 from worker.simweb import SimWeb, catalog
 
 Wirestream = Callable[..., subprocess.CompletedProcess[str]]
@@ -87,6 +93,58 @@ def test_commands_share_an_embedded_server_that_is_already_running(
         assert client.exists(Keys(namespace).feeds)
     finally:
         client.close()
+
+
+def test_a_worker_on_the_embedded_redis_takes_its_tasks_with_our_transport(
+    pipeline_env: dict[str, str], running_server: EmbeddedRedis, tmp_path: Path
+) -> None:
+    """kombu's own transport takes a task with BRPOP, and can lose it to a worker killed
+    before it records it; ours takes it with BLMOVE into an in-flight list
+    (worker/adapters/broker.py). Redis names the command each client waits in."""
+    env = {key: value for key, value in pipeline_env.items() if key != "WIRESTREAM_REDIS_URL"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "worker.cli", "worker", "--queues", "feeds"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    client = redis.Redis(unix_socket_path=str(running_server.socket_path), decode_responses=True)
+
+    def waiting_in() -> set[str]:
+        return {str(entry["cmd"]) for entry in client.client_list()}
+
+    try:
+        wait_for(lambda: "blmove" in waiting_in(), 60, "a worker waiting in BLMOVE")
+        assert "brpop" not in waiting_in()
+    finally:
+        client.close()
+        stop(worker)
+    assert stop_all(live_processes(session=worker.pid)) == []
+
+
+def test_flower_reads_the_queue_lengths_of_the_embedded_redis(
+    running_server: EmbeddedRedis, data_dir: Path, namespace: str
+) -> None:
+    """Flower picks its Redis client by the broker URL's scheme, which must be kombu's
+    spelling of the socket (``redis+socket://``), not our transport's (``socket://``)."""
+    settings = load_settings(redis_url=None, data_dir=data_dir, namespace=namespace)
+    app = Celery("flower-test")
+    app.config_from_object(celery_config(settings))
+    app.conf.update(by_scheme(app.conf.broker_url))  # as `wirestream flower`
+    with app.connection() as connection:  # as Flower's broker view
+        uri = connection.as_uri(include_password=True)
+    broker = Broker(
+        uri,
+        http_api=None,
+        broker_options=app.conf.broker_transport_options,
+        broker_use_ssl=app.conf.broker_use_ssl,
+    )
+    client = redis.Redis(unix_socket_path=str(running_server.socket_path))
+    try:
+        client.lpush(Keys(namespace).broker_queue(FEEDS_QUEUE), "a task", "another")
+    finally:
+        client.close()
+    lengths = asyncio.run(broker.queues([FEEDS_QUEUE]))
+    assert lengths == [{"name": FEEDS_QUEUE, "messages": 2}]
 
 
 def test_sigterm_stops_run_until_idle_with_its_workers_and_embedded_server(

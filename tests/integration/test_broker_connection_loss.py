@@ -19,7 +19,7 @@ from kombu.message import Message
 from kombu.transport import redis as kombu_redis
 from redis_server import RedisServer
 
-from worker.adapters.broker import Transport, transport_for
+from worker.adapters.broker import Transport, celery_broker
 
 QUEUE = Queue("articles", Exchange("articles"), routing_key="articles")
 OPTIONS = {"priority_steps": [0]}  # as worker/app.py: ours waits with BLMOVE, not BRPOP
@@ -69,11 +69,22 @@ def test_our_transport_closes_the_channel_after_losing_redis(server: RedisServer
     close_after_losing_redis(server, Transport)  # no AttributeError: the worker lives on
 
 
-def test_our_transports_are_used_for_tcp_tls_and_sentinel_brokers() -> None:
-    assert transport_for("redis://127.0.0.1:6379/0") == "worker.adapters.broker:Transport"
-    assert transport_for("rediss://redis.example:6380/0") == "worker.adapters.broker:Transport"
-    assert transport_for("redis+socket:///tmp/redis.sock") is None
-    assert (
-        transport_for("sentinel://127.0.0.1:26379;sentinel://127.0.0.1:26380")
-        == "worker.adapters.broker:SentinelTransport"
-    )
+def test_our_transports_are_used_for_tcp_tls_sentinel_and_unix_socket_brokers() -> None:
+    sentinels = "sentinel://127.0.0.1:26379;sentinel://127.0.0.1:26380"
+    assert celery_broker("redis://127.0.0.1:6379/0") == {
+        "broker_url": "redis://127.0.0.1:6379/0",
+        "broker_transport": "worker.adapters.broker:Transport",
+    }
+    assert celery_broker("rediss://redis.example:6380/0") == {
+        "broker_url": "rediss://redis.example:6380/0",
+        "broker_transport": "worker.adapters.broker:Transport",
+    }
+    assert celery_broker(sentinels) == {
+        "broker_url": sentinels,
+        "broker_transport": "worker.adapters.broker:SentinelTransport",
+    }
+    # kombu would take its own transport from a redis+ prefix: ours reads socket:// URLs.
+    assert celery_broker("redis+socket:///tmp/redis.sock") == {
+        "broker_url": "socket:///tmp/redis.sock",
+        "broker_transport": "worker.adapters.broker:SocketTransport",
+    }

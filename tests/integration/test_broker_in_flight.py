@@ -2,20 +2,27 @@
 is not lost when the worker dies. The worker's consumer waits on its queue, a message
 comes, and the worker is killed before it reads the reply: with kombu's transport
 (``BRPOP``) the message is gone from Redis; with ours (``BLMOVE`` into an in-flight list) a
-live worker's sweep puts it back after the visibility timeout. Against a real Redis; the
-killed worker's socket is closed unread, which is what Redis sees of a SIGKILL."""
+live worker's sweep puts it back after the visibility timeout. Against a real Redis, on TCP
+and on the embedded server's unix socket (the default of ``wirestream run`` and ``demo``);
+the killed worker's socket is closed unread, which is what Redis sees of a SIGKILL."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import pytest
 import redis
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 from kombu.message import Message
 from kombu.transport import redis as kombu_redis
 
-from worker.adapters.broker import Transport
+from worker.adapters.broker import Channel, celery_broker
+from worker.adapters.embedded_redis import EmbeddedRedis
+from worker.adapters.redis_client import celery_transport
 from worker.keys import ARTICLES_QUEUE, Keys
 
 QUEUE = Queue(ARTICLES_QUEUE, Exchange(ARTICLES_QUEUE), routing_key=ARTICLES_QUEUE)
@@ -23,13 +30,36 @@ VISIBILITY_TIMEOUT = 1
 BODY = {"url": "https://example.com/a"}
 
 
-def connect(redis_url: str, keys: Keys, transport: Any) -> Connection:
+@dataclass(frozen=True)
+class Broker:
+    """One Redis as each client reaches it, its URLs made as ``worker/app.py`` makes them."""
+
+    redis_url: str  # redis-py's
+    kombu_url: str  # kombu's spelling, with which kombu picks its own transport
+    url: str  # Celery's broker_url, for our transport
+    transport: str
+
+
+@pytest.fixture(params=["tcp", "embedded"])
+def broker(request: pytest.FixtureRequest, redis_url: str, tmp_path: Path) -> Iterator[Broker]:
+    server = EmbeddedRedis(tmp_path / "data") if request.param == "embedded" else None
+    if server is not None:
+        assert server.start()
+        redis_url = server.url  # unix://
+    kombu_url = celery_transport(redis_url)["broker_url"]
+    ours = celery_broker(kombu_url)
+    yield Broker(redis_url, kombu_url, ours["broker_url"], ours["broker_transport"])
+    if server is not None:
+        server.stop()
+
+
+def connect(url: str, keys: Keys, transport: Any) -> Connection:
     options = {
         "global_keyprefix": keys.broker_prefix,
         "priority_steps": [0],  # as worker/app.py
         "visibility_timeout": VISIBILITY_TIMEOUT,
     }
-    return Connection(redis_url, transport=transport, transport_options=options)
+    return Connection(url, transport=transport, transport_options=options)
 
 
 def consume(connection: Connection, held: list[Message]) -> Any:
@@ -38,21 +68,21 @@ def consume(connection: Connection, held: list[Message]) -> Any:
     return channel
 
 
-def publish(redis_url: str, keys: Keys, transport: Any) -> None:
-    with connect(redis_url, keys, transport) as connection:
+def publish(url: str, keys: Keys, transport: Any) -> None:
+    with connect(url, keys, transport) as connection:
         Producer(connection.default_channel).publish(
             BODY, exchange=QUEUE.exchange, routing_key=ARTICLES_QUEUE, declare=[QUEUE]
         )
 
 
-def taken_by_a_worker_that_dies(redis_url: str, keys: Keys, transport: Any) -> None:
+def taken_by_a_worker_that_dies(broker: Broker, keys: Keys, url: str, transport: Any) -> None:
     """A consumer waits on the queue (its event loop's pending read); a message is published
     and handed to it by Redis; the consumer dies before it reads the reply."""
-    connection = connect(redis_url, keys, transport)
+    connection = connect(url, keys, transport)
     channel = consume(connection, [])
     channel.connection.cycle.on_poll_start()  # as the worker's event loop: the read is sent
-    publish(redis_url, keys, transport)
-    client = redis.Redis.from_url(redis_url)
+    publish(url, keys, transport)
+    client = redis.Redis.from_url(broker.redis_url)
     deadline = time.monotonic() + 10
     while client.llen(keys.broker_queue(ARTICLES_QUEUE)) and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -62,27 +92,28 @@ def taken_by_a_worker_that_dies(redis_url: str, keys: Keys, transport: Any) -> N
 
 
 def test_kombus_redis_transport_loses_a_message_its_worker_took_and_did_not_record(
-    redis_url: str, keys: Keys
+    broker: Broker, keys: Keys
 ) -> None:
     # If this starts failing, kombu takes messages safely and our BLMOVE can go.
-    taken_by_a_worker_that_dies(redis_url, keys, kombu_redis.Transport)
-    client = redis.Redis.from_url(redis_url)
+    taken_by_a_worker_that_dies(broker, keys, broker.kombu_url, kombu_redis.Transport)
+    client = redis.Redis.from_url(broker.redis_url)
     assert client.hlen(keys.broker_unacked) == 0
     assert list(client.scan_iter(match=f"{keys.broker_queue(ARTICLES_QUEUE)}*")) == []
     client.close()
 
 
 def test_our_transport_gives_back_a_message_its_worker_took_and_did_not_record(
-    redis_url: str, keys: Keys
+    broker: Broker, keys: Keys
 ) -> None:
-    taken_by_a_worker_that_dies(redis_url, keys, Transport)
-    client = redis.Redis.from_url(redis_url)
+    taken_by_a_worker_that_dies(broker, keys, broker.url, broker.transport)
+    client = redis.Redis.from_url(broker.redis_url)
     in_flight = keys.broker_in_flight(ARTICLES_QUEUE)
     assert client.llen(in_flight) == 1
 
     held: list[Message] = []
-    with connect(redis_url, keys, Transport) as survivor:
+    with connect(broker.url, keys, broker.transport) as survivor:
         channel = consume(survivor, held)
+        assert isinstance(channel, Channel)
         channel.qos.restore_visible(interval=1)  # sees it in flight
         assert client.llen(in_flight) == 1, "not before the visibility timeout"
         time.sleep(VISIBILITY_TIMEOUT + 0.2)
@@ -97,15 +128,15 @@ def test_our_transport_gives_back_a_message_its_worker_took_and_did_not_record(
 
 
 def test_a_delivered_message_leaves_the_in_flight_list_for_the_unacked_hash(
-    redis_url: str, keys: Keys
+    broker: Broker, keys: Keys
 ) -> None:
-    publish(redis_url, keys, Transport)
+    publish(broker.url, keys, broker.transport)
     held: list[Message] = []
-    with connect(redis_url, keys, Transport) as connection:
+    with connect(broker.url, keys, broker.transport) as connection:
         consume(connection, held)
         connection.drain_events(timeout=5)
         assert [message.payload for message in held] == [BODY]
-        client = redis.Redis.from_url(redis_url)
+        client = redis.Redis.from_url(broker.redis_url)
         assert client.llen(keys.broker_in_flight(ARTICLES_QUEUE)) == 0
         assert client.hlen(keys.broker_unacked) == 1
         client.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from worker.adapters.broker import TRANSPORT
+from worker.adapters.broker import SOCKET_TRANSPORT, TRANSPORT
 from worker.adapters.redis_client import RedisOptions, celery_transport
 from worker.app import celery_config
 from worker.errors import ConfigError
@@ -31,6 +31,13 @@ def test_embedded_unix_socket_is_spelled_for_kombu() -> None:
         celery_transport("unix:///data/redis.sock")["broker_url"]
         == "redis+socket:///data/redis.sock"
     )
+
+
+def test_on_the_embedded_redis_celery_uses_our_transport_on_its_socket(tmp_path: Path) -> None:
+    config = celery_config(load_settings(redis_url=None, data_dir=tmp_path))
+
+    assert config["broker_url"] == f"socket://{tmp_path.resolve() / 'redis.sock'}"
+    assert config["broker_transport"] == SOCKET_TRANSPORT
 
 
 def test_sentinels_become_kombu_sentinel_urls_with_the_credentials_and_master_name() -> None:

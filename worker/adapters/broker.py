@@ -41,6 +41,12 @@ stayed in the in-flight list for the whole visibility timeout: a live worker mov
 within milliseconds, so it is a dead worker's (at least once: a worker that was merely
 stalled that long delivers its copy too; our tasks are idempotent). A channel that consumes several
 queues, or with several priority steps (``BLMOVE`` has one source), keeps kombu's ``BRPOP``.
+
+Every broker gets both fixes: ``redis://`` and ``rediss://`` (:class:`Transport`),
+``sentinel://`` (:class:`SentinelTransport`) and the embedded Redis's unix socket
+(:class:`SocketTransport`), which every command uses when no Redis is configured
+(``wirestream run`` and ``demo`` included); :func:`celery_broker` picks the transport and
+spells the URL for it.
 """
 
 from __future__ import annotations
@@ -181,14 +187,41 @@ class SentinelTransport(kombu_redis.SentinelTransport):
     Channel = SentinelChannel
 
 
+class SocketTransport(Transport):
+    """The same transport on a unix socket (the embedded Redis), reached as ``socket://PATH``.
+    kombu's own spelling, ``redis+socket://PATH``, makes ``Connection`` take the transport
+    from the URL over the one Celery names; and a transport that cannot parse URLs has its
+    URL parsed by ``Connection``, which reads the socket's path as the database. This one
+    leaves the URL whole to the channel's ``_connparams``, which connects to ``socket://``
+    hosts on their unix socket (kombu 5.7.0), as it does for kombu's spelling."""
+
+    can_parse_url = True
+
+
 TRANSPORT = f"{__name__}:Transport"
 SENTINEL_TRANSPORT = f"{__name__}:SentinelTransport"
+SOCKET_TRANSPORT = f"{__name__}:SocketTransport"
+KOMBU_SOCKET_SCHEME = "redis+socket://"
+SOCKET_SCHEME = "socket://"
 
 
-def transport_for(broker_url: str) -> str | None:
-    """This module's transports for ``redis://``, ``rediss://`` and ``sentinel://`` brokers;
-    None (kombu's choice by scheme) for a ``redis+socket://`` URL, the embedded Redis, which
-    lives and dies with its command: kombu picks its transport from the URL alone."""
+def celery_broker(broker_url: str) -> dict[str, str]:
+    """Celery's ``broker_url`` and ``broker_transport`` for a broker URL as kombu spells it
+    (``redis://``, ``rediss://``, ``sentinel://``, ``redis+socket://``): always one of this
+    module's transports, the unix socket of the embedded Redis included, spelled
+    ``socket://`` for :class:`SocketTransport`."""
     if broker_url.startswith("sentinel://"):
-        return SENTINEL_TRANSPORT
-    return TRANSPORT if broker_url.startswith(("redis://", "rediss://")) else None
+        return {"broker_url": broker_url, "broker_transport": SENTINEL_TRANSPORT}
+    if broker_url.startswith(KOMBU_SOCKET_SCHEME):
+        socket_url = SOCKET_SCHEME + broker_url.removeprefix(KOMBU_SOCKET_SCHEME)
+        return {"broker_url": socket_url, "broker_transport": SOCKET_TRANSPORT}
+    return {"broker_url": broker_url, "broker_transport": TRANSPORT}
+
+
+def by_scheme(broker_url: str) -> dict[str, str | None]:
+    """Celery's broker settings that leave the transport to kombu's choice by the URL's
+    scheme, for a client that picks its own by that scheme (Flower): a ``broker_url`` of
+    :func:`celery_broker` spelled back as kombu spells it, and no ``broker_transport``."""
+    if broker_url.startswith(SOCKET_SCHEME):
+        broker_url = KOMBU_SOCKET_SCHEME + broker_url.removeprefix(SOCKET_SCHEME)
+    return {"broker_url": broker_url, "broker_transport": None}
