@@ -22,6 +22,8 @@ from celery.signals import (
     worker_process_shutdown,
     worker_shutdown,
 )
+from celery.worker import state as worker_state
+from celery.worker.request import Request
 from structlog.contextvars import bind_contextvars, clear_contextvars
 
 from worker import pipeline
@@ -198,11 +200,32 @@ def _after_poll(services: Services, outcome: pipeline.PollOutcome, feed_url: str
     )
 
 
+class EntryRequest(Request):  # type: ignore[misc]
+    """A delivery of ``process_entry``, as the worker's main process sees it."""
+
+    def on_timeout(self, soft: bool, timeout: float) -> None:
+        """Past the hard time limit, a prefork pool kills the child that runs the task, and
+        Celery (5.7, in this process) acknowledges the message: the entry would be gone, with
+        no dead letter. It gets another attempt later, as a CPU step past its limit does in
+        the threads worker, and a dead letter once its attempts are spent. A soft limit is
+        handled in the task itself (``stopped_by_time_limit``)."""
+        if not soft and not worker_state.should_terminate:
+            payload = self.args[0] if self.args else None
+            url = payload.get("source_url") if isinstance(payload, dict) else None
+            attempt = int(self.request_dict.get("retries") or 0) + 1
+            killed = RetryableError(
+                "process", str(url), f"hard time limit ({timeout:g} s) exceeded: process killed"
+            )
+            _retry_or_dead_letter(current_services(), killed, payload, attempt)
+        super().on_timeout(soft, timeout)
+
+
 @app.task(
     name="wirestream.process_entry",
     bind=True,
     ignore_result=True,
     max_retries=settings.max_attempts - 1,
+    Request=EntryRequest,
 )
 def process_entry(self: Task, payload: dict[str, Any]) -> None:
     services = current_services()
