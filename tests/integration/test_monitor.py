@@ -16,6 +16,8 @@ import pytest
 import redis
 from articles import DEDUPE, UNINDEXED, message
 from prometheus_client import CollectorRegistry, generate_latest
+from redis_server import RedisServer
+from structlog.testing import capture_logs
 
 from worker.adapters.durability import Durability
 from worker.adapters.heartbeats import WorkerHeartbeats
@@ -25,7 +27,7 @@ from worker.adapters.metrics import (
     Histograms,
     read_pipeline_state,
 )
-from worker.adapters.redis_client import connect
+from worker.adapters.redis_client import RedisOptions, connect
 from worker.adapters.store import Stats
 from worker.adapters.stream import ArticleStream
 from worker.adapters.task_schedule import ScheduledTask, TaskSchedule
@@ -99,6 +101,35 @@ def test_a_worker_sends_its_observations_added_up_once_a_period_and_when_closed(
     samples = scrape(redis_client, keys)
     labels = 'stage="fetch",task="process_entry"'
     assert samples["wirestream_stage_duration_seconds_count{" + labels + "}"] == 4
+
+
+def test_an_outage_costs_one_line_when_flushes_fail_and_one_when_they_go_through(
+    tmp_path: Path, keys: Keys
+) -> None:
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    # Each flush retries for about 1.5 s (not failover_seconds) before it counts as failed.
+    client = connect(server.url, RedisOptions(failover_seconds=0))
+    histograms = Histograms(client, keys, flush_seconds=0.1)
+    try:
+        with capture_logs() as logs:
+            server.stop()
+            histograms.observe(STAGE_SECONDS, {"process_entry:fetch": 0.003})
+            time.sleep(5.0)  # a few failed flushes
+            server.start()
+            deadline = time.monotonic() + 10
+            while not client.hgetall(keys.histograms) and time.monotonic() < deadline:
+                time.sleep(0.1)
+        sent = client.hgetall(keys.histograms)
+    finally:
+        histograms.close()
+        server.stop()
+
+    events = [entry["event"] for entry in logs if entry["event"].startswith("metrics_")]
+    assert events == ["metrics_flush_failed", "metrics_flushed_again"]
+    recovered = next(entry for entry in logs if entry["event"] == "metrics_flushed_again")
+    assert recovered["failed_flushes"] >= 2
+    assert sent["stage_duration_seconds|process_entry:fetch|0.005"] == "1"  # kept, then sent
 
 
 def test_counters_and_gauges_render_what_the_workers_counted(

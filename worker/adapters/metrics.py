@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -124,11 +125,27 @@ class Histograms:
             log.warning("metrics_lost", error=str(error))
 
     def _flush_periodically(self) -> None:
+        """Flushes until closed. While Redis is away the observations are kept, and one line
+        says so when the flushes start failing and one when they go through again: a line a
+        second for the whole outage buried the lines that say what else failed."""
+        failed_since: float | None = None
+        failures = 0
         while not self._closed.wait(self._flush_seconds):
             try:
                 self.flush()
-            except RetryableError as error:  # kept, sent once Redis is back
-                log.warning("metrics_flush_failed", error=str(error))
+            except RetryableError as error:
+                if failed_since is None:
+                    failed_since = time.monotonic()
+                    log.warning("metrics_flush_failed", error=str(error))
+                failures += 1
+                continue
+            if failed_since is not None:
+                log.info(
+                    "metrics_flushed_again",
+                    failed_flushes=failures,
+                    after_s=round(time.monotonic() - failed_since, 1),
+                )
+                failed_since, failures = None, 0
 
     def snapshot(self) -> list[Histogram]:
         with redis_errors("metrics", self._key):
