@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 from deploy import free_port
 
 START_TIMEOUT_SECONDS = 15.0
@@ -105,9 +106,12 @@ class RedisProcesses:
 
     def kill(self, name: str) -> None:
         """SIGKILL: no shutdown, no last write to disk, as when the machine dies."""
+        self.stop(name, signal.SIGKILL)
+
+    def stop(self, name: str, how: signal.Signals = signal.SIGTERM) -> None:
         process = self._processes.pop(name)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        process.send_signal(how)
+        process.wait(timeout=30)
 
     def stop_all(self) -> None:
         for process in self._processes.values():
@@ -115,3 +119,39 @@ class RedisProcesses:
                 process.kill()
                 process.wait()
         self._processes.clear()
+
+
+class RedisServer:
+    """One redis-server of the test's own with AOF (everysec), for the tests that stop or kill
+    Redis and start it again on the same port, its data back from the AOF."""
+
+    def __init__(self, directory: Path) -> None:
+        self._processes = RedisProcesses(directory)
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.running = False
+
+    def start(self) -> float:
+        """Start it; return the moment it answers (after loading its AOF)."""
+        self._processes.server(
+            "redis", "--appendonly", "yes", "--appendfsync", "everysec",
+            "--maxmemory-policy", "noeviction", port=self.port,
+        )  # fmt: skip
+        self.running = True
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        try:
+            while True:
+                try:
+                    client.ping()
+                    return time.monotonic()
+                except redis.ConnectionError:  # BusyLoadingError included
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
+        finally:
+            client.close()
+
+    def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
+        self._processes.stop("redis", how)
+        self.running = False

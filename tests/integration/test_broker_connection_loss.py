@@ -17,7 +17,7 @@ from kombu import Connection, Consumer, Exchange, Producer, Queue
 from kombu.common import ignore_errors
 from kombu.message import Message
 from kombu.transport import redis as kombu_redis
-from redis_server import RedisServer
+from redis_servers import RedisServer
 
 from worker.adapters.broker import Transport, celery_broker
 
@@ -30,7 +30,7 @@ def server(tmp_path: Path) -> Iterator[RedisServer]:
     server = RedisServer(tmp_path / "redis")
     server.start()
     yield server
-    if server.process is not None:
+    if server.running:
         server.stop()
 
 

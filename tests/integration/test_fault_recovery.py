@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from redis_server import RedisServer
+from redis_servers import RedisServer
 
 from worker.keys import ARTICLES_QUEUE, Keys
 from worker.simweb import SimWeb, catalog
@@ -171,7 +171,7 @@ def run_pipeline(web: SimWeb, tmp_path_factory: pytest.TempPathFactory) -> Calla
             assert client.zcard(keys.task_schedule) == 0
             client.close()
         finally:
-            if server.process is not None:
+            if server.running:
                 server.stop()
         return Outcome(
             finished - started,

@@ -16,7 +16,7 @@ import pytest
 import redis
 from articles import DEDUPE, UNINDEXED, message
 from prometheus_client import CollectorRegistry, generate_latest
-from redis_server import RedisServer
+from redis_servers import RedisServer
 from structlog.testing import capture_logs
 
 from worker.adapters.durability import Durability
