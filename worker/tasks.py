@@ -216,7 +216,13 @@ class EntryRequest(Request):  # type: ignore[misc]
             killed = RetryableError(
                 "process", str(url), f"hard time limit ({timeout:g} s) exceeded: process killed"
             )
-            _retry_or_dead_letter(current_services(), killed, payload, attempt)
+            try:
+                _retry_or_dead_letter(current_services(), killed, payload, attempt)
+            except (Reject, RetryableError) as error:
+                # Redis is away: so is the acknowledgement below, and the delivery comes back
+                # after the visibility timeout. Raising here would end the pool's thread that
+                # enforces every time limit.
+                log.warning("entry_timeout_not_rescheduled", error=str(error))
         super().on_timeout(soft, timeout)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from celery.contrib.testing.mocks import TaskMessage
+from celery.exceptions import Reject
 from celery.utils.imports import symbol_by_name
 
 from worker import tasks
@@ -75,3 +76,16 @@ def test_a_soft_time_limit_leaves_the_entry_to_the_task(services: Services) -> N
 
     assert services.schedule.count() == 0
     assert services.redis.xlen(services.keys.dead_stream) == 0
+
+
+def test_a_hard_limit_while_redis_is_away_leaves_the_delivery_to_its_timeout(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def redis_away(*args: object) -> None:
+        raise Reject("Redis unavailable", requeue=True)
+
+    monkeypatch.setattr(tasks, "_retry_or_dead_letter", redis_away)
+
+    # Celery's own handling goes on (the acknowledgement, which fails the same way when Redis
+    # is away); nothing is raised into the pool's thread that enforces the time limits.
+    assert time_out(retries=0)
