@@ -14,8 +14,9 @@ there is one. So the layout there has two families (:attr:`Keys.patterns`):
 - ``ns:...``, spread over the slots by the rest of the name: the seen entries (a poll's MGET
   reads them node by node), robots.txt, learnt boilerplate, canonical claims, worker
   heartbeats, histograms. Keys a script or MULTI pairs share a tag: a host's budget,
-  failures and parked flag (``ns:host:{example.com}:budget``), the feed list and its due
-  times (``ns:{feeds}``, ``ns:{feeds}:due``), the task schedule and its messages
+  failures and parked flag (``ns:host:{example.com}:budget``), the feed list, its due
+  times and poll numbers (``ns:{feeds}``, ``ns:{feeds}:due``, ``ns:{feeds}:poll-numbers``,
+  ``ns:{feeds}:poll-counter``), the task schedule and its messages
   (``ns:{schedule}``, ``ns:{schedule}:tasks``). Those two tags name no namespace: several
   namespaces on one cluster keep their feed lists in one slot, as they do their schedules.
 
@@ -91,9 +92,16 @@ class Keys:
         return f"{self.namespace}:{self._slot_of('feeds')}"
 
     @property
-    def poll_starts(self) -> str:
-        """HASH feed id -> when its latest poll started (ISO 8601 UTC); in the feeds' slot."""
-        return f"{self.feeds}:poll-starts"
+    def poll_numbers(self) -> str:
+        """HASH feed id -> the number of its latest poll (from poll_counter); in the feeds'
+        slot. (Versions before it kept ``poll-starts``, start times from each host's clock:
+        nothing reads that hash any more.)"""
+        return f"{self.feeds}:poll-numbers"
+
+    @property
+    def poll_counter(self) -> str:
+        """The number of the latest poll of any feed (INCR); in the feeds' slot."""
+        return f"{self.feeds}:poll-counter"
 
     @property
     def due(self) -> str:

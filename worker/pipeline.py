@@ -122,10 +122,13 @@ class ProcessOutcome:
 
 
 def poll_feed(feed_id: str, services: Services) -> PollOutcome:
+    # What users see as the poll's start; which of two polls of a feed is the later one is
+    # decided by their numbers, from Redis, never by the clocks of the hosts that ran them.
     started_at = services.clock()
-    feed = services.feeds.start_poll(feed_id, started_at)
-    if feed is None:
+    started = services.feeds.start_poll(feed_id)
+    if started is None:
         return PollOutcome(feed_id, "removed")
+    feed, poll = started.feed, started.number
     timings = Timings()
     settings = services.settings
     # A sitemap index rarely changes while the sitemaps it lists do: it is always read.
@@ -141,13 +144,13 @@ def poll_feed(feed_id: str, services: Services) -> PollOutcome:
             )
         feed = _moved_permanently(feed, response)
         if response.not_modified:
-            _record_poll(services, feed, response, started_at, result="not_modified")
+            _record_poll(services, feed, response, started_at, poll, result="not_modified")
             services.stats.add("feeds.not_modified")
             return PollOutcome(feed.id, "not_modified", timings=timings.stages)
         # Some servers answer 200 with fresh validators for the very same bytes.
         body_hash = hashlib.blake2b(response.body, digest_size=16).hexdigest()
         if body_hash == feed.body_hash and conditional:
-            _record_poll(services, feed, response, started_at, result="unchanged")
+            _record_poll(services, feed, response, started_at, poll, result="unchanged")
             services.stats.add("feeds.not_modified")
             services.stats.add("feeds.unchanged")
             return PollOutcome(feed.id, "unchanged", timings=timings.stages)
@@ -193,7 +196,7 @@ def poll_feed(feed_id: str, services: Services) -> PollOutcome:
         delay = _postpone_poll(services, feed, wait)
         return PollOutcome(feed.id, "deferred", timings=timings.stages, poll_again_in=delay)
     except StageError as error:
-        _record_poll_failure(services, feed, error, started_at)
+        _record_poll_failure(services, feed, error, started_at, poll)
         return PollOutcome(feed.id, "failed", error=error, timings=timings.stages)
     learnt = feed.with_changes(
         title=feed.title or parsed.title,
@@ -207,7 +210,7 @@ def poll_feed(feed_id: str, services: Services) -> PollOutcome:
         new_entries=feed.new_entries + len(news),
         last_new_entry_at=now if news else feed.last_new_entry_at,
     )
-    _record_poll(services, learnt, response, started_at, result="polled")
+    _record_poll(services, learnt, response, started_at, poll, result="polled")
     services.stats.add("feeds.polled")
     services.stats.add("entries.new", len(news))
     return PollOutcome(
@@ -436,7 +439,13 @@ def _record_drop(services: Services, article: Article, rule: Rule) -> None:
 
 
 def _record_poll(
-    services: Services, feed: Feed, response: Response, started_at: datetime, *, result: str
+    services: Services,
+    feed: Feed,
+    response: Response,
+    started_at: datetime,
+    poll: int,
+    *,
+    result: str,
 ) -> None:
     now = services.clock()
     max_age, expires = cache_hints(response.headers, now)
@@ -466,13 +475,13 @@ def _record_poll(
         polls=feed.polls + 1,
         next_poll_reason=plan.reason,
     )
-    _save_poll(services, updated, next_poll_at=plan.at)
+    _save_poll(services, updated, poll, next_poll_at=plan.at)
 
 
-def _save_poll(services: Services, polled: Feed, *, next_poll_at: datetime) -> bool:
-    """Records a poll; False when it is dropped: another poll of the feed started after it
-    (or the feed was removed)."""
-    result = services.feeds.save(polled, next_poll_at=next_poll_at)
+def _save_poll(services: Services, polled: Feed, poll: int, *, next_poll_at: datetime) -> bool:
+    """Records poll number ``poll``; False when it is dropped: another poll of the feed
+    started after it (or the feed was removed)."""
+    result = services.feeds.save(polled, poll=poll, next_poll_at=next_poll_at)
     if result == "superseded":
         services.stats.add("feeds.superseded")
         log.warning(
@@ -485,7 +494,7 @@ def _save_poll(services: Services, polled: Feed, *, next_poll_at: datetime) -> b
 
 
 def _record_poll_failure(
-    services: Services, feed: Feed, error: StageError, started_at: datetime
+    services: Services, feed: Feed, error: StageError, started_at: datetime, poll: int
 ) -> None:
     now = services.clock()
     grade = grade_error(error)
@@ -506,7 +515,7 @@ def _record_poll_failure(
         consecutive_failures=failures,
         next_poll_reason=plan.reason,
     )
-    if not _save_poll(services, failing, next_poll_at=plan.at):
+    if not _save_poll(services, failing, poll, next_poll_at=plan.at):
         return
     services.stats.add("feeds.failed")
     # One dead letter when a feed starts failing, not one per poll of a feed that is down.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -221,6 +221,32 @@ def test_a_poll_that_fails_while_its_redelivered_copy_is_fetching_is_dropped(
 
     assert (outcomes["cut_off"].status, outcomes["copy"].status) == ("failed", "polled")
     assert_polled_without_failure(poller, feed)
+
+
+def test_a_poll_superseded_by_a_copy_on_a_host_whose_clock_is_behind_is_dropped(
+    poller: Poller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The redelivered copy starts later on a host whose clock is an hour behind (more than
+    the visibility timeout): the copy's start time is the earlier one, and it still decides,
+    because Redis numbers the polls of a feed."""
+    url = poller.web.synthetic_feed_url(13, period=PERIOD)
+    feed = poller.subscribe(url)
+    fetch, clock = poller.services.http.fetch, poller.services.clock
+
+    def fetch_while_cut_off(target: str, **options: Any) -> Any:
+        monkeypatch.setattr(poller.services.http, "fetch", fetch)
+        monkeypatch.setattr(poller.services, "clock", lambda: clock() - timedelta(hours=1))
+        assert poller.poll(feed).status == "polled"  # the copy, on the host that is behind
+        monkeypatch.setattr(poller.services, "clock", clock)
+        raise RetryableError("fetch", target, "timed out after 10s")
+
+    monkeypatch.setattr(poller.services.http, "fetch", fetch_while_cut_off)
+    outcome = poller.poll(feed)
+
+    assert outcome.status == "failed"
+    assert_polled_without_failure(poller, feed)
+    polled_at = poller.feed(feed).last_polled_at  # the copy's start, by its own clock
+    assert polled_at is not None and polled_at < clock() - timedelta(minutes=59)
 
 
 def assert_polled_without_failure(poller: Poller, feed: str) -> None:

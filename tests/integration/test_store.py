@@ -24,7 +24,10 @@ def feed(n: int, **changes: object) -> Feed:
 def test_adding_a_known_feed_keeps_its_polling_state(redis_client: redis.Redis, keys: Keys) -> None:
     store = FeedStore(redis_client, keys)
     assert store.add(feed(1), poll_at=NOW) is True
-    store.save(feed(1, etag='"v1"', consecutive_failures=2), next_poll_at=NOW)
+    started = store.start_poll("feed1")
+    assert started is not None
+    polled = started.feed.with_changes(etag='"v1"', consecutive_failures=2)
+    assert store.save(polled, poll=started.number, next_poll_at=NOW) == "saved"
     assert store.add(feed(1, title="Renamed", tags=("world",)), poll_at=NOW) is False
     stored = store.get("feed1")
     assert stored is not None
@@ -66,8 +69,10 @@ def test_saving_a_removed_feed_does_not_bring_it_back(
 ) -> None:
     store = FeedStore(redis_client, keys)
     store.add(feed(1), poll_at=NOW)
+    started = store.start_poll("feed1")
+    assert started is not None
     assert store.remove("feed1") is True
-    assert store.save(feed(1), next_poll_at=NOW) == "removed"
+    assert store.save(started.feed, poll=started.number, next_poll_at=NOW) == "removed"
     assert store.get("feed1") is None
     assert store.due_times() == {}
     assert store.remove("feed1") is False
@@ -80,34 +85,60 @@ def test_a_poll_that_started_before_another_poll_of_the_feed_is_not_recorded(
     that started first is stale, whether it finishes before the other or after."""
     store = FeedStore(redis_client, keys)
     store.add(feed(1), poll_at=NOW)
-    # Within one second: utc_iso writes the whole second without a fraction.
-    stale_start, fresh_start = NOW + timedelta(seconds=1), NOW + timedelta(seconds=1.5)
-    stale = store.start_poll("feed1", stale_start)
-    fresh = store.start_poll("feed1", fresh_start)
+    stale = store.start_poll("feed1")
+    fresh = store.start_poll("feed1")
     assert stale is not None and fresh is not None
-    failed = stale.with_changes(last_polled_at=stale_start, last_result="failed")
-    polled = fresh.with_changes(last_polled_at=fresh_start, last_result="polled")
-    next_poll = fresh_start + timedelta(seconds=10)
+    failed = stale.feed.with_changes(last_polled_at=NOW, last_result="failed")
+    polled = fresh.feed.with_changes(last_polled_at=NOW, last_result="polled")
+    next_poll = NOW + timedelta(seconds=10)
 
-    assert store.save(failed, next_poll_at=NOW + timedelta(hours=1)) == "superseded"
-    assert store.save(polled, next_poll_at=next_poll) == "saved"
-    assert store.save(failed, next_poll_at=NOW + timedelta(hours=1)) == "superseded"
+    assert store.save(failed, poll=stale.number, next_poll_at=NOW + timedelta(hours=1)) == (
+        "superseded"
+    )
+    assert store.save(polled, poll=fresh.number, next_poll_at=next_poll) == "saved"
+    assert store.save(failed, poll=stale.number, next_poll_at=NOW + timedelta(hours=1)) == (
+        "superseded"
+    )
 
     stored = store.get("feed1")
     assert stored is not None and stored.last_result == "polled"
     assert store.due_times()["feed1"] == next_poll
-    following_start = fresh_start.replace(microsecond=0) + timedelta(seconds=1)
-    assert store.start_poll("feed1", following_start) is not None
-    following = polled.with_changes(last_polled_at=following_start)
-    assert store.save(following, next_poll_at=next_poll) == "saved"
+    following = store.start_poll("feed1")
+    assert following is not None
+    assert store.save(following.feed, poll=following.number, next_poll_at=next_poll) == "saved"
 
 
-def test_a_removed_feed_is_not_started_and_leaves_no_poll_start(
+def test_a_poll_of_a_feed_removed_and_added_again_is_not_recorded(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    """The poll read the old subscription: whether or not the new one was polled since, its
+    outcome is dropped, and the new subscription's polls are recorded."""
+    store = FeedStore(redis_client, keys)
+    store.add(feed(1), poll_at=NOW)
+    old = store.start_poll("feed1")
+    assert old is not None
+    store.remove("feed1")
+    store.add(feed(1, tags=("world",)), poll_at=NOW)
+    assert store.save(old.feed, poll=old.number, next_poll_at=NOW) == "superseded"
+
+    new = store.start_poll("feed1")
+    assert new is not None
+    assert store.save(old.feed, poll=old.number, next_poll_at=NOW) == "superseded"
+    assert store.save(new.feed, poll=new.number, next_poll_at=NOW) == "saved"
+    stored = store.get("feed1")
+    assert stored is not None and stored.tags == ("world",)
+
+
+def test_a_removed_feed_is_not_started_and_gets_no_poll_number(
     redis_client: redis.Redis, keys: Keys
 ) -> None:
     store = FeedStore(redis_client, keys)
-    assert store.start_poll("feed1", NOW) is None
-    assert redis_client.hlen(keys.poll_starts) == 0
+    assert store.start_poll("feed1") is None
+    assert redis_client.hlen(keys.poll_numbers) == 0
+    store.add(feed(1), poll_at=NOW)
+    assert store.start_poll("feed1") is not None
+    store.remove("feed1")
+    assert redis_client.hlen(keys.poll_numbers) == 0
 
 
 def test_seen_store_remembers_a_group_by_any_of_its_keys_with_its_version(

@@ -26,6 +26,7 @@ def every_key(keys: Keys) -> list[str]:
         keys.host_canonicals("h"), keys.host_canonicals_distrusted("h"), keys.lsh_bucket(7),
         keys.cluster("a" * 32), keys.host_budget("h"), keys.host_failures("h"),
         keys.host_parked("h"), keys.robots("https://h"), keys.broker_queue("feeds"),
+        keys.poll_numbers, keys.poll_counter,
     ]  # fmt: skip
 
 
@@ -59,9 +60,9 @@ def test_on_a_cluster_what_the_publish_script_and_its_transactions_touch_shares_
 def test_on_a_cluster_the_feed_store_and_the_task_schedule_each_have_a_slot_of_their_own() -> None:
     keys = Keys("ns", cluster_safe=True)
 
-    # Each pair is what one script or MULTI of its store touches.
+    # Each group is what one script or MULTI of its store touches.
     assert (keys.feeds, keys.due) == ("ns:{feeds}", "ns:{feeds}:due")
-    assert slot(keys.feeds) == slot(keys.due)
+    assert {slot(keys.due), slot(keys.poll_numbers), slot(keys.poll_counter)} == {slot(keys.feeds)}
     assert slot(keys.task_schedule) == slot(keys.task_schedule_messages)
     assert len({slot(keys.feeds), slot(keys.task_schedule), slot(keys.stats)}) == 3
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
 from worker.adapters.redis_client import RedisClient, get_values, redis_errors
 from worker.keys import Keys
-from worker.models import Feed, utc_iso
+from worker.models import Feed
 
 # Hands out the feeds whose time has come and pushes each one's score to the end of its
 # lease in the same step, so two beat ticks (or two beats) never enqueue one feed twice,
@@ -22,24 +23,29 @@ end
 return ids
 """
 
-# Records a poll's outcome in one round trip, unless the feed was removed meanwhile (0) or a
-# poll of it started later than this one (-1): HSET then ZADD, both O(log n) at most,
-# whatever the number of feeds. Times are compared as utc_iso writes them, with the fraction
-# of a second made explicit.
-_SAVE = """
-local function instant(iso)
-  if type(iso) ~= 'string' then
-    return ''
-  end
-  if string.len(iso) == 20 then
-    return string.sub(iso, 1, 19) .. '.000000Z'
-  end
-  return iso
+# Reads a feed for a poll and gives the poll a number, in one round trip: the order of a
+# feed's polls comes from Redis, not from the clocks of the hosts that run them. Numbers come
+# from one counter for every feed, so a feed removed and added again never hands a number out
+# twice. A removed feed gets none.
+_START_POLL = """
+local feed = redis.call('HGET', KEYS[1], ARGV[1])
+if not feed then
+  return false
 end
+local number = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[2], ARGV[1], number)
+return {feed, number}
+"""
+
+# Records a poll's outcome in one round trip, unless the feed was removed meanwhile (0) or
+# another poll of it started after this one (-1: the feed's latest poll number is not this
+# poll's, or is gone because the feed was removed and added again): HSET then ZADD, both
+# O(log n) at most, whatever the number of feeds.
+_SAVE = """
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
   return 0
 end
-if instant(redis.call('HGET', KEYS[3], ARGV[1])) > instant(ARGV[4]) then
+if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[4] then
   return -1
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -51,11 +57,21 @@ SaveResult = Literal["saved", "removed", "superseded"]
 _SAVE_RESULTS: dict[int, SaveResult] = {1: "saved", 0: "removed", -1: "superseded"}
 
 
+@dataclass(frozen=True)
+class StartedPoll:
+    """A feed as read for a poll, and the poll's number (one counter in Redis numbers every
+    poll): ``save`` records the poll's outcome only while no later poll of the feed started."""
+
+    feed: Feed
+    number: int
+
+
 class FeedStore:
     def __init__(self, client: RedisClient, keys: Keys) -> None:
         self._redis = client
         self._keys = keys
         self._claim_due = client.register_script(_CLAIM_DUE)
+        self._start_poll = client.register_script(_START_POLL)
         self._save = client.register_script(_SAVE)
 
     def add(self, feed: Feed, *, poll_at: datetime) -> bool:
@@ -80,19 +96,19 @@ class FeedStore:
             raw = self._redis.hget(self._keys.feeds, feed_id)
         return Feed.from_payload(json.loads(raw)) if raw else None
 
-    def start_poll(self, feed_id: str, started_at: datetime) -> Feed | None:
-        """The feed, read for a poll that starts now; the start is recorded in the same
-        round trip, so that an older poll of the feed still running finds itself superseded
+    def start_poll(self, feed_id: str) -> StartedPoll | None:
+        """The feed, read for a poll that starts now, with the poll's number (``None``: the
+        feed was removed). An older poll of the feed still running finds itself superseded
         when it tries to record its outcome (``save``)."""
         with redis_errors("feeds", feed_id):
-            pipe = self._redis.pipeline(transaction=False)
-            pipe.hget(self._keys.feeds, feed_id)
-            pipe.hset(self._keys.poll_starts, feed_id, utc_iso(started_at) or "")
-            raw, _ = pipe.execute()
-            if not raw:
-                self._redis.hdel(self._keys.poll_starts, feed_id)
-                return None
-        return Feed.from_payload(json.loads(raw))
+            started = self._start_poll(
+                keys=[self._keys.feeds, self._keys.poll_numbers, self._keys.poll_counter],
+                args=[feed_id],
+            )
+        if started is None:
+            return None
+        raw, number = started
+        return StartedPoll(Feed.from_payload(json.loads(raw)), int(number))
 
     def all(self) -> list[Feed]:
         with redis_errors("feeds", self._keys.feeds):
@@ -105,26 +121,22 @@ class FeedStore:
             pipe = self._redis.pipeline()
             pipe.hdel(self._keys.feeds, feed_id)
             pipe.zrem(self._keys.due, feed_id)
-            pipe.hdel(self._keys.poll_starts, feed_id)
+            # A poll of the feed still running finds no number of its own if the feed is added
+            # again: superseded.
+            pipe.hdel(self._keys.poll_numbers, feed_id)
             removed, _, _ = pipe.execute()
         return bool(removed)
 
-    def save(self, feed: Feed, *, next_poll_at: datetime) -> SaveResult:
-        """Record a poll's outcome and when the feed is next due, unless another poll of the
-        feed started after this one (``last_polled_at``, when this poll started). A poll task
-        runs twice when it is redelivered while the worker that held it is cut off; that
-        worker's fetch times out, and recorded, its failure (its own lost network) would back
-        the feed off for minutes, whichever copy finished first. A removed feed stays
-        removed."""
+    def save(self, feed: Feed, *, poll: int, next_poll_at: datetime) -> SaveResult:
+        """Record the outcome of poll number ``poll`` (``start_poll``) and when the feed is
+        next due, unless another poll of the feed started after this one. A poll task runs
+        twice when it is redelivered while the worker that held it is cut off; that worker's
+        fetch times out, and recorded, its failure (its own lost network) would back the feed
+        off for minutes, whichever copy finished first. A removed feed stays removed."""
         with redis_errors("feeds", feed.url):
             result = self._save(
-                keys=[self._keys.feeds, self._keys.due, self._keys.poll_starts],
-                args=[
-                    feed.id,
-                    json.dumps(feed.to_payload()),
-                    next_poll_at.timestamp(),
-                    utc_iso(feed.last_polled_at) or "",
-                ],
+                keys=[self._keys.feeds, self._keys.due, self._keys.poll_numbers],
+                args=[feed.id, json.dumps(feed.to_payload()), next_poll_at.timestamp(), poll],
             )
         return _SAVE_RESULTS[int(result)]
 
