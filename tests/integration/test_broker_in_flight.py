@@ -140,3 +140,72 @@ def test_a_delivered_message_leaves_the_in_flight_list_for_the_unacked_hash(
         assert client.llen(keys.broker_in_flight(ARTICLES_QUEUE)) == 0
         assert client.hlen(keys.broker_unacked) == 1
         client.close()
+
+
+def publish_many(url: str, keys: Keys, transport: Any, bodies: list[dict[str, int]]) -> None:
+    with connect(url, keys, transport) as connection:
+        producer = Producer(connection.default_channel)
+        for body in bodies:
+            producer.publish(
+                body, exchange=QUEUE.exchange, routing_key=ARTICLES_QUEUE, declare=[QUEUE]
+            )
+
+
+def test_a_consumer_takes_the_waiting_messages_at_once_as_far_as_its_prefetch_allows(
+    broker: Broker, keys: Keys
+) -> None:
+    bodies = [{"n": n} for n in range(5)]
+    publish_many(broker.url, keys, broker.transport, bodies)
+    client = redis.Redis.from_url(broker.redis_url)
+    held: list[Message] = []
+    with connect(broker.url, keys, broker.transport) as connection:
+        channel = consume(connection, held)
+        channel.basic_qos(prefetch_count=3)
+        connection.drain_events(timeout=5)  # one read of the queue
+        assert [message.payload for message in held] == bodies[:3]
+        assert client.llen(keys.broker_queue(ARTICLES_QUEUE)) == 2
+        assert client.llen(keys.broker_in_flight(ARTICLES_QUEUE)) == 0
+        assert client.hlen(keys.broker_unacked) == 3
+        assert client.zcard(keys.broker_unacked_index) == 3
+
+        for message in held:
+            message.ack()
+        connection.drain_events(timeout=5)
+        assert [message.payload for message in held] == bodies
+        assert client.hlen(keys.broker_unacked) == 2
+    client.close()
+
+
+def test_messages_taken_together_are_given_back_one_by_one_when_rejected_or_abandoned(
+    broker: Broker, keys: Keys
+) -> None:
+    """The unacked entries written for a batch are kombu's own: a rejected message goes back
+    to its queue, and the rest, held by a consumer that is gone, come back after the
+    visibility timeout."""
+    bodies = [{"n": n} for n in range(3)]
+    publish_many(broker.url, keys, broker.transport, bodies)
+    client = redis.Redis.from_url(broker.redis_url)
+    held: list[Message] = []
+    connection = connect(broker.url, keys, broker.transport)
+    consume(connection, held)
+    connection.drain_events(timeout=5)
+    assert [message.payload for message in held] == bodies
+    held[0].reject(requeue=True)
+    assert client.llen(keys.broker_queue(ARTICLES_QUEUE)) == 1
+    assert client.hlen(keys.broker_unacked) == 2
+    connection.default_channel.client.connection.disconnect()  # gone, unacknowledged
+
+    again: list[Message] = []
+    with connect(broker.url, keys, broker.transport) as survivor:
+        channel = consume(survivor, again)
+        time.sleep(VISIBILITY_TIMEOUT + 0.2)
+        channel.qos.restore_visible(interval=1)
+        while len(again) < len(bodies):
+            survivor.drain_events(timeout=5)
+        assert sorted(message.payload["n"] for message in again) == [0, 1, 2]
+        for message in again:
+            message.ack()
+        assert client.hlen(keys.broker_unacked) == 0
+    connection.release()  # finds nothing of its own left to give back
+    assert client.llen(keys.broker_queue(ARTICLES_QUEUE)) == 0
+    client.close()

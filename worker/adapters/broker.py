@@ -1,5 +1,6 @@
-"""kombu's Redis transport, with two fixes: a worker stays alive when Redis restarts, and
-a message a killed worker had just taken from its queue is not lost.
+"""kombu's Redis transport, with two fixes and a change: a worker stays alive when Redis
+restarts, a message a killed worker had just taken from its queue is not lost, and a worker
+takes the messages waiting in its queue several at a time.
 
 The first. Seen in the compose demo and in a run against a Redis restarted under it (celery 5.7.0,
 kombu 5.7.0), reproduced step by step in ``tests/integration/test_broker_connection_loss.py``:
@@ -42,7 +43,19 @@ within milliseconds, so it is a dead worker's (at least once: a worker that was 
 stalled that long delivers its copy too; our tasks are idempotent). A channel that consumes several
 queues, or with several priority steps (``BLMOVE`` has one source), keeps kombu's ``BRPOP``.
 
-Every broker gets both fixes: ``redis://`` and ``rediss://`` (:class:`Transport`),
+The third change takes the messages waiting in a queue together. kombu's channel takes one
+message per turn of the worker's event loop, and each costs that one thread three round trips
+(the pop, the unacked write, the in-flight removal) besides handing the task to Celery: in
+``benchmarks/throughput.py`` a threads worker with 128 slots held 14-65 tasks while hundreds
+waited in Redis (docs/scale.md). Here, once a ``BLMOVE`` brings a message, the channel moves up
+to ``INTAKE_BATCH - 1`` more into the in-flight list (``LMOVE``, one pipeline), as many as its
+prefetch leaves room for, and writes all of them to kombu's unacked hash and out of the
+in-flight list in one ``MULTI`` before it hands them to Celery one by one; the entries are
+the ones ``QoS.append`` writes (the message, its exchange and routing key under its delivery
+tag), which then only records the delivery in memory. A worker killed at any step leaves each
+message in flight or unacked, where the sweeps find it as before.
+
+Every broker gets all three: ``redis://`` and ``rediss://`` (:class:`Transport`),
 ``sentinel://`` (:class:`SentinelTransport`) and the embedded Redis's unix socket
 (:class:`SocketTransport`), which every command uses when no Redis is configured
 (``wirestream run`` and ``demo`` included); :func:`celery_broker` picks the transport and
@@ -52,15 +65,17 @@ spells the URL for it.
 from __future__ import annotations
 
 from queue import Empty
-from time import monotonic
+from time import monotonic, time
 from typing import Any
 
 import redis
 from kombu.transport import redis as kombu_redis
+from kombu.transport import virtual
 from kombu.utils.encoding import bytes_to_str
-from kombu.utils.json import loads
+from kombu.utils.json import dumps, loads
 
 IN_FLIGHT_SUFFIX = "inflight"
+INTAKE_BATCH = 16  # messages taken in one turn of the event loop, at most
 
 # KEYS: in-flight list, queue. ARGV: message. Only the sweeper that removes the message
 # from the in-flight list puts it back, so two sweepers never requeue it twice.
@@ -80,6 +95,14 @@ def _unprefixed(client: redis.Redis, *command: Any) -> Any:
 
 
 class QoS(kombu_redis.QoS):
+    def append(self, message: Any, delivery_tag: str) -> None:
+        if delivery_tag in self.channel.unacked_written:
+            # Written with its batch (Channel._take_batch): only the record in memory is left.
+            self.channel.unacked_written.remove(delivery_tag)
+            virtual.QoS.append(self, message, delivery_tag)  # type: ignore[no-untyped-call]
+            return
+        super().append(message, delivery_tag)  # type: ignore[no-untyped-call]
+
     def restore_visible(self, start: int = 0, num: int = 10, interval: int = 10) -> None:
         super().restore_visible(start=start, num=num, interval=interval)  # type: ignore[no-untyped-call]
         self.channel.restore_abandoned_in_flight()
@@ -92,6 +115,8 @@ class Channel(kombu_redis.Channel):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # (queue, message) -> when a sweep first saw it in the queue's in-flight list.
         self._in_flight_since: dict[tuple[str, bytes], float] = {}
+        # Delivery tags whose unacked entry was written with their batch (QoS.append).
+        self.unacked_written: set[str] = set()
         super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
 
     def _connparams(self, asynchronous: bool = False) -> Any:
@@ -138,14 +163,41 @@ class Channel(kombu_redis.Channel):
             if not raw:
                 raise Empty()
             self._queue_cycle.rotate(queue)
-            # In the unacked hash once this returns (QoS.append), then out of flight.
-            self.connection._deliver(loads(bytes_to_str(raw)), queue)  # type: ignore[no-untyped-call]
-            with self.conn_or_acquire() as client:
-                _unprefixed(client, "LREM", self.in_flight_key(queue), 1, raw)
+            payloads = self._take_batch(queue, raw)
+            for payload in payloads:
+                self.connection._deliver(payload, queue)
             return True
         finally:
             self._in_poll = None  # type: ignore[assignment]  # as kombu's own _brpop_read
             self._flush_brpop_reauth()  # type: ignore[no-untyped-call]
+
+    def _take_batch(self, queue: str, first: bytes) -> list[Any]:
+        room = self.qos.can_consume_max_estimate()
+        more = INTAKE_BATCH - 1 if room is None else min(INTAKE_BATCH, room) - 1
+        source, in_flight = f"{self.global_keyprefix}{queue}", self.in_flight_key(queue)
+        raws = [first]
+        with self.conn_or_acquire() as client:
+            if more > 0:
+                pipe = client.pipeline(transaction=False)
+                for _ in range(more):
+                    pipe.execute_command("LMOVE", source, in_flight, "RIGHT", "LEFT")
+                raws += [raw for raw in pipe.execute() if raw]
+            payloads = [loads(bytes_to_str(raw)) for raw in raws]  # type: ignore[no-untyped-call]
+            now = time()
+            pipe = client.pipeline()
+            for raw, payload in zip(raws, payloads, strict=True):
+                properties = payload["properties"]
+                tag, delivery = properties["delivery_tag"], properties["delivery_info"]
+                pipe.zadd(self.unacked_index_key, {tag: now})
+                pipe.hset(
+                    self.unacked_key,
+                    tag,
+                    dumps([payload, delivery["exchange"], delivery["routing_key"]]),  # type: ignore[no-untyped-call]
+                )
+                pipe.execute_command("LREM", in_flight, 1, raw)
+            pipe.execute()
+        self.unacked_written.update(payload["properties"]["delivery_tag"] for payload in payloads)
+        return payloads
 
     def _poll_error(self, type: str, **options: Any) -> None:
         if type == "BRPOP" and self._moving_from is not None:
