@@ -147,7 +147,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # they run again on another worker at once instead of after the visibility timeout.
         "worker_soft_shutdown_timeout": settings.soft_shutdown_timeout,
         "worker_hijack_root_logger": False,
-        "worker_send_task_events": True,
+        # Task events are for a monitor: each costs the worker a message per task (5.6 % of
+        # the articles worker's event loop, in its intake of tasks). Flower asks every worker
+        # for them every 5 s (its enable_events), so a deployment with Flower gets them anyway;
+        # docker-compose.yml sends them from the start.
+        "worker_send_task_events": settings.task_events,
         # Flower learns of a task, its name and its arguments' repr from the worker's
         # task-received event; a task-sent event from the feeds worker as well was one more
         # message per article, 9 % of that worker's CPU (benchmarks/throughput.py).

@@ -268,6 +268,11 @@ class Settings(BaseSettings):
         "en_core_web_sm",
         description="spaCy pipeline for people and organisations; rules when not installed",
     )
+    task_events: bool = Field(
+        False,
+        description="Workers send Celery's task events from the start; unset, they send them once"
+        " Flower (or `celery control enable_events`) turns them on, within 5 s of its start",
+    )
     soft_shutdown_timeout: float = Field(
         20.0,
         ge=0,
