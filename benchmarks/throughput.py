@@ -299,6 +299,10 @@ class TreeSampler:
                 role = "run"
             else:
                 role = "other"
+            if role == "run" and pid != self._root:
+                # A child of `run` sampled between its fork and its exec still shows run's
+                # command line: its CPU counts as run's this time, and it is asked again.
+                return role
             self._roles[pid] = role
         return self._roles[pid]
 

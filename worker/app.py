@@ -54,11 +54,13 @@ sequential loop or script in the same run, noisy +-30% on a shared machine):
   retried (then dead-lettered) as a task its time limit ended. The prefork pool it replaces
   (8 processes, each fetching then extracting) could not do more than 8 / (latency + CPU)
   articles per second: about 31/s with pages answering in 200 ms, 7.5/s at 1 s, whatever the
-  CPU, at 1,108 MB PSS. Measured with ``throughput.py`` on an idle machine (1,005 articles,
-  two runs): 76.8-84.8 articles/s at 0.2 s and 70.1-72.3/s at 1 s (64 threads: 55.6/s at
-  1 s), 18.4-20.9 ms of CPU per article, 608-619 MB; 17-19x and 72-74x the sequential
-  script, whose CPU per article (10.0-10.7 ms) is 1.8-2.0x less; 0.78-0.79 and 0.73 of the
-  CPU ceiling of two cores. ``docs/scale.md`` (Throughput on one host) has the figures,
+  CPU, at 1,108 MB PSS. Measured with ``throughput.py`` on an idle machine (1,005 articles;
+  five runs at 0.2 s, two at 1 s): 90.4-112.2 articles/s at 0.2 s and 73.4-82.9/s at 1 s
+  (64 threads: 55.6/s at 1 s), 14.0-21.1 ms of CPU per article, 621-623 MB; 19.7-24.5x and
+  75-85x the sequential script, whose CPU per article (9.7-10.8 ms) is 1.5-2.1x less;
+  0.78-0.80 and 0.77 of the CPU ceiling of two cores. The worker takes the tasks waiting in
+  its queue several at a time (``worker/adapters/broker.py``), and sends task events only
+  when Flower asks (``task_events``). ``docs/scale.md`` (Throughput on one host) has the figures,
   where the CPU goes, the targets not met, and what a killed worker now holds (up to 128
   tasks instead of 8).
 - Feed polls mostly wait on the network, so the ``feeds`` worker runs the threads pool. Beat
