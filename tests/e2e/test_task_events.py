@@ -4,14 +4,10 @@ broker transport. With ``task_events`` it sends them from the start (docker-comp
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from celery import Celery
 from processes import wait_for
 
@@ -29,17 +25,17 @@ class TaskEvents:
     def __init__(self, app: Celery) -> None:
         self.seen: list[str] = []
         self._app = app
-        self._ready = threading.Event()
         self._thread = threading.Thread(target=self._receive, daemon=True)
         self._thread.start()
-        assert self._ready.wait(10), "event receiver did not start"
+        # Listening once the worker's heartbeat (sent every 2 s whatever task_events says)
+        # comes through: an event sent before the subscription is lost to it.
+        wait_for(lambda: "worker-heartbeat" in self.seen, 15, "the worker's heartbeat event")
 
     def _receive(self) -> None:
         with self._app.connection_for_read() as connection:
             receiver = self._app.events.Receiver(
                 connection, handlers={"*": lambda event: self.seen.append(event["type"])}
             )
-            self._ready.set()
             receiver.capture(limit=None, timeout=None, wakeup=False)
 
     def of_tasks(self) -> list[str]:
@@ -48,16 +44,6 @@ class TaskEvents:
 
 def worker_log_lines(path: Path, text: str) -> int:
     return path.read_text(errors="replace").count(text) if path.exists() else 0
-
-
-@pytest.fixture
-def started() -> Iterator[list[subprocess.Popen[bytes]]]:
-    processes: list[subprocess.Popen[bytes]] = []
-    yield processes
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def start_feeds_worker(
@@ -93,9 +79,9 @@ def run_task(app: Celery, log_path: Path) -> None:
 
 
 def test_a_worker_sends_task_events_once_a_monitor_asks_for_them(
-    pipeline_env: dict[str, str], tmp_path: Path, started: list[subprocess.Popen[bytes]]
+    pipeline_env: dict[str, str], tmp_path: Path, process_groups: list[subprocess.Popen[bytes]]
 ) -> None:
-    app, log_path = start_feeds_worker(pipeline_env, tmp_path, started)
+    app, log_path = start_feeds_worker(pipeline_env, tmp_path, process_groups)
     events = TaskEvents(app)
     run_task(app, log_path)
     run_task(app, log_path)  # the first task's events, had there been any, came before
@@ -108,10 +94,10 @@ def test_a_worker_sends_task_events_once_a_monitor_asks_for_them(
 
 
 def test_a_worker_with_task_events_on_sends_them_from_the_start(
-    pipeline_env: dict[str, str], tmp_path: Path, started: list[subprocess.Popen[bytes]]
+    pipeline_env: dict[str, str], tmp_path: Path, process_groups: list[subprocess.Popen[bytes]]
 ) -> None:
     env = {**pipeline_env, "WIRESTREAM_TASK_EVENTS": "true"}
-    app, log_path = start_feeds_worker(env, tmp_path, started)
+    app, log_path = start_feeds_worker(env, tmp_path, process_groups)
     events = TaskEvents(app)
     run_task(app, log_path)
     wait_for(lambda: "task-succeeded" in events.of_tasks(), 15, "task events")

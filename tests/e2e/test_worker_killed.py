@@ -8,11 +8,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 import redis
 from celery import Celery
 from processes import wait_for
@@ -47,25 +45,13 @@ def start_worker(env: dict[str, str], name: str, cwd: Path) -> subprocess.Popen[
     )
 
 
-@pytest.fixture
-def workers(
-    pipeline_env: dict[str, str], tmp_path: Path
-) -> Iterator[list[subprocess.Popen[bytes]]]:
-    started: list[subprocess.Popen[bytes]] = []
-    yield started
-    for process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 def test_sigkilled_worker_mid_article_publishes_it_exactly_once_after_redelivery(
     pipeline_env: dict[str, str],
     tmp_path: Path,
     simweb: SimWeb,
     redis_client: redis.Redis,
     keys: Keys,
-    workers: list[subprocess.Popen[bytes]],
+    process_groups: list[subprocess.Popen[bytes]],
 ) -> None:
     env = {**pipeline_env, **FAST_REDELIVERY}
     article = next(a for a in catalog.ARTICLES if not a.exact_copy_of)
@@ -93,7 +79,7 @@ def test_sigkilled_worker_mid_article_publishes_it_exactly_once_after_redelivery
     )
 
     first = start_worker(env, "doomed", tmp_path)
-    workers.append(first)
+    process_groups.append(first)
     sender.send_task("wirestream.process_entry", args=[entry.to_payload()], queue="articles")
     wait_for(lambda: simweb.hits().get(article.outlet, 0) > 0, 60, "the article fetch to start")
     os.killpg(first.pid, signal.SIGKILL)  # the worker and its pool, mid-request
@@ -102,7 +88,7 @@ def test_sigkilled_worker_mid_article_publishes_it_exactly_once_after_redelivery
     assert redis_client.xlen(keys.articles_stream) == 0
 
     simweb.set_behaviour(f"{article.outlet}{article.path}", latency=0.0)
-    workers.append(start_worker(env, "survivor", tmp_path))
+    process_groups.append(start_worker(env, "survivor", tmp_path))
     wait_for(lambda: redis_client.xlen(keys.articles_stream) > 0, 90, "the redelivered article")
     print(
         f"\nrecovery: the article on the stream {time.monotonic() - killed_at:.1f} s after the"
