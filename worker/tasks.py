@@ -24,6 +24,7 @@ from celery.signals import (
 )
 from celery.worker import state as worker_state
 from celery.worker.request import Request
+from kombu.exceptions import BatchPublishError, OperationalError
 from structlog.contextvars import bind_contextvars, clear_contextvars
 
 from worker import pipeline
@@ -82,7 +83,15 @@ def current_services() -> Services:
 def enqueue_entries(entries: Sequence[FeedEntry]) -> None:
     if not entries:
         return
-    with app.producer_or_acquire() as producer:
+    # One round trip for the poll's entries (kombu's publish batch, a pipeline) instead of
+    # one per entry. A batch that fails may have sent some of them: the poll fails before
+    # its entries are remembered, and the next poll sends them again (the publish is
+    # idempotent).
+    with (
+        _broker_errors(entries[0].source_url),
+        app.producer_or_acquire() as producer,
+        producer.batch(),
+    ):
         for entry in entries:
             process_entry.apply_async(
                 (entry.to_payload(),),
@@ -91,10 +100,20 @@ def enqueue_entries(entries: Sequence[FeedEntry]) -> None:
                 argsrepr=repr(entry.source_url),
                 # Celery sends to a queue on the anonymous exchange, straight to its Redis
                 # list: nothing to declare. Declared anyway, every message went through
-                # kombu's retrying wrapper to find the queue in its cache: 13 % of the feeds
-                # worker's interpreter time (benchmarks/throughput.py, py-spy --gil).
+                # kombu's retrying wrapper to find the queue in its cache: 13 % of the
+                # feeds worker's interpreter time (benchmarks/throughput.py, py-spy --gil).
                 declare=[],
             )
+
+
+@contextmanager
+def _broker_errors(subject: str) -> Iterator[None]:
+    """The broker unreachable (kombu gave up, or a batch's delivery is uncertain) is a
+    retryable failure of the enqueue stage."""
+    try:
+        yield
+    except (OperationalError, BatchPublishError) as error:
+        raise RetryableError("enqueue", subject, f"broker unavailable: {error}") from error
 
 
 @app.task(name="wirestream.schedule_due_feeds", ignore_result=True)
