@@ -195,6 +195,10 @@ class Keys:
         """The host's next free request time (GCRA), shared by every worker."""
         return f"{self.namespace}:host:{self._slot_of(host)}:budget"
 
+    def host_turns(self, host: str) -> str:
+        """ZSET URL -> when that request, refused by the host's budget, may ask again."""
+        return f"{self.namespace}:host:{self._slot_of(host)}:turns"
+
     def host_failures(self, host: str) -> str:
         """Failures in a row of requests to the host (connection errors, 5xx)."""
         return f"{self.namespace}:host:{self._slot_of(host)}:failures"

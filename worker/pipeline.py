@@ -543,9 +543,7 @@ def _postpone_poll(services: Services, feed: Feed, wait: Deferred) -> float:
     number of seconds, not counted as a failure. The feed's due time moves past that by a
     lease, as when beat hands it out, so that beat offers it again only if that poll is lost."""
     settings = services.settings
-    delay = deferral_delay(
-        wait.delay, cap=settings.retry_backoff_max, random_fraction=services.random_fraction()
-    )
+    delay = deferral_delay(wait.delay, cap=settings.retry_backoff_max)
     until = services.clock() + timedelta(seconds=delay + settings.poll_lease)
     services.feeds.postpone(feed.id, until=until)
     services.stats.add("feeds.deferred")

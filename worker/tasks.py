@@ -353,9 +353,7 @@ def _count_throttling(services: Services, error: RetryableError, url: str | None
 def _reschedule(task: Task, services: Services, payload: dict[str, Any], wait: Deferred) -> None:
     """Send the entry again for when its host can take it, as the same attempt: waiting for
     a host is no failure, and a worker slot never sleeps on it."""
-    delay = deferral_delay(
-        wait.delay, cap=settings.retry_backoff_max, random_fraction=services.random_fraction()
-    )
+    delay = deferral_delay(wait.delay, cap=settings.retry_backoff_max)
     next_task_id = _schedule_entry(services, payload, retries=task.request.retries, delay=delay)
     services.stats.add("entries.deferred")
     log.info("entry_deferred", reason=str(wait), delay_s=round(delay, 3), next_task_id=next_task_id)

@@ -37,13 +37,15 @@ def test_one_host_sees_no_more_than_its_budget_and_every_article_arrives(
     assert run.returncode == 0, run.stderr[-3000:]
 
     requests = sum(simweb.hits().values())
+    stats = redis_client.hgetall(keys.stats)
     print(
         f"\n{requests} requests; busiest second: {simweb.busiest(1.0)},"
-        f" busiest {1 - JITTER:g} s: {simweb.busiest(1 - JITTER)}; budget {BUDGET:g}/s"
+        f" busiest {1 - JITTER:g} s: {simweb.busiest(1 - JITTER)}; budget {BUDGET:g}/s;"
+        f" deferrals: {stats.get('entries.deferred', 0)} of entries,"
+        f" {stats.get('feeds.deferred', 0)} of polls"
     )
     assert requests >= len(catalog.ARTICLES) + len(catalog.FEEDS)
     assert simweb.busiest(1 - JITTER) <= BUDGET
-    stats = redis_client.hgetall(keys.stats)
     assert int(stats.get("entries.deferred", 0)) + int(stats.get("feeds.deferred", 0)) > 0, (
         "ten workers at once must have had to wait for the host"
     )

@@ -3,6 +3,7 @@ budget, and a host that fails being parked and recovering."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -173,6 +174,30 @@ def test_second_request_within_the_budget_interval_is_deferred(
         fetch_page(client, simweb, OTHER_KEY)
     assert 0 < caught.value.delay <= 0.5
     assert caught.value.host == HOST
+
+
+def test_requests_the_budget_refuses_get_turns_one_interval_apart_and_keep_them(
+    simweb: SimWeb, make_client: Any
+) -> None:
+    """Each is told its own time to come back, not all the same one (then all but one would
+    wait again); one back too early keeps its place; the first back at its turn gets in."""
+    client = make_client(host_rate_overrides={HOST: 2.0})  # one request per 0.5 s
+    until_admitted(client, simweb)
+    pages = [article.key for article in catalog.ARTICLES[1:5]]
+    waits = []
+    for page in pages:
+        with pytest.raises(Deferred) as caught:
+            fetch_page(client, simweb, page)
+        waits.append(caught.value.delay)
+
+    assert 0 < waits[0] <= 0.5
+    gaps = [later - earlier for earlier, later in itertools.pairwise(waits)]
+    assert gaps == pytest.approx([0.5, 0.5, 0.5], abs=0.05)
+    with pytest.raises(Deferred) as early:
+        fetch_page(client, simweb, pages[1])  # back before its turn: not a new turn
+    assert early.value.delay == pytest.approx(waits[1], abs=0.05)
+    time.sleep(waits[0])
+    assert fetch_page(client, simweb, pages[0]) == 200
 
 
 def test_budget_is_shared_by_separate_clients(simweb: SimWeb, make_client: Any) -> None:

@@ -25,8 +25,8 @@ def every_key(keys: Keys) -> list[str]:
         keys.host_lines("h"), keys.host_boilerplate("h"), keys.poll_lines("f", "t"),
         keys.host_canonicals("h"), keys.host_canonicals_distrusted("h"), keys.lsh_bucket(7),
         keys.cluster("a" * 32), keys.host_budget("h"), keys.host_failures("h"),
-        keys.host_parked("h"), keys.robots("https://h"), keys.broker_queue("feeds"),
-        keys.poll_numbers, keys.poll_counter,
+        keys.host_parked("h"), keys.host_turns("h"), keys.robots("https://h"),
+        keys.broker_queue("feeds"), keys.poll_numbers, keys.poll_counter,
     ]  # fmt: skip
 
 
@@ -71,8 +71,11 @@ def test_on_a_cluster_a_hosts_keys_share_its_slot_and_entries_and_hosts_spread()
     keys = Keys("ns", cluster_safe=True)
 
     for host in HOSTS:
-        trio = {keys.host_budget(host), keys.host_parked(host), keys.host_failures(host)}
-        assert {slot(key) for key in trio} == {slot(host)}
+        scripted = {
+            keys.host_budget(host), keys.host_parked(host), keys.host_failures(host),
+            keys.host_turns(host),
+        }  # fmt: skip
+        assert {slot(key) for key in scripted} == {slot(host)}
     assert len({slot(keys.host_budget(host)) for host in HOSTS}) == len(HOSTS)
     seen_slots = {slot(keys.seen_entry(f"entry-{n}")) for n in range(100)}
     assert len(seen_slots) > 90

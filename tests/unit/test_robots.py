@@ -62,12 +62,9 @@ def test_agent_token_is_the_product_name() -> None:
     assert agent_token("plainbot") == "plainbot"
 
 
-@pytest.mark.parametrize(("fraction", "expected"), [(0.0, 2.0), (0.5, 3.0), (0.99, 3.98)])
-def test_deferral_waits_at_least_the_wait_spread_up_to_twice_it(
-    fraction: float, expected: float
-) -> None:
-    assert deferral_delay(2.0, cap=300, random_fraction=fraction) == pytest.approx(expected)
+def test_a_deferral_waits_for_its_turn() -> None:
+    assert deferral_delay(2.0, cap=300) == 2.0
 
 
 def test_deferral_is_capped() -> None:
-    assert deferral_delay(1000.0, cap=300, random_fraction=0.5) == 300
+    assert deferral_delay(1000.0, cap=300) == 300

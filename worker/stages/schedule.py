@@ -177,10 +177,10 @@ def cache_hints(headers: Mapping[str, str], now: datetime) -> tuple[float | None
     return (float(max_age.group(1)) or None) if max_age else None, expires
 
 
-def deferral_delay(wait: float, *, cap: float, random_fraction: float) -> float:
-    """When to try again a request its host cannot take yet: after ``wait``, spread over as
-    long again so that the requests that waited together do not all return together."""
-    return min(cap, wait * (1 + random_fraction))
+def deferral_delay(wait: float, *, cap: float) -> float:
+    """When to try again a request its host cannot take yet: at its turn, ``wait`` from now
+    (the budget gives the requests it refuses turns one interval apart), capped."""
+    return min(cap, wait)
 
 
 def retry_delay(
