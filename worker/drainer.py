@@ -3,12 +3,7 @@
 Every worker runs one drainer, a thread in its main process started after the pool has
 forked: any live worker keeps the schedule moving, with or without beat (``run
 --until-idle`` has none). The claim is atomic, so drainers never send a task twice while
-its lease lasts; a task is removed only once it was sent. Where the schedule lives on the
-broker's server (the default, Sentinel included), the sends and the removal are one MULTI
-on one connection (``broker.Channel.publishing_with``): sent as two steps, a failover
-between them could keep the removal on the new primary and lose the sends with the old one,
-and the tasks with them. A drain that fails there sends nothing and removes nothing; its
-tasks go out again when their lease ends.
+its lease lasts; a task is removed only once it was sent.
 
 It sleeps until the next task is due, at most ``IDLE_WAIT_SECONDS``, so a deferral waits
 about as long as it asked for: waiting for a host's budget is measured in fractions of a
@@ -23,11 +18,10 @@ from typing import Any
 from celery import Celery, bootsteps
 from kombu.exceptions import OperationalError
 
-from worker.adapters import broker
 from worker.adapters.embedded_redis import redis_url_for
-from worker.adapters.redis_client import RedisOptions, connect, redis_errors
+from worker.adapters.redis_client import RedisOptions, connect
 from worker.adapters.stream import DeadLetter, DeadLetters
-from worker.adapters.task_schedule import ScheduledTask, TaskSchedule
+from worker.adapters.task_schedule import TaskSchedule
 from worker.app import settings
 from worker.errors import RetryableError
 from worker.keys import Keys
@@ -46,21 +40,10 @@ OUTAGE_WAIT_SECONDS = 1.0
 
 
 class Drainer:
-    def __init__(
-        self,
-        app: Celery,
-        schedule: TaskSchedule,
-        dead: DeadLetters,
-        *,
-        schedule_on_broker: bool,
-    ) -> None:
+    def __init__(self, app: Celery, schedule: TaskSchedule, dead: DeadLetters) -> None:
         self._app = app
         self._schedule = schedule
         self._dead = dead
-        # The schedule lives on the broker's server (no separate broker_url, no Cluster): a
-        # drain sends its tasks and forgets them in one transaction. Otherwise it forgets
-        # them once they are sent, and a failover in between can lose the sends.
-        self._schedule_on_broker = schedule_on_broker
 
     def drain_once(self) -> float:
         """Send what is due; return the seconds to wait before the next sweep."""
@@ -78,44 +61,27 @@ class Drainer:
                 )
             )
             self._schedule.done([task_id])
-        if claimed.tasks:
-            self._send_and_forget(claimed.tasks)
+        sent: list[str] = []
+        try:
+            with self._app.producer_or_acquire() as producer:
+                for task in claimed.tasks:
+                    self._app.send_task(
+                        task.name,
+                        args=task.args,
+                        task_id=task.id,
+                        queue=task.queue,
+                        retries=task.retries,
+                        argsrepr=task.argsrepr,
+                        producer=producer,
+                    )
+                    sent.append(task.id)
+        finally:
+            self._schedule.done(sent)
         if len(claimed.tasks) + len(claimed.malformed) >= DRAIN_BATCH:
             return 0.0
         if claimed.next_due_in is None:
             return IDLE_WAIT_SECONDS
         return min(claimed.next_due_in, IDLE_WAIT_SECONDS)
-
-    def _send_and_forget(self, tasks: list[ScheduledTask]) -> None:
-        sent: list[str] = []
-        with self._app.producer_or_acquire() as producer:
-            channel = producer.channel
-            if self._schedule_on_broker and isinstance(channel, broker.Channel):
-                with (
-                    redis_errors("schedule", self._schedule.key),
-                    channel.publishing_with() as transaction,
-                ):
-                    self._send(tasks, producer, sent)
-                    for command in self._schedule.done_commands(sent):
-                        transaction.also(*command)
-                return
-            try:
-                self._send(tasks, producer, sent)
-            finally:
-                self._schedule.done(sent)
-
-    def _send(self, tasks: list[ScheduledTask], producer: Any, sent: list[str]) -> None:
-        for task in tasks:
-            self._app.send_task(
-                task.name,
-                args=task.args,
-                task_id=task.id,
-                queue=task.queue,
-                retries=task.retries,
-                argsrepr=task.argsrepr,
-                producer=producer,
-            )
-            sent.append(task.id)
 
     def run(self, stop: threading.Event) -> None:
         in_outage = False
@@ -161,7 +127,6 @@ class ScheduleDrainer(bootsteps.StartStopStep):  # type: ignore[misc]  # Celery 
             parent.app,
             TaskSchedule(client, keys),
             DeadLetters(client, keys, maxlen=settings.dead_maxlen),
-            schedule_on_broker=settings.broker_url is None and not settings.redis_cluster,
         )
         self._stop.clear()
         self._thread = threading.Thread(

@@ -6,11 +6,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-import pytest
 import redis
 from celery import Celery
 
@@ -121,32 +118,15 @@ def test_an_unreadable_scheduled_task_is_reported_not_sent(
     ]
 
 
-@pytest.fixture
-def celery_app(redis_url: str, keys: Keys, tmp_path: Path) -> Iterator[Celery]:
+def test_the_drainer_sends_due_tasks_to_their_queue_with_their_retries_then_forgets_them(
+    redis_url: str, keys: Keys, redis_client: redis.Redis, tmp_path: Path
+) -> None:
     settings = Settings(redis_url=redis_url, namespace=keys.namespace, data_dir=tmp_path)
     app = Celery("test-drainer")
     app.config_from_object(celery_config(settings))
-    yield app
-    app.close()
-
-
-def queued_task_ids(client: redis.Redis, keys: Keys) -> list[str]:
-    raws = client.lrange(keys.broker_queue("articles"), 0, -1)
-    return [json.loads(raw)["headers"]["id"] for raw in reversed(raws)]
-
-
-@pytest.mark.parametrize("schedule_on_broker", [True, False])
-def test_the_drainer_sends_due_tasks_to_their_queue_with_their_retries_then_forgets_them(
-    redis_url: str,
-    keys: Keys,
-    redis_client: redis.Redis,
-    celery_app: Celery,
-    schedule_on_broker: bool,
-) -> None:
     client = connect(redis_url)
     schedule = TaskSchedule(client, keys)
-    dead = DeadLetters(client, keys, maxlen=100)
-    drainer = Drainer(celery_app, schedule, dead, schedule_on_broker=schedule_on_broker)
+    drainer = Drainer(app, schedule, DeadLetters(client, keys, maxlen=100))
     schedule.add(task(1), delay=0)
     schedule.add(task(2), delay=60)
 
@@ -158,105 +138,27 @@ def test_the_drainer_sends_due_tasks_to_their_queue_with_their_retries_then_forg
         (m["headers"]["id"], m["headers"]["task"], m["headers"]["retries"]) for m in queued
     ] == [("task-1", "wirestream.process_entry", 1)]
     assert schedule.count() == 1
-    client.close()
-
-
-def test_a_drain_sends_its_tasks_and_forgets_them_in_one_transaction(
-    redis_url: str, keys: Keys, redis_client: redis.Redis, celery_app: Celery
-) -> None:
-    """On one connection, in one MULTI: a failover cannot keep the removal and lose the
-    sends. What Redis executed, as MONITOR shows it."""
-    client = connect(redis_url)
-    schedule = TaskSchedule(client, keys)
-    for number in (1, 2):
-        schedule.add(task(number), delay=0)
-    drainer = Drainer(
-        celery_app, schedule, DeadLetters(client, keys, maxlen=100), schedule_on_broker=True
-    )
-    with redis_client.monitor() as monitor:
-        drainer.drain_once()
-        end = f"ECHO {keys.namespace}:end"
-        redis_client.execute_command(*end.split(" "))  # the end of what the monitor shows
-        commands: list[tuple[str, str]] = []  # (client, command)
-        for seen in monitor.listen():
-            if seen["command"] == end:
-                break
-            commands.append((seen["client_address"] + seen["client_port"], seen["command"]))
-
-    queue = keys.broker_queue("articles")
-    [sender] = {who for who, command in commands if command.startswith(f"LPUSH {queue}")}
-    sent = [command.split(" ")[:2] for who, command in commands if who == sender]
-    assert sent[-6:] == [
-        ["MULTI"],
-        ["LPUSH", queue],
-        ["LPUSH", queue],
-        ["ZREM", keys.task_schedule],
-        ["HDEL", keys.task_schedule_messages],
-        ["EXEC"],
-    ]
-    assert queued_task_ids(redis_client, keys) == ["task-1", "task-2"]
-    assert schedule.count() == 0
-    client.close()
-
-
-def refusing_the_second(send_task: Callable[..., Any]) -> Callable[..., Any]:
-    """Celery's send_task, failing for the second task as kombu does when Redis goes away."""
-
-    def send(name: str, **options: Any) -> Any:
-        if options["task_id"] == "task-2":
-            raise RuntimeError("the second send fails")
-        return send_task(name, **options)
-
-    return send
-
-
-@pytest.mark.parametrize(("schedule_on_broker", "sent"), [(True, []), (False, ["task-1"])])
-def test_a_drain_that_fails_half_way_sends_nothing_when_it_cannot_forget_what_it_sent(
-    redis_url: str,
-    keys: Keys,
-    redis_client: redis.Redis,
-    celery_app: Celery,
-    schedule_on_broker: bool,
-    sent: list[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A send that fails after the first: in one transaction nothing went out and both tasks
-    come back after their lease; in two steps the first went out and is forgotten."""
-    client = connect(redis_url)
-    schedule = TaskSchedule(client, keys)
-    for number in (1, 2):
-        schedule.add(task(number), delay=0)
-    drainer = Drainer(
-        celery_app,
-        schedule,
-        DeadLetters(client, keys, maxlen=100),
-        schedule_on_broker=schedule_on_broker,
-    )
-
-    monkeypatch.setattr(celery_app, "send_task", refusing_the_second(celery_app.send_task))
-    with pytest.raises(RuntimeError, match="the second send fails"):
-        drainer.drain_once()
-
-    assert queued_task_ids(redis_client, keys) == sent
-    assert schedule.count() == 2 - len(sent)
+    app.close()
     client.close()
 
 
 def test_the_drainer_dead_letters_a_scheduled_task_it_cannot_read(
-    redis_url: str, keys: Keys, redis_client: redis.Redis, celery_app: Celery
+    redis_url: str, keys: Keys, redis_client: redis.Redis, tmp_path: Path
 ) -> None:
+    settings = Settings(redis_url=redis_url, namespace=keys.namespace, data_dir=tmp_path)
+    app = Celery("test-drainer")
+    app.config_from_object(celery_config(settings))
     client = connect(redis_url)
     schedule = TaskSchedule(client, keys)
     schedule.add(task(4), delay=0)
     redis_client.hset(keys.task_schedule_messages, "task-4", "not json")
 
-    Drainer(
-        celery_app, schedule, DeadLetters(client, keys, maxlen=100), schedule_on_broker=True
-    ).drain_once()
+    Drainer(app, schedule, DeadLetters(client, keys, maxlen=100)).drain_once()
 
     [(_, letter)] = redis_client.xrange(keys.dead_stream)
     assert letter["stage"] == "schedule"
     assert "unreadable scheduled task" in letter["reason"]
     assert json.loads(letter["input"]) == {"task_id": "task-4", "stored": "not json"}
     assert schedule.count() == 0
+    app.close()
     client.close()

@@ -64,8 +64,6 @@ spells the URL for it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from queue import Empty
 from time import monotonic, time
 from typing import Any
@@ -110,22 +108,9 @@ class QoS(kombu_redis.QoS):
         self.channel.restore_abandoned_in_flight()
 
 
-class Transaction:
-    """The MULTI of a :meth:`Channel.publishing_with` block."""
-
-    def __init__(self, pipe: Any) -> None:
-        self._pipe = pipe
-
-    def also(self, *command: Any) -> None:
-        """A command to run with the block's messages; its keys are sent as they are (kombu's
-        prefixing pipeline would add the broker's key prefix to some)."""
-        redis.client.Pipeline.execute_command(self._pipe, *command)  # type: ignore[no-untyped-call]
-
-
 class Channel(kombu_redis.Channel):
     QoS = QoS
     _moving_from: str | None = None  # the queue of the BLMOVE awaiting its reply
-    _publishing: Any = None  # the MULTI of a publishing_with block
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # (queue, message) -> when a sweep first saw it in the queue's in-flight list.
@@ -213,28 +198,6 @@ class Channel(kombu_redis.Channel):
             pipe.execute()
         self.unacked_written.update(payload["properties"]["delivery_tag"] for payload in payloads)
         return payloads
-
-    def _put(self, queue: str, message: Any, **kwargs: Any) -> None:
-        if self._publishing is None or "_publish_batch" in kwargs or queue in self._expires:
-            super()._put(queue, message, **kwargs)  # type: ignore[no-untyped-call]
-            return
-        priority = self._get_message_priority(message, reverse=False)  # type: ignore[no-untyped-call]
-        self._publishing.lpush(self._q_for_pri(queue, priority), dumps(message))  # type: ignore[no-untyped-call]
-
-    @contextmanager
-    def publishing_with(self) -> Iterator[Transaction]:
-        """Messages published on this channel in the block go to Redis when it ends, in one
-        MULTI with the commands the block adds (:meth:`Transaction.also`): all of them or
-        none, on one connection, so that no failover between them keeps some and loses the
-        others. A block that raises sends nothing."""
-        with self.conn_or_acquire() as client:
-            pipe = client.pipeline(transaction=True)
-            self._publishing = pipe
-            try:
-                yield Transaction(pipe)
-            finally:
-                self._publishing = None
-            pipe.execute()
 
     def _poll_error(self, type: str, **options: Any) -> None:
         if type == "BRPOP" and self._moving_from is not None:

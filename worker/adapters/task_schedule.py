@@ -147,21 +147,9 @@ class TaskSchedule:
             return
         with redis_errors("schedule", self._keys.task_schedule):
             pipe = self._redis.pipeline(transaction=True)
-            for command in self.done_commands(task_ids):
-                pipe.execute_command(*command)  # type: ignore[no-untyped-call]
+            pipe.zrem(self._keys.task_schedule, *task_ids)
+            pipe.hdel(self._keys.task_schedule_messages, *task_ids)
             pipe.execute()
-
-    @property
-    def key(self) -> str:
-        return self._keys.task_schedule
-
-    def done_commands(self, task_ids: Sequence[str]) -> list[tuple[str, ...]]:
-        """The commands that forget sent tasks, for a transaction of another client on the
-        same server (the drainer's, with the sends)."""
-        return [
-            ("ZREM", self._keys.task_schedule, *task_ids),
-            ("HDEL", self._keys.task_schedule_messages, *task_ids),
-        ]
 
     def count(self) -> int:
         with redis_errors("schedule", self._keys.task_schedule):
