@@ -8,11 +8,17 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import redis
 from deploy import free_port
+from processes import wait_for
+
+from worker.adapters.redis_client import RedisClient, RedisOptions, connect
 
 START_TIMEOUT_SECONDS = 15.0
 
@@ -155,3 +161,63 @@ class RedisServer:
     def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
         self._processes.stop("redis", how)
         self.running = False
+
+
+@dataclass
+class SentinelDeployment:
+    """A primary, its replica and three sentinels watching them as ``master``."""
+
+    servers: RedisProcesses
+    master: str
+    sentinels: list[int]
+
+    @property
+    def sentinel_setting(self) -> str:
+        return ",".join(f"127.0.0.1:{port}" for port in self.sentinels)
+
+    def client(self) -> RedisClient:
+        options = RedisOptions(
+            sentinels=tuple(("127.0.0.1", port) for port in self.sentinels),
+            sentinel_master=self.master,
+        )
+        return connect(f"redis://{self.master}/0", options)
+
+    def primary_port(self) -> int:
+        sentinel = redis.Redis(port=self.sentinels[0], decode_responses=True)
+        try:
+            return int(sentinel.sentinel_get_master_addr_by_name(self.master)[1])
+        finally:
+            sentinel.close()
+
+
+@contextmanager
+def sentinel_deployment(
+    directory: Path, master: str, *, replica_arguments: tuple[str, ...] = ()
+) -> Iterator[SentinelDeployment]:
+    """Started, and ready to fail over: every sentinel knows the replica and the two other
+    sentinels, and the replica is in sync. Everything is killed at the end."""
+    servers = RedisProcesses(directory)
+    try:
+        primary = servers.server("primary")
+        servers.server("replica", "--replicaof", "127.0.0.1", str(primary), *replica_arguments)
+        sentinels = [servers.sentinel(f"sentinel-{n}", master, primary) for n in range(3)]
+
+        def ready() -> bool:
+            for port in sentinels:
+                client = redis.Redis(port=port, decode_responses=True)
+                try:
+                    state = client.sentinel_master(master)
+                finally:
+                    client.close()
+                if int(state["num-slaves"]) < 1 or int(state["num-other-sentinels"]) < 2:
+                    return False
+            replica = redis.Redis(port=servers.ports["replica"], decode_responses=True)
+            try:
+                return bool(replica.info("replication")["master_link_status"] == "up")
+            finally:
+                replica.close()
+
+        wait_for(ready, 30, "the sentinels and the replica")
+        yield SentinelDeployment(servers, master, sentinels)
+    finally:
+        servers.stop_all()

@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 import redis
 from processes import wait_for
-from redis_servers import RedisProcesses
+from redis_servers import SentinelDeployment, sentinel_deployment
 
-from worker.adapters.redis_client import RedisClient, RedisOptions, connect
+from worker.adapters.redis_client import RedisClient
 from worker.keys import Keys
 from worker.simweb import SimWeb, catalog
 from worker.stages.urls import article_id, canonical_url
@@ -46,63 +46,13 @@ FAST_REDELIVERY = {
 }
 
 
-@dataclass
-class Deployment:
-    servers: RedisProcesses
-    sentinels: list[int]
-
-    @property
-    def sentinel_setting(self) -> str:
-        return ",".join(f"127.0.0.1:{port}" for port in self.sentinels)
-
-    def client(self) -> RedisClient:
-        options = RedisOptions(
-            sentinels=tuple(("127.0.0.1", port) for port in self.sentinels),
-            sentinel_master=MASTER,
-        )
-        return connect(f"redis://{MASTER}/0", options)
-
-    def primary_port(self) -> int:
-        sentinel = redis.Redis(port=self.sentinels[0], decode_responses=True)
-        try:
-            return int(sentinel.sentinel_get_master_addr_by_name(MASTER)[1])
-        finally:
-            sentinel.close()
-
-
 @pytest.fixture
-def deployment(tmp_path: Path) -> Iterator[Deployment]:
-    servers = RedisProcesses(tmp_path / "redis")
-    try:
-        primary = servers.server("primary")
-        # DEBUG SLEEP lets the test put the replica behind (cut_replication).
-        servers.server(
-            "replica", "--replicaof", "127.0.0.1", str(primary), "--enable-debug-command", "local"
-        )
-        sentinels = [servers.sentinel(f"sentinel-{n}", MASTER, primary) for n in range(3)]
-        deployment = Deployment(servers, sentinels)
-
-        def ready() -> bool:
-            # Every sentinel knows the replica and the two other sentinels, and the replica
-            # is in sync: only then can a failover happen.
-            for port in sentinels:
-                client = redis.Redis(port=port, decode_responses=True)
-                try:
-                    state = client.sentinel_master(MASTER)
-                finally:
-                    client.close()
-                if int(state["num-slaves"]) < 1 or int(state["num-other-sentinels"]) < 2:
-                    return False
-            replica = redis.Redis(port=servers.ports["replica"], decode_responses=True)
-            try:
-                return bool(replica.info("replication")["master_link_status"] == "up")
-            finally:
-                replica.close()
-
-        wait_for(ready, 30, "the sentinels and the replica")
-        yield deployment
-    finally:
-        servers.stop_all()
+def deployment(tmp_path: Path) -> Iterator[SentinelDeployment]:
+    # DEBUG SLEEP lets the test put the replica behind (cut_replication).
+    with sentinel_deployment(
+        tmp_path / "redis", MASTER, replica_arguments=("--enable-debug-command", "local")
+    ) as started:
+        yield started
 
 
 class StreamWatcher:
@@ -181,7 +131,7 @@ def stop_command(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def cut_replication(deployment: Deployment, seconds: float) -> None:
+def cut_replication(deployment: SentinelDeployment, seconds: float) -> None:
     """The replica falls ``seconds`` behind, as behind a slow link: the primary drops its
     connection while the replica sleeps, so nothing the primary writes meanwhile reaches
     it. The sleep stays under the sentinels' down-after time: it is still promotable."""
@@ -205,7 +155,7 @@ def cut_replication(deployment: Deployment, seconds: float) -> None:
     ids=["in-sync-async", "lagging-async", "lagging-wait-1-replica"],
 )
 def test_pipeline_goes_on_publishing_on_the_promoted_replica_after_the_primary_is_killed(
-    deployment: Deployment,
+    deployment: SentinelDeployment,
     pipeline_env: dict[str, str],
     tmp_path: Path,
     replica_lag: float,

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from worker.adapters.broker import SOCKET_TRANSPORT, TRANSPORT
-from worker.adapters.redis_client import RedisOptions, celery_transport
+from worker.adapters.redis_client import (
+    PrimaryConnection,
+    PrimarySSLConnection,
+    RedisOptions,
+    celery_transport,
+    connect,
+)
 from worker.app import celery_config
 from worker.errors import ConfigError
 from worker.keys import Keys
@@ -142,3 +148,16 @@ def test_with_a_cluster_celery_uses_the_broker_url_and_the_pipeline_the_cluster(
     assert config["broker_transport"] == TRANSPORT
     assert RedisOptions.from_settings(settings).cluster
     assert Keys.for_settings(settings).articles_stream == "{wirestream}:articles"
+
+
+@pytest.mark.parametrize(
+    ("scheme", "connection_class"), [("redis", PrimaryConnection), ("rediss", PrimarySSLConnection)]
+)
+def test_a_client_through_sentinels_reconnects_through_them_over_tcp_and_tls(
+    scheme: str, connection_class: type[PrimaryConnection]
+) -> None:
+    # Built without connecting: the pool makes its connections of this class.
+    options = RedisOptions(sentinels=(("127.0.0.1", 26379),), sentinel_master="wirestream")
+    client = connect(f"{scheme}://wirestream/0", options)
+
+    assert client.connection_pool.connection_class is connection_class
