@@ -64,6 +64,8 @@ spells the URL for it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from queue import Empty
 from time import monotonic, time
 from typing import Any
@@ -111,6 +113,7 @@ class QoS(kombu_redis.QoS):
 class Channel(kombu_redis.Channel):
     QoS = QoS
     _moving_from: str | None = None  # the queue of the BLMOVE awaiting its reply
+    _collected: list[tuple[str, str]] | None = None  # see publishes_collected
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # (queue, message) -> when a sweep first saw it in the queue's in-flight list.
@@ -198,6 +201,27 @@ class Channel(kombu_redis.Channel):
             pipe.execute()
         self.unacked_written.update(payload["properties"]["delivery_tag"] for payload in payloads)
         return payloads
+
+    @contextmanager
+    def publishes_collected(self) -> Iterator[list[tuple[str, str]]]:
+        """Within it, a message published on this channel is routed and kept, not sent: as its
+        queue's key (with the global key prefix) and its payload, in order, for a caller that
+        sends it together with writes of its own in one script (the drainer: a task's send and
+        its removal from the schedule, so that a failover cannot keep one and lose the other)."""
+        collected: list[tuple[str, str]] = []
+        self._collected = collected
+        try:
+            yield collected
+        finally:
+            self._collected = None
+
+    def _put(self, queue: str, message: Any, **kwargs: Any) -> None:
+        if self._collected is None:
+            super()._put(queue, message, **kwargs)  # type: ignore[no-untyped-call]
+            return
+        priority = self._get_message_priority(message, reverse=False)  # type: ignore[no-untyped-call]
+        key = f"{self.global_keyprefix}{self._q_for_pri(queue, priority)}"  # type: ignore[no-untyped-call]
+        self._collected.append((key, dumps(message)))  # type: ignore[no-untyped-call]
 
     def _poll_error(self, type: str, **options: Any) -> None:
         if type == "BRPOP" and self._moving_from is not None:

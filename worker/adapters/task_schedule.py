@@ -9,9 +9,13 @@ runs; drainers (:mod:`worker.drainer`) send each task when it is due:
 - :meth:`TaskSchedule.add` stores the task and its due time in one step.
 - :meth:`TaskSchedule.claim_due` hands out due tasks and moves each one's due time to the
   end of a lease in the same step, so two drainers never send the same task twice.
-- :meth:`TaskSchedule.done` removes a task once it was sent. A drainer that dies between
-  claim and send leaves it in the set: it is handed out again when its lease ends (at least
-  once; the tasks are idempotent).
+- :meth:`TaskSchedule.send` removes claimed tasks and pushes their broker messages in one
+  script, where the broker's lists live on the schedule's Redis (every deployment but a
+  cluster's): a failover or a dead drainer keeps both or neither, and a task another drainer
+  has sent already (its lease ran out) is not sent again.
+- :meth:`TaskSchedule.done` removes a task once it was sent, where the broker is another
+  Redis. A drainer that dies between claim and send leaves it in the set: it is handed out
+  again when its lease ends (at least once; the tasks are idempotent).
 
 Times are Redis's clock, so drainers on several hosts agree on what is due.
 """
@@ -59,6 +63,30 @@ if next_due[2] then wait = math.max(tonumber(next_due[2]) - now, 0) end
 table.insert(claimed, 1, tostring(wait))
 return claimed
 """
+
+# KEYS: schedule, messages, then each task's broker queue. ARGV: each task's id, then each
+# task's broker message, in the same order. Returns how many were sent.
+_SEND = """
+local count = #KEYS - 2
+local sent = 0
+for i = 1, count do
+  if redis.call('ZREM', KEYS[1], ARGV[i]) == 1 then
+    redis.call('HDEL', KEYS[2], ARGV[i])
+    redis.call('LPUSH', KEYS[i + 2], ARGV[count + i])
+    sent = sent + 1
+  end
+end
+return sent
+"""
+
+
+@dataclass(frozen=True)
+class BrokerMessage:
+    """A scheduled task's message as the broker's transport would push it."""
+
+    task_id: str
+    queue_key: str
+    payload: str
 
 
 @dataclass(frozen=True)
@@ -112,6 +140,7 @@ class TaskSchedule:
         self._durability = durability
         self._add = client.register_script(_ADD)
         self._claim = client.register_script(_CLAIM)
+        self._send = client.register_script(_SEND)
 
     def add(self, task: ScheduledTask, *, delay: float) -> None:
         with redis_errors("schedule", task.name):
@@ -141,6 +170,27 @@ class TaskSchedule:
             except (KeyError, TypeError, ValueError) as error:
                 claimed.malformed.append((task_id, raw, repr(error)))
         return claimed
+
+    def send(self, messages: Sequence[BrokerMessage]) -> int:
+        """Push the messages of claimed tasks to their broker queues and remove the tasks from
+        the schedule, atomically; a task no longer scheduled is skipped. Returns how many were
+        sent."""
+        if not messages:
+            return 0
+        with redis_errors("schedule", self._keys.task_schedule):
+            return int(
+                self._send(
+                    keys=[
+                        self._keys.task_schedule,
+                        self._keys.task_schedule_messages,
+                        *(message.queue_key for message in messages),
+                    ],
+                    args=[
+                        *(message.task_id for message in messages),
+                        *(message.payload for message in messages),
+                    ],
+                )
+            )
 
     def done(self, task_ids: Sequence[str]) -> None:
         if not task_ids:
