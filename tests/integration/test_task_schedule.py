@@ -285,3 +285,28 @@ def test_the_drainer_dead_letters_a_scheduled_task_it_cannot_read(
     assert schedule.count() == 0
     app.close()
     client.close()
+
+
+def test_with_the_durability_setting_a_script_its_server_has_lost_is_loaded_and_run_again(
+    redis_url: str, redis_client: redis.Redis, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As after a failover: redis-py loads a pipeline's scripts before its first attempt, and
+    retries the attempt on the promoted replica, which never had them."""
+    flushed: list[bool] = []
+    load_scripts = redis.client.Pipeline.load_scripts
+
+    def load_then_lose(pipe: redis.client.Pipeline) -> None:
+        load_scripts(pipe)
+        if not flushed:
+            redis_client.script_flush()
+            flushed.append(True)
+
+    monkeypatch.setattr(redis.client.Pipeline, "load_scripts", load_then_lose)
+    schedule = TaskSchedule(
+        connect(redis_url), keys, durability=Durability(replicas=1, timeout_ms=20)
+    )
+
+    schedule.add(task(8), delay=0)
+
+    assert flushed == [True]
+    assert schedule.claim_due(lease_seconds=10, limit=10).tasks == [task(8)]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.commands.core import Script
+from redis.exceptions import NoScriptError
 
 from worker.adapters.redis_client import RedisClient
 from worker.keys import Keys
@@ -55,10 +56,20 @@ def run_script(
     on the new primary, for a write the old one took with it."""
     if not durability.replicas:
         return script(keys=script_keys, args=args)
-    pipe = client.pipeline(transaction=False)
-    script(keys=script_keys, args=args, client=pipe)
-    pipe.wait(durability.replicas, durability.timeout_ms)
-    reply, confirmed = pipe.execute()
+
+    def script_and_wait() -> list[Any]:
+        pipe = client.pipeline(transaction=False)
+        script(keys=script_keys, args=args, client=pipe)
+        pipe.wait(durability.replicas, durability.timeout_ms)
+        return list(pipe.execute())
+
+    try:
+        reply, confirmed = script_and_wait()
+    except NoScriptError:
+        # The pipeline was retried on a promoted replica, which has never loaded the script:
+        # redis-py loads a pipeline's scripts before its first attempt only. Sent again, the
+        # pipeline loads it there (the script did not run on that server).
+        reply, confirmed = script_and_wait()
     if int(confirmed) < durability.replicas:
         client.hincrby(keys.stats, unreplicated_counter(what), 1)
     return reply
