@@ -19,6 +19,7 @@ from worker.errors import Deferred, PermanentError, RetryableError
 from worker.keys import Keys
 from worker.settings import Settings
 from worker.simweb import SimWeb, catalog
+from worker.stages.robots import policy_from_answer
 
 HOST = "127.0.0.1"
 PAGE_KEY = catalog.ARTICLES[0].key
@@ -116,6 +117,26 @@ def test_robots_txt_is_cached_in_redis_with_its_ttl(
     cached = keys.robots(simweb.base_url)
     assert 3500 < int(redis_client.ttl(cached)) <= 3600
     assert simweb.busiest(window=3600) == first + 1, "a second client must reuse the cached file"
+
+
+def test_a_worker_keeps_the_policy_it_read_but_never_past_its_expiry_in_redis(
+    simweb: SimWeb, make_client: Any, redis_client: redis.Redis, keys: Keys
+) -> None:
+    cached = keys.robots(simweb.base_url)
+    redis_client.set(cached, policy_from_answer(404, b"").to_json(), px=1500)  # allows all
+    client = make_client()
+    assert until_admitted(client, simweb) == 200
+    expires = time.monotonic() + 1.5
+
+    # Read once: a copy deleted by hand is still the worker's until it would have expired.
+    redis_client.delete(cached)
+    set_robots(simweb, f"User-agent: *\nDisallow: /{OUTLET}/\n")
+    assert until_admitted(client, simweb) == 200
+    assert simweb.busiest(window=3600) == 2, "the two pages, no robots.txt"
+
+    time.sleep(max(expires - time.monotonic(), 0) + 0.1)
+    assert_only_the_outlet_is_disallowed(client, simweb)
+    assert simweb.busiest(window=3600) == 4, "robots.txt asked again, and the other page"
 
 
 def test_threads_that_find_robots_txt_missing_fetch_it_once(
