@@ -331,6 +331,14 @@ class RunResult:
     redis_cpu: float = 0.0
     others_share: float = 0.0
     roles: dict[str, float] = field(default_factory=dict)
+    redis_calls: dict[str, int] = field(default_factory=dict)  # command -> calls in the run
+
+
+def redis_calls(client: redis.Redis) -> dict[str, int]:
+    return {
+        name.removeprefix("cmdstat_"): int(stats["calls"])
+        for name, stats in client.info("commandstats").items()
+    }
 
 
 def run_wirestream(bench: Bench, room: Newsroom, redis_pid: int, scratch: Path) -> RunResult:
@@ -342,6 +350,7 @@ def run_wirestream(bench: Bench, room: Newsroom, redis_pid: int, scratch: Path) 
         store.add(new_feed(url, None, (), added_at=now), poll_at=now)
     result = RunResult()
     log_path = scratch / f"{settings.namespace}-run.log"
+    calls_before = redis_calls(bench.client)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with open(log_path, "wb") as log:
@@ -357,6 +366,10 @@ def run_wirestream(bench: Bench, room: Newsroom, redis_pid: int, scratch: Path) 
             out, _ = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
     result.total_seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result.redis_calls = {
+        command: calls - calls_before.get(command, 0)
+        for command, calls in redis_calls(bench.client).items()
+    }
     # RUSAGE_CHILDREN misses processes nobody waited for (a fork server and its children,
     # stopped with the worker), and so does the tree once they are gone: its largest sample,
     # taken before they went, has them.
@@ -510,6 +523,11 @@ def format_result(
         f"  worker tree: peak RSS {run.peak_rss_mb:.0f} MB, peak PSS {run.peak_pss_mb:.0f} MB,"
         f" {run.processes} processes; simulated web {run.web_cpu * 1000 / run.articles:.1f}"
         f" ms/article, redis-server {run.redis_cpu * 1000 / run.articles:.1f} ms/article",
+        f"  Redis commands per article: {sum(run.redis_calls.values()) / run.articles:.1f}; "
+        + ", ".join(
+            f"{command} {calls / run.articles:.2f}"
+            for command, calls in sorted(run.redis_calls.items(), key=lambda item: -item[1])[:12]
+        ),
         "  script CPU ms/article before / after wirestream: "
         + " / ".join(f"{half.cpu_seconds * 1000 / half.articles:.1f}" for half in halves),
         f"  script: {script.extracted} of {script.articles} pages gave text; run: {run.summary}",
