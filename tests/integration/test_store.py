@@ -39,6 +39,29 @@ def test_adding_a_known_feed_keeps_its_polling_state(redis_client: redis.Redis, 
     )
 
 
+def test_a_feed_changed_during_its_poll_keeps_the_change_and_the_poll_is_not_recorded(
+    redis_client: redis.Redis, keys: Keys
+) -> None:
+    """The running poll read the old subscription: recorded, it would write it back."""
+    store = FeedStore(redis_client, keys)
+    store.add(feed(1), poll_at=NOW)
+    running = store.start_poll("feed1")
+    assert running is not None
+
+    store.add(feed(1, tags=("world",)), poll_at=NOW)
+    polled = running.feed.with_changes(etag='"v2"')
+
+    assert store.save(polled, poll=running.number, next_poll_at=NOW) == "superseded"
+    stored = store.get("feed1")
+    assert stored is not None and (stored.tags, stored.etag) == (("world",), None)
+    following = store.start_poll("feed1")
+    assert following is not None
+    polled_again = following.feed.with_changes(etag='"v3"')
+    assert store.save(polled_again, poll=following.number, next_poll_at=NOW) == "saved"
+    stored = store.get("feed1")
+    assert stored is not None and (stored.tags, stored.etag) == (("world",), '"v3"')
+
+
 def test_claim_due_hands_each_due_feed_out_once_until_its_lease_ends(
     redis_client: redis.Redis, keys: Keys
 ) -> None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
+from redis.client import Pipeline
+
 from worker.adapters.redis_client import RedisClient, get_values, redis_errors
 from worker.keys import Keys
 from worker.models import Feed
@@ -75,21 +77,37 @@ class FeedStore:
         self._save = client.register_script(_SAVE)
 
     def add(self, feed: Feed, *, poll_at: datetime) -> bool:
-        """Store a feed; an existing one keeps its polling state. True if it is new."""
-        with redis_errors("feeds", feed.url):
-            current = self.get(feed.id)
-            if current is not None:
-                feed = current.with_changes(
+        """Store a feed; an existing one keeps its polling state. True if it is new.
+
+        A poll of an existing feed running meanwhile is superseded (``save`` does not record
+        it; the feed is polled again when due): recorded, it would write back the subscription
+        it had read, undoing this change. The read and the write are one transaction, retried
+        if a poll's outcome was saved in between, so neither undoes the other."""
+        added: list[bool] = []
+
+        def update(pipe: Pipeline) -> None:
+            raw = pipe.hget(self._keys.feeds, feed.id)
+            current = Feed.from_payload(json.loads(raw)) if raw else None
+            stored = (
+                feed
+                if current is None
+                else current.with_changes(
                     title=feed.title or current.title,
                     tags=feed.tags,
                     min_interval=feed.min_interval,
                     max_interval=feed.max_interval,
                 )
-            pipe = self._redis.pipeline()
-            pipe.hset(self._keys.feeds, feed.id, json.dumps(feed.to_payload()))
+            )
+            pipe.multi()
+            pipe.hset(self._keys.feeds, feed.id, json.dumps(stored.to_payload()))
             pipe.zadd(self._keys.due, {feed.id: poll_at.timestamp()}, nx=True)
-            pipe.execute()
-        return current is None
+            if current is not None:
+                pipe.hdel(self._keys.poll_numbers, feed.id)
+            added[:] = [current is None]
+
+        with redis_errors("feeds", feed.url):
+            self._redis.transaction(update, self._keys.feeds)
+        return added[0]
 
     def get(self, feed_id: str) -> Feed | None:
         with redis_errors("feeds", feed_id):
