@@ -18,8 +18,10 @@ Delivery (measured here, see ``shared/notes/celery-redis-flower.md``):
   killed by its hard limit left the unacked hash 0.12-0.14 s after the limit; one ending
   at its soft limit, 0.03-0.40 s after it (an 8 s limit, prefork, load average 20 on 2
   cores). Settings refuse a timeout shorter than the limit + 5 s: a task still running
-  when the timeout passes is delivered a second time. This timeout is what a worker killed
-  with SIGKILL, or a Redis restart, costs the few tasks in flight (``docs/faults.md``).
+  when the timeout passes is delivered a second time. A delivery that no live worker holds
+  (its worker was killed, or a failover took back its acknowledgement) comes back sooner:
+  every worker writes what it holds, and the sweep puts back what nobody holds after 10 s
+  (``worker/adapters/broker.py``; before, a SIGKILL cost those tasks the whole timeout).
   If you raise ``worker_prefetch_multiplier``, a reserved task waits behind running ones:
   raise the timeout by as many time limits.
 - ``unacked_restore_interval`` (2 s) with throttle 1: live workers sweep for expired

@@ -55,7 +55,24 @@ the ones ``QoS.append`` writes (the message, its exchange and routing key under 
 tag), which then only records the delivery in memory. A worker killed at any step leaves each
 message in flight or unacked, where the sweeps find it as before.
 
-Every broker gets all three: ``redis://`` and ``rediss://`` (:class:`Transport`),
+The fourth brings back, within seconds, a delivery that no live consumer holds. kombu puts a
+delivery back only after the visibility timeout (125 s by default, the hard time limit plus a
+margin, so that a task still running is never delivered twice): a worker killed with SIGKILL,
+or a failover that took back the acknowledgement of a task that had finished, cost those
+tasks two minutes. Here every consumer writes the deliveries it holds (``record_holding``,
+into ``unacked_holders``, each list trusted for five sweeps and at least 10 s) at every sweep
+(``unacked_restore_interval``), and the sweep puts back at the head of its queue a delivery
+older than that which no trusted list names (``restore_orphans``, kombu's ``restore_by_tag``,
+so a concurrent acknowledgement wins). A consumer cut off from Redis for longer than its
+trust gets its tasks delivered again elsewhere while it may still run them: at least once,
+as after the visibility timeout, only sooner; the publish is idempotent. Delivery times are
+the consumers' clocks, as for kombu's own timeout: hosts need synchronised clocks. In
+``tests/e2e/test_worker_killed.py`` the article of a SIGKILLed worker reached the stream
+10.3-10.7 s after the kill (the visibility timeout 125 s); in the failover suite, the
+replica-behind case published all 10.5 s after the kill instead of 19.7-21.0 s (there the
+test's visibility timeout was 20 s).
+
+Every broker gets all four: ``redis://`` and ``rediss://`` (:class:`Transport`),
 ``sentinel://`` (:class:`SentinelTransport`) and the embedded Redis's unix socket
 (:class:`SocketTransport`), which every command uses when no Redis is configured
 (``wirestream run`` and ``demo`` included); :func:`celery_broker` picks the transport and
@@ -66,9 +83,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from queue import Empty
 from time import monotonic, time
 from typing import Any
+from uuid import uuid4
 
 import redis
 from kombu.transport import redis as kombu_redis
@@ -78,6 +97,13 @@ from kombu.utils.json import dumps, loads
 
 IN_FLIGHT_SUFFIX = "inflight"
 INTAKE_BATCH = 16  # messages taken in one turn of the event loop, at most
+HOLDERS_KEY = "unacked_holders"  # under the broker's global key prefix
+# A consumer's list of the deliveries it holds is trusted this long after it was written: it
+# is written at every sweep (``unacked_restore_interval``), so a live consumer's list is never
+# older. A delivery older than this that no trusted list names is an orphan.
+HOLDER_TRUSTED_SWEEPS = 5
+HOLDER_TRUSTED_MIN_SECONDS = 10.0
+ORPHANS_PER_SWEEP = 100
 
 # KEYS: in-flight list, queue. ARGV: message. Only the sweeper that removes the message
 # from the in-flight list puts it back, so two sweepers never requeue it twice.
@@ -108,6 +134,66 @@ class QoS(kombu_redis.QoS):
     def restore_visible(self, start: int = 0, num: int = 10, interval: int = 10) -> None:
         super().restore_visible(start=start, num=num, interval=interval)  # type: ignore[no-untyped-call]
         self.channel.restore_abandoned_in_flight()
+        self.restore_orphans()
+
+    @cached_property
+    def holder_id(self) -> str:
+        return uuid4().hex
+
+    def trusted_seconds(self) -> float:
+        interval = float(self.channel.unacked_restore_interval)
+        return max(HOLDER_TRUSTED_SWEEPS * interval, HOLDER_TRUSTED_MIN_SECONDS)
+
+    def record_holding(self) -> None:
+        """Write the deliveries this consumer holds, trusted for ``trusted_seconds``."""
+        # kombu forgets an acknowledged delivery lazily: until then it is in _dirty too.
+        holding = {
+            "until": time() + self.trusted_seconds(),
+            "tags": [tag for tag in self._delivered if tag not in self._dirty],
+        }
+        with self.channel.conn_or_acquire() as client:
+            _unprefixed(client, "HSET", self.channel.holders_key, self.holder_id, dumps(holding))  # type: ignore[no-untyped-call]
+
+    def restore_orphans(self) -> int:
+        """Put back at the head of their queues the deliveries older than the trusted time
+        that no trusted list names: their consumer died, or a failover took back the
+        acknowledgement of a task that had finished. Returns how many were put back."""
+        now = time()
+        key = self.channel.holders_key
+        with self.channel.conn_or_acquire() as client:
+            holders = _unprefixed(client, "HGETALL", key)
+            delivered = client.zrange(
+                self.unacked_index_key, 0, now - self.trusted_seconds(), byscore=True,
+                offset=0, num=ORPHANS_PER_SWEEP,
+            )  # fmt: skip
+            held: set[str] = set()
+            gone: list[str] = []
+            for holder, raw in holders.items():
+                listed = loads(bytes_to_str(raw))  # type: ignore[no-untyped-call]
+                if listed["until"] < now:
+                    gone.append(holder)
+                else:
+                    held.update(listed["tags"])
+            if gone:
+                _unprefixed(client, "HDEL", key, *gone)
+            tags = [bytes_to_str(tag) for tag in delivered]  # type: ignore[no-untyped-call]
+            orphans = [tag for tag in tags if tag not in held]
+            for tag in orphans:
+                self.restore_by_tag(tag, client)  # type: ignore[no-untyped-call]
+        return len(orphans)
+
+
+class Poller(kombu_redis.MultiChannelPoller):
+    def maybe_restore_messages(self) -> None:
+        # kombu sweeps from the first channel that consumes (a worker has two: its tasks' and
+        # its remote control's); every one that consumes writes what it holds before that.
+        for channel in self._channels:
+            if channel.active_queues:
+                try:
+                    channel.qos.record_holding()
+                except channel.connection_errors:
+                    return  # as kombu's own sweep: tried again at the next tick
+        super().maybe_restore_messages()  # type: ignore[no-untyped-call]
 
 
 class Channel(kombu_redis.Channel):
@@ -126,6 +212,12 @@ class Channel(kombu_redis.Channel):
         if self.connection.client is None:
             raise redis.ConnectionError("broker: channel of a lost connection")
         return super()._connparams(asynchronous=asynchronous)  # type: ignore[no-untyped-call]
+
+    @property
+    def holders_key(self) -> str:
+        """Which consumer holds which deliveries (``QoS.restore_orphans``), with the global key
+        prefix (sent as it is)."""
+        return f"{self.global_keyprefix}{HOLDERS_KEY}"
 
     def in_flight_key(self, queue: str) -> str:
         """The in-flight list of ``queue``, with the global key prefix (sent as it is)."""
@@ -258,8 +350,12 @@ class SentinelChannel(Channel, kombu_redis.SentinelChannel):
 class Transport(kombu_redis.Transport):
     Channel = Channel
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+        self.cycle = Poller()  # type: ignore[no-untyped-call, assignment]
 
-class SentinelTransport(kombu_redis.SentinelTransport):
+
+class SentinelTransport(Transport, kombu_redis.SentinelTransport):
     Channel = SentinelChannel
 
 
