@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import redis
 
-from worker.adapters.store import FeedStore, SeenStore, Stats
+from worker.adapters.store import FeedStore, SeenStore, StartedPoll, Stats
 from worker.keys import Keys
 from worker.models import Feed
 
@@ -19,6 +19,14 @@ NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(h
 def feed(n: int, **changes: object) -> Feed:
     base = Feed(id=f"feed{n}", url=f"https://outlet{n}.example/rss", title=f"Outlet {n}")
     return base.with_changes(**changes) if changes else base
+
+
+def polling(store: FeedStore) -> StartedPoll:
+    """feed1, added and with a poll started."""
+    store.add(feed(1), poll_at=NOW)
+    started = store.start_poll("feed1")
+    assert started is not None
+    return started
 
 
 def test_adding_a_known_feed_keeps_its_polling_state(redis_client: redis.Redis, keys: Keys) -> None:
@@ -44,9 +52,7 @@ def test_a_feed_changed_during_its_poll_keeps_the_change_and_the_poll_is_not_rec
 ) -> None:
     """The running poll read the old subscription: recorded, it would write it back."""
     store = FeedStore(redis_client, keys)
-    store.add(feed(1), poll_at=NOW)
-    running = store.start_poll("feed1")
-    assert running is not None
+    running = polling(store)
 
     store.add(feed(1, tags=("world",)), poll_at=NOW)
     polled = running.feed.with_changes(etag='"v2"')
@@ -91,9 +97,7 @@ def test_saving_a_removed_feed_does_not_bring_it_back(
     redis_client: redis.Redis, keys: Keys
 ) -> None:
     store = FeedStore(redis_client, keys)
-    store.add(feed(1), poll_at=NOW)
-    started = store.start_poll("feed1")
-    assert started is not None
+    started = polling(store)
     assert store.remove("feed1") is True
     assert store.save(started.feed, poll=started.number, next_poll_at=NOW) == "removed"
     assert store.get("feed1") is None
