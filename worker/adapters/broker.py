@@ -103,7 +103,9 @@ HOLDERS_KEY = "unacked_holders"  # under the broker's global key prefix
 # older. A delivery older than this that no trusted list names is an orphan.
 HOLDER_TRUSTED_SWEEPS = 5
 HOLDER_TRUSTED_MIN_SECONDS = 10.0
-ORPHANS_PER_SWEEP = 100
+# The oldest deliveries a sweep looks at: more than the deliveries its live workers may hold
+# for longer than their trust (a backlog held in prefetch), so orphans behind them are seen.
+DELIVERIES_PER_SWEEP = 1000
 
 # KEYS: in-flight list, queue. ARGV: message. Only the sweeper that removes the message
 # from the in-flight list puts it back, so two sweepers never requeue it twice.
@@ -164,7 +166,7 @@ class QoS(kombu_redis.QoS):
             holders = _unprefixed(client, "HGETALL", key)
             delivered = client.zrange(
                 self.unacked_index_key, 0, now - self.trusted_seconds(), byscore=True,
-                offset=0, num=ORPHANS_PER_SWEEP,
+                offset=0, num=DELIVERIES_PER_SWEEP,
             )  # fmt: skip
             held: set[str] = set()
             gone: list[str] = []
