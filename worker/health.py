@@ -28,11 +28,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--timeout", type=positive_float, default=3.0,
-        help="seconds to wait for the URL to answer (default 3)",
+        help="seconds to wait for Redis and for the URL to answer (default 3)",
     )  # fmt: skip
 
 
 def check_health(args: argparse.Namespace, settings: Settings) -> int:
+    # A Redis that does not answer fails the check within the timeout, not after the
+    # failover budget: a container's health check is killed at its own timeout.
+    budget = min(settings.redis_failover_seconds, args.timeout)
+    settings = settings.model_copy(update={"redis_failover_seconds": budget})
     with redis_for(settings) as (url, client):
         checked = [f"redis {mask_url(url)} answers"]
         if args.worker:
