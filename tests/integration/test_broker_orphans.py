@@ -182,3 +182,26 @@ def test_every_channel_that_consumes_writes_what_it_holds_before_the_sweep(
         assert client.hlen(keys.broker_unacked) == 1
         held[0].ack()
         other.close()
+
+
+def test_a_message_left_in_flight_comes_back_after_the_trust_not_the_visibility_timeout(
+    url: str, keys: Keys, client: redis.Redis
+) -> None:
+    """A worker moved the message into the in-flight list and never wrote it as unacked (it
+    died, or a failover broke the write and it dropped the batch)."""
+    publish(url, keys, [{"n": 1}])
+    in_flight = keys.broker_in_flight(ARTICLES_QUEUE)
+    client.lmove(keys.broker_queue(ARTICLES_QUEUE), in_flight, "RIGHT", "LEFT")
+    held: list[Message] = []
+    with connect(url, keys) as survivor:
+        channel = consume(survivor, held, prefetch=1)
+        channel.qos.restore_visible()  # sees it in flight
+        assert client.llen(in_flight) == 1, "not before the trust"
+
+        time.sleep(5 * SWEEP_SECONDS + 0.1)
+        channel.qos.restore_visible()
+        survivor.drain_events(timeout=5)
+        assert [message.payload for message in held] == [{"n": 1}]
+        assert client.llen(in_flight) == 0
+        held[0].ack()
+    assert client.hlen(keys.broker_unacked) == 0

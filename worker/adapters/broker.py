@@ -38,10 +38,12 @@ consumes one queue takes each message with ``BLMOVE`` into that queue's in-fligh
 (``<queue>\\x06\\x16inflight``) in the same step, and removes it from there once the
 message is in the unacked hash. The sweep that restores expired unacked messages (every
 ``unacked_restore_interval``) also puts back, at the head of its queue, a message that
-stayed in the in-flight list for the whole visibility timeout: a live worker moves it on
-within milliseconds, so it is a dead worker's (at least once: a worker that was merely
-stalled that long delivers its copy too; our tasks are idempotent). A channel that consumes several
-queues, or with several priority steps (``BLMOVE`` has one source), keeps kombu's ``BRPOP``.
+stayed in the in-flight list as long as the fourth change below trusts a consumer's list
+(10 s by default, never more than the visibility timeout): a live worker moves it on within
+milliseconds, so it is a dead worker's, or one whose unacked write failed (a failover, a lost
+connection) and who dropped it (at least once: a worker that was merely stalled that long
+delivers its copy too; our tasks are idempotent). A channel that consumes several queues, or
+with several priority steps (``BLMOVE`` has one source), keeps kombu's ``BRPOP``.
 
 The third change takes the messages waiting in a queue together. kombu's channel takes one
 message per turn of the worker's event loop, and each costs that one thread three round trips
@@ -135,7 +137,9 @@ class QoS(kombu_redis.QoS):
 
     def restore_visible(self, start: int = 0, num: int = 10, interval: int = 10) -> None:
         super().restore_visible(start=start, num=num, interval=interval)  # type: ignore[no-untyped-call]
-        self.channel.restore_abandoned_in_flight()
+        self.channel.restore_abandoned_in_flight(
+            min(float(self.channel.visibility_timeout), self.trusted_seconds())
+        )
         self.restore_orphans()
 
     @cached_property
@@ -326,8 +330,10 @@ class Channel(kombu_redis.Channel):
             return
         super()._poll_error(type, **options)  # type: ignore[no-untyped-call]
 
-    def restore_abandoned_in_flight(self) -> None:
-        """Put back the messages that stayed in flight for the whole visibility timeout."""
+    def restore_abandoned_in_flight(self, after: float) -> None:
+        """Put back the messages that stayed in flight for ``after`` seconds (as long as a
+        holder's list is trusted): a live consumer moves its own on within milliseconds,
+        and one whose recording failed (a failover, a lost connection) holds none of them."""
         now = monotonic()
         still: dict[tuple[str, bytes], float] = {}
         with self.conn_or_acquire() as client:
@@ -335,7 +341,7 @@ class Channel(kombu_redis.Channel):
                 key = self.in_flight_key(queue)
                 for raw in _unprefixed(client, "LRANGE", key, 0, -1):
                     since = self._in_flight_since.get((queue, raw), now)
-                    if now - since < self.visibility_timeout:
+                    if now - since < after:
                         still[(queue, raw)] = since
                         continue
                     queue_key = f"{self.global_keyprefix}{queue}"
