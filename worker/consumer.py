@@ -86,10 +86,25 @@ class StreamEntry:
         return self.fields.get("schema", "")
 
     @property
+    def revision(self) -> int | None:
+        """How many events the article has had, this one included; ``None`` on entries
+        published before revisions were (2026-12-07)."""
+        revision = self.fields.get("revision")
+        return int(revision) if revision and revision.isdigit() else None
+
+    @property
     def idempotency_key(self) -> str:
-        """What a sink keys on so a redelivery changes nothing: the article, the event and the
-        stream id (an ``article.updated`` of the same article is a new entry, a new id)."""
-        return f"{self.article_id}:{self.event}:{self.stream_id}"
+        """What a sink keys on so the same event applied twice changes nothing: the article,
+        the event, its revision and the body's content hash. A redelivery has the same key,
+        and so has an entry that a Redis failover took back and the pipeline published again
+        under a new stream id; an ``article.updated`` of the same article has a new one.
+        Entries without a revision (published before it existed) are keyed on the stream id.
+        """
+        if self.revision is None:
+            return f"{self.article_id}:{self.event}:{self.stream_id}"
+        dedupe = self.data.get("dedupe")
+        content_hash = dedupe.get("content_hash", "") if isinstance(dedupe, dict) else ""
+        return f"{self.article_id}:{self.event}:{self.revision}:{content_hash}"
 
     @cached_property
     def data(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import redis
 from worker.adapters.durability import Durability
 from worker.adapters.redis_client import connect
 from worker.adapters.stream import ArticleStream, DedupeSettings
+from worker.consumer import StreamEntry
 from worker.keys import Keys
 from worker.stages.dedupe import Fingerprint
 from worker.stages.publish import OutgoingMessage
@@ -92,6 +93,37 @@ def test_new_body_at_a_known_url_is_an_update_in_the_same_cluster(
         "article.created",
         "article.updated",
     ]
+
+
+def test_an_event_a_failover_took_back_is_published_again_under_the_same_revision(
+    redis_client: redis.Redis, redis_url: str, keys: Keys
+) -> None:
+    stream = ArticleStream(redis_client, keys, maxlen=1000, ttl_seconds=60, dedupe=DEDUPE)
+    stream.publish(message(ORIGINAL, BODY), UNINDEXED, at=NOW)
+    raw = redis.Redis.from_url(redis_url)  # DUMP values are bytes
+    replica = {key: raw.dump(key) for key in raw.scan_iter(f"{keys.namespace}:*")}
+    taken_back = stream.publish(message(ORIGINAL, NEW_BODY), UNINDEXED, at=NOW)
+    [(_, taken_back_fields)] = redis_client.xrange(keys.articles_stream, taken_back.stream_id)
+    taken_back_entry = StreamEntry(taken_back.stream_id or "", taken_back_fields)
+
+    # The promoted replica had everything up to the update, and nothing of it.
+    raw.delete(*raw.scan_iter(f"{keys.namespace}:*"))
+    for key, value in replica.items():
+        raw.restore(key, 0, value)
+    raw.close()
+    published_again = stream.publish(message(ORIGINAL, NEW_BODY), UNINDEXED, at=NOW)
+    later = stream.publish(message(ORIGINAL, BODY), UNINDEXED, at=NOW)
+
+    assert published_again.stream_id != taken_back.stream_id
+    created, updated, updated_again = (
+        StreamEntry(entry_id, fields)
+        for entry_id, fields in redis_client.xrange(keys.articles_stream)
+    )
+    assert [entry.revision for entry in (created, updated, updated_again)] == [1, 2, 3]
+    assert updated.stream_id == published_again.stream_id
+    assert updated.idempotency_key == taken_back_entry.idempotency_key
+    assert later.event == "article.updated"
+    assert updated_again.idempotency_key != updated.idempotency_key
 
 
 def test_spliced_data_keeps_empty_lists_and_is_valid_json(

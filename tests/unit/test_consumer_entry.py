@@ -43,6 +43,19 @@ def test_the_entry_json_is_the_stream_id_the_fields_and_data_decoded() -> None:
     assert entry.idempotency_key == f"{'a' * 32}:article.updated:1796083200000-0"
 
 
+def test_the_key_of_an_entry_with_a_revision_does_not_depend_on_its_stream_id() -> None:
+    fields = {**FIELDS, "revision": "3", "data": json.dumps({"dedupe": {"content_hash": "c" * 32}})}
+    published = StreamEntry("1796083200000-0", fields)
+    published_again = StreamEntry("1796083204000-0", fields)  # after a failover took it back
+    assert published.revision == 3
+    assert published.idempotency_key == f"{'a' * 32}:article.updated:3:{'c' * 32}"
+    assert published_again.idempotency_key == published.idempotency_key
+    next_revision = StreamEntry("1796083205000-0", {**fields, "revision": "4"})
+    other_body = {**fields, "data": json.dumps({"dedupe": {"content_hash": "d" * 32}})}
+    assert next_revision.idempotency_key != published.idempotency_key
+    assert StreamEntry("1796083200000-0", other_body).idempotency_key != published.idempotency_key
+
+
 def test_data_that_is_not_a_json_object_is_an_entry_error() -> None:
     with pytest.raises(EntryError, match="entry 1-0: data is not JSON"):
         StreamEntry("1-0", {**FIELDS, "data": "{broken"}).to_dict()

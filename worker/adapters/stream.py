@@ -28,13 +28,13 @@ from worker.stages.publish import OutgoingMessage
 #         cluster key prefix, member JSON without its final "}", bands, rows per band, most
 #         candidates verified, most refs kept per band, the MINID below which entries are
 #         trimmed (0: no age limit), then the flat fields as name/value pairs
-# The article hash remembers its content hash, cluster and stream entry; the content key
-# names the first article (and its cluster) that had this exact body. An index bucket maps
-# each LSH band (band number + its signature bytes) to the 12-character refs of the
-# articles that have it, and "s" .. ref to the article's record: indexed-at (10 digits),
-# id (32), cluster (32), shingle count (8 digits), signature. The dedupe object is spliced
-# into the JSON text here: cjson would re-encode the whole document and turn empty lists
-# into objects.
+# The article hash remembers its content hash, cluster, stream entry and revision (how many
+# events it has had); the content key names the first article (and its cluster) that had
+# this exact body. An index bucket maps each LSH band (band number + its signature bytes)
+# to the 12-character refs of the articles that have it, and "s" .. ref to the article's
+# record: indexed-at (10 digits), id (32), cluster (32), shingle count (8 digits),
+# signature. The dedupe object is spliced into the JSON text here: cjson would re-encode
+# the whole document and turn empty lists into objects.
 _NEAREST = """
 local article_id, content_hash = ARGV[1], ARGV[2]
 local maxlen, ttl = ARGV[3], tonumber(ARGV[4])
@@ -155,7 +155,10 @@ local similarity_text = similar and string.format('%.3f', similar) or ''
 local dedupe = ',"dedupe":{"content_hash":"' .. content_hash .. '","cluster_id":"' .. cluster
   .. '","duplicate_of":' .. (duplicate_of and ('"' .. duplicate_of .. '"') or 'null')
   .. ',"similarity":' .. (similar and similarity_text or 'null') .. '}}'
-local fields = {'event', event, 'cluster', cluster}
+-- The article's revision counts its events, so an entry a failover took back is published
+-- again under the same number: consumers key on it, not on the stream id.
+local revision = redis.call('HINCRBY', KEYS[1], 'revision', 1)
+local fields = {'event', event, 'revision', tostring(revision), 'cluster', cluster}
 if duplicate_of then
   table.insert(fields, 'duplicate_of')
   table.insert(fields, duplicate_of)
