@@ -59,8 +59,9 @@ SCHEMA = "wirestream.article/1"
 class StreamEntry:
     """One delivered entry of the article stream.
 
-    ``fields`` are the entry's flat fields as published (``schema``, ``event``, ``id``,
-    ``url``, ``feed``, ``lang``, ``cluster``, maybe ``duplicate_of``, ``data`` as JSON text).
+    ``fields`` are the entry's flat fields as published (``schema``, ``event``,
+    ``revision``, ``id``, ``url``, ``feed``, ``lang``, ``cluster``, maybe ``duplicate_of``,
+    ``data`` as JSON text).
     ``data`` is parsed on first use, so a handler that filters on the flat fields pays
     nothing for the article body."""
 

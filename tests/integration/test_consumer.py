@@ -229,15 +229,14 @@ def test_the_entry_json_carries_its_stream_id_and_validates_against_the_shipped_
         ttl_seconds=60,
         dedupe=DedupeSettings(threshold=0.75, window_seconds=3600, mode="emit"),
     )
-    published = stream.publish(
-        build_message(article), fingerprint(article.page.text), at=datetime.now(UTC)
-    )
+    message = build_message(article)
+    published = stream.publish(message, fingerprint(article.page.text), at=datetime.now(UTC))
     handled: list[StreamEntry] = []
     consumer(client, keys, validate=True).run(handled.append, until_idle=True)
     [entry] = handled
     document = json.loads(entry.to_json())
     assert document["stream_id"] == published.stream_id
-    assert entry.idempotency_key == f"{article.id}:article.created:{published.stream_id}"
+    assert entry.idempotency_key == f"{article.id}:article.created:1:{message.content_hash}"
     entry_validator().validate(document)
     assert entry.event == "article.created" and entry.article_id == article.id
 
