@@ -239,7 +239,8 @@ class Consumer:
         backoff: delay before a failed entry is delivered again (default 1 s doubling to 60 s).
         on_gap: called once per gap with its :class:`Gap` (a log line is written anyway).
         validate: check each entry against :func:`entry_schema` before its handler sees it;
-            an invalid one is dead-lettered (default off: the publisher validates).
+            an invalid one is dead-lettered (default off: the publisher validates). Fields
+            the schema does not name (added to the contract since) are ignored.
         dead_maxlen: approximate cap on the group's dead-letter stream.
     """
 
@@ -519,7 +520,16 @@ class Consumer:
                 document = entry.to_dict()
             except EntryError as error:
                 return describe_error(error)
-            problems = sorted(entry_validator().iter_errors(document), key=str)
+            # A field the schema does not name was added to the contract after this version:
+            # ignored, as a tolerant reader does; everything the schema names is checked.
+            problems = sorted(
+                (
+                    problem
+                    for problem in entry_validator().iter_errors(document)
+                    if problem.validator != "additionalProperties"
+                ),
+                key=str,
+            )
             if problems:
                 return f"{EntryError.__name__}: invalid: {problems[0].message}"
         return None

@@ -241,6 +241,32 @@ def test_the_entry_json_carries_its_stream_id_and_validates_against_the_shipped_
     assert entry.event == "article.created" and entry.article_id == article.id
 
 
+def test_validation_dead_letters_an_invalid_entry_and_ignores_a_field_added_since(
+    client: redis.Redis, keys: Keys
+) -> None:
+    article = make_article()
+    stream = ArticleStream(
+        client,
+        keys,
+        maxlen=100,
+        ttl_seconds=60,
+        dedupe=DedupeSettings(threshold=0.75, window_seconds=3600, mode="emit"),
+    )
+    stream.publish(build_message(article), fingerprint(article.page.text), at=datetime.now(UTC))
+    [(_, fields)] = client.xrange(keys.articles_stream)
+    later = client.xadd(keys.articles_stream, {**fields, "topic_version": "2"})
+    invalid = client.xadd(keys.articles_stream, {**fields, "id": "not-an-article-id"})
+
+    handled: list[StreamEntry] = []
+    consumer(client, keys, validate=True).run(handled.append, until_idle=True)
+
+    assert [entry.stream_id for entry in handled][1:] == [later]
+    [(_, letter)] = client.xrange(keys.group_dead_stream("g"))
+    assert letter["stream_id"] == invalid
+    assert letter["error"].startswith("EntryError: invalid: 'not-an-article-id' does not match")
+    assert pending(client, keys) == 0
+
+
 def test_stream_max_age_trims_entries_older_than_the_age(client: redis.Redis, keys: Keys) -> None:
     now = datetime.now(UTC)
     old_stamp = int(now.timestamp() * 1000) - 7_200_000
