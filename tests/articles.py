@@ -12,6 +12,7 @@ from typing import Any
 import redis
 
 from worker.adapters.stream import ArticleStream, DedupeSettings
+from worker.consumer import StreamEntry
 from worker.keys import Keys
 from worker.stages.dedupe import Fingerprint
 from worker.stages.publish import OutgoingMessage
@@ -79,6 +80,14 @@ def publish_stories(client: redis.Redis, keys: Keys, count: int) -> int:
     for outgoing in story_messages(count):
         stream.publish(outgoing, UNINDEXED, at=at)
     return int(client.xlen(keys.articles_stream))
+
+
+def idempotency_keys(client: redis.Redis, keys: Keys) -> list[str]:
+    """The idempotency key of every entry of the article stream, oldest first."""
+    return [
+        StreamEntry(str(entry_id), fields).idempotency_key
+        for entry_id, fields in client.xrange(keys.articles_stream)
+    ]
 
 
 def decoded_entries(client: redis.Redis, keys: Keys) -> list[dict[str, Any]]:

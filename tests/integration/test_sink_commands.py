@@ -15,7 +15,7 @@ import psycopg
 import pytest
 import redis
 from archive_tables import actual, expected_from_stream, table_rows
-from articles import decoded_entries, publish_stories
+from articles import decoded_entries, idempotency_keys, publish_stories
 from deploy import resolved_services, write_env_file
 from webhook_receiver import SECRET, TIMEOUT, Receiver, running_receiver
 
@@ -209,12 +209,10 @@ def test_webhook_sink_delivers_every_entry_signed_through_failures_and_throttlin
 ) -> None:
     state, url = receiver
     publish_stories(redis_client, keys, 8)
-    entries = decoded_entries(redis_client, keys)
+    entry_keys = idempotency_keys(redis_client, keys)
     broken = add_broken_entry(redis_client, keys)
     behaviours = [["500", "502"], ["429:1"], ["timeout"], []]
-    plans = {
-        f"{e['id']}:{e['event']}:{e['stream_id']}": behaviours[n % 4] for n, e in enumerate(entries)
-    }
+    plans = {key: behaviours[n % 4] for n, key in enumerate(entry_keys)}
     state.plans = lambda key: plans.get(key, [])
 
     result = wirestream("sink", "webhook", url, "--from-start", "--no-follow", **WEBHOOK_ENV)
@@ -238,7 +236,7 @@ def test_webhook_sink_dead_letters_an_entry_after_its_last_attempt(
     state, url = receiver
     publish_stories(redis_client, keys, 3)
     entries = decoded_entries(redis_client, keys)
-    refused = f"{entries[1]['id']}:{entries[1]['event']}:{entries[1]['stream_id']}"
+    refused = idempotency_keys(redis_client, keys)[1]
     state.plans = lambda key: ["503"] * 99 if key == refused else []
 
     result = wirestream("sink", "webhook", url, "--from-start", "--no-follow", **WEBHOOK_ENV)
