@@ -135,6 +135,12 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "accept_content": ["json"],
         "task_ignore_result": True,
         "task_store_errors_even_if_ignored": False,
+        # A Redis that answers but refuses writes (maxmemory reached: OOM; a disk that is full:
+        # MISCONF) fails the worker's own broker commands (an ack, a take) with a reply error,
+        # not a lost connection: without this the worker dies ("Unrecoverable error") and its
+        # supervisor restarts it, over and over; with it, the worker reconnects with backoff
+        # as after a lost connection, and what it held comes back from Redis.
+        "broker_channel_error_retry": True,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "task_retry_on_worker_lost": True,

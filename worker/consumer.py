@@ -286,6 +286,8 @@ class Consumer:
         # Own entries left pending after a failure, as last seen: while there is none, no
         # round trip asks for them.
         self._retrying: set[str] = set()
+        # Dead letters whose write failed, by stream id: their entries' reasons.
+        self._letters_owed: dict[str, str] = {}
         self._claim_cursor = "0-0"
         self._next_claim_at = 0.0
         self._last_generated_id = "0-0"
@@ -510,6 +512,9 @@ class Consumer:
 
     def _refusal(self, entry: StreamEntry) -> str | None:
         """Why an entry goes to the dead letters without reaching the handler, if it does."""
+        owed = self._letters_owed.pop(entry.stream_id, None)
+        if owed is not None:
+            return owed  # its dead letter could not be written: the reason it was for
         if entry.deliveries > self.max_deliveries:
             # Delivered that often without an ack or a failure: its consumers died on it.
             return f"delivered {entry.deliveries} times without being acknowledged"
@@ -581,6 +586,20 @@ class Consumer:
         if not letters:
             return
         failed_at = utc_iso(datetime.now(UTC)) or ""
+        try:
+            self._write_dead_letters(letters, failed_at)
+        except RetryableError:
+            # Redis away or refusing writes: the entries stay pending and come back; each is
+            # dead-lettered then for its own reason, not as one delivered too often.
+            self._letters_owed.update({entry.stream_id: error for entry, error in letters})
+            raise
+        for entry, error in letters:
+            log.error(
+                "consumer_dead_lettered", group=self.group, stream_id=entry.stream_id,
+                deliveries=entry.deliveries, error=error, dead_stream=self.dead_stream,
+            )  # fmt: skip
+
+    def _write_dead_letters(self, letters: list[tuple[StreamEntry, str]], failed_at: str) -> None:
         self._groups.dead_letter(
             self.group,
             self.dead_stream,
@@ -598,11 +617,6 @@ class Consumer:
             ],
             self.dead_maxlen,
         )
-        for entry, error in letters:
-            log.error(
-                "consumer_dead_lettered", group=self.group, stream_id=entry.stream_id,
-                deliveries=entry.deliveries, error=error, dead_stream=self.dead_stream,
-            )  # fmt: skip
 
     @contextmanager
     def _signals_stop(self) -> Iterator[None]:

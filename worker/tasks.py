@@ -32,6 +32,7 @@ from worker.adapters.cpu import CpuPool, CpuStepFailed
 from worker.adapters.embedded_redis import redis_url_for
 from worker.adapters.heartbeats import WorkerHeartbeats
 from worker.adapters.metrics import DISCOVERY_TO_STREAM_SECONDS, STAGE_SECONDS
+from worker.adapters.redis_client import redis_errors
 from worker.adapters.task_schedule import ScheduledTask
 from worker.app import app, settings
 from worker.drainer import ScheduleDrainer
@@ -108,10 +109,11 @@ def enqueue_entries(entries: Sequence[FeedEntry]) -> None:
 
 @contextmanager
 def _broker_errors(subject: str) -> Iterator[None]:
-    """The broker unreachable (kombu gave up, or a batch's delivery is uncertain) is a
-    retryable failure of the enqueue stage."""
+    """The broker unreachable (kombu gave up, or a batch's delivery is uncertain) or refusing
+    writes is a retryable failure of the enqueue stage."""
     try:
-        yield
+        with redis_errors("enqueue", subject):
+            yield
     except (OperationalError, BatchPublishError) as error:
         raise RetryableError("enqueue", subject, f"broker unavailable: {error}") from error
 
@@ -184,10 +186,11 @@ def poll_feed(feed_id: str) -> None:
 
 @contextmanager
 def _requeued_if_redis_is_away() -> Iterator[None]:
-    """A poll that Redis failed mid-way goes back to its queue instead of being acknowledged
-    as failed, which would leave its feeds waiting for their lease (``poll_lease``). While
-    Redis is still away the requeue fails too, and the message waits in kombu's unacked hash
-    for the visibility timeout. Polling a feed again is harmless: 304s and seen entries."""
+    """A task that Redis failed mid-way goes back to its queue instead of being acknowledged
+    as failed: a poll would leave its feeds waiting for their lease (``poll_lease``), an
+    entry would be lost. While Redis is still away the requeue fails too, and the message
+    waits in kombu's unacked hash until a sweep puts it back. Doing either again is
+    harmless: 304s and seen entries, an article already published is not published twice."""
     try:
         yield
     except RetryableError as error:
@@ -262,6 +265,14 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
     attempt = self.request.retries + 1
     url = payload.get("source_url") or payload.get("url") if isinstance(payload, dict) else None
     bind_contextvars(url=url)
+    # A failure that Redis caused while the failure itself was being handled (it is down,
+    # or refuses writes: its memory is full) sends the task back to its queue: it must
+    # not be acknowledged as done.
+    with _requeued_if_redis_is_away():
+        _process_entry(self, services, payload, attempt)
+
+
+def _process_entry(task: Task, services: Services, payload: Any, attempt: int) -> None:
     try:
         entry = FeedEntry.from_payload(payload)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -272,7 +283,7 @@ def process_entry(self: Task, payload: dict[str, Any]) -> None:
     try:
         outcome = pipeline.process_entry(entry, services)
     except Deferred as wait:
-        _reschedule(self, services, payload, wait)
+        _reschedule(task, services, payload, wait)
         return
     except CpuStepFailed as failed:
         # A CPU step ran past the time limit, or its process died (as a prefork child can):

@@ -4,6 +4,7 @@ own pending first, claims of idle entries, gaps, start positions, resets, the en
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 import redis
+from redis_servers import RedisServer
 
 from tests.integration.test_cli import publish
 from tests.unit.test_publish_stage import make_article
@@ -92,6 +94,36 @@ def test_a_failing_entry_is_retried_then_dead_lettered_with_its_error(
     assert letter["deliveries"] == "3"
     assert json.loads(letter["entry"])["stream_id"] == poison
     assert pending(client, keys) == 0
+
+
+def test_a_redis_that_refuses_writes_delays_a_dead_letter_and_loses_nothing(
+    tmp_path: Path, keys: Keys
+) -> None:
+    """Its memory full (maxmemory, noeviction): the dead letter's transaction is refused, the
+    consumer waits and goes on, and the entry is dead-lettered once memory is freed."""
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    own = connect(server.url)
+    try:
+        [poison] = publish(own, keys, 1)
+        full = threading.Event()
+
+        def handler(entry: StreamEntry) -> None:
+            if entry.deliveries == 2 and not full.is_set():
+                own.config_set("maxmemory", int(own.info("memory")["used_memory"]))
+                threading.Timer(1.0, own.config_set, ("maxmemory", 0)).start()
+                full.set()
+            raise RuntimeError("cannot store this one")
+
+        consumer(own, keys, max_deliveries=2).run(handler, until_idle=True)
+
+        [(_, letter)] = own.xrange(keys.group_dead_stream("g"))
+        assert letter["stream_id"] == poison
+        assert letter["error"] == "RuntimeError: cannot store this one", "its own reason"
+        assert pending(own, keys) == 0
+    finally:
+        own.close()
+        server.stop()
 
 
 def test_an_entry_of_another_schema_is_dead_lettered_without_retries(

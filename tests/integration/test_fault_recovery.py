@@ -40,6 +40,7 @@ TASK_TIME_LIMIT = 8
 VISIBILITY_TIMEOUT = 13  # the time limit plus the margin (worker/settings.py)
 FAULT_AT = 12  # articles on the stream when the fault strikes
 OUTAGE_SECONDS = 2.0  # how long Redis stays down
+OUT_OF_MEMORY_SECONDS = 4.0  # how long Redis refuses writes
 RECOVERY_ALLOWANCE = 60.0
 # How long to wait at most; what a fault may cost is asserted apart (RECOVERY_ALLOWANCE).
 RUN_TIMEOUT = 240.0
@@ -346,6 +347,23 @@ def kill_worker_and_redis(
     return start, server.start()
 
 
+def redis_out_of_memory(
+    pipeline: subprocess.Popen[bytes], server: RedisServer, keys: Keys
+) -> tuple[float, float]:
+    """Redis reaches its ``maxmemory`` (``noeviction``, as compose runs it): every command
+    that could add data is refused with OOM, while reads and deletes (an acknowledgement)
+    still go through. Then memory is freed (here: the limit raised again)."""
+    client = redis.Redis.from_url(server.url)
+    slow_page_in_flight(server, keys)
+    start = time.monotonic()
+    client.config_set("maxmemory", int(client.info("memory")["used_memory"]))
+    time.sleep(OUT_OF_MEMORY_SECONDS)
+    client.config_set("maxmemory", 0)
+    end = time.monotonic()
+    client.close()
+    return start, end
+
+
 def check_recovery(name: str, outcome: Outcome, baseline: Outcome, *, workers_lost: int) -> None:
     assert outcome.fault_start is not None and outcome.fault_end is not None
     # What the run still had to do when the fault struck, had there been no fault.
@@ -402,3 +420,12 @@ def test_a_sigkilled_worker_during_a_redis_sigkill_costs_less_than_a_minute(
     check_recovery("SIGKILL articles worker + Redis", outcome, baseline, workers_lost=2)
     assert "Unrecoverable error" not in outcome.log
     assert [event["child"] for event in restarts(outcome.log)] == ["worker-articles"]
+
+
+def test_redis_out_of_memory_loses_nothing_and_the_pipeline_goes_on_once_memory_is_freed(
+    run_pipeline: Callable[..., Outcome], baseline: Outcome
+) -> None:
+    outcome = run_pipeline("redis-oom", redis_out_of_memory)
+    check_recovery("Redis out of memory", outcome, baseline, workers_lost=1)
+    assert "Unrecoverable error" not in outcome.log
+    assert restarts(outcome.log) == [], "a worker died when Redis refused writes"

@@ -7,6 +7,8 @@ import ssl
 from pathlib import Path
 
 import pytest
+import redis
+from redis._parsers.base import BaseParser
 
 from worker.adapters.broker import SOCKET_TRANSPORT, TRANSPORT
 from worker.adapters.redis_client import (
@@ -15,9 +17,10 @@ from worker.adapters.redis_client import (
     RedisOptions,
     celery_transport,
     connect,
+    redis_errors,
 )
 from worker.app import celery_config
-from worker.errors import ConfigError
+from worker.errors import ConfigError, RetryableError
 from worker.keys import Keys
 from worker.settings import load_settings
 
@@ -161,3 +164,23 @@ def test_a_client_through_sentinels_reconnects_through_them_over_tcp_and_tls(
     client = connect(f"{scheme}://wirestream/0", options)
 
     assert client.connection_pool.connection_class is connection_class
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "OOM command not allowed when used memory > 'maxmemory'.",
+        "MISCONF Errors writing to the AOF file: No space left on device",
+        "NOREPLICAS Not enough good replicas to write.",
+    ],
+)
+def test_a_server_that_refuses_writes_for_now_is_a_retryable_failure(reply: str) -> None:
+    refused = pytest.raises(RetryableError, match=r"publish: Redis refuses writes: .* https://a")
+    with refused, redis_errors("publish", "https://a"):
+        raise BaseParser.parse_error(reply)
+
+
+def test_any_other_reply_error_is_left_as_it_is() -> None:
+    left = pytest.raises(redis.ResponseError, match="WRONGTYPE")
+    with left, redis_errors("publish", "https://a"):
+        raise BaseParser.parse_error("WRONGTYPE Operation against a key holding the wrong kind")

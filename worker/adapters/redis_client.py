@@ -267,10 +267,31 @@ def refusal_message(error: Exception) -> str:
     )
 
 
+# Error codes of a server that answers but refuses writes for now: memory full (maxmemory
+# with noeviction), a failed snapshot (stop-writes-on-bgsave-error), too few replicas
+# (min-replicas-to-write). Reads and deletes still go through, so a task that took one of
+# these for a failure would be acknowledged and its article lost.
+WRITES_REFUSED = ("OOM", "MISCONF", "NOREPLICAS")
+
+
+def writes_refused(error: Exception) -> bool:
+    """A reply of a server that refuses writes for now (redis-py strips the code it knows
+    from the message, OOM's among them, and keeps it as ``status_code``)."""
+    if not isinstance(error, redis.ResponseError):
+        return False
+    code = getattr(error, "status_code", None) or str(error).split(" ", 1)[0]
+    return isinstance(error, redis.exceptions.OutOfMemoryError) or code in WRITES_REFUSED
+
+
 @contextmanager
 def redis_errors(stage: str, subject: str) -> Iterator[None]:
-    """Redis being unreachable is a retryable failure of whatever stage was talking to it."""
+    """Redis being unreachable, or refusing writes for now, is a retryable failure of
+    whatever stage was talking to it."""
     try:
         yield
     except (redis.ConnectionError, redis.TimeoutError) as error:
         raise RetryableError(stage, subject, f"Redis unavailable: {error}") from error
+    except redis.ResponseError as error:
+        if writes_refused(error):
+            raise RetryableError(stage, subject, f"Redis refuses writes: {error}") from error
+        raise
