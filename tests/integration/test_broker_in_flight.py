@@ -209,3 +209,42 @@ def test_messages_taken_together_are_given_back_one_by_one_when_rejected_or_aban
     connection.release()  # finds nothing of its own left to give back
     assert client.llen(keys.broker_queue(ARTICLES_QUEUE)) == 0
     client.close()
+
+
+def test_a_batch_whose_recording_failed_is_put_back_by_the_next_sweep(
+    broker: Broker, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The messages were moved into the in-flight list, then the write that records them
+    failed (a failover broke the connection): the worker delivers none of them, and its next
+    sweep puts them back at once, not after the holder lists' trust."""
+    bodies = [{"n": n} for n in range(3)]
+    publish_many(broker.url, keys, broker.transport, bodies)
+    client = redis.Redis.from_url(broker.redis_url)
+    in_flight = keys.broker_in_flight(ARTICLES_QUEUE)
+    held: list[Message] = []
+    with connect(broker.url, keys, broker.transport) as connection:
+        channel = consume(connection, held)
+        moves_only = redis.client.Pipeline.execute
+
+        def lost_after_the_moves(pipe: Any, *args: Any, **kwargs: Any) -> Any:
+            if pipe.transaction:
+                raise redis.ConnectionError("connection lost after the moves")
+            return moves_only(pipe, *args, **kwargs)
+
+        monkeypatch.setattr(redis.client.Pipeline, "execute", lost_after_the_moves)
+        with pytest.raises(redis.ConnectionError):
+            connection.drain_events(timeout=5)
+        monkeypatch.undo()
+        assert held == []
+        assert client.llen(in_flight) == 3
+
+        channel.qos.restore_visible()
+        assert client.llen(in_flight) == 0
+        assert client.llen(keys.broker_queue(ARTICLES_QUEUE)) == 3
+        while len(held) < len(bodies):
+            connection.drain_events(timeout=5)
+        assert sorted(message.payload["n"] for message in held) == [0, 1, 2]
+        for message in held:
+            message.ack()
+    assert client.hlen(keys.broker_unacked) == 0
+    client.close()

@@ -40,10 +40,12 @@ message is in the unacked hash. The sweep that restores expired unacked messages
 ``unacked_restore_interval``) also puts back, at the head of its queue, a message that
 stayed in the in-flight list as long as the fourth change below trusts a consumer's list
 (10 s by default, never more than the visibility timeout): a live worker moves it on within
-milliseconds, so it is a dead worker's, or one whose unacked write failed (a failover, a lost
-connection) and who dropped it (at least once: a worker that was merely stalled that long
-delivers its copy too; our tasks are idempotent). A channel that consumes several queues, or
-with several priority steps (``BLMOVE`` has one source), keeps kombu's ``BRPOP``.
+milliseconds, so it is a dead worker's (at least once: a worker that was merely stalled that
+long delivers its copy too; our tasks are idempotent). A live worker whose write after the
+move failed (a failover, a lost connection, a Redis refusing writes) delivers none of the
+batch and puts it back itself at its next sweep, on its new connection. A channel that
+consumes several queues, or with several priority steps (``BLMOVE`` has one source), keeps
+kombu's ``BRPOP``.
 
 The third change takes the messages waiting in a queue together. kombu's channel takes one
 message per turn of the worker's event loop, and each costs that one thread three round trips
@@ -118,6 +120,14 @@ if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
 end
 return 0
 """
+
+
+# Messages this process moved into an in-flight list and could not record as unacked (the
+# write after the move failed: a failover, a lost connection), as (in-flight list, queue,
+# message). Its next sweep puts them back, on whatever connection it has by then, instead of
+# the sweeps of every worker after the holder lists' trust. One list per process: a lost
+# connection's channel is gone, and the one that replaces it sweeps.
+_abandoned_in_flight: list[tuple[str, str, bytes]] = []
 
 
 def _unprefixed(client: redis.Redis, *command: Any) -> Any:
@@ -277,6 +287,17 @@ class Channel(kombu_redis.Channel):
         more = INTAKE_BATCH - 1 if room is None else min(INTAKE_BATCH, room) - 1
         source, in_flight = f"{self.global_keyprefix}{queue}", self.in_flight_key(queue)
         raws = [first]
+        try:
+            payloads = self._record_taken(source, in_flight, raws, more)
+        except (*self.connection_errors, redis.ResponseError):
+            _abandoned_in_flight.extend((in_flight, source, raw) for raw in raws)
+            raise
+        self.unacked_written.update(payload["properties"]["delivery_tag"] for payload in payloads)
+        return payloads
+
+    def _record_taken(self, source: str, in_flight: str, raws: list[bytes], more: int) -> list[Any]:
+        """Move up to ``more`` messages after the first into the in-flight list (``raws``
+        grows with them), then write them all as unacked and out of it in one ``MULTI``."""
         with self.conn_or_acquire() as client:
             if more > 0:
                 pipe = client.pipeline(transaction=False)
@@ -297,7 +318,6 @@ class Channel(kombu_redis.Channel):
                 )
                 pipe.execute_command("LREM", in_flight, 1, raw)
             pipe.execute()
-        self.unacked_written.update(payload["properties"]["delivery_tag"] for payload in payloads)
         return payloads
 
     @contextmanager
@@ -337,6 +357,11 @@ class Channel(kombu_redis.Channel):
         now = monotonic()
         still: dict[tuple[str, bytes], float] = {}
         with self.conn_or_acquire() as client:
+            while _abandoned_in_flight:
+                key, queue_key, raw = _abandoned_in_flight[0]
+                # Only what is still in flight goes back: the failed write may have been done.
+                _unprefixed(client, "EVAL", _RESTORE_IN_FLIGHT, 2, key, queue_key, raw)
+                _abandoned_in_flight.pop(0)
             for queue in sorted(self.active_queues):
                 key = self.in_flight_key(queue)
                 for raw in _unprefixed(client, "LRANGE", key, 0, -1):
