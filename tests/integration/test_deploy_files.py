@@ -119,6 +119,7 @@ def test_redis_keeps_data_in_an_append_only_file_on_a_named_volume(env_file: Pat
 
     assert command[command.index("--appendonly") + 1] == "yes"
     assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+    assert command[command.index("--maxmemory") + 1] == "0"  # REDIS_MAXMEMORY's default
     (volume,) = redis_service["volumes"]
     assert (volume["type"], volume["target"]) == ("volume", "/data")
     # Explicitly: the append-only file must not depend on the image's working directory.
