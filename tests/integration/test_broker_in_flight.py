@@ -151,6 +151,15 @@ def publish_many(url: str, keys: Keys, transport: Any, bodies: list[dict[str, in
             )
 
 
+def delivered_and_acked(connection: Connection, held: list[Message], count: int) -> list[int]:
+    """Wait until ``count`` messages are held, ack them all; their body numbers, sorted."""
+    while len(held) < count:
+        connection.drain_events(timeout=5)
+    for message in held:
+        message.ack()
+    return sorted(message.payload["n"] for message in held)
+
+
 def test_a_consumer_takes_the_waiting_messages_at_once_as_far_as_its_prefetch_allows(
     broker: Broker, keys: Keys
 ) -> None:
@@ -200,11 +209,7 @@ def test_messages_taken_together_are_given_back_one_by_one_when_rejected_or_aban
         channel = consume(survivor, again)
         time.sleep(VISIBILITY_TIMEOUT + 0.2)
         channel.qos.restore_visible(interval=1)
-        while len(again) < len(bodies):
-            survivor.drain_events(timeout=5)
-        assert sorted(message.payload["n"] for message in again) == [0, 1, 2]
-        for message in again:
-            message.ack()
+        assert delivered_and_acked(survivor, again, len(bodies)) == [0, 1, 2]
         assert client.hlen(keys.broker_unacked) == 0
     connection.release()  # finds nothing of its own left to give back
     assert client.llen(keys.broker_queue(ARTICLES_QUEUE)) == 0
@@ -241,10 +246,6 @@ def test_a_batch_whose_recording_failed_is_put_back_by_the_next_sweep(
         channel.qos.restore_visible()
         assert client.llen(in_flight) == 0
         assert client.llen(keys.broker_queue(ARTICLES_QUEUE)) == 3
-        while len(held) < len(bodies):
-            connection.drain_events(timeout=5)
-        assert sorted(message.payload["n"] for message in held) == [0, 1, 2]
-        for message in held:
-            message.ack()
+        assert delivered_and_acked(connection, held, len(bodies)) == [0, 1, 2]
     assert client.hlen(keys.broker_unacked) == 0
     client.close()

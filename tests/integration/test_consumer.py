@@ -30,9 +30,10 @@ from worker.consumer import (
     entry_validator,
 )
 from worker.keys import Keys
+from worker.models import Article, PublishResult
 from worker.settings import load_settings
 from worker.stages.dedupe import fingerprint
-from worker.stages.publish import build_message
+from worker.stages.publish import OutgoingMessage, build_message
 
 FAST = Backoff(base=0.05, maximum=0.2)
 
@@ -250,9 +251,11 @@ def test_reset_moves_a_group_back_to_a_time(client: redis.Redis, keys: Keys) -> 
     assert handled == ids[1:]
 
 
-def test_the_entry_json_carries_its_stream_id_and_validates_against_the_shipped_schema(
+def publish_one_article(
     client: redis.Redis, keys: Keys
-) -> None:
+) -> tuple[Article, OutgoingMessage, PublishResult]:
+    """One real article published by the pipeline's script: the article, its message, and
+    what the script returned."""
     article = make_article()
     stream = ArticleStream(
         client,
@@ -263,6 +266,13 @@ def test_the_entry_json_carries_its_stream_id_and_validates_against_the_shipped_
     )
     message = build_message(article)
     published = stream.publish(message, fingerprint(article.page.text), at=datetime.now(UTC))
+    return article, message, published
+
+
+def test_the_entry_json_carries_its_stream_id_and_validates_against_the_shipped_schema(
+    client: redis.Redis, keys: Keys
+) -> None:
+    article, message, published = publish_one_article(client, keys)
     handled: list[StreamEntry] = []
     consumer(client, keys, validate=True).run(handled.append, until_idle=True)
     [entry] = handled
@@ -276,15 +286,7 @@ def test_the_entry_json_carries_its_stream_id_and_validates_against_the_shipped_
 def test_validation_dead_letters_an_invalid_entry_and_ignores_a_field_added_since(
     client: redis.Redis, keys: Keys
 ) -> None:
-    article = make_article()
-    stream = ArticleStream(
-        client,
-        keys,
-        maxlen=100,
-        ttl_seconds=60,
-        dedupe=DedupeSettings(threshold=0.75, window_seconds=3600, mode="emit"),
-    )
-    stream.publish(build_message(article), fingerprint(article.page.text), at=datetime.now(UTC))
+    publish_one_article(client, keys)
     [(_, fields)] = client.xrange(keys.articles_stream)
     later = client.xadd(keys.articles_stream, {**fields, "topic_version": "2"})
     invalid = client.xadd(keys.articles_stream, {**fields, "id": "not-an-article-id"})
