@@ -8,6 +8,8 @@
     │                          Crawl-delay, parked); the work is rescheduled after ``delay``
     └── StageError             one stage could not handle one input
         ├── RetryableError     may work later: timeouts, connection errors, 5xx, 429
+        │   └── RedisUnavailable   Redis (store or broker) unreachable or refusing writes:
+        │                          not the input's failure; the task goes back to its queue
         └── PermanentError     will never work: 404/410, refused address or type,
                                oversized body, unparseable feed or page
 
@@ -59,6 +61,11 @@ class RetryableError(StageError):
     ) -> None:
         super().__init__(stage, subject, reason)
         self.retry_after = retry_after
+
+
+class RedisUnavailable(RetryableError):
+    """Redis, the pipeline's store or its broker, is unreachable or refuses writes: no fault
+    of the input (a feed is not marked failing for it); the task goes back to its queue."""
 
 
 class PermanentError(StageError):

@@ -29,7 +29,7 @@ from typing import Any
 
 from worker.adapters.http import parse_retry_after
 from worker.adapters.stream import DeadLetter
-from worker.errors import Deferred, RetryableError, StageError
+from worker.errors import Deferred, RedisUnavailable, RetryableError, StageError
 from worker.logs import get_logger
 from worker.models import (
     Article,
@@ -195,6 +195,8 @@ def poll_feed(feed_id: str, services: Services) -> PollOutcome:
     except Deferred as wait:
         delay = _postpone_poll(services, feed, wait)
         return PollOutcome(feed.id, "deferred", timings=timings.stages, poll_again_in=delay)
+    except RedisUnavailable:
+        raise  # not the feed's failure: the poll goes back to its queue (worker/tasks.py)
     except StageError as error:
         _record_poll_failure(services, feed, error, started_at, poll)
         return PollOutcome(feed.id, "failed", error=error, timings=timings.stages)

@@ -36,7 +36,7 @@ from worker.adapters.redis_client import redis_errors
 from worker.adapters.task_schedule import ScheduledTask
 from worker.app import app, settings
 from worker.drainer import ScheduleDrainer
-from worker.errors import Deferred, RetryableError, StageError
+from worker.errors import Deferred, RedisUnavailable, RetryableError, StageError
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE
 from worker.logs import configure_logging, get_logger
 from worker.models import FeedEntry
@@ -115,7 +115,7 @@ def _broker_errors(subject: str) -> Iterator[None]:
         with redis_errors("enqueue", subject):
             yield
     except (OperationalError, BatchPublishError) as error:
-        raise RetryableError("enqueue", subject, f"broker unavailable: {error}") from error
+        raise RedisUnavailable("enqueue", subject, f"broker unavailable: {error}") from error
 
 
 @app.task(name="wirestream.schedule_due_feeds", ignore_result=True)

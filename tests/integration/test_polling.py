@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from worker import pipeline
-from worker.errors import RetryableError
+from worker.errors import RedisUnavailable, RetryableError
 from worker.models import Feed, FeedEntry
 from worker.services import Services, build_services
 from worker.settings import load_settings
@@ -165,6 +165,27 @@ def test_a_run_of_500s_backs_off_then_recovers(poller: Poller) -> None:
     recovered = poller.feed(feed)
     assert (recovered.consecutive_failures, recovered.error_grade) == (0, None)
     assert recovered.next_poll_reason == "publishing rate"
+
+
+def test_a_broker_that_cannot_take_the_entries_is_not_the_feeds_failure(poller: Poller) -> None:
+    """Redis restarting while a poll hands its entries over: the poll goes back to its queue
+    (the error goes up to the task) with the feed neither marked failing nor dead-lettered,
+    and nothing remembered, so the next poll hands the same entries over."""
+    feed = poller.subscribe(poller.web.synthetic_feed_url(7, period=PERIOD))
+
+    def broker_restarting(entries: list[FeedEntry]) -> None:
+        raise RedisUnavailable("enqueue", "feed", "broker unavailable: delivery is uncertain")
+
+    handed_over = poller.services.enqueue_entries
+    poller.services.enqueue_entries = broker_restarting
+    with pytest.raises(RedisUnavailable):
+        poller.poll(feed)
+    poller.services.enqueue_entries = handed_over
+
+    assert poller.feed(feed).consecutive_failures == 0
+    assert poller.services.redis.xlen(poller.services.keys.dead_stream) == 0
+    assert poller.poll(feed).status == "polled"
+    assert len(poller.enqueued) == 10
 
 
 def test_a_poll_that_fails_after_its_redelivered_copy_succeeded_leaves_the_feed_as_polled(

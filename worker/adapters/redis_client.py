@@ -28,7 +28,7 @@ from redis.sentinel import (
     SentinelManagedSSLConnection,
 )
 
-from worker.errors import RetryableError
+from worker.errors import RedisUnavailable
 
 if TYPE_CHECKING:
     from worker.settings import Settings
@@ -290,8 +290,8 @@ def redis_errors(stage: str, subject: str) -> Iterator[None]:
     try:
         yield
     except (redis.ConnectionError, redis.TimeoutError) as error:
-        raise RetryableError(stage, subject, f"Redis unavailable: {error}") from error
+        raise RedisUnavailable(stage, subject, f"Redis unavailable: {error}") from error
     except redis.ResponseError as error:
         if writes_refused(error):
-            raise RetryableError(stage, subject, f"Redis refuses writes: {error}") from error
+            raise RedisUnavailable(stage, subject, f"Redis refuses writes: {error}") from error
         raise
