@@ -397,21 +397,21 @@ def _retry_or_dead_letter(
 
 def _schedule_entry(services: Services, payload: Any, *, retries: int, delay: float) -> str:
     """The entry again in ``delay`` seconds, from the Redis schedule: no worker holds it
-    meanwhile. If Redis cannot take it, the task is requeued rather than acknowledged.
-    Returns the id the task will have (logged, so that an entry can be followed)."""
+    meanwhile. If Redis cannot take it, the error goes up (``process_entry`` requeues the
+    task rather than acknowledge it). Returns the id the task will have (logged, so that an
+    entry can be followed)."""
     task_id = str(uuid())
-    with _requeued_if_redis_is_away():
-        services.schedule.add(
-            ScheduledTask(
-                id=task_id,
-                name=process_entry.name,
-                args=[payload],
-                queue=ARTICLES_QUEUE,
-                retries=retries,
-                argsrepr=repr(payload.get("source_url") if isinstance(payload, dict) else None),
-            ),
-            delay=delay,
-        )
+    services.schedule.add(
+        ScheduledTask(
+            id=task_id,
+            name=process_entry.name,
+            args=[payload],
+            queue=ARTICLES_QUEUE,
+            retries=retries,
+            argsrepr=repr(payload.get("source_url") if isinstance(payload, dict) else None),
+        ),
+        delay=delay,
+    )
     return task_id
 
 
