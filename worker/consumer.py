@@ -16,7 +16,8 @@ Guarantees (docs/consume.md has the whole story):
   raises leaves it pending, and it is delivered again after a backoff; after
   ``max_deliveries`` it goes to the group's dead-letter stream with the error and is acked;
 - on start, a consumer first takes its own pending entries, then the pending entries of
-  consumers idle for ``min_idle`` seconds (XAUTOCLAIM), then new ones;
+  consumers idle for ``min_idle`` seconds (XAUTOCLAIM), then new ones; while its handler
+  works on a batch, however long, it renews the batch so that no other consumer claims it;
 - a consumer that stops deletes itself from the group only when it holds no pending entry;
 - SIGTERM or SIGINT finishes the batch in hand, acknowledges it, then stops;
 - entries a group had not read that were trimmed away are reported once (a log line and
@@ -233,7 +234,8 @@ class Consumer:
         max_deliveries: deliveries of one entry before it goes to the group's dead-letter
             stream (default 5).
         min_idle: seconds an entry stays pending with another consumer before this one
-            claims it (default 60: longer than any handler should take).
+            claims it (default 60). Entries in a handler's hands are renewed every third of
+            it, so a slow handler keeps them; a dead consumer's are claimed after it.
         batch_size: entries read per round trip (default 100).
         block: seconds one read waits for new entries (default 5).
         backoff: delay before a failed entry is delivered again (default 1 s doubling to 60 s).
@@ -489,7 +491,8 @@ class Consumer:
                 ready.append(entry)
             else:
                 dead[entry.stream_id] = (entry, problem)
-        failed = self._hand_over(ready, handler, batch_handler)
+        with self._lease([entry.stream_id for entry in ready]):
+            failed = self._hand_over(ready, handler, batch_handler)
         done = []
         for entry in ready:
             error = failed.get(entry.stream_id)
@@ -509,6 +512,43 @@ class Consumer:
         self._groups.ack(self.group, done)
         self._dead_letter(list(dead.values()))
         return len(done) + len(dead)
+
+    @contextmanager
+    def _lease(self, ids: list[str]) -> Iterator[None]:
+        """While the handler works on ``ids``, renew them every third of ``min_idle``: a
+        handler slower than ``min_idle`` (a webhook receiver retried with backoff, a batch of
+        slow inserts) had its entries claimed by the other consumers of the group while it
+        was still at work, each of them handling them again and counting one more delivery
+        towards the dead letters. A consumer that dies stops renewing, and its entries are
+        claimed ``min_idle`` later as before."""
+        if not ids:
+            yield
+            return
+        done = threading.Event()
+
+        def renew() -> None:
+            held = len(ids)
+            while not done.wait(self.min_idle / 3):
+                try:
+                    still_held = self._groups.renew(self.group, self.name, ids)
+                except Exception as error:  # a thread of its own: logged, never raised
+                    log.warning("consumer_renewal_failed", group=self.group, error=str(error))
+                    continue
+                if still_held < held:
+                    # Claimed by another consumer while this one was stalled past min_idle.
+                    log.warning(
+                        "consumer_entries_claimed_away", group=self.group, consumer=self.name,
+                        entries=held - still_held,
+                    )  # fmt: skip
+                held = still_held
+
+        renewer = threading.Thread(target=renew, name=f"renew-{self.group}", daemon=True)
+        renewer.start()
+        try:
+            yield
+        finally:
+            done.set()
+            renewer.join()
 
     def _refusal(self, entry: StreamEntry) -> str | None:
         """Why an entry goes to the dead letters without reaching the handler, if it does."""

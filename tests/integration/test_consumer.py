@@ -401,3 +401,44 @@ def test_a_batch_handler_that_stops_hands_its_whole_batch_back(
     assert len(held) == 3
     assert all(row["time_since_delivered"] >= 5000 for row in held)
     assert all(row["times_delivered"] == 0 for row in held)
+
+
+def test_a_handler_slower_than_min_idle_keeps_its_entries_from_the_other_consumers(
+    client: redis.Redis, keys: Keys
+) -> None:
+    ids = publish(client, keys, 3)
+    slow = consumer(client, keys, consumer="slow", min_idle=1.0, batch_size=3)
+    other = consumer(client, keys, consumer="other", min_idle=1.0)
+    taken_by_other: list[StreamEntry] = []
+    other_runs = threading.Thread(target=other.run, args=(taken_by_other.append,))
+    handled: list[StreamEntry] = []
+
+    def handle_slowly(entry: StreamEntry) -> None:
+        if not other_runs.is_alive():
+            other_runs.start()  # the batch is read: the other consumer looks for idle entries
+        time.sleep(0.8)  # the batch takes 2.4 s, more than twice min_idle
+        handled.append(entry)
+
+    assert slow.run(handle_slowly, limit=3) == 3
+    other.stop()
+    other_runs.join()
+    assert taken_by_other == []
+    assert [entry.stream_id for entry in handled] == ids
+    assert [entry.deliveries for entry in handled] == [1, 1, 1]
+    assert pending(client, keys) == 0
+
+
+def test_renewing_leaves_an_entry_another_consumer_claimed_to_it(
+    client: redis.Redis, keys: Keys
+) -> None:
+    ids = publish(client, keys, 2)
+    client.xgroup_create(keys.articles_stream, "g", "0")
+    client.xreadgroup("g", "stalled", {keys.articles_stream: ">"}, count=2)
+    client.xclaim(keys.articles_stream, "g", "claimer", 0, [ids[0]])
+    groups = GroupStream(client, keys.articles_stream)
+    assert groups.renew("g", "stalled", ids) == 1
+    owners = {
+        row["message_id"]: (row["consumer"], row["times_delivered"])
+        for row in client.xpending_range(keys.articles_stream, "g", "-", "+", 10)
+    }
+    assert owners == {ids[0]: ("claimer", 2), ids[1]: ("stalled", 1)}

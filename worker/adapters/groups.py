@@ -116,6 +116,21 @@ end
 return 0
 """
 
+# A consumer whose handler is still at work keeps its entries: each one it still holds is
+# claimed again by itself (idle time back to 0; JUSTID leaves the delivery count alone), so
+# no other consumer's XAUTOCLAIM takes it. One another consumer took meanwhile is left to it.
+#   KEYS: stream. ARGV: group, consumer, ids... Returns how many it still held.
+_RENEW = """
+local held = 0
+for i = 3, #ARGV do
+  if #redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1, ARGV[2]) == 1 then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    held = held + 1
+  end
+end
+return held
+"""
+
 
 @dataclass(frozen=True)
 class Pending:
@@ -172,6 +187,7 @@ class GroupStream:
         self._place = client.register_script(_PLACE_GROUP)
         self._check_gap = client.register_script(_CHECK_GAP)
         self._leave = client.register_script(_LEAVE)
+        self._renew = client.register_script(_RENEW)
 
     def create_group(self, group: str, start_id: str) -> bool:
         """Create ``group`` delivering the entries after ``start_id``; False if it existed."""
@@ -272,6 +288,14 @@ class GroupStream:
                     idle=idle_ms, retrycount=count, justid=True,
                 )  # fmt: skip
             pipe.execute()
+
+    def renew(self, group: str, consumer: str, ids: Sequence[str]) -> int:
+        """Reset the idle time of those of ``ids`` that ``consumer`` still holds (their
+        delivery count unchanged); returns how many it still holds."""
+        if not ids:
+            return 0
+        with redis_errors("consume", self.stream):
+            return int(self._renew(keys=[self.stream], args=[group, consumer, *ids]))
 
     def autoclaim(
         self, group: str, consumer: str, min_idle_ms: int, cursor: str, count: int

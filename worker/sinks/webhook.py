@@ -4,7 +4,7 @@ One request per stream entry, ``POST <url>``, body the entry as every command pr
 (:meth:`StreamEntry.to_json`: ``stream_id``, the flat fields, ``data``), with the headers::
 
     Content-Type: application/json
-    Idempotency-Key: <article id>:<event>:<stream id>    same on every attempt and redelivery
+    Idempotency-Key: <entry.idempotency_key>              same on every attempt and redelivery
     X-Wirestream-Event: article.created | article.updated | article.duplicate
     X-Wirestream-Timestamp: <unix seconds when this attempt was signed>
     X-Wirestream-Signature: sha256=<hex of HMAC-SHA256(secret, "<timestamp>.<raw body>")>
