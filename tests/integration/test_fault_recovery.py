@@ -13,6 +13,7 @@ deliveries wait for the visibility timeout). Each run prints its recovery time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -308,8 +309,12 @@ def kill_articles_worker(
 ) -> tuple[float, float]:
     """SIGKILL the articles worker and its pool at once (the OOM killer, ``docker kill``)."""
     worker = articles_worker(pipeline)
-    for pid in [worker, *descendants(worker)]:
-        os.kill(pid, signal.SIGKILL)
+    pool = descendants(worker)
+    os.kill(worker, signal.SIGKILL)
+    for pid in pool:
+        # A CPU process may have ended meanwhile (recycled): it is as gone as a killed one.
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     moment = time.monotonic()
     return moment, moment
 
