@@ -8,7 +8,8 @@
     admin      the CLI's write commands (feeds add/import/remove, dead retry): as pipeline,
                plus the read-only diagnostics an operator uses (INFO, SLOWLOG GET, ...)
     consumer   reads <ns>:articles through consumer groups and writes its groups'
-               dead-letter streams (<ns>:dead:group:<group>); nothing else: not the
+               dead-letter streams (<ns>:dead:group:<group>) and the dead letters sent
+               back to them (<ns>:sent-back:group:<group>...); nothing else: not the
                broker's queues, not the feed state, not another key of the namespace
     replica    (when its password is set) a replica's replication link to the primary
     sentinel   (when its password is set) what Sentinel needs on primaries and replicas
@@ -37,12 +38,20 @@ CONSUMER_STREAM_COMMANDS = (
     "xread", "xrange", "xrevrange", "xlen",
 )  # fmt: skip
 # worker.consumer moves a group and counts gaps in Lua scripts, and dead-letters and acks in
-# one MULTI: every command inside is still checked against the rules above.
+# one MULTI: every command inside is still checked against the rules above. The scripts of
+# dead letters sent back read Redis's clock (TIME).
 CONSUMER_SCRIPT_COMMANDS = (
-    "eval", "evalsha", "script|load", "script|exists", "multi", "exec", "discard",
+    "eval", "evalsha", "script|load", "script|exists", "multi", "exec", "discard", "time",
 )  # fmt: skip
-# A group's dead-letter stream: written (capped) and read back by its own consumers.
-CONSUMER_DEAD_LETTER_COMMANDS = ("xadd", "xrange", "xrevrange", "xlen", "xinfo|stream")
+# A group's dead-letter stream: written (capped) and read back by its own consumers, and a
+# letter removed when `groups dead retry` sends it back.
+CONSUMER_DEAD_LETTER_COMMANDS = ("xadd", "xdel", "xrange", "xrevrange", "xlen", "xinfo|stream")
+# A group's dead letters sent back (an entry hash and a due-time set per group), taken and
+# put off by scripts whose keys are these.
+CONSUMER_SENT_BACK_COMMANDS = (
+    "hset", "hget", "hdel", "hexists", "hincrby", "zadd", "zrem", "zrangebyscore", "zcard",
+    "eval", "evalsha",
+)  # fmt: skip
 # What every client library sends on connecting, and a health check.
 # (Redis 7.0 has no CLIENT SETINFO, which redis-py tries and does without.)
 CONNECTION_COMMANDS = ("ping", "hello", "client|setname", "client|id")
@@ -89,6 +98,7 @@ def acl_users(keys: Keys, passwords: dict[str, str | None]) -> list[AclUser]:
                 # A selector: these commands on these keys only, so XADD reaches the
                 # dead-letter streams and never the articles stream itself.
                 f"(~{keys.group_dead_streams} {' '.join(allow(CONSUMER_DEAD_LETTER_COMMANDS))})",
+                f"(~{keys.group_sent_back_keys} {' '.join(allow(CONSUMER_SENT_BACK_COMMANDS))})",
             ),
         ),
         AclUser("replica", passwords.get("replica"), ("-@all", *allow(REPLICA_COMMANDS))),

@@ -25,6 +25,8 @@ from worker.consumer_commands import (
     add_group_options,
     add_start_options,
     consume,
+    group_dead_list,
+    group_dead_retry,
     groups_list,
     groups_reset,
     redis_url,
@@ -160,10 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         handler=dead_list
     )
     retry = dead.add_parser("retry", help="send dead letters back to their task; remove them")
-    retry.add_argument(
-        "ids", nargs="*", type=stream_id, metavar="ID", help="dead-letter ids (from dead list)"
-    )
-    retry.add_argument("--all", action="store_true", help="every dead letter")
+    add_letter_choice(retry, listed_by="dead list")
     retry.set_defaults(handler=dead_retry)
 
     tail = commands.add_parser("tail", help="the article stream as JSON lines")
@@ -192,6 +191,20 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("name", metavar="GROUP")
     add_start_options(reset, what="the group restarts")
     reset.set_defaults(handler=groups_reset)
+    group_dead = groups_actions.add_parser(
+        "dead", help="a group's dead letters: entries its handler failed on"
+    ).add_subparsers(dest="group_dead_command", required=True, metavar="ACTION")
+    group_dead_list_parser = group_dead.add_parser(
+        "list", help="one JSON line per dead letter of GROUP, oldest first"
+    )
+    group_dead_list_parser.add_argument("name", metavar="GROUP")
+    group_dead_list_parser.set_defaults(handler=group_dead_list)
+    group_retry = group_dead.add_parser(
+        "retry", help="deliver dead letters to GROUP's consumers again; remove them"
+    )
+    group_retry.add_argument("name", metavar="GROUP")
+    add_letter_choice(group_retry, listed_by="groups dead list")
+    group_retry.set_defaults(handler=group_dead_retry)
 
     add_sink_parsers(commands)
 
@@ -264,6 +277,14 @@ def article_id_argument(text: str) -> str:
     if not re.fullmatch(r"[0-9a-f]{32}", text):
         raise argparse.ArgumentTypeError(f"an article id is 32 hex digits (got {text!r})")
     return text
+
+
+def add_letter_choice(parser: argparse.ArgumentParser, *, listed_by: str) -> None:
+    """Which dead letters a retry takes: ids, or ``--all``."""
+    parser.add_argument(
+        "ids", nargs="*", type=stream_id, metavar="ID", help=f"dead-letter ids (from {listed_by})"
+    )
+    parser.add_argument("--all", action="store_true", help="every dead letter")
 
 
 def stream_id(text: str) -> str:

@@ -43,7 +43,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from worker.adapters.groups import GroupStream
+from worker.adapters.groups import GroupStream, SentBack, SentBackEntries
 from worker.adapters.redis_client import RedisClient, disconnect
 from worker.errors import RetryableError
 from worker.keys import Keys
@@ -282,6 +282,10 @@ class Consumer:
         self.dead_maxlen = dead_maxlen
         self.dead_stream = self.keys.group_dead_stream(group)
         self._groups = GroupStream(client, self.stream)
+        self._sent_back = SentBackEntries(client, self.keys, group)
+        # The batch in hand came from the dead letters sent back (ids), not from the stream.
+        self._batch_sent_back: set[str] = set()
+        self._next_sent_back_check = 0.0
         self._stopping = False
         self._waiting = False
         self._recovering: set[str] = set()  # own pending entries found at start: due at once
@@ -338,7 +342,8 @@ class Consumer:
                         rejoin = False
                     batch = self._next_batch(room)
                     if not batch and until_idle:
-                        self._next_claim_at = 0.0  # idle entries of others are left too
+                        # Idle entries of others, and dead letters sent back, are left too.
+                        self._next_claim_at = self._next_sent_back_check = 0.0
                         batch = self._next_batch(room)
                     if batch:
                         settled += self._settle(batch, handler, batch_handler)
@@ -385,9 +390,15 @@ class Consumer:
 
     def _next_batch(self, room: int) -> list[StreamEntry]:
         """Own pending entries that are due first, then idle ones of other consumers, then
-        new ones."""
+        dead letters sent back to the group, then new ones."""
         self._wait_seconds = self.block
-        return self._own_due(room) or self._claim_idle(room) or self._read_new(room)
+        self._batch_sent_back = set()
+        return (
+            self._own_due(room)
+            or self._claim_idle(room)
+            or self._take_sent_back(room)
+            or self._read_new(room)
+        )
 
     def _own_due(self, room: int) -> list[StreamEntry]:
         if not self._recovering and not self._retrying:
@@ -432,6 +443,21 @@ class Consumer:
         return [
             StreamEntry(entry_id, fields, counts.get(entry_id, 1)) for entry_id, fields in entries
         ]
+
+    def _take_sent_back(self, room: int) -> list[StreamEntry]:
+        """Dead letters an operator sent back (``groups dead retry``) that are due, leased for
+        ``min_idle``: looked for once a second while there are none."""
+        now = time.monotonic()
+        if now < self._next_sent_back_check:
+            return []
+        taken = self._sent_back.take(room, lease_ms=int(self.min_idle * 1000))
+        if not taken:
+            self._next_sent_back_check = now + SENT_BACK_CHECK_SECONDS
+            return []
+        log.info("consumer_sent_back_taken", group=self.group, entries=len(taken))
+        entries = [entry_from_letter(sent) for sent in taken]
+        self._batch_sent_back = {entry.stream_id for entry in entries}
+        return entries
 
     def _read_new(self, room: int) -> list[StreamEntry]:
         new = self._groups.read_new(self.group, self.name, room)
@@ -494,6 +520,7 @@ class Consumer:
         with self._lease([entry.stream_id for entry in ready]):
             failed = self._hand_over(ready, handler, batch_handler)
         done = []
+        retry_in: dict[str, int] = {}  # sent-back entries that failed: ms until the next try
         for entry in ready:
             error = failed.get(entry.stream_id)
             if error is None:
@@ -507,9 +534,15 @@ class Consumer:
             )  # fmt: skip
             if entry.deliveries >= self.max_deliveries or error.startswith(EntryError.__name__):
                 dead[entry.stream_id] = (entry, error)
+            elif entry.stream_id in self._batch_sent_back:
+                retry_in[entry.stream_id] = int(self.backoff.delay(entry.deliveries) * 1000)
             else:
                 self._retrying.add(entry.stream_id)
-        self._groups.ack(self.group, done)
+        if self._batch_sent_back:
+            self._sent_back.finish(done)
+            self._sent_back.delay(retry_in)
+        else:
+            self._groups.ack(self.group, done)
         self._dead_letter(list(dead.values()))
         return len(done) + len(dead)
 
@@ -526,10 +559,16 @@ class Consumer:
             return
         done = threading.Event()
 
+        lease_ms = int(self.min_idle * 1000)
+        sent_back = bool(self._batch_sent_back)
+
         def renew() -> None:
             held = len(ids)
             while not done.wait(self.min_idle / 3):
                 try:
+                    if sent_back:
+                        self._sent_back.delay(dict.fromkeys(ids, lease_ms))
+                        continue
                     still_held = self._groups.renew(self.group, self.name, ids)
                 except Exception as error:  # a thread of its own: logged, never raised
                     log.warning("consumer_renewal_failed", group=self.group, error=str(error))
@@ -601,7 +640,7 @@ class Consumer:
                 return {entry.stream_id: describe_error(error) for entry in entries}
             return {}
         assert handler is not None
-        failed = {}
+        failed: dict[str, str] = {}
         for index, entry in enumerate(entries):
             try:
                 handler(entry)
@@ -615,6 +654,11 @@ class Consumer:
         return failed
 
     def _hand_back(self, entries: list[StreamEntry]) -> None:
+        if self._batch_sent_back:
+            # Due again at once for any consumer; the delivery it was is not counted.
+            back = {entry.stream_id: 0 for entry in entries}
+            self._sent_back.delay(back, handed_back=True)
+            return
         self._groups.hand_back(
             self.group,
             self.name,
@@ -656,6 +700,9 @@ class Consumer:
                 for entry, error in letters
             ],
             self.dead_maxlen,
+            sent_back=(self._sent_back, [entry.stream_id for entry, _ in letters])
+            if self._batch_sent_back
+            else None,
         )
 
     @contextmanager
@@ -682,10 +729,30 @@ class Consumer:
 
 
 HANDED_BACK = "handed back"
+SENT_BACK_CHECK_SECONDS = 1.0
+"""How often a consumer looks for dead letters sent back to its group while there are none."""
 
 
 class _WakeUp(BaseException):
     """Raised by the signal handler into a blocking read, which would otherwise wait on."""
+
+
+def entry_from_letter(sent: SentBack) -> StreamEntry:
+    """The stream entry a dead letter holds (its ``entry`` JSON: ``stream_id``, the flat
+    fields, ``data``), as it was delivered; one that is not an entry keeps its text as
+    ``data``, and is dead-lettered again for its schema."""
+    try:
+        document = json.loads(sent.entry_json)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        return StreamEntry(sent.stream_id, {"data": sent.entry_json}, sent.deliveries)
+    data = document.get("data")
+    fields = {
+        name: str(value) for name, value in document.items() if name not in ("stream_id", "data")
+    }
+    fields["data"] = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+    return StreamEntry(sent.stream_id, fields, sent.deliveries)
 
 
 def dead_letter_json(entry: StreamEntry) -> str:

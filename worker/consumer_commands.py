@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from worker.adapters.embedded_redis import EmbeddedRedis
-from worker.adapters.groups import GroupStream
+from worker.adapters.groups import GroupStream, SentBackEntries
 from worker.adapters.redis_client import RedisClient
 from worker.adapters.stream import StreamReader
 from worker.consumer import Consumer, Start, StopConsuming, StreamEntry
@@ -194,6 +194,9 @@ def groups_list(args: argparse.Namespace, settings: Settings) -> int:
         dead = {
             group.name: int(client.xlen(keys.group_dead_stream(group.name))) for group in groups
         }
+        sent_back = {
+            group.name: SentBackEntries(client, keys, group.name).count() for group in groups
+        }
     for group in groups:
         age = group.oldest_pending_age(moment)
         print(
@@ -210,6 +213,7 @@ def groups_list(args: argparse.Namespace, settings: Settings) -> int:
                     "last_delivered_id": group.last_delivered_id,
                     "last_delivered_at": utc_iso(group.last_delivered_at()),
                     "dead_letters": dead[group.name],
+                    "sent_back": sent_back[group.name],
                 },
                 ensure_ascii=False,
             )
@@ -229,6 +233,60 @@ def groups_reset(args: argparse.Namespace, settings: Settings) -> int:
         where = f"{utc_iso(parse_time(args.since, 'groups reset'))}"
     print(f"group {args.name}: next delivers the entries from {where}")
     return 0
+
+
+def group_dead_list(args: argparse.Namespace, settings: Settings) -> int:
+    """One JSON line per dead letter of the group, oldest first, its entry decoded."""
+    with redis_for(settings) as (_, client):
+        letters = SentBackEntries(client, Keys.for_settings(settings), args.name).letters()
+    for letter_id, fields in letters:
+        print(json.dumps({"id": letter_id, **fields, **_entry_of(fields)}, ensure_ascii=False))
+    return 0
+
+
+def group_dead_retry(args: argparse.Namespace, settings: Settings) -> int:
+    """Send dead letters back to their group: its consumers deliver each entry again, under
+    its own stream id, and the letter is removed."""
+    if bool(args.ids) == bool(args.all):
+        raise ConfigError("groups dead retry: give dead-letter ids or --all, not both or neither")
+    keys = Keys.for_settings(settings)
+    refused = 0
+    with redis_for(settings) as (_, client):
+        if args.name not in {
+            group.name for group in GroupStream(client, keys.articles_stream).groups()
+        }:
+            raise ConfigError(
+                f"groups dead retry: no group {args.name!r} on {keys.articles_stream}"
+            )
+        sent_back = SentBackEntries(client, keys, args.name)
+        letters = sent_back.letters(None if args.all else args.ids)
+        missing = set(args.ids) - {letter_id for letter_id, _ in letters}
+        for letter_id in sorted(missing):
+            print(f"wirestream: groups dead retry: no dead letter {letter_id}", file=sys.stderr)
+        retried = []
+        for letter_id, fields in letters:
+            if "entry" not in _entry_of(fields) or not fields.get("stream_id"):
+                print(
+                    f"wirestream: groups dead retry: letter {letter_id} holds no stream entry;"
+                    " kept",
+                    file=sys.stderr,
+                )
+                refused += 1
+                continue
+            retried.append((letter_id, fields["stream_id"], fields["entry"]))
+        sent_back.send_back(retried)
+    for letter_id, stream_id, _ in retried:
+        print(json.dumps({"id": letter_id, "stream_id": stream_id, "sent_back": True}))
+    return 1 if refused or missing else 0
+
+
+def _entry_of(letter: dict[str, str]) -> dict[str, object]:
+    """``{"entry": the letter's entry decoded}``, or nothing when it holds no JSON object."""
+    try:
+        entry = json.loads(letter.get("entry") or "")
+    except ValueError:
+        return {}
+    return {"entry": entry} if isinstance(entry, dict) else {}
 
 
 # --- redis-url -----------------------------------------------------------------------------

@@ -86,6 +86,21 @@ class Keys:
         """Pattern matching every group_dead_stream (the consumer user's ACL)."""
         return f"{self._pinned}:dead:group:*"
 
+    def group_sent_back(self, group: str) -> str:
+        """HASH of a group's dead letters an operator sent back to it (``groups dead retry``):
+        ``e:<stream id>`` -> the entry JSON, ``n:<stream id>`` -> its deliveries since."""
+        return f"{self._pinned}:sent-back:group:{group}"
+
+    def group_sent_back_due(self, group: str) -> str:
+        """ZSET stream id -> when it may be delivered again (ms, Redis's clock): 0 when sent
+        back, a lease while a consumer holds it, a backoff after it failed again."""
+        return f"{self.group_sent_back(group)}:due"
+
+    @property
+    def group_sent_back_keys(self) -> str:
+        """Pattern matching both of every group (the consumer user's ACL)."""
+        return f"{self._pinned}:sent-back:group:*"
+
     @property
     def feeds(self) -> str:
         """HASH feed id -> feed definition and state (JSON)."""

@@ -42,6 +42,9 @@ COMMANDS: list[tuple[str, Command]] = [
     ("XGROUP SETID articles", lambda k: ("XGROUP", "SETID", k.articles_stream, GROUP, "0")),
     ("XRANGE articles", lambda k: ("XRANGE", k.articles_stream, "-", "+", "COUNT", "1")),
     ("XADD group dead letters", lambda k: ("XADD", k.group_dead_stream(GROUP), "*", "e", "x")),
+    ("HSET group sent back", lambda k: ("HSET", k.group_sent_back(GROUP), "e:0-1", "{}")),
+    ("ZADD group sent back due", lambda k: ("ZADD", k.group_sent_back_due(GROUP), "0", "0-1")),
+    ("TIME", lambda k: ("TIME",)),
     ("XADD articles", lambda k: ("XADD", k.articles_stream, "*", "forged", "1")),
     ("XTRIM articles", lambda k: ("XTRIM", k.articles_stream, "MAXLEN", "1000")),
     ("XGROUP DESTROY articles", lambda k: ("XGROUP", "DESTROY", k.articles_stream, "none")),
@@ -66,6 +69,7 @@ CONSUMER_ALLOWED = {
     "PING", "XREADGROUP articles", "XACK articles", "XPENDING articles", "XAUTOCLAIM articles",
     "XCLAIM articles", "XINFO GROUPS articles", "XGROUP CREATE articles",
     "XGROUP SETID articles", "XRANGE articles", "XADD group dead letters", "EVAL script",
+    "HSET group sent back", "ZADD group sent back due", "TIME",
 }  # fmt: skip
 SERVER_ADMINISTRATION = {"KEYS", "CONFIG GET", "ACL LIST", "FLUSHALL", "GET other namespace"}
 PIPELINE_ALLOWED = {label for label, _ in COMMANDS} - SERVER_ADMINISTRATION - {"INFO"}
@@ -176,6 +180,23 @@ def test_workers_run_as_pipeline_and_a_consumer_reads_as_consumer(
     )  # fmt: skip
     assert tail.returncode == 0, tail.stderr
     assert len([json.loads(line) for line in tail.stdout.splitlines()]) == published
+
+    # A group's dead letters sent back and delivered again, as the consumer user.
+    consume = ("consume", "--group", "hook", "--from-start", "--no-follow")
+    failed = wirestream(
+        *consume, "--count", "1", "--", "false", WIRESTREAM_CONSUMER_MAX_DELIVERIES="1",
+        **as_consumer,
+    )  # fmt: skip
+    assert failed.returncode == 0, failed.stderr
+    retried = wirestream("groups", "dead", "retry", "hook", "--all", **as_consumer)
+    assert retried.returncode == 0, retried.stderr
+    delivered = wirestream(*consume, "--", "true", **as_consumer)
+    assert delivered.returncode == 0, delivered.stderr
+    inspector = acl_server.client("inspector")
+    assert inspector.xlen(acl_server.keys.group_dead_stream("hook")) == 0
+    assert inspector.zcard(acl_server.keys.group_sent_back_due("hook")) == 0
+    assert inspector.acl_log() == []
+    inspector.close()
 
     refused = wirestream("feeds", "list", **as_consumer)
     assert refused.returncode == 1

@@ -16,7 +16,7 @@ from redis_servers import RedisServer
 
 from tests.integration.test_cli import publish
 from tests.unit.test_publish_stage import make_article
-from worker.adapters.groups import GroupStream
+from worker.adapters.groups import GroupStream, SentBackEntries
 from worker.adapters.redis_client import connect
 from worker.adapters.stream import ArticleStream, DedupeSettings
 from worker.consumer import (
@@ -442,3 +442,80 @@ def test_renewing_leaves_an_entry_another_consumer_claimed_to_it(
         for row in client.xpending_range(keys.articles_stream, "g", "-", "+", 10)
     }
     assert owners == {ids[0]: ("claimer", 2), ids[1]: ("stalled", 1)}
+
+
+def sent_back_letters(
+    client: redis.Redis, keys: Keys, count: int
+) -> tuple[list[str], SentBackEntries]:
+    """``count`` entries dead-lettered by group "g" at their first failure, then sent back
+    (as ``groups dead retry`` does)."""
+    ids = publish(client, keys, count)
+
+    def refuse(entry: StreamEntry) -> None:
+        raise RuntimeError("receiver down")
+
+    consumer(client, keys, max_deliveries=1).run(refuse, until_idle=True)
+    sent_back = SentBackEntries(client, keys, "g")
+    letters = sent_back.letters()
+    sent_back.send_back([(i, fields["stream_id"], fields["entry"]) for i, fields in letters])
+    assert client.xlen(keys.group_dead_stream("g")) == 0
+    return ids, sent_back
+
+
+def test_a_sent_back_entry_that_fails_again_is_retried_then_dead_lettered_again(
+    client: redis.Redis, keys: Keys
+) -> None:
+    [stream_id], sent_back = sent_back_letters(client, keys, 1)
+    deliveries: list[int] = []
+
+    def still_down(entry: StreamEntry) -> None:
+        deliveries.append(entry.deliveries)
+        raise RuntimeError("receiver still down")
+
+    consumer(client, keys, max_deliveries=3).run(still_down, until_idle=True)
+    # until_idle ends before a retry's backoff: the next runs take it once it is due.
+    while sent_back.count():
+        time.sleep(0.05)
+        consumer(client, keys, max_deliveries=3).run(still_down, until_idle=True)
+    assert deliveries == [1, 2, 3]
+    [(_, letter)] = client.xrange(keys.group_dead_stream("g"))
+    assert (letter["stream_id"], letter["deliveries"]) == (stream_id, "3")
+    assert letter["error"] == "RuntimeError: receiver still down"
+    assert client.hlen(keys.group_sent_back("g")) == 0
+    assert pending(client, keys) == 0
+
+
+def test_a_sent_back_entry_a_dead_consumer_held_goes_to_another_after_min_idle(
+    client: redis.Redis, keys: Keys
+) -> None:
+    [stream_id], sent_back = sent_back_letters(client, keys, 1)
+    [held] = sent_back.take(10, lease_ms=500)  # then its consumer died
+    assert (held.stream_id, held.deliveries) == (stream_id, 1)
+    handled: list[StreamEntry] = []
+    consumer(client, keys, min_idle=0.5).run(handled.append, until_idle=True)
+    assert handled == []  # leased to the dead one still
+    time.sleep(0.6)
+    consumer(client, keys, min_idle=0.5).run(handled.append, until_idle=True)
+    assert [(entry.stream_id, entry.deliveries) for entry in handled] == [(stream_id, 2)]
+    [(_, original)] = client.xrange(keys.articles_stream, stream_id, stream_id)
+    assert handled[0].fields["id"] == original["id"]
+    assert handled[0].data == json.loads(original["data"])
+    assert sent_back.count() == 0
+
+
+def test_a_stop_hands_a_sent_back_entry_back_without_counting_the_delivery(
+    client: redis.Redis, keys: Keys
+) -> None:
+    [first, second], sent_back = sent_back_letters(client, keys, 2)
+    handled: list[StreamEntry] = []
+
+    def stop_at_the_second(entry: StreamEntry) -> None:
+        if entry.stream_id == second:
+            raise StopConsuming
+        handled.append(entry)
+
+    consumer(client, keys).run(stop_at_the_second)
+    assert sent_back.count() == 1  # the first was handled and is gone
+    consumer(client, keys).run(handled.append, until_idle=True)
+    assert [(entry.stream_id, entry.deliveries) for entry in handled] == [(first, 1), (second, 1)]
+    assert sent_back.count() == 0

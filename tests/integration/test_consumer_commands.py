@@ -74,6 +74,69 @@ def test_consume_runs_the_command_per_entry_and_dead_letters_what_it_keeps_faili
     assert pending(redis_client, keys, "sink") == 0
 
 
+def test_a_groups_dead_letters_are_listed_and_sent_back_to_its_consumers(
+    wirestream: Wirestream, redis_client: redis.Redis, keys: Keys, tmp_path: Path
+) -> None:
+    ids = publish(redis_client, keys, 3)
+    received = tmp_path / "received.jsonl"
+    down = tmp_path / "receiver-down"
+    down.touch()
+    # A receiver that is down for the second entry's deliveries, then back.
+    script = (
+        f'line=$(cat); case "$line" in *{ids[1]}*) [ -e {down} ] && exit 3;; esac;'
+        f' echo "$line" >> {received}'
+    )
+    consume = ("consume", "--group", "sink", "--from-start", "--no-follow", "--", "sh", "-c")
+    first = wirestream(*consume, script, WIRESTREAM_CONSUMER_MAX_DELIVERIES="1", timeout=60)
+    assert first.returncode == 0, first.stderr
+    [letter] = json_lines(wirestream("groups", "dead", "list", "sink", timeout=30).stdout)
+    assert letter["stream_id"] == ids[1]
+    assert letter["entry"]["stream_id"] == ids[1]
+    assert "exited with 3" in letter["error"]
+
+    down.unlink()
+    retry = wirestream("groups", "dead", "retry", "sink", letter["id"], timeout=30)
+    assert retry.returncode == 0, retry.stderr
+    assert json_lines(retry.stdout) == [
+        {"id": letter["id"], "stream_id": ids[1], "sent_back": True}
+    ]
+    assert wirestream("groups", "dead", "list", "sink", timeout=30).stdout == ""
+    [group] = json_lines(wirestream("groups", timeout=30).stdout)
+    assert (group["dead_letters"], group["sent_back"]) == (0, 1)
+
+    again = wirestream(*consume, script, timeout=60)
+    assert again.returncode == 0, again.stderr
+    stored = json_lines(received.read_text())
+    # Delivered again as it was published: its own stream id, its fields, its article.
+    assert [entry["stream_id"] for entry in stored] == [ids[0], ids[2], ids[1]]
+    original = {
+        "stream_id": ids[1],
+        **{
+            k: v for k, v in redis_client.xrange(keys.articles_stream, ids[1], ids[1])[0][1].items()
+        },
+    }
+    original["data"] = json.loads(original["data"])
+    assert stored[2] == original
+    [group] = json_lines(wirestream("groups", timeout=30).stdout)
+    assert (group["dead_letters"], group["sent_back"], group["pending"]) == (0, 0, 0)
+
+
+def test_groups_dead_retry_keeps_a_letter_without_an_entry_and_names_missing_ids(
+    wirestream: Wirestream, redis_client: redis.Redis, keys: Keys
+) -> None:
+    publish(redis_client, keys, 1)
+    redis_client.xgroup_create(keys.articles_stream, "sink", "0")
+    broken = redis_client.xadd(keys.group_dead_stream("sink"), {"error": "by hand"})
+    result = wirestream("groups", "dead", "retry", "sink", broken, "1-1", timeout=30)
+    assert result.returncode == 1
+    assert f"letter {broken} holds no stream entry; kept" in result.stderr
+    assert "no dead letter 1-1" in result.stderr
+    assert redis_client.xlen(keys.group_dead_stream("sink")) == 1
+    unknown = wirestream("groups", "dead", "retry", "nobody", "--all", timeout=30)
+    assert unknown.returncode == 2
+    assert "no group 'nobody'" in unknown.stderr
+
+
 def test_groups_lists_consumers_pending_lag_and_ages(
     wirestream: Wirestream, redis_client: redis.Redis, keys: Keys
 ) -> None:
@@ -92,6 +155,7 @@ def test_groups_lists_consumers_pending_lag_and_ages(
     assert group["oldest_pending_age_seconds"] >= 0
     assert group["last_delivered_at"].endswith("Z")
     assert group["dead_letters"] == 0
+    assert group["sent_back"] == 0
 
 
 def test_groups_reset_to_an_id_redelivers_what_follows_it(

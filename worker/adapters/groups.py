@@ -17,6 +17,7 @@ import redis
 from worker.adapters.redis_client import RedisClient, redis_errors
 from worker.adapters.stream import RawEntry, raw_entries
 from worker.errors import ConfigError, RetryableError
+from worker.keys import Keys
 
 _ID_HELPERS = """
 local function field(reply, name)
@@ -316,10 +317,17 @@ class GroupStream:
             self._redis.xack(self.stream, group, *ids)
 
     def dead_letter(
-        self, group: str, dead_stream: str, letters: Sequence[dict[str, str]], maxlen: int
+        self,
+        group: str,
+        dead_stream: str,
+        letters: Sequence[dict[str, str]],
+        maxlen: int,
+        *,
+        sent_back: tuple[SentBackEntries, Sequence[str]] | None = None,
     ) -> None:
         """Append each letter (it names its ``stream_id``) to the group's dead-letter stream
-        and ack its entry, in one transaction: an entry is in one place or the other."""
+        and ack its entry (or remove it from the entries ``sent_back``, those it names), in
+        one transaction: an entry is in one place or the other."""
         if not letters:
             return
         with redis_errors("consume", dead_stream):
@@ -327,6 +335,9 @@ class GroupStream:
             for letter in letters:
                 pipe.xadd(dead_stream, letter, maxlen=maxlen, approximate=True)  # type: ignore[arg-type]
             pipe.xack(self.stream, group, *(letter["stream_id"] for letter in letters))
+            if sent_back is not None:
+                entries, stream_ids = sent_back
+                entries.finish(stream_ids, pipe)
             pipe.execute()
 
     def leave(self, group: str, consumer: str) -> bool:
@@ -370,6 +381,139 @@ class GroupStream:
                 if "no such key" in str(error).lower():
                     return []
                 raise
+
+
+# Lua's view of Redis's clock in milliseconds: every consumer host agrees on due times.
+_NOW_MS = """
+local clock = redis.call('TIME')
+local now_ms = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+"""
+
+# The sent-back entries that are due, each leased to the caller for ARGV[1] ms and counted
+# as one more delivery. An id whose entry is gone (finished meanwhile) is dropped.
+#   KEYS: due ZSET, entries HASH. ARGV: lease ms, count.
+#   Returns {stream id, entry JSON, deliveries, ...}.
+_TAKE_SENT_BACK = (
+    _NOW_MS
+    + """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms, 'LIMIT', 0, tonumber(ARGV[2]))
+local taken = {}
+for _, id in ipairs(ids) do
+  local entry = redis.call('HGET', KEYS[2], 'e:' .. id)
+  if entry then
+    redis.call('ZADD', KEYS[1], now_ms + tonumber(ARGV[1]), id)
+    taken[#taken + 1] = id
+    taken[#taken + 1] = entry
+    taken[#taken + 1] = redis.call('HINCRBY', KEYS[2], 'n:' .. id, 1)
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return taken
+"""
+)
+
+# Sent-back entries due again later: after a failure (ARGV[1] '0') or handed back by a
+# consumer that stopped (ARGV[1] '1': that delivery is not counted).
+#   KEYS: due ZSET, entries HASH. ARGV: hand back, then stream id and delay ms pairs.
+_DELAY_SENT_BACK = (
+    _NOW_MS
+    + """
+for i = 2, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[2], 'e:' .. ARGV[i]) == 1 then
+    redis.call('ZADD', KEYS[1], now_ms + tonumber(ARGV[i + 1]), ARGV[i])
+    if ARGV[1] == '1' then redis.call('HINCRBY', KEYS[2], 'n:' .. ARGV[i], -1) end
+  end
+end
+return 0
+"""
+)
+
+
+@dataclass(frozen=True)
+class SentBack:
+    """A dead letter sent back to its group, as a consumer takes it."""
+
+    stream_id: str
+    entry_json: str
+    deliveries: int
+
+
+class SentBackEntries:
+    """One group's dead letters that an operator sent back to it (``groups dead retry``).
+
+    A stream entry a group has acknowledged cannot be made pending again, so they wait here,
+    beside the stream and in its slot: an entry JSON per stream id and a due time. A
+    consumer takes the due ones under a lease of ``min_idle`` (a consumer that dies holding
+    them leaves them to the next one once it ends), and removes each when it was handled or
+    dead-lettered again."""
+
+    def __init__(self, client: RedisClient, keys: Keys, group: str) -> None:
+        self._redis = client
+        self.dead_stream = keys.group_dead_stream(group)
+        self.due = keys.group_sent_back_due(group)
+        self.entries = keys.group_sent_back(group)
+        self._take = client.register_script(_TAKE_SENT_BACK)
+        self._delay = client.register_script(_DELAY_SENT_BACK)
+
+    def letters(self, letter_ids: Sequence[str] | None = None) -> list[RawEntry]:
+        """The group's dead letters, oldest first (``letter_ids``: those of them)."""
+        with redis_errors("groups", self.dead_stream):
+            if letter_ids is None:
+                return raw_entries([[self.dead_stream, self._redis.xrange(self.dead_stream)]])
+            pipe = self._redis.pipeline(transaction=False)
+            for letter_id in letter_ids:
+                pipe.xrange(self.dead_stream, letter_id, letter_id)
+            replies = pipe.execute()
+        return raw_entries([[self.dead_stream, [row for rows in replies for row in rows]]])
+
+    def send_back(self, letters: Sequence[tuple[str, str, str]]) -> None:
+        """Each ``(letter id, stream id, entry JSON)``: its entry due at once, its letter
+        removed, in one transaction: a letter is in one place or the other."""
+        if not letters:
+            return
+        with redis_errors("groups", self.entries):
+            pipe = self._redis.pipeline(transaction=True)
+            for letter_id, stream_id, entry_json in letters:
+                pipe.hset(self.entries, mapping={f"e:{stream_id}": entry_json, f"n:{stream_id}": 0})
+                pipe.zadd(self.due, {stream_id: 0})
+                pipe.xdel(self.dead_stream, letter_id)
+            pipe.execute()
+
+    def take(self, count: int, *, lease_ms: int) -> list[SentBack]:
+        with redis_errors("consume", self.entries):
+            reply = self._take(keys=[self.due, self.entries], args=[lease_ms, count])
+        return [
+            SentBack(str(reply[i]), str(reply[i + 1]), int(reply[i + 2]))
+            for i in range(0, len(reply), 3)
+        ]
+
+    def delay(self, delays_ms: dict[str, int], *, handed_back: bool = False) -> None:
+        if not delays_ms:
+            return
+        pairs = [value for stream_id, ms in delays_ms.items() for value in (stream_id, ms)]
+        with redis_errors("consume", self.entries):
+            self._delay(keys=[self.due, self.entries], args=["1" if handed_back else "0", *pairs])
+
+    def finish(self, stream_ids: Sequence[str], pipe: Any | None = None) -> None:
+        """Remove handled (or dead-lettered) entries; on ``pipe`` when given, so that it
+        happens in the caller's transaction."""
+        if not stream_ids:
+            return
+        fields = [f"{kind}:{stream_id}" for stream_id in stream_ids for kind in ("e", "n")]
+        if pipe is not None:
+            pipe.zrem(self.due, *stream_ids)
+            pipe.hdel(self.entries, *fields)
+            return
+        with redis_errors("consume", self.entries):
+            transaction = self._redis.pipeline(transaction=True)
+            transaction.zrem(self.due, *stream_ids)
+            transaction.hdel(self.entries, *fields)
+            transaction.execute()
+
+    def count(self) -> int:
+        with redis_errors("groups", self.entries):
+            return int(self._redis.zcard(self.due))
 
 
 @contextmanager
