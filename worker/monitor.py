@@ -179,13 +179,25 @@ def consumer_gauges(state: PipelineState) -> Iterator[Metric]:
     consumers = GaugeMetricFamily(
         "wirestream_consumer_members", "Consumers registered in the group", labels=["group"]
     )
+    dead = GaugeMetricFamily(
+        "wirestream_consumer_dead_letters",
+        "Entries in the group's dead-letter stream (its handler failed on them)",
+        labels=["group"],
+    )
+    sent_back = GaugeMetricFamily(
+        "wirestream_consumer_sent_back",
+        "Dead letters sent back to the group (groups dead retry) and not yet handled",
+        labels=["group"],
+    )
     for group in state.groups:
         if group.lag is not None:
             lag.add_metric([group.name], group.lag)
         pending.add_metric([group.name], group.pending)
         oldest.add_metric([group.name], group.oldest_pending_age or 0.0)
         consumers.add_metric([group.name], group.consumers)
-    yield from (lag, pending, oldest, consumers)
+        dead.add_metric([group.name], group.dead_letters)
+        sent_back.add_metric([group.name], group.sent_back)
+    yield from (lag, pending, oldest, consumers, dead, sent_back)
 
 
 def serve_metrics(
@@ -289,8 +301,10 @@ def consumer_lines(state: PipelineState) -> list[str]:
             else ""
         )
         last = utc_iso(group.last_delivered_at) or "never"
+        dead = f", {group.dead_letters} dead letters" if group.dead_letters else ""
+        sent_back = f", {group.sent_back} sent back" if group.sent_back else ""
         lines.append(
             f"consumers    group {group.name}: {group.consumers} consumers, lag {lag},"
-            f" pending {group.pending}{oldest}, last delivered {last}"
+            f" pending {group.pending}{oldest}, last delivered {last}{dead}{sent_back}"
         )
     return lines

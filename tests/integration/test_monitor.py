@@ -330,6 +330,19 @@ def test_consumer_groups_show_lag_pending_and_oldest_age_in_metrics_and_status(
     assert samples['wirestream_consumer_lag{group="archive"}'] == 1
     assert samples['wirestream_consumer_oldest_pending_age_seconds{group="archive"}'] == 3600
     assert samples['wirestream_consumer_members{group="archive"}'] == 1
+    assert samples['wirestream_consumer_dead_letters{group="archive"}'] == 0
+    assert samples['wirestream_consumer_sent_back{group="archive"}'] == 0
 
     text = render_status(read_pipeline_state(redis_client, keys, NOW), {}, [], keys=keys, now=NOW)
     assert "consumers    group archive: 1 consumers, lag 1, pending 2 (oldest 3600 s)" in text
+    assert "last delivered 2026-12-06T23:00:00.001000Z\n" in text  # no dead letter counts
+
+    # Two dead letters, one of them sent back and not handled yet.
+    for _ in range(2):
+        redis_client.xadd(keys.group_dead_stream("archive"), {"stream_id": "1-0"})
+    redis_client.zadd(keys.group_sent_back_due("archive"), {"1-0": 0})
+    samples = scrape(redis_client, keys)
+    assert samples['wirestream_consumer_dead_letters{group="archive"}'] == 2
+    assert samples['wirestream_consumer_sent_back{group="archive"}'] == 1
+    text = render_status(read_pipeline_state(redis_client, keys, NOW), {}, [], keys=keys, now=NOW)
+    assert ", 2 dead letters, 1 sent back" in text

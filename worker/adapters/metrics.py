@@ -189,6 +189,8 @@ class GroupState:
     lag: int | None  # entries not yet delivered; None when Redis cannot tell (Redis < 7)
     oldest_pending_age: float | None  # seconds since the oldest unacked entry was appended
     last_delivered_at: datetime | None
+    dead_letters: int  # in the group's dead-letter stream
+    sent_back: int  # dead letters sent back (groups dead retry) and not yet handled
 
 
 @dataclass(frozen=True)
@@ -266,6 +268,13 @@ def read_pipeline_state(
 
 
 def read_group_states(client: RedisClient, keys: Keys, now: datetime) -> tuple[GroupState, ...]:
+    groups = GroupStream(client, keys.articles_stream).groups()
+    with redis_errors("metrics", keys.articles_stream):
+        pipe = client.pipeline(transaction=False)
+        for group in groups:
+            pipe.xlen(keys.group_dead_stream(group.name))
+            pipe.zcard(keys.group_sent_back_due(group.name))
+        counts = pipe.execute() if groups else []
     return tuple(
         GroupState(
             name=group.name,
@@ -274,6 +283,8 @@ def read_group_states(client: RedisClient, keys: Keys, now: datetime) -> tuple[G
             lag=group.lag,
             oldest_pending_age=group.oldest_pending_age(now),
             last_delivered_at=group.last_delivered_at(),
+            dead_letters=int(counts[2 * index]),
+            sent_back=int(counts[2 * index + 1]),
         )
-        for group in GroupStream(client, keys.articles_stream).groups()
+        for index, group in enumerate(groups)
     )
