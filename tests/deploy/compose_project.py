@@ -143,6 +143,10 @@ class Project:
     scale: dict[str, int] = field(default_factory=dict)
     _client: redis.Redis | None = None
 
+    @property
+    def long_running(self) -> tuple[str, ...]:
+        return (*LONG_RUNNING, *(HA_SERVICES if "ha" in self.profiles else ()))
+
     # --- compose ------------------------------------------------------------------------
 
     def compose(
@@ -170,7 +174,7 @@ class Project:
         scale = [f"--scale={name}={count}" for name, count in self.scale.items()]
         started = time.monotonic()
         self.compose(
-            "up", "-d", "--no-build", "--wait", *scale, *(services or LONG_RUNNING),
+            "up", "-d", "--no-build", "--wait", *scale, *(services or self.long_running),
             timeout=timeout,
         )  # fmt: skip
         healthy_after = time.monotonic() - started
@@ -254,6 +258,13 @@ class Project:
 
     def url(self, port: str, path: str) -> str:
         return f"http://127.0.0.1:{self.ports[port]}{path}"
+
+    def follow_primary(self, port_name: str) -> None:
+        """Count from the Redis on ``port_name`` from now on (a promoted replica)."""
+        self.ports["REDIS_PORT"] = self.ports[port_name]
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def redis(self) -> redis.Redis:
         if self._client is None:
@@ -399,10 +410,26 @@ def loopback(value: str) -> str:
     return "127.0.0.1" if value == "0.0.0.0" else value
 
 
-def write_override(root: Path, env_file: Path, ports: dict[str, int]) -> Path:
+SENTINELS = ("sentinel-1", "sentinel-2", "sentinel-3")
+HA_SERVICES = ("redis-replica", *SENTINELS)
+
+
+def sentinel_port_name(sentinel: str) -> str:
+    return f"{sentinel.upper().replace('-', '_')}_PORT"
+
+
+def write_override(
+    root: Path, env_file: Path, ports: dict[str, int], profiles: tuple[str, ...]
+) -> Path:
     """The test-only override, derived from the compose file as Compose resolves it."""
-    services = resolved_services(env_file, "demo")
+    services = resolved_services(env_file, *profiles)
     redis_port = str(ports["REDIS_PORT"])
+    # Every name a container may be given by another (the ha profile's sentinels hand out
+    # service names) is this host.
+    hosts = [
+        f"{name}:127.0.0.1"
+        for name in ("redis", "simweb", *(HA_SERVICES if "ha" in profiles else ()))
+    ]
     lines = [
         "# Written by tests/deploy: what these test machines need. Not for users.",
         "services:",
@@ -422,10 +449,36 @@ def write_override(root: Path, env_file: Path, ports: dict[str, int]) -> Path:
             # The stand-in base image starts in /data like the official one; from / an append
             # only file written to the working directory would be lost with the container.
             spec["working_dir"] = "/"
+        elif name == "redis-replica":
+            port = str(ports["REPLICA_PORT"])
+            spec["command"] = [
+                *service["command"], "--port", port, "--bind", "127.0.0.1",
+                "--replicaof", "redis", redis_port,
+            ]  # fmt: skip
+            spec["extra_hosts"] = hosts
+            healthcheck["test"] = ["CMD-SHELL", f"redis-cli -p {port} ping | grep -q PONG"]
+            healthcheck["interval"] = REDIS_HEALTH_INTERVAL
+        elif name in SENTINELS:
+            # The file's script, each sentinel on a port of its own (one host network here),
+            # watching the primary on its test port.
+            port = str(ports[sentinel_port_name(name)])
+            [script] = service["command"]
+            for old, new in (
+                ("port 26379\n", f"port {port}\nbind 127.0.0.1\n"),
+                ("wirestream redis 6379 2", f"wirestream redis {redis_port} 2"),
+            ):
+                assert old in script, f"{name}: the compose file's script changed ({old!r})"
+                script = script.replace(old, new)
+            spec["command"] = [script]  # `compose config` keeps the file's $$ escapes
+            spec["extra_hosts"] = hosts
+            healthcheck["test"] = [
+                "CMD-SHELL", f"redis-cli -p {port} sentinel ckquorum wirestream | grep -q OK"
+            ]  # fmt: skip
+            healthcheck["interval"] = REDIS_HEALTH_INTERVAL
         else:
             spec["image"] = WEB_IMAGE if name == "simweb" else IMAGE
             spec["build"] = {"context": str(REPO_ROOT), "network": "host"}
-            spec["extra_hosts"] = ["redis:127.0.0.1", "simweb:127.0.0.1"]
+            spec["extra_hosts"] = hosts
             env = service.get("environment") or {}
             spec["environment"] = {
                 "WIRESTREAM_REDIS_URL": env["WIRESTREAM_REDIS_URL"].replace(
@@ -464,14 +517,22 @@ class Projects:
     made: list[Project] = field(default_factory=list)
     dangling_before: set[str] | None = None
 
-    def new(self, *, scale: dict[str, int] | None = None) -> Project:
+    def new(
+        self, *, scale: dict[str, int] | None = None, profiles: tuple[str, ...] = ("demo",)
+    ) -> Project:
         if self.dangling_before is None:
             self.dangling_before = dangling_volumes()
         root = Path(tempfile.mkdtemp(prefix="wirestream-deploy-"))
-        ports = {
-            name: free_port()
-            for name in ("REDIS_PORT", "FLOWER_PORT", "METRICS_PORT", "SIMWEB_PORT")
-        }
+        names = ["REDIS_PORT", "FLOWER_PORT", "METRICS_PORT", "SIMWEB_PORT"]
+        ha = {}
+        if "ha" in profiles:
+            names += ["REPLICA_PORT", *map(sentinel_port_name, SENTINELS)]
+        ports = {name: free_port() for name in names}
+        if "ha" in profiles:
+            # As a user's .env names them (docs/high-availability.md), on this host's ports.
+            ha["WIRESTREAM_REDIS_SENTINELS"] = ",".join(
+                f"{sentinel}:{ports[sentinel_port_name(sentinel)]}" for sentinel in SENTINELS
+            )
         env_file = write_env_file(
             root / ".env",
             REDIS_PASSWORD=REDIS_PASSWORD,
@@ -479,10 +540,17 @@ class Projects:
             # The simulated web is on loopback here (host networking).
             WIRESTREAM_ALLOWED_NETWORKS="127.0.0.0/8",
             SPACY_MODEL="",
-            **{name: str(port) for name, port in ports.items() if name != "REDIS_PORT"},
+            **{
+                name: str(port)
+                for name, port in ports.items()
+                if name in ("FLOWER_PORT", "METRICS_PORT", "SIMWEB_PORT")
+            },
+            **ha,
         )
-        write_override(root, env_file, ports)
-        project = Project(f"wsdeploy-{uuid.uuid4().hex[:8]}", root, ports, scale=scale or {})
+        write_override(root, env_file, ports, profiles)
+        project = Project(
+            f"wsdeploy-{uuid.uuid4().hex[:8]}", root, ports, profiles=profiles, scale=scale or {}
+        )
         self.made.append(project)
         return project
 
