@@ -177,6 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_group_options(consume_parser, group_required=True)
     consume_parser.add_argument("--count", type=positive_int, help="stop after this many entries")
     consume_parser.add_argument(
+        "--timeout",
+        type=positive_float,
+        help="seconds COMMAND may run for one entry; past it, it is killed and the entry"
+        " counts as failed (default: no limit)",
+    )
+    consume_parser.add_argument(
         "--no-follow", action="store_true", help="stop when nothing is left to read"
     )
     consume_parser.add_argument(

@@ -156,7 +156,8 @@ def consume(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(f"consume: {command[0]!r}: no such command")
     with redis_for(settings) as (_, client):
         consumer = group_consumer(client, settings, args, "consume")
-        consumer.run(CommandSink(command), limit=args.count, until_idle=args.no_follow)
+        sink = CommandSink(command, timeout=args.timeout)
+        consumer.run(sink, limit=args.count, until_idle=args.no_follow)
     return 0
 
 
@@ -166,16 +167,27 @@ class CommandFailed(WirestreamError):
 
 class CommandSink:
     """Runs the command once per entry with its JSON line on standard input: exit 0 acks it,
-    any other exit leaves it pending for a later delivery."""
+    any other exit leaves it pending for a later delivery. A consumer keeps the entries in
+    hand from the rest of its group while its handler runs, so a command that hangs holds
+    them until ``timeout`` kills it."""
 
-    def __init__(self, command: list[str]) -> None:
+    def __init__(self, command: list[str], *, timeout: float | None = None) -> None:
         self.command = command
+        self.timeout = timeout
 
     def __call__(self, entry: StreamEntry) -> None:
         try:
             exit_code = subprocess.run(
-                self.command, input=entry.to_json() + "\n", text=True, check=False
+                self.command,
+                input=entry.to_json() + "\n",
+                text=True,
+                check=False,
+                timeout=self.timeout,
             ).returncode
+        except subprocess.TimeoutExpired:
+            raise CommandFailed(
+                f"consume: {' '.join(self.command)} killed after {self.timeout:g} s"
+            ) from None
         except OSError as error:
             raise CommandFailed(f"consume: {self.command[0]}: {error}") from None
         if exit_code != 0:

@@ -74,6 +74,20 @@ def test_consume_runs_the_command_per_entry_and_dead_letters_what_it_keeps_faili
     assert pending(redis_client, keys, "sink") == 0
 
 
+def test_consume_kills_a_command_past_its_timeout_and_counts_the_entry_as_failed(
+    wirestream: Wirestream, redis_client: redis.Redis, keys: Keys
+) -> None:
+    [stream_id] = publish(redis_client, keys, 1)
+    result = wirestream(
+        "consume", "--group", "sink", "--from-start", "--no-follow", "--timeout", "0.5",
+        "--", "sleep", "30", WIRESTREAM_CONSUMER_MAX_DELIVERIES="1", timeout=25,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    [(_, letter)] = redis_client.xrange(keys.group_dead_stream("sink"))
+    assert letter["stream_id"] == stream_id
+    assert letter["error"] == "CommandFailed: consume: sleep 30 killed after 0.5 s"
+
+
 def test_a_groups_dead_letters_are_listed_and_sent_back_to_its_consumers(
     wirestream: Wirestream, redis_client: redis.Redis, keys: Keys, tmp_path: Path
 ) -> None:
