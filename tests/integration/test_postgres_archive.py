@@ -15,12 +15,14 @@ import pytest
 import redis
 from archive_tables import actual, expected_from_stream, table_rows
 from articles import decoded_entries, publish_stories
+from psycopg.conninfo import make_conninfo
 
 from worker.consumer import Consumer, EntryError, PartialFailure, Start, StreamEntry
 from worker.errors import ConfigError, PermanentError
 from worker.keys import Keys
 from worker.sinks import postgres
 from worker.sinks.postgres import (
+    CONNECTION_DEFAULTS,
     Archive,
     ArchiveUnavailable,
     ArticleRow,
@@ -290,3 +292,33 @@ def test_a_later_migration_is_applied_alone_and_a_failing_one_leaves_nothing(
         versions = connection.execute("SELECT version FROM schema_migrations ORDER BY 1")
         assert [version for (version,) in versions] == [1, 2]
         connection.execute("SELECT word_count FROM articles")
+
+
+def test_the_connection_detects_a_silent_database_and_a_dsn_keeps_its_own_settings(
+    postgres_dsn: str,
+) -> None:
+    with Archive.connect(postgres_dsn, group="g") as archive:
+        defaults = archive._connection.info.get_parameters()
+    with Archive.connect(make_conninfo(postgres_dsn, keepalives_idle=99), group="g") as archive:
+        own = archive._connection.info.get_parameters()
+    assert {name: defaults.get(name) for name in CONNECTION_DEFAULTS} == CONNECTION_DEFAULTS
+    assert own["keepalives_idle"] == "99"
+    assert own["tcp_user_timeout"] == CONNECTION_DEFAULTS["tcp_user_timeout"]
+
+
+def test_a_batch_waiting_on_a_lock_fails_after_the_statement_timeout(
+    postgres_dsn: str, entries: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres, "BATCH_STATEMENT_TIMEOUT", "1s")
+    with Archive.connect(postgres_dsn, group="g") as archive:
+        archive.migrate()
+        with psycopg.connect(postgres_dsn) as holder, holder.transaction():
+            holder.execute("LOCK TABLE articles IN ACCESS EXCLUSIVE MODE")
+            # Without the timeout the batch would wait for ever: the lock goes after 30 s.
+            release = threading.Timer(30, holder.close)
+            release.start()
+            with pytest.raises(ArchiveUnavailable, match="statement timeout"):
+                archive.apply([row(entry) for entry in entries[:5]])
+            release.cancel()
+        archive.apply([row(entry) for entry in entries[:5]])  # the lock gone: it goes through
+    assert len(table_rows(postgres_dsn)["articles"]) == len({e["id"] for e in entries[:5]})

@@ -91,6 +91,22 @@ WHERE (sink_positions.stream_ms, sink_positions.stream_seq)
 """
 
 
+# A database that drops off the network without a reset (its host gone, a cable cut) must fail
+# the sink's transaction within a minute, not hang it until TCP gives up (15 minutes and more
+# on Linux) while the sink holds its batch from the rest of its group: keepalives for an idle
+# connection, and a limit on data the server has not acknowledged. A DSN that sets any of
+# them keeps its own.
+CONNECTION_DEFAULTS = {
+    "keepalives": "1",
+    "keepalives_idle": "10",
+    "keepalives_interval": "5",
+    "keepalives_count": "3",
+    "tcp_user_timeout": "30000",
+}
+# Each statement of a batch's transaction, on the server (a lock that never comes).
+BATCH_STATEMENT_TIMEOUT = "60s"
+
+
 class ArchiveUnavailable(WirestreamError):
     """The database cannot be reached or failed mid-write: nothing of the batch is kept."""
 
@@ -241,9 +257,11 @@ class Archive:
 
     @classmethod
     def connect(cls, dsn: str, *, group: str, connect_timeout: float = 10.0) -> Self:
+        parameters = {**CONNECTION_DEFAULTS, **conninfo.conninfo_to_dict(check_dsn(dsn))}
         with _translated_errors(f"connecting to {_masked(dsn)}"):
             connection = psycopg.connect(
-                check_dsn(dsn), connect_timeout=max(1, round(connect_timeout))
+                conninfo.make_conninfo("", **parameters),
+                connect_timeout=max(1, round(connect_timeout)),
             )
         return cls(connection, group=group)
 
@@ -292,6 +310,7 @@ class Archive:
             self._connection.transaction(),
             self._connection.cursor() as cursor,
         ):
+            cursor.execute(f"SET LOCAL statement_timeout = '{BATCH_STATEMENT_TIMEOUT}'")
             cursor.executemany(_UPSERT_ARTICLE, parameters)
             cursor.executemany(_UPSERT_MEMBER, parameters)
             cursor.execute(_REFRESH_CLUSTERS, (sorted({row.cluster_id for row in rows}),))
