@@ -219,3 +219,29 @@ def test_without_the_durability_setting_a_publish_does_not_wait(
 
     assert redis_client.xlen(keys.articles_stream) == 1
     assert redis_client.hget(keys.stats, "publish.unreplicated") is None
+
+
+def wait_calls(client: redis.Redis) -> int:
+    return int(client.info("commandstats").get("cmdstat_wait", {}).get("calls", 0))
+
+
+def test_after_a_wait_that_timed_out_the_next_writes_do_not_wait_until_the_recheck(
+    redis_url: str, redis_client: redis.Redis, keys: Keys
+) -> None:
+    # The shared test Redis has no replica, as a promoted primary has none after a failover.
+    client = connect(redis_url)
+    durability = Durability(replicas=1, timeout_ms=20)
+    stream = ArticleStream(
+        client, keys, maxlen=1000, ttl_seconds=60, dedupe=DEDUPE, durability=durability
+    )
+    before = wait_calls(redis_client)
+    for index in range(3):
+        stream.publish(message(f"{index}" * 32, BODY), UNINDEXED, at=NOW)
+    assert wait_calls(redis_client) - before == 1  # the first waited; the others did not
+    durability.watch.missing_until = 0.0  # the recheck is due
+    stream.publish(message("d" * 32, BODY), UNINDEXED, at=NOW)
+    client.close()
+
+    assert wait_calls(redis_client) - before == 2
+    assert redis_client.xlen(keys.articles_stream) == 4
+    assert redis_client.hget(keys.stats, "publish.unreplicated") == "4"
