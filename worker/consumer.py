@@ -220,6 +220,16 @@ def default_consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
 class Consumer:
     """A member of a consumer group of one stream (default: ``<namespace>:articles``).
 
@@ -270,6 +280,7 @@ class Consumer:
         self.group = group
         self.keys = keys or Keys("wirestream")
         self.name = consumer or default_consumer_name()
+        self._named_by_default = consumer is None
         self.stream = stream or self.keys.articles_stream
         self.start = start or Start.newest()
         self.max_deliveries = max_deliveries
@@ -374,6 +385,32 @@ class Consumer:
             pending.stream_id
             for pending in self._groups.pending(self.group, consumer=self.name, count=10_000)
         }
+        if self._named_by_default:
+            self._take_over_dead_predecessors()
+
+    def _take_over_dead_predecessors(self) -> None:
+        """The pending entries of this host's consumers (default names: ``<host>-<pid>``)
+        whose process is gone, delivered first: a consumer that a supervisor started again
+        after a crash (another pid, another name) takes them at once instead of after
+        ``min_idle``."""
+        host = socket.gethostname()
+        for member in self._groups.consumers(self.group):
+            member_host, _, pid = member.name.rpartition("-")
+            if (
+                member_host != host
+                or not pid.isdigit()
+                or member.name == self.name
+                or member.pending == 0
+                or _process_alive(int(pid))
+            ):
+                continue
+            taken = self._groups.take_over(self.group, self.name, member.name)
+            self._recovering.update(taken)
+            self._groups.leave(self.group, member.name)
+            log.info(
+                "consumer_took_over", group=self.group, consumer=self.name,
+                dead_consumer=member.name, entries=len(taken),
+            )  # fmt: skip
 
     def stop(self) -> None:
         """Finish the batch in hand, ack it, and return from :meth:`run` (within ``block``

@@ -4,6 +4,8 @@ own pending first, claims of idle entries, gaps, start positions, resets, the en
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
 import threading
 import time
 from datetime import UTC, datetime
@@ -519,3 +521,30 @@ def test_a_stop_hands_a_sent_back_entry_back_without_counting_the_delivery(
     consumer(client, keys).run(handled.append, until_idle=True)
     assert [(entry.stream_id, entry.deliveries) for entry in handled] == [(first, 1), (second, 1)]
     assert sent_back.count() == 0
+
+
+def test_a_consumer_started_again_on_the_same_host_takes_its_dead_predecessors_entries_at_once(
+    client: redis.Redis, keys: Keys
+) -> None:
+    ids = publish(client, keys, 3)
+    host = socket.gethostname()
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    running = subprocess.Popen(["sleep", "60"])
+    try:
+        client.xgroup_create(keys.articles_stream, "g", "0")
+        client.xreadgroup("g", f"{host}-{gone.pid}", {keys.articles_stream: ">"}, count=2)
+        client.xreadgroup("g", f"{host}-{running.pid}", {keys.articles_stream: ">"}, count=1)
+        handled: list[StreamEntry] = []
+        # Its default name (this host, this process), min_idle a minute away.
+        consumer(client, keys, min_idle=60.0).run(handled.append, until_idle=True)
+    finally:
+        running.kill()
+        running.wait()
+    assert [(entry.stream_id, entry.deliveries) for entry in handled] == [
+        (ids[0], 2),
+        (ids[1], 2),
+    ]
+    members = {c["name"]: c["pending"] for c in client.xinfo_consumers(keys.articles_stream, "g")}
+    # The dead one left the group; the one whose process runs kept its entry.
+    assert members == {f"{host}-{running.pid}": 1}

@@ -276,6 +276,22 @@ class GroupStream:
             )
         return [(str(entry_id), dict(fields)) for entry_id, fields in reply if fields]
 
+    def consumers(self, group: str) -> list[ConsumerInfo]:
+        with redis_errors("consume", self.stream):
+            rows = self._redis.xinfo_consumers(self.stream, group)
+        return [ConsumerInfo(str(c["name"]), int(c["pending"]), int(c["idle"])) for c in rows]
+
+    def take_over(self, group: str, consumer: str, dead: str, count: int = 10_000) -> list[str]:
+        """Move the pending entries of consumer ``dead`` to ``consumer`` (their delivery count
+        unchanged: it counts when they are delivered); their ids."""
+        with redis_errors("consume", self.stream):
+            rows = self._redis.xpending_range(self.stream, group, "-", "+", count, dead)
+            if not rows:
+                return []
+            ids: list[Any] = [row["message_id"] for row in rows]
+            claimed = self._redis.xclaim(self.stream, group, consumer, 0, ids, justid=True)
+        return [str(entry_id) for entry_id in cast(list[Any], claimed)]
+
     def hand_back(
         self, group: str, consumer: str, deliveries: dict[str, int], *, idle_ms: int
     ) -> None:
