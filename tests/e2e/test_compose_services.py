@@ -322,7 +322,14 @@ def test_flower_and_pipeline_metrics_answer_in_prometheus_format(deployment: Dep
         status, body = http_get(deployment.url("METRICS_PORT", "/metrics"))
         assert status == 200
         text = body.decode()
-        return text if 'wirestream_articles_total{event="created"}' in text else None
+        # Stage timings are flushed once a second, after the counters: both are waited for.
+        fetches = 'wirestream_stage_duration_seconds_count{stage="fetch",task="process_entry"} '
+        published = 'wirestream_articles_total{event="created"}' in text
+        timed = any(
+            line.startswith(fetches) and float(line.rsplit(" ", 1)[1]) >= 1
+            for line in text.splitlines()
+        )
+        return text if published and timed else None
 
     text = wait_for("pipeline metrics", pipeline_metrics)
     samples = {
