@@ -595,18 +595,22 @@ class Consumer:
             yield
             return
         done = threading.Event()
+        if self._batch_sent_back:
+            lease = dict.fromkeys(ids, int(self.min_idle * 1000))
 
-        lease_ms = int(self.min_idle * 1000)
-        sent_back = bool(self._batch_sent_back)
+            def renew_once() -> int:
+                self._sent_back.delay(lease)
+                return len(ids)
+        else:
+
+            def renew_once() -> int:
+                return self._groups.renew(self.group, self.name, ids)
 
         def renew() -> None:
             held = len(ids)
             while not done.wait(self.min_idle / 3):
                 try:
-                    if sent_back:
-                        self._sent_back.delay(dict.fromkeys(ids, lease_ms))
-                        continue
-                    still_held = self._groups.renew(self.group, self.name, ids)
+                    still_held = renew_once()
                 except Exception as error:  # a thread of its own: logged, never raised
                     log.warning("consumer_renewal_failed", group=self.group, error=str(error))
                     continue

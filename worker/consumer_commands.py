@@ -264,9 +264,7 @@ def group_dead_retry(args: argparse.Namespace, settings: Settings) -> int:
     keys = Keys.for_settings(settings)
     refused = 0
     with redis_for(settings) as (_, client):
-        if args.name not in {
-            group.name for group in GroupStream(client, keys.articles_stream).groups()
-        }:
+        if not GroupStream(client, keys.articles_stream).has_group(args.name):
             raise ConfigError(
                 f"groups dead retry: no group {args.name!r} on {keys.articles_stream}"
             )

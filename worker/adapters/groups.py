@@ -174,6 +174,11 @@ class GroupInfo:
         return max((now - id_time(self.oldest_pending_id)).total_seconds(), 0.0)
 
 
+def consumer_infos(rows: list[dict[str, Any]]) -> list[ConsumerInfo]:
+    """XINFO CONSUMERS' reply."""
+    return [ConsumerInfo(str(c["name"]), int(c["pending"]), int(c["idle"])) for c in rows]
+
+
 def id_time(stream_id: str) -> datetime:
     """A stream entry id starts with the milliseconds of its XADD."""
     return datetime.fromtimestamp(int(stream_id.split("-")[0]) / 1000, UTC)
@@ -198,10 +203,13 @@ class GroupStream:
     def reset_group(self, group: str, start_id: str) -> None:
         """Move an existing group so that it is next delivered the entries after ``start_id``
         (its pending entries stay pending)."""
-        if group not in {info["name"] for info in self._groups()}:
+        if not self.has_group(group):
             raise ConfigError(f"groups reset: no group {group!r} on {self.stream}")
         with redis_errors("groups", self.stream), _bad_id(start_id):
             self._place(keys=[self.stream], args=[group, start_id, "set"])
+
+    def has_group(self, group: str) -> bool:
+        return group in {info["name"] for info in self._groups()}
 
     def read_new(self, group: str, consumer: str, count: int) -> NewEntries:
         with redis_errors("consume", self.stream):
@@ -278,8 +286,7 @@ class GroupStream:
 
     def consumers(self, group: str) -> list[ConsumerInfo]:
         with redis_errors("consume", self.stream):
-            rows = self._redis.xinfo_consumers(self.stream, group)
-        return [ConsumerInfo(str(c["name"]), int(c["pending"]), int(c["idle"])) for c in rows]
+            return consumer_infos(self._redis.xinfo_consumers(self.stream, group))
 
     def take_over(self, group: str, consumer: str, dead: str, count: int = 10_000) -> list[str]:
         """Move the pending entries of consumer ``dead`` to ``consumer`` (their delivery count
@@ -353,7 +360,7 @@ class GroupStream:
             pipe.xack(self.stream, group, *(letter["stream_id"] for letter in letters))
             if sent_back is not None:
                 entries, stream_ids = sent_back
-                entries.finish(stream_ids, pipe)
+                entries.queue_finish(pipe, stream_ids)
             pipe.execute()
 
     def leave(self, group: str, consumer: str) -> bool:
@@ -376,10 +383,7 @@ class GroupStream:
             result.append(
                 GroupInfo(
                     name=str(info["name"]),
-                    consumers=[
-                        ConsumerInfo(str(c["name"]), int(c["pending"]), int(c["idle"]))
-                        for c in consumers
-                    ],
+                    consumers=consumer_infos(consumers),
                     pending=int(info["pending"]),
                     lag=int(lag) if lag is not None else None,
                     last_delivered_id=str(info["last-delivered-id"]),
@@ -511,21 +515,21 @@ class SentBackEntries:
         with redis_errors("consume", self.entries):
             self._delay(keys=[self.due, self.entries], args=["1" if handed_back else "0", *pairs])
 
-    def finish(self, stream_ids: Sequence[str], pipe: Any | None = None) -> None:
-        """Remove handled (or dead-lettered) entries; on ``pipe`` when given, so that it
-        happens in the caller's transaction."""
+    def finish(self, stream_ids: Sequence[str]) -> None:
+        """Remove handled entries."""
         if not stream_ids:
-            return
-        fields = [f"{kind}:{stream_id}" for stream_id in stream_ids for kind in ("e", "n")]
-        if pipe is not None:
-            pipe.zrem(self.due, *stream_ids)
-            pipe.hdel(self.entries, *fields)
             return
         with redis_errors("consume", self.entries):
             transaction = self._redis.pipeline(transaction=True)
-            transaction.zrem(self.due, *stream_ids)
-            transaction.hdel(self.entries, *fields)
+            self.queue_finish(transaction, stream_ids)
             transaction.execute()
+
+    def queue_finish(self, pipe: Any, stream_ids: Sequence[str]) -> None:
+        """The removal of ``stream_ids``, queued on the caller's transaction (a dead letter
+        written again goes with it)."""
+        if stream_ids:
+            pipe.zrem(self.due, *stream_ids)
+            pipe.hdel(self.entries, *(f"{k}:{i}" for i in stream_ids for k in ("e", "n")))
 
     def count(self) -> int:
         with redis_errors("groups", self.entries):
