@@ -63,12 +63,22 @@ def run(handler: Handler, args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C by every ``except KeyboardInterrupt``.
+
+    Its own class because CPython remembers a plain ``KeyboardInterrupt`` that ends a string
+    ``exec``/``eval`` (a namedtuple or dataclass being made while a lazy import runs) even
+    when it is caught later, and then ends ``python -m`` by SIGINT instead of with its exit
+    code; it compares the exception's type exactly, so a subclass is not remembered.
+    """
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     # One stop is enough: a second SIGTERM or SIGINT must not cut short the clean-up (workers,
     # scheduler, embedded Redis) that this one begins, nor turn the exit into a signal's.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    raise KeyboardInterrupt
+    raise Terminated
 
 
 class OneLineParser(argparse.ArgumentParser):
