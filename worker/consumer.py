@@ -203,6 +203,12 @@ class Start:
 MAX_SEQUENCE = 2**64 - 1
 
 
+# A Redis that is back (a restart, a failover, the refusal of writes lifted) is read again
+# within seconds: one more round costs a round trip, and each round already spends up to
+# `redis_failover_seconds` in the client's own retries when Redis is out of reach.
+OUTAGE_WAIT_MAX = 5.0
+
+
 @dataclass(frozen=True)
 class Backoff:
     """Delay before an entry whose handler failed is delivered again: ``base`` seconds after
@@ -248,7 +254,9 @@ class Consumer:
             it, so a slow handler keeps them; a dead consumer's are claimed after it.
         batch_size: entries read per round trip (default 100).
         block: seconds one read waits for new entries (default 5).
-        backoff: delay before a failed entry is delivered again (default 1 s doubling to 60 s).
+        backoff: delay before a failed entry is delivered again (default 1 s doubling to 60 s);
+            also between rounds while Redis is out of reach or refuses writes, there at
+            most 5 s.
         on_gap: called once per gap with its :class:`Gap` (a log line is written anyway).
         validate: check each entry against :func:`entry_schema` before its handler sees it;
             an invalid one is dead-lettered (default off: the publisher validates). Fields
@@ -368,7 +376,7 @@ class Consumer:
                     # there and is delivered again; wait and go on.
                     outages += 1
                     rejoin = True
-                    delay = self.backoff.delay(outages)
+                    delay = self.outage_wait(outages)
                     log.warning("consumer_redis_unavailable", error=str(error), retry_in=delay)
                     self._wait(delay, sleep=True)
             try:
@@ -376,6 +384,11 @@ class Consumer:
             except RetryableError as error:
                 log.warning("consumer_leave_failed", error=str(error))
         return settled
+
+    def outage_wait(self, outages: int) -> float:
+        """Seconds to wait after the ``outages``-th failed round in a row: the entries'
+        backoff, but at most :data:`OUTAGE_WAIT_MAX`."""
+        return min(self.backoff.delay(outages), OUTAGE_WAIT_MAX)
 
     def _rejoin(self) -> None:
         """At start and after Redis was out of reach: the group exists (a Redis restarted

@@ -6,9 +6,10 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis
 from jsonschema import Draft202012Validator
 
-from worker.consumer import Backoff, EntryError, Start, StreamEntry, entry_schema
+from worker.consumer import Backoff, Consumer, EntryError, Start, StreamEntry, entry_schema
 
 FIELDS = {
     "schema": "wirestream.article/1", "event": "article.updated", "id": "a" * 32,
@@ -70,3 +71,14 @@ def test_the_shipped_schema_is_valid_and_checks_the_stream_id_format() -> None:
     validator = Draft202012Validator(stream_id)
     assert validator.is_valid("1796083200000-0")
     assert not validator.is_valid("1796083200000")
+
+
+def test_a_redis_outage_is_retried_within_seconds_however_long_it_lasted() -> None:
+    """Not after the entries' backoff (up to a minute) once Redis is back or writes again."""
+    unused = redis.Redis(decode_responses=True)  # never connected: no call is made
+    consumer = Consumer(unused, "g")
+
+    waits = [consumer.outage_wait(outages) for outages in range(1, 8)]
+
+    assert waits == [1.0, 2.0, 4.0, 5.0, 5.0, 5.0, 5.0]
+    assert Consumer(unused, "g", backoff=Backoff(0.1, 0.2)).outage_wait(9) == 0.2
