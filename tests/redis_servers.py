@@ -8,7 +8,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,13 +192,21 @@ class SentinelDeployment:
 
 @contextmanager
 def sentinel_deployment(
-    directory: Path, master: str, *, replica_arguments: tuple[str, ...] = ()
+    directory: Path,
+    master: str,
+    *,
+    primary_arguments: tuple[str, ...] = (),
+    replica_arguments: tuple[str, ...] = (),
+    primary_reached_at: Callable[[int], int] | None = None,
 ) -> Iterator[SentinelDeployment]:
     """Started, and ready to fail over: every sentinel knows the replica and the two other
-    sentinels, and the replica is in sync. Everything is killed at the end."""
+    sentinels, and the replica is in sync. Everything is killed at the end.
+    ``primary_reached_at``: given the primary's port, the port on which the replica and the
+    sentinels (so the clients too) reach it, a forwarder's of the test."""
     servers = RedisProcesses(directory)
     try:
-        primary = servers.server("primary")
+        port = servers.server("primary", *primary_arguments)
+        primary = primary_reached_at(port) if primary_reached_at else port
         servers.server("replica", "--replicaof", "127.0.0.1", str(primary), *replica_arguments)
         sentinels = [servers.sentinel(f"sentinel-{n}", master, primary) for n in range(3)]
 

@@ -1,8 +1,11 @@
-"""Redis primary killed with SIGKILL in the middle of a run: the sentinels promote the
-replica and the running pipeline (`wirestream run`: beat and both workers, unchanged, not
-restarted) goes on publishing to it. Killed with the replica in sync, and with the replica
-0.42 s behind (writes only the primary had), with and without the durability setting
-(``publish_wait_replicas``). Counted from the stream: nothing lost, nothing twice.
+"""Redis primary lost in the middle of a run: the sentinels promote the replica and the
+running pipeline (`wirestream run`: beat and both workers, unchanged, not restarted) goes on
+publishing to it. Killed with SIGKILL with the replica in sync, and with the replica 0.42 s
+behind (writes only the primary had), with and without the durability setting
+(``publish_wait_replicas``); and cut off from its replica and the sentinels while the
+pipeline's connections still reach it (split brain: two primaries taking writes until the
+network heals and the old one is made a replica, its writes thrown away). Counted from the
+stream: nothing lost, nothing twice.
 
 A primary, a replica and three sentinels are real redis-server processes of this test, on
 free loopback ports. The fault table is printed (run with ``-s`` to see it).
@@ -23,6 +26,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from partition import PartitionableForwarder
 from processes import wait_for
 from redis_servers import SentinelDeployment, sentinel_deployment
 
@@ -47,11 +51,71 @@ FAST_REDELIVERY = {
 }
 
 
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    replica_lag: float = 0.0
+    wait_replicas: int = 0
+    split_brain: bool = False
+    server_arguments: tuple[str, ...] = ()
+    """Given to both servers (the replica becomes a primary)."""
+    page_latency: float = 0.0
+    """Of every simulated page: publishing spread over the fault, not done before it."""
+
+    def describe(self) -> str:
+        if self.split_brain:
+            lost = f"cut off {SPLIT_BRAIN_SECONDS:.0f} s past the promotion"
+        else:
+            lost = "killed, " + (
+                "replica in sync"
+                if not self.replica_lag
+                else f"replica {self.replica_lag * 0.7:.2f} s behind"
+            )
+        waits = f", WAIT {self.wait_replicas} replica" if self.wait_replicas else ", async"
+        return lost + waits + "".join(f" {argument}" for argument in self.server_arguments)
+
+
+FAULTS = [
+    Fault("in-sync-async"),
+    Fault("lagging-async", replica_lag=0.6),
+    Fault("lagging-wait-1-replica", replica_lag=0.6, wait_replicas=1),
+    Fault("split-brain-async", split_brain=True, page_latency=0.4),
+    # The server setting against it: a primary without a replica for 2 s refuses writes.
+    Fault(
+        "split-brain-min-replicas",
+        split_brain=True,
+        server_arguments=("--min-replicas-to-write", "1", "--min-replicas-max-lag", "2"),
+        page_latency=0.4,
+    ),
+]
+# How long the cut-off primary goes on taking the pipeline's writes after the sentinels
+# promoted the replica (then the network heals, and the sentinels make it a replica).
+SPLIT_BRAIN_SECONDS = 5.0
+
+
+@pytest.fixture(params=FAULTS, ids=lambda fault: fault.name)
+def fault(request: pytest.FixtureRequest) -> Fault:
+    return request.param  # type: ignore[no-any-return]
+
+
 @pytest.fixture
-def deployment(tmp_path: Path) -> Iterator[SentinelDeployment]:
+def forwarder() -> Iterator[PartitionableForwarder]:
+    forwarder = PartitionableForwarder()
+    yield forwarder
+    forwarder.close()
+
+
+@pytest.fixture
+def deployment(
+    tmp_path: Path, fault: Fault, forwarder: PartitionableForwarder
+) -> Iterator[SentinelDeployment]:
     # DEBUG SLEEP lets the test put the replica behind (cut_replication).
     with sentinel_deployment(
-        tmp_path / "redis", MASTER, replica_arguments=("--enable-debug-command", "local")
+        tmp_path / "redis",
+        MASTER,
+        primary_arguments=fault.server_arguments,
+        replica_arguments=("--enable-debug-command", "local", *fault.server_arguments),
+        primary_reached_at=forwarder.forward_to if fault.split_brain else None,
     ) as started:
         yield started
 
@@ -128,7 +192,7 @@ class FaultRow:
     notes: list[str] = field(default_factory=list)
 
     HEADER = (
-        "| primary killed | expected | published | lost | duplicated | seen then rolled back"
+        "| primary lost | expected | published | lost | duplicated | seen then rolled back"
         " | republished under another key | consumer group missed | s without publishing"
         " | s to publish all | publish.unreplicated | dead letters |"
     )
@@ -178,17 +242,32 @@ def cut_replication(deployment: SentinelDeployment, seconds: float) -> None:
     replica.close()
 
 
-@pytest.mark.parametrize(
-    ("replica_lag", "wait_replicas"),
-    [(0.0, 0), (0.6, 0), (0.6, 1)],
-    ids=["in-sync-async", "lagging-async", "lagging-wait-1-replica"],
-)
-def test_pipeline_goes_on_publishing_on_the_promoted_replica_after_the_primary_is_killed(
+def errors_counted(port: int, prefix: str) -> int:
+    server = redis.Redis(port=port, decode_responses=True)
+    try:
+        return int(server.info("errorstats").get(f"errorstat_{prefix}", {}).get("count", 0))
+    except redis.ConnectionError:
+        return 0  # killed
+    finally:
+        server.close()
+
+
+def role(port: int) -> str:
+    server = redis.Redis(port=port, decode_responses=True)
+    try:
+        return str(server.info("replication")["role"])
+    except redis.ConnectionError:
+        return "unreachable"
+    finally:
+        server.close()
+
+
+def test_pipeline_goes_on_publishing_on_the_promoted_replica_after_the_primary_is_lost(
     deployment: SentinelDeployment,
+    forwarder: PartitionableForwarder,
     pipeline_env: dict[str, str],
     tmp_path: Path,
-    replica_lag: float,
-    wait_replicas: int,
+    fault: Fault,
 ) -> None:
     env = {
         **pipeline_env,
@@ -197,13 +276,16 @@ def test_pipeline_goes_on_publishing_on_the_promoted_replica_after_the_primary_i
         "WIRESTREAM_REDIS_URL": f"redis://{MASTER}/0",
         "WIRESTREAM_REDIS_SENTINELS": deployment.sentinel_setting,
         "WIRESTREAM_REDIS_SENTINEL_MASTER": MASTER,
-        "WIRESTREAM_PUBLISH_WAIT_REPLICAS": str(wait_replicas),
+        "WIRESTREAM_PUBLISH_WAIT_REPLICAS": str(fault.wait_replicas),
         "WIRESTREAM_PUBLISH_WAIT_TIMEOUT_MS": "500",
     }
     keys = Keys(env["WIRESTREAM_NAMESPACE"])
     client = deployment.client()
     with ExitStack() as stack:
         mirrors = [stack.enter_context(SimWeb()) for _ in range(MIRRORS)]
+        for web in mirrors:
+            if fault.page_latency:
+                web.set_behaviour("", latency=fault.page_latency)
         expected = {
             article_id(canonical_url(web.url_for(article)))
             for web in mirrors
@@ -223,12 +305,19 @@ def test_pipeline_goes_on_publishing_on_the_promoted_replica_after_the_primary_i
         wait_for(lambda: len(watcher.seen) >= KILL_AFTER_PUBLISHED, 180, "the first articles")
 
         old_primary = deployment.primary_port()
-        if replica_lag:
-            cut_replication(deployment, replica_lag)
+        if fault.split_brain:
+            forwarder.partition()
+        elif fault.replica_lag:
+            cut_replication(deployment, fault.replica_lag)
         else:
             deployment.servers.kill("primary")
         killed_at = time.time()
         wait_for(lambda: deployment.primary_port() != old_primary, 30, "the replica's promotion")
+        if fault.split_brain:
+            time.sleep(SPLIT_BRAIN_SECONDS)
+            forwarder.heal()
+            cut_off = deployment.servers.ports["primary"]
+            wait_for(lambda: role(cut_off) == "slave", 60, "the old primary made a replica")
 
         deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
         while time.monotonic() < deadline and run.poll() is None:
@@ -245,6 +334,9 @@ def test_pipeline_goes_on_publishing_on_the_promoted_replica_after_the_primary_i
             time.sleep(0.2)
 
         final = client.xrange(keys.articles_stream)
+        refused_for_want_of_replicas = errors_counted(
+            deployment.servers.ports["primary"], "NOREPLICAS"
+        )
         stats = client.hgetall(keys.stats)
         dead = client.xlen(keys.dead_stream)
 
@@ -257,10 +349,7 @@ def test_pipeline_goes_on_publishing_on_the_promoted_replica_after_the_primary_i
     after_kill = [int(entry_id.split("-")[0]) / 1000 for entry_id in final_entry_ids]
     first_after = min((t for t in after_kill if t > killed_at), default=drained_at)
     row = FaultRow(
-        setting=(
-            ("replica in sync" if not replica_lag else f"replica {replica_lag * 0.7:.2f} s behind")
-            + (", async" if not wait_replicas else f", WAIT {wait_replicas} replica")
-        ),
+        setting=fault.describe(),
         expected=len(expected),
         published=len(set(published_ids) & expected),
         lost=len(expected - set(published_ids)),
@@ -289,3 +378,8 @@ def test_pipeline_goes_on_publishing_on_the_promoted_replica_after_the_primary_i
     assert row.new_key == 0, row
     assert row.sink_missed == 0, row
     assert row.dead == 0, row
+    if fault.split_brain and not fault.server_arguments:
+        # What shows that there were two primaries: the old one took writes while cut off.
+        assert row.rolled_back > 0, row
+    if "--min-replicas-to-write" in fault.server_arguments:
+        assert refused_for_want_of_replicas > 0, "the cut-off primary never refused a write"
