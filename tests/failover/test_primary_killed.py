@@ -57,13 +57,17 @@ class Fault:
     replica_lag: float = 0.0
     wait_replicas: int = 0
     split_brain: bool = False
+    host_lost: bool = False
+    """Cut off from everyone and never back: no reset tells a client its connection is dead."""
     server_arguments: tuple[str, ...] = ()
     """Given to both servers (the replica becomes a primary)."""
     page_latency: float = 0.0
     """Of every simulated page: publishing spread over the fault, not done before it."""
 
     def describe(self) -> str:
-        if self.split_brain:
+        if self.host_lost:
+            lost = "its host lost (silence, no reset)"
+        elif self.split_brain:
             lost = f"cut off {SPLIT_BRAIN_SECONDS:.0f} s past the promotion"
         else:
             lost = "killed, " + (
@@ -79,6 +83,7 @@ FAULTS = [
     Fault("in-sync-async"),
     Fault("lagging-async", replica_lag=0.6),
     Fault("lagging-wait-1-replica", replica_lag=0.6, wait_replicas=1),
+    Fault("host-lost-async", host_lost=True),
     Fault("split-brain-async", split_brain=True, page_latency=0.4),
     # The server setting against it: a primary without a replica for 2 s refuses writes.
     Fault(
@@ -115,7 +120,7 @@ def deployment(
         MASTER,
         primary_arguments=fault.server_arguments,
         replica_arguments=("--enable-debug-command", "local", *fault.server_arguments),
-        primary_reached_at=forwarder.forward_to if fault.split_brain else None,
+        primary_reached_at=forwarder.forward_to if fault.split_brain or fault.host_lost else None,
     ) as started:
         yield started
 
@@ -305,8 +310,8 @@ def test_pipeline_goes_on_publishing_on_the_promoted_replica_after_the_primary_i
         wait_for(lambda: len(watcher.seen) >= KILL_AFTER_PUBLISHED, 180, "the first articles")
 
         old_primary = deployment.primary_port()
-        if fault.split_brain:
-            forwarder.partition()
+        if fault.split_brain or fault.host_lost:
+            forwarder.partition(clients_too=fault.host_lost)
         elif fault.replica_lag:
             cut_replication(deployment, fault.replica_lag)
         else:

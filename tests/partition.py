@@ -1,6 +1,6 @@
 """A TCP forwarder in front of the Redis primary that can cut the primary off from its
 replica and the sentinels while its clients still reach it: the network partition in which
-a failover leaves two primaries (split brain).
+a failover leaves two primaries (split brain); or off from everyone, as a lost host.
 
 Every connection to the primary goes through it (the sentinels name its port to clients).
 A connection is the deployment's own once it sends what only a sentinel or a replica sends
@@ -26,6 +26,8 @@ class Link:
         self.downstream = downstream
         self.upstream = upstream
         self.internal = False
+        self.lost = False
+        """Silent for good: a connection to a host that was lost."""
 
     def close(self) -> None:
         for end in (self.downstream, self.upstream):
@@ -39,7 +41,7 @@ class PartitionableForwarder:
         self.upstream_port = 0
         self.port = free_port()
         self.cut = threading.Event()
-        self.dropped_bytes = 0
+        self.clients_cut = False
         self._links: list[Link] = []
         self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", self.port))
@@ -51,10 +53,19 @@ class PartitionableForwarder:
         self.upstream_port = upstream_port
         return self.port
 
-    def partition(self) -> None:
-        self.cut.set()
+    def partition(self, *, clients_too: bool = False) -> None:
+        """``clients_too``: every connection, as when the primary's host is lost (power, a
+        dead switch): no reset, no reply, nothing; the connections open now stay so for
+        good, and those made until :meth:`heal` too."""
+        with self._lock:
+            self.clients_cut = clients_too
+            self.cut.set()
+            for link in self._links:
+                link.lost = link.lost or clients_too
 
     def heal(self) -> None:
+        """New connections go through again; the deployment's own are closed, so that the
+        sentinels and the replica connect again afresh."""
         with self._lock:
             internal = [link for link in self._links if link.internal]
             self._links = [link for link in self._links if not link.internal]
@@ -83,6 +94,7 @@ class PartitionableForwarder:
                 continue
             link = Link(downstream, upstream)
             with self._lock:
+                link.lost = self.cut.is_set() and self.clients_cut
                 self._links.append(link)
             for source, target in ((downstream, upstream), (upstream, downstream)):
                 threading.Thread(
@@ -94,9 +106,8 @@ class PartitionableForwarder:
             while data := source.recv(65536):
                 if source is link.downstream and not link.internal:
                     link.internal = any(marker in data for marker in DEPLOYMENT_MARKERS)
-                if link.internal and self.cut.is_set():
-                    self.dropped_bytes += len(data)
-                    continue
+                if link.lost or (link.internal and self.cut.is_set()):
+                    continue  # dropped
                 target.sendall(data)
         except OSError:
             pass
