@@ -26,6 +26,7 @@ Guarantees (docs/consume.md has the whole story):
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import signal
@@ -221,6 +222,20 @@ class Backoff:
         return float(min(self.base * 2 ** max(deliveries - 1, 0), self.maximum))
 
 
+def _socket_timeout(client: RedisClient) -> float | None:
+    """How long the client waits for a reply: as given, or its connection class's default;
+    None for none or unknown (a cluster client has a pool per node)."""
+    pool = getattr(client, "connection_pool", None)
+    if pool is None:
+        return None
+    if "socket_timeout" in pool.connection_kwargs:
+        timeout = pool.connection_kwargs["socket_timeout"]
+    else:
+        parameter = inspect.signature(pool.connection_class).parameters.get("socket_timeout")
+        timeout = parameter.default if parameter is not None else None
+    return float(timeout) if isinstance(timeout, int | float) else None
+
+
 def default_consumer_name() -> str:
     """Host and process id: unique among the consumers of a group on several hosts."""
     return f"{socket.gethostname()}-{os.getpid()}"
@@ -253,7 +268,8 @@ class Consumer:
             claims it (default 60). Entries in a handler's hands are renewed every third of
             it, so a slow handler keeps them; a dead consumer's are claimed after it.
         batch_size: entries read per round trip (default 100).
-        block: seconds one read waits for new entries (default 5).
+        block: seconds one read waits for new entries (default 5); at most the client's socket
+            timeout less 1 s (``redis_socket_timeout``, 10 s; redis-py's own default, 5 s).
         backoff: delay before a failed entry is delivered again (default 1 s doubling to 60 s);
             also between rounds while Redis is out of reach or refuses writes, there at
             most 5 s.
@@ -294,7 +310,12 @@ class Consumer:
         self.max_deliveries = max_deliveries
         self.min_idle = min_idle
         self.batch_size = batch_size
-        self.block = block
+        # A read that waits as long as the client waits for a reply ends in a timeout about
+        # one time in four, and the client reconnects and sends it again: idle consumers
+        # made 30 connections a second (redis-py 8's default socket timeout is 5 s, our
+        # default block 5 s).
+        socket_timeout = _socket_timeout(client)
+        self.block = block if socket_timeout is None else min(block, max(socket_timeout - 1, 0.1))
         self.backoff = backoff or Backoff()
         self.on_gap = on_gap
         self.validate = validate
@@ -316,7 +337,7 @@ class Consumer:
         self._claim_cursor = "0-0"
         self._next_claim_at = 0.0
         self._last_generated_id = "0-0"
-        self._wait_seconds = block
+        self._wait_seconds = self.block
 
     @classmethod
     @contextmanager

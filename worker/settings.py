@@ -75,6 +75,13 @@ class Settings(BaseSettings):
         description="Seconds a Redis command is retried while the server is unreachable (a"
         " failover, a restart) before the command fails",
     )
+    redis_socket_timeout: float = Field(
+        10.0,
+        gt=1,
+        description="Seconds a Redis command waits for its reply before its connection counts"
+        " as lost and the command is retried: a server whose host vanished (power, network)"
+        " sends no reset. Above every blocking read (5 s) and publish_wait_timeout_ms",
+    )
     redis_tls_ca_file: Path | None = Field(
         None, description="CA certificate that signed the Redis server's (rediss://); unset: system"
     )
@@ -372,6 +379,12 @@ class Settings(BaseSettings):
             raise ValueError(
                 "broker_url and redis_sentinels do not go together: the sentinels name the one"
                 " primary that serves both broker and state"
+            )
+        if self.publish_wait_timeout_ms / 1000 + 1 > self.redis_socket_timeout:
+            raise ValueError(
+                f"redis_socket_timeout ({self.redis_socket_timeout}) must be at least"
+                f" publish_wait_timeout_ms / 1000 + 1 ({self.publish_wait_timeout_ms / 1000 + 1}):"
+                " a publish's WAIT would count as a lost connection"
             )
         if bool(self.redis_tls_cert_file) != bool(self.redis_tls_key_file):
             raise ValueError("redis_tls_cert_file and redis_tls_key_file go together")
