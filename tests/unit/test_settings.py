@@ -413,3 +413,15 @@ def test_tag_and_rule_files_are_found_from_any_working_directory(
     assert settings.tags_file.is_file()
     assert settings.rules_file.is_file()
     assert settings.tags_file.name == "tags.toml"
+
+
+def test_a_publish_wait_as_long_as_the_socket_timeout_raises_config_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WIRESTREAM_PUBLISH_WAIT_TIMEOUT_MS", "9500")  # socket timeout 10 s
+
+    with pytest.raises(ConfigError, match=r"redis_socket_timeout \(10.0\) must be at least"):
+        load_settings()
+
+    monkeypatch.setenv("WIRESTREAM_REDIS_SOCKET_TIMEOUT", "11")
+    assert load_settings().redis_socket_timeout == 11.0
