@@ -323,8 +323,9 @@ class Consumer:
         self.dead_stream = self.keys.group_dead_stream(group)
         self._groups = GroupStream(client, self.stream)
         self._sent_back = SentBackEntries(client, self.keys, group)
-        # The batch in hand came from the dead letters sent back (ids), not from the stream.
-        self._batch_sent_back: set[str] = set()
+        # The batch in hand came from the dead letters sent back, not from the stream: each
+        # one's delivery count when taken, which says whether this consumer still holds it.
+        self._batch_sent_back: dict[str, int] = {}
         self._next_sent_back_check = 0.0
         self._stopping = False
         self._waiting = False
@@ -463,7 +464,7 @@ class Consumer:
         """Own pending entries that are due first, then idle ones of other consumers, then
         dead letters sent back to the group, then new ones."""
         self._wait_seconds = self.block
-        self._batch_sent_back = set()
+        self._batch_sent_back = {}
         return (
             self._own_due(room)
             or self._claim_idle(room)
@@ -527,7 +528,7 @@ class Consumer:
             return []
         log.info("consumer_sent_back_taken", group=self.group, entries=len(taken))
         entries = [entry_from_letter(sent) for sent in taken]
-        self._batch_sent_back = {entry.stream_id for entry in entries}
+        self._batch_sent_back = {entry.stream_id: entry.deliveries for entry in entries}
         return entries
 
     def _read_new(self, room: int) -> list[StreamEntry]:
@@ -611,7 +612,7 @@ class Consumer:
                 self._retrying.add(entry.stream_id)
         if self._batch_sent_back:
             self._sent_back.finish(done)
-            self._sent_back.delay(retry_in)
+            self._sent_back.delay(self._batch_sent_back, retry_in)
         else:
             self._groups.ack(self.group, done)
         self._dead_letter(list(dead.values()))
@@ -633,8 +634,7 @@ class Consumer:
             lease = dict.fromkeys(ids, int(self.min_idle * 1000))
 
             def renew_once() -> int:
-                self._sent_back.delay(lease)
-                return len(ids)
+                return self._sent_back.delay(self._batch_sent_back, lease)
         else:
 
             def renew_once() -> int:
@@ -732,7 +732,7 @@ class Consumer:
         if self._batch_sent_back:
             # Due again at once for any consumer; the delivery it was is not counted.
             back = {entry.stream_id: 0 for entry in entries}
-            self._sent_back.delay(back, handed_back=True)
+            self._sent_back.delay(self._batch_sent_back, back, handed_back=True)
             return
         self._groups.hand_back(
             self.group,

@@ -505,6 +505,27 @@ def test_a_sent_back_entry_a_dead_consumer_held_goes_to_another_after_min_idle(
     assert sent_back.count() == 0
 
 
+def test_a_sent_back_entry_taken_by_another_after_a_stall_is_left_to_it(
+    client: redis.Redis, keys: Keys
+) -> None:
+    """The stalled consumer's renewal, retry or hand back must not move the new holder's
+    lease, nor uncount its delivery."""
+    [stream_id], sent_back = sent_back_letters(client, keys, 1)
+    [stalled] = sent_back.take(10, lease_ms=100)
+    time.sleep(0.2)  # its lease ran out
+    [taker] = sent_back.take(10, lease_ms=60_000)
+    assert (stalled.deliveries, taker.deliveries) == (1, 2)
+    due_for_taker = client.zscore(keys.group_sent_back_due("g"), stream_id)
+
+    stalled_holds = {stream_id: stalled.deliveries}
+    assert sent_back.delay(stalled_holds, {stream_id: 0}) == 0  # a renewal, or a retry now
+    assert sent_back.delay(stalled_holds, {stream_id: 0}, handed_back=True) == 0
+
+    assert client.zscore(keys.group_sent_back_due("g"), stream_id) == due_for_taker
+    assert client.hget(keys.group_sent_back("g"), f"n:{stream_id}") == "2"
+    assert sent_back.delay({stream_id: taker.deliveries}, {stream_id: 0}) == 1  # the holder's
+
+
 def test_a_stop_hands_a_sent_back_entry_back_without_counting_the_delivery(
     client: redis.Redis, keys: Keys
 ) -> None:

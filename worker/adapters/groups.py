@@ -6,7 +6,7 @@ entries as :class:`Pending`, and Redis being unreachable as a RetryableError.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -433,19 +433,24 @@ return taken
 """
 )
 
-# Sent-back entries due again later: after a failure (ARGV[1] '0') or handed back by a
-# consumer that stopped (ARGV[1] '1': that delivery is not counted).
-#   KEYS: due ZSET, entries HASH. ARGV: hand back, then stream id and delay ms pairs.
+# Sent-back entries due again later: their lease renewed, after a failure (ARGV[1] '0'),
+# or handed back by a consumer that stopped (ARGV[1] '1': that delivery is not counted).
+# Only those still held by the caller: their delivery count is still the one it took them
+# at (another consumer that took one since, its lease run out, counted one more).
+#   KEYS: due ZSET, entries HASH. ARGV: hand back, then (stream id, delay ms, count) triples.
+#   Returns how many were still held.
 _DELAY_SENT_BACK = (
     _NOW_MS
     + """
-for i = 2, #ARGV, 2 do
-  if redis.call('HEXISTS', KEYS[2], 'e:' .. ARGV[i]) == 1 then
+local held = 0
+for i = 2, #ARGV, 3 do
+  if redis.call('HGET', KEYS[2], 'n:' .. ARGV[i]) == ARGV[i + 2] then
     redis.call('ZADD', KEYS[1], now_ms + tonumber(ARGV[i + 1]), ARGV[i])
     if ARGV[1] == '1' then redis.call('HINCRBY', KEYS[2], 'n:' .. ARGV[i], -1) end
+    held = held + 1
   end
 end
-return 0
+return held
 """
 )
 
@@ -508,12 +513,25 @@ class SentBackEntries:
             for i in range(0, len(reply), 3)
         ]
 
-    def delay(self, delays_ms: dict[str, int], *, handed_back: bool = False) -> None:
+    def delay(
+        self, taken: Mapping[str, int], delays_ms: Mapping[str, int], *, handed_back: bool = False
+    ) -> int:
+        """Each entry of ``delays_ms`` due again after its delay, if the caller still holds
+        it: ``taken`` gives each one's delivery count when the caller took it. Returns how
+        many it still held."""
         if not delays_ms:
-            return
-        pairs = [value for stream_id, ms in delays_ms.items() for value in (stream_id, ms)]
+            return 0
+        triples = [
+            value
+            for stream_id, ms in delays_ms.items()
+            for value in (stream_id, ms, taken[stream_id])
+        ]
         with redis_errors("consume", self.entries):
-            self._delay(keys=[self.due, self.entries], args=["1" if handed_back else "0", *pairs])
+            return int(
+                self._delay(
+                    keys=[self.due, self.entries], args=["1" if handed_back else "0", *triples]
+                )
+            )
 
     def finish(self, stream_ids: Sequence[str]) -> None:
         """Remove handled entries."""
