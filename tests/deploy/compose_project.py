@@ -34,6 +34,7 @@ from deploy import (
     resolved_services,
     write_env_file,
 )
+from psycopg.conninfo import conninfo_to_dict
 
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.simweb import catalog
@@ -145,7 +146,11 @@ class Project:
 
     @property
     def long_running(self) -> tuple[str, ...]:
-        return (*LONG_RUNNING, *(HA_SERVICES if "ha" in self.profiles else ()))
+        return (
+            *LONG_RUNNING,
+            *(HA_SERVICES if "ha" in self.profiles else ()),
+            *(ARCHIVE_SERVICES if "archive" in self.profiles else ()),
+        )
 
     # --- compose ------------------------------------------------------------------------
 
@@ -412,6 +417,7 @@ def loopback(value: str) -> str:
 
 SENTINELS = ("sentinel-1", "sentinel-2", "sentinel-3")
 HA_SERVICES = ("redis-replica", *SENTINELS)
+ARCHIVE_SERVICES = ("postgres", "sink-postgres")
 
 
 def sentinel_port_name(sentinel: str) -> str:
@@ -419,9 +425,14 @@ def sentinel_port_name(sentinel: str) -> str:
 
 
 def write_override(
-    root: Path, env_file: Path, ports: dict[str, int], profiles: tuple[str, ...]
+    root: Path,
+    env_file: Path,
+    ports: dict[str, int],
+    profiles: tuple[str, ...],
+    archive_dsn: str | None = None,
 ) -> Path:
-    """The test-only override, derived from the compose file as Compose resolves it."""
+    """The test-only override, derived from the compose file as Compose resolves it.
+    ``archive_dsn``: the database of the archive profile's sink (on the host's PostgreSQL)."""
     services = resolved_services(env_file, *profiles)
     redis_port = str(ports["REDIS_PORT"])
     # Every name a container may be given by another (the ha profile's sentinels hand out
@@ -475,6 +486,19 @@ def write_override(
                 "CMD-SHELL", f"redis-cli -p {port} sentinel ckquorum wirestream | grep -q OK"
             ]  # fmt: skip
             healthcheck["interval"] = REDIS_HEALTH_INTERVAL
+        elif name == "postgres":
+            # The stand-in base images have no PostgreSQL: this one only waits, healthy while
+            # the host's PostgreSQL (where the sink's database is) answers.
+            assert archive_dsn, "the archive profile needs the test's database"
+            spec["image"] = IMAGE
+            spec["entrypoint"] = ["sleep"]
+            spec["command"] = ["infinity"]
+            address = conninfo_to_dict(archive_dsn)
+            probe = (
+                "import socket; socket.create_connection("
+                f"({address.get('host', '127.0.0.1')!r}, {int(address.get('port', 5432))}), 2)"
+            )
+            healthcheck["test"] = ["CMD", "python3", "-c", probe]
         else:
             spec["image"] = WEB_IMAGE if name == "simweb" else IMAGE
             spec["build"] = {"context": str(REPO_ROOT), "network": "host"}
@@ -496,6 +520,8 @@ def write_override(
             }
             if "FLOWER_ADDRESS" in env:
                 spec["environment"]["FLOWER_ADDRESS"] = "127.0.0.1"
+            if "WIRESTREAM_POSTGRES_DSN" in env:
+                spec["environment"]["WIRESTREAM_POSTGRES_DSN"] = archive_dsn
             spec["command"] = [loopback(word) for word in service["command"]]
         if service.get("healthcheck"):
             spec["healthcheck"] = healthcheck
@@ -518,7 +544,11 @@ class Projects:
     dangling_before: set[str] | None = None
 
     def new(
-        self, *, scale: dict[str, int] | None = None, profiles: tuple[str, ...] = ("demo",)
+        self,
+        *,
+        scale: dict[str, int] | None = None,
+        profiles: tuple[str, ...] = ("demo",),
+        archive_dsn: str | None = None,
     ) -> Project:
         if self.dangling_before is None:
             self.dangling_before = dangling_volumes()
@@ -547,7 +577,7 @@ class Projects:
             },
             **ha,
         )
-        write_override(root, env_file, ports, profiles)
+        write_override(root, env_file, ports, profiles, archive_dsn)
         project = Project(
             f"wsdeploy-{uuid.uuid4().hex[:8]}", root, ports, profiles=profiles, scale=scale or {}
         )
