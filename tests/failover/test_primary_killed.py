@@ -4,8 +4,9 @@ publishing to it. Killed with SIGKILL with the replica in sync, and with the rep
 behind (writes only the primary had), with and without the durability setting
 (``publish_wait_replicas``); and cut off from its replica and the sentinels while the
 pipeline's connections still reach it (split brain: two primaries taking writes until the
-network heals and the old one is made a replica, its writes thrown away). Counted from the
-stream: nothing lost, nothing twice.
+network heals and the old one is made a replica, its writes thrown away); and its host lost
+(every connection silent for good, no reset). Counted from the stream: nothing lost,
+nothing twice.
 
 A primary, a replica and three sentinels are real redis-server processes of this test, on
 free loopback ports. The fault table is printed (run with ``-s`` to see it).
@@ -64,6 +65,11 @@ class Fault:
     page_latency: float = 0.0
     """Of every simulated page: publishing spread over the fault, not done before it."""
 
+    @property
+    def through_forwarder(self) -> bool:
+        """The primary is reached through the test's forwarder, which makes the fault."""
+        return self.split_brain or self.host_lost
+
     def describe(self) -> str:
         if self.host_lost:
             lost = "its host lost (silence, no reset)"
@@ -120,7 +126,7 @@ def deployment(
         MASTER,
         primary_arguments=fault.server_arguments,
         replica_arguments=("--enable-debug-command", "local", *fault.server_arguments),
-        primary_reached_at=forwarder.forward_to if fault.split_brain or fault.host_lost else None,
+        primary_reached_at=forwarder.forward_to if fault.through_forwarder else None,
     ) as started:
         yield started
 
@@ -310,7 +316,7 @@ def test_pipeline_goes_on_publishing_on_the_promoted_replica_after_the_primary_i
         wait_for(lambda: len(watcher.seen) >= KILL_AFTER_PUBLISHED, 180, "the first articles")
 
         old_primary = deployment.primary_port()
-        if fault.split_brain or fault.host_lost:
+        if fault.through_forwarder:
             forwarder.partition(clients_too=fault.host_lost)
         elif fault.replica_lag:
             cut_replication(deployment, fault.replica_lag)
