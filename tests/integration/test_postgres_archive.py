@@ -57,11 +57,13 @@ def test_migrate_creates_the_tables_once_and_records_each_version(postgres_dsn: 
         first = archive.migrate()
         second = archive.migrate()
 
-    assert first == [migration.version for migration in migrations()] == [1]
+    assert first == [migration.version for migration in migrations()] == [1, 2]
     assert second == []
     with psycopg.connect(postgres_dsn) as connection:
-        versions = connection.execute("SELECT version, name FROM schema_migrations").fetchall()
-    assert versions == [(1, "articles_and_clusters")]
+        versions = connection.execute(
+            "SELECT version, name FROM schema_migrations ORDER BY version"
+        ).fetchall()
+    assert versions == [(1, "articles_and_clusters"), (2, "event_revision")]
     assert all(rows == [] for rows in table_rows(postgres_dsn).values())
 
 
@@ -110,6 +112,44 @@ def test_an_older_event_delivered_after_a_newer_one_does_not_overwrite_it(
     assert joined == [(created["event"], created["stream_id"])]
 
 
+def test_a_newer_revision_under_a_smaller_stream_id_still_wins(
+    postgres_dsn: str, entries: list[dict[str, Any]]
+) -> None:
+    # A promoted server whose clock is behind the lost primary's gives the update a stream id
+    # below that of the article's first event, which the sink took from the lost primary.
+    updated = next(entry for entry in entries if entry["event"] == "article.updated")
+    created = next(e for e in entries if e["id"] == updated["id"] and e is not updated)
+    assert (created["revision"], updated["revision"]) == ("1", "2")
+    behind = {**updated, "stream_id": "1-0"}
+    with Archive.connect(postgres_dsn, group="g") as archive:
+        archive.migrate()
+        archive.apply([row(created)])
+        archive.apply([row(behind)])
+        archive.apply([row(created)])  # delivered again
+
+    with psycopg.connect(postgres_dsn) as connection:
+        rows = connection.execute("SELECT event, revision, stream_id FROM articles").fetchall()
+        joined = connection.execute("SELECT event, stream_id FROM cluster_members").fetchall()
+    assert rows == [("article.updated", 2, "1-0")]
+    assert joined == [(created["event"], created["stream_id"])]
+
+
+def test_events_whose_revision_is_not_known_are_ordered_by_stream_id(
+    postgres_dsn: str, entries: list[dict[str, Any]]
+) -> None:
+    updated = next(entry for entry in entries if entry["event"] == "article.updated")
+    created = next(e for e in entries if e["id"] == updated["id"] and e is not updated)
+    unversioned = {name: value for name, value in updated.items() if name != "revision"}
+    with Archive.connect(postgres_dsn, group="g") as archive:
+        archive.migrate()
+        archive.apply([row(unversioned)])
+        archive.apply([row(created)])  # older by stream id: it does not overwrite
+
+    with psycopg.connect(postgres_dsn) as connection:
+        rows = connection.execute("SELECT event, revision, stream_id FROM articles").fetchall()
+    assert rows == [("article.updated", 0, updated["stream_id"])]
+
+
 def test_the_group_position_is_the_newest_stream_id_applied(
     postgres_dsn: str, entries: list[dict[str, Any]]
 ) -> None:
@@ -144,6 +184,8 @@ def test_entry_without_what_a_row_needs_is_a_permanent_error_naming_it(
         ({**entry, "data": "{not json"}, "data is not JSON"),
         ({k: v for k, v in entry.items() if k != "cluster"}, "no 'cluster' field"),
         ({**entry, "stream_id": "nonsense"}, "not a stream entry id"),
+        ({**entry, "revision": "0"}, "revision '0' is not a positive whole number"),
+        ({**entry, "revision": "2.5"}, "revision '2.5' is not a positive whole number"),
         ({**entry, "data": {**entry["data"], "published_at": "yesterday"}}, "yesterday"),
         ({**entry, "data": {**entry["data"], "title": 42}}, "title is int, not a string"),
         (
@@ -279,18 +321,21 @@ def test_a_later_migration_is_applied_alone_and_a_failing_one_leaves_nothing(
     shipped = migrations()
     with Archive.connect(postgres_dsn, group="g") as archive:
         archive.migrate()
-        broken = Migration(3, "broken", "ALTER TABLE no_such_table ADD COLUMN x integer")
-        added = Migration(2, "word_count", "ALTER TABLE articles ADD COLUMN word_count integer")
+        latest = shipped[-1].version
+        broken = Migration(latest + 2, "broken", "ALTER TABLE no_such_table ADD COLUMN x integer")
+        added = Migration(
+            latest + 1, "word_count", "ALTER TABLE articles ADD COLUMN word_count integer"
+        )
         monkeypatch.setattr(postgres, "migrations", lambda: [*shipped, added, broken])
         with pytest.raises(ArchiveUnavailable, match="no_such_table"):
             archive.migrate()
         monkeypatch.setattr(postgres, "migrations", lambda: [*shipped, added])
         applied = archive.migrate()
 
-    assert applied == [2]
+    assert applied == [latest + 1]
     with psycopg.connect(postgres_dsn) as connection:
         versions = connection.execute("SELECT version FROM schema_migrations ORDER BY 1")
-        assert [version for (version,) in versions] == [1, 2]
+        assert [version for (version,) in versions] == [*range(1, latest + 1), latest + 1]
         connection.execute("SELECT word_count FROM articles")
 
 

@@ -6,10 +6,11 @@ story), ``clusters`` (one row per story, recomputed from its members), ``sink_po
 (the newest stream id each group applied) and ``schema_migrations``.
 
 Exactly-once effect on an at-least-once stream: every write is an upsert keyed on the
-article id and guarded by the stream id (an older entry never overwrites a newer one, the
-same entry applied again changes nothing), and every row is a function of the stream alone.
-So an entry delivered once, five times, or replayed from the start leaves the same rows, and
-a sink killed between its commit and its ack only applies that batch again.
+article id and guarded by the event's revision and stream id (an older entry never
+overwrites a newer one, the same entry applied again changes nothing), and every row is a
+function of the stream alone. So an entry delivered once, five times, or replayed from the
+start leaves the same rows, and a sink killed between its commit and its ack only applies
+that batch again.
 
 Errors: an entry the tables cannot take (a field missing, ``data`` not an article, a value
 the database refuses) is an :class:`EntryError`: the consumer dead-letters it at once and the
@@ -45,31 +46,40 @@ STAGE = "sink postgres"
 # Taken for the whole migration, so two sinks started at once never both create a table.
 _MIGRATION_LOCK = 0x77697265  # "wire"
 
-_UPSERT_ARTICLE = """
-INSERT INTO articles (id, event, stream_ms, stream_seq, url, feed, language, cluster_id,
-                      duplicate_of, title, published_at, content_hash, data)
-VALUES (%(id)s, %(event)s, %(stream_ms)s, %(stream_seq)s, %(url)s, %(feed)s, %(language)s,
-        %(cluster_id)s, %(duplicate_of)s, %(title)s, %(published_at)s, %(content_hash)s,
-        %(data)s::jsonb)
+# Whether event {a} comes before event {b} of one article: by revision, then by stream id;
+# by stream id alone when either revision is not known (0). See migration 0002.
+_BEFORE = """(CASE WHEN {a}.revision = 0 OR {b}.revision = 0
+    THEN ({a}.stream_ms, {a}.stream_seq) < ({b}.stream_ms, {b}.stream_seq)
+    ELSE ({a}.revision, {a}.stream_ms, {a}.stream_seq)
+        < ({b}.revision, {b}.stream_ms, {b}.stream_seq) END)"""
+
+_UPSERT_ARTICLE = f"""
+INSERT INTO articles (id, event, revision, stream_ms, stream_seq, url, feed, language,
+                      cluster_id, duplicate_of, title, published_at, content_hash, data)
+VALUES (%(id)s, %(event)s, %(revision)s, %(stream_ms)s, %(stream_seq)s, %(url)s, %(feed)s,
+        %(language)s, %(cluster_id)s, %(duplicate_of)s, %(title)s, %(published_at)s,
+        %(content_hash)s, %(data)s::jsonb)
 ON CONFLICT (id) DO UPDATE SET
-    event = EXCLUDED.event, stream_ms = EXCLUDED.stream_ms, stream_seq = EXCLUDED.stream_seq,
-    url = EXCLUDED.url, feed = EXCLUDED.feed, language = EXCLUDED.language,
-    cluster_id = EXCLUDED.cluster_id, duplicate_of = EXCLUDED.duplicate_of,
-    title = EXCLUDED.title, published_at = EXCLUDED.published_at,
-    content_hash = EXCLUDED.content_hash, data = EXCLUDED.data
-WHERE (articles.stream_ms, articles.stream_seq) < (EXCLUDED.stream_ms, EXCLUDED.stream_seq)
+    event = EXCLUDED.event, revision = EXCLUDED.revision, stream_ms = EXCLUDED.stream_ms,
+    stream_seq = EXCLUDED.stream_seq, url = EXCLUDED.url, feed = EXCLUDED.feed,
+    language = EXCLUDED.language, cluster_id = EXCLUDED.cluster_id,
+    duplicate_of = EXCLUDED.duplicate_of, title = EXCLUDED.title,
+    published_at = EXCLUDED.published_at, content_hash = EXCLUDED.content_hash,
+    data = EXCLUDED.data
+WHERE {_BEFORE.format(a="articles", b="EXCLUDED")}
 """
 
 # The earliest event is how the article joined its story: a later one never replaces it.
-_UPSERT_MEMBER = """
-INSERT INTO cluster_members (article_id, cluster_id, event, similarity, stream_ms, stream_seq)
-VALUES (%(id)s, %(cluster_id)s, %(event)s, %(similarity)s, %(stream_ms)s, %(stream_seq)s)
+_UPSERT_MEMBER = f"""
+INSERT INTO cluster_members (article_id, cluster_id, event, similarity, revision, stream_ms,
+                             stream_seq)
+VALUES (%(id)s, %(cluster_id)s, %(event)s, %(similarity)s, %(revision)s, %(stream_ms)s,
+        %(stream_seq)s)
 ON CONFLICT (article_id) DO UPDATE SET
     cluster_id = EXCLUDED.cluster_id, event = EXCLUDED.event,
-    similarity = EXCLUDED.similarity, stream_ms = EXCLUDED.stream_ms,
-    stream_seq = EXCLUDED.stream_seq
-WHERE (cluster_members.stream_ms, cluster_members.stream_seq)
-    > (EXCLUDED.stream_ms, EXCLUDED.stream_seq)
+    similarity = EXCLUDED.similarity, revision = EXCLUDED.revision,
+    stream_ms = EXCLUDED.stream_ms, stream_seq = EXCLUDED.stream_seq
+WHERE {_BEFORE.format(a="EXCLUDED", b="cluster_members")}
 """
 
 _REFRESH_CLUSTERS = """
@@ -119,6 +129,7 @@ class ArticleRow:
     stream_seq: int
     id: str
     event: str
+    revision: int  # 0: the entry does not say
     url: str
     feed: str
     language: str | None
@@ -138,6 +149,7 @@ class ArticleRow:
         return {
             "id": self.id,
             "event": self.event,
+            "revision": self.revision,
             "stream_ms": self.stream_ms,
             "stream_seq": self.stream_seq,
             "url": self.url,
@@ -167,6 +179,7 @@ def article_row(entry: StreamEntry) -> ArticleRow:
             stream_seq=seq,
             id=_text(fields, "id"),
             event=_text(fields, "event"),
+            revision=_revision(fields),
             url=_text(fields, "url"),
             feed=_text(fields, "feed"),
             language=fields.get("lang") or None,
@@ -187,6 +200,15 @@ def _stream_position(stream_id: str) -> tuple[int, int]:
     if not (ms.isdigit() and dash and seq.isdigit()):
         raise EntryError(stream_id, f"{STAGE}: not a stream entry id")
     return int(ms), int(seq)
+
+
+def _revision(fields: Mapping[str, str]) -> int:
+    value = fields.get("revision")
+    if value is None:
+        return 0
+    if not (value.isdigit() and 0 < int(value) < 2**31):
+        raise ValueError(f"revision {value!r} is not a positive whole number")
+    return int(value)
 
 
 def _text(fields: Mapping[str, str], name: str) -> str:
