@@ -38,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from extraction import Expected, add_corpus_option, fundus, normalised, postlight, read_page
 
 from worker.errors import PermanentError
-from worker.stages.extract import decode_html, extract_page
+from worker.stages.charset import decode_document
+from worker.stages.extract import extract_page
 
 SOURCES = ("headline", "og:title", "twitter:title", "h1", "title")
 ORDERS = {
@@ -54,7 +55,7 @@ NOW = datetime.now(UTC)
 
 
 def title_sources(body: bytes) -> dict[str, str]:
-    tree = load_html(decode_html(body, "text/html")[0])
+    tree = load_html(decode_document(body, "text/html").text)
     if tree is None:
         return {}
     found: dict[str, str] = {}

@@ -119,7 +119,7 @@ def test_each_mistake_from_the_first_hour_gets_one_line_and_its_exit_code(
         "extract-empty": (("extract", str(inputs / "empty.html"), "--url", url), {}, 2,
                           f"{inputs / 'empty.html'}: empty"),
         "extract-binary": (("extract", str(inputs / "binary.html"), "--url", url), {}, 1,
-                           "extract: no article text found"),
+                           "extract: binary content, not a page"),
         "extract-too-big": (("extract", str(inputs / "big.html"), "--url", url),
                             {"WIRESTREAM_MAX_PAGE_BYTES": str(PAGE_CAP)}, 1,
                             f"read: body larger than {PAGE_CAP} bytes for {inputs / 'big.html'}"),

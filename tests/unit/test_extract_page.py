@@ -1,4 +1,4 @@
-"""extract_page, decode_html, detect_language: page bytes in, an ExtractedPage out."""
+"""extract_page, decode_document on pages, detect_language: page bytes in, an ExtractedPage out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 
 from worker.errors import PermanentError
 from worker.models import DatedValue, ExtractedPage
-from worker.stages.extract import decode_html, detect_language, extract_page
+from worker.stages.charset import decode_document
+from worker.stages.extract import detect_language, extract_page
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 
@@ -149,9 +150,8 @@ class TestWindows1252PageDeclaredInMeta:
         assert cafes.image is None
         assert cafes.canonical_url is None
 
-    def test_decode_html_reports_windows_1252(self) -> None:
-        _, encoding = decode_html(page_bytes("windows-1252.html"), "text/html")
-        assert encoding == "cp1252"
+    def test_the_page_decodes_as_windows_1252(self) -> None:
+        assert decode_document(page_bytes("windows-1252.html"), "text/html").encoding == "cp1252"
 
 
 @pytest.mark.parametrize(
@@ -223,28 +223,82 @@ def test_page_without_article_text_is_a_permanent_error(body: bytes) -> None:
     assert raised.value.reason == "no article text found"
 
 
-class TestDecodeHtml:
+@pytest.mark.parametrize(
+    "body",
+    [
+        bytes(range(256)) * 40,
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(2000),
+        b"<html><body><p>" + b"A story. " * 10 + b"\x00\x01\x02</p></body></html>",
+    ],
+    ids=["every byte", "an image", "markup with binary bytes"],
+)
+def test_binary_content_is_refused_whatever_its_encoding_reads_it_as(body: bytes) -> None:
+    with pytest.raises(PermanentError) as raised:
+        extract_page(body, now=NOW, url="https://files.example/download")
+
+    assert raised.value.reason == "binary content, not a page"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("\ufeff".encode("utf-16-le") + page_bytes("news-jsonld.html").decode().encode("utf-16-le"),
+         "text/html"),
+        (page_bytes("news-jsonld.html").decode().encode("utf-16-le"),
+         "text/html; charset=UTF-16LE"),
+    ],
+    ids=["byte order mark", "no byte order mark"],
+)  # fmt: skip
+def test_a_utf16_page_is_text(body: bytes, content_type: str) -> None:
+    page = extract_page(body, now=NOW, url="https://courier.example/a", content_type=content_type)
+
+    assert page.title == "New tram line opens across the old city"
+
+
+def test_links_no_browser_could_open_are_ignored_and_the_page_extracted() -> None:
+    body = page_bytes("news-jsonld.html").replace(
+        b"<head>",
+        b'<head><base href="https://[::1/"><link rel="canonical" href="https://[::1/x">'
+        b'<meta property="og:image" content="//[cdn/a.jpg">',
+        1,
+    )
+    body = body.replace(b'<link rel="canonical" href="/news/2024/06/22/new-tram-line-opens">', b"")
+
+    page = extract_page(body, now=NOW, url="https://courier.example/a")
+
+    assert page.title == "New tram line opens across the old city"
+    assert page.canonical_url is None
+
+
+class TestDecodePage:
     def test_byte_order_mark_wins_over_the_header(self) -> None:
         body = "\ufeff<p>Grüße</p>".encode("utf-16-le")
-        assert decode_html(body, "text/html; charset=iso-8859-1") == (
-            "<p>Grüße</p>",
-            "utf-16-le",
-        )
+        decoded = decode_document(body, "text/html; charset=iso-8859-1")
+        assert (decoded.text, decoded.encoding) == ("<p>Grüße</p>", "utf-16-le")
 
     def test_header_charset_wins_over_the_meta_charset(self) -> None:
         body = '<meta charset="iso-8859-1"><p>Привет</p>'.encode("cp1251")
-        text, encoding = decode_html(body, "text/html; charset=windows-1251")
-        assert "Привет" in text
-        assert encoding == "cp1251"
+        decoded = decode_document(body, "text/html; charset=windows-1251")
+        assert "Привет" in decoded.text
+        assert decoded.encoding == "cp1251"
 
     def test_meta_charset_is_used_without_a_header_charset(self) -> None:
         body = '<meta charset="koi8-r"><p>Привет</p>'.encode("koi8_r")
-        text, encoding = decode_html(body, "text/html")
-        assert "Привет" in text
-        assert encoding == "koi8-r"
+        decoded = decode_document(body, "text/html")
+        assert "Привет" in decoded.text
+        assert decoded.encoding == "koi8-r"
 
     def test_ascii_page_without_any_declaration_is_utf8(self) -> None:
-        assert decode_html(b"<p>Hello</p>", None) == ("<p>Hello</p>", "utf-8")
+        decoded = decode_document(b"<p>Hello</p>", None)
+        assert (decoded.text, decoded.encoding) == ("<p>Hello</p>", "utf-8")
+
+    @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+    def test_a_wide_page_without_a_byte_order_mark_is_told_by_its_first_tag(
+        self, codec: str
+    ) -> None:
+        page = "\n<!DOCTYPE html><html><p>Grüße</p></html>"
+        decoded = decode_document(page.encode(codec), "text/html")
+        assert (decoded.text, decoded.encoding) == (page, codec)
 
 
 class TestDetectLanguage:

@@ -147,6 +147,20 @@ def test_rdf_feed_reads_dublin_core_fields() -> None:
     assert entry.published is None
 
 
+def test_an_item_url_no_browser_could_open_is_no_link_and_the_feed_still_parses() -> None:
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "T",'
+        b' "home_page_url": "https://[::1/", "items": ['
+        b'{"id": "1", "url": "https://[::1/a", "title": "Broken"},'
+        b'{"id": "2", "url": "/b", "title": "Fine"}]}'
+    )
+
+    feed = parse_feed(body, url="https://n.example/feed.json", content_type="application/feed+json")
+
+    assert feed.link is None
+    assert [entry.link for entry in feed.entries] == [None, "https://n.example/b"]
+
+
 @pytest.fixture(scope="module")
 def jsonfeed() -> ParsedFeed:
     return parse_feed(

@@ -73,6 +73,24 @@ def test_entry_with_non_http_link_is_rejected_with_a_reason() -> None:
     assert all("not an absolute http(s) URL" in r.reason for r in rejected)
 
 
+def test_entry_whose_link_no_browser_could_open_is_rejected_and_the_rest_kept() -> None:
+    bracket = entry("https://[::1/story")
+    host = entry("https://exa mple.com/story")
+    address = entry("https://999.1.1.1/story")
+    good = entry("https://news.example.com/a")
+
+    candidates, rejected = select_entries(
+        make_parsed(bracket, host, good, address), make_feed(), discovered_at=NOW
+    )
+
+    assert urls(candidates) == ["https://news.example.com/a"]
+    assert {r.entry: r.reason for r in rejected} == {
+        bracket: "invalid URL: Invalid IPv6 URL",
+        host: "invalid host",
+        address: "invalid URL: '999.1.1.1' is not a valid IPv4 address",
+    }
+
+
 def test_entries_with_the_same_canonical_url_come_out_once() -> None:
     parsed = make_parsed(
         entry("https://news.example.com/a?utm_source=rss", minutes=1),

@@ -8,6 +8,7 @@ import pytest
 
 from worker.errors import PermanentError
 from worker.stages.urls import (
+    absolute_http_url,
     article_id,
     canonical_url,
     feed_id,
@@ -165,6 +166,21 @@ def test_invalid_port_raises_permanent_error() -> None:
         canonical_url("https://example.com:99999/")
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://%3C?php%20echo%20SSO_PREFIX;?%3Eseattletimes.com/accountcenter/",
+        "https://exa mple.com/",
+        "https://exa%20mple.com/",
+        "https://ex|ample.com/",
+    ],
+    ids=["template code", "space", "encoded space", "pipe"],
+)
+def test_a_host_with_a_forbidden_character_raises_permanent_error(url: str) -> None:
+    with pytest.raises(PermanentError, match="invalid host"):
+        canonical_url(url)
+
+
 def test_tracking_variants_of_one_url_share_an_article_id() -> None:
     plain = "https://news.example.com/2024/05/story?id=1"
     tracked = "HTTPS://NEWS.example.com:443/2024/05/story?utm_source=rss&id=1&fbclid=x#top"
@@ -244,3 +260,35 @@ def test_matching_key_still_tells_pages_hosts_ports_and_parameters_apart() -> No
     assert matching_key("https://example.com:8443/news/story") != base
     assert matching_key("https://example.com/news/story?id=2") != base
     assert matching_key("https://example.com/news/amp-story") != base
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://[::1/story", "https://999.1.1.1/story", "https://exa\udcffmple.com/"],
+    ids=["unclosed IPv6 bracket", "IPv4 address out of range", "lone surrogate"],
+)
+def test_a_url_no_browser_could_open_raises_permanent_error(url: str) -> None:
+    with pytest.raises(PermanentError, match="invalid URL: "):
+        canonical_url(url)
+
+
+def test_a_backslash_before_the_query_is_a_slash() -> None:
+    assert canonical_url("https://time.com\\world\\story?q=a\\b") == (
+        "https://time.com/world/story?q=a%5Cb"
+    )
+
+
+@pytest.mark.parametrize(
+    ("href", "expected"),
+    [
+        ("/b?x=1", "https://news.example.com/b?x=1"),
+        ("  //cdn.example.com/a.jpg ", "https://cdn.example.com/a.jpg"),
+        ("mailto:desk@example.com", None),
+        ("https://[::1/a", None),
+        ("   ", None),
+        (None, None),
+        (42, None),
+    ],
+)
+def test_absolute_http_url(href: object, expected: str | None) -> None:
+    assert absolute_http_url("https://news.example.com/a/", href) == expected

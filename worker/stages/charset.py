@@ -24,12 +24,19 @@ from dataclasses import dataclass
 import charset_normalizer
 from charset_normalizer.utils import is_multi_byte_encoding
 
+# XML 1.0 appendix F's "<?" in a 16- or 32-bit encoding without a BOM, widened to the "<!",
+# "<html" or "<p" an HTML document starts with, after any blank.
 _WIDE_PATTERNS = (
-    (b"<\x00\x00\x00", "utf-32-le"),
-    (b"\x00\x00\x00<", "utf-32-be"),
-    (b"<\x00?\x00", "utf-16-le"),
-    (b"\x00<\x00?", "utf-16-be"),
+    (re.compile(rb"(?:[\t\n\r ]\x00{3})*<\x00{3}[!?A-Za-z]\x00{3}"), "utf-32-le"),
+    (re.compile(rb"(?:\x00{3}[\t\n\r ])*\x00{3}<\x00{3}[!?A-Za-z]"), "utf-32-be"),
+    (re.compile(rb"(?:[\t\n\r ]\x00)*<\x00[!?A-Za-z]\x00"), "utf-16-le"),
+    (re.compile(rb"(?:\x00[\t\n\r ])*\x00<\x00[!?A-Za-z]"), "utf-16-be"),
 )
+# The WHATWG MIME Sniffing standard's "binary data bytes", looked for where it looks. Of the
+# encodings documents use, only UTF-16 and UTF-32 put them there, and those are told by
+# their byte order mark or their pattern above.
+_BINARY_DATA_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+_BINARY_SNIFF_BYTES = 1445
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -124,10 +131,8 @@ def decode_document(body: bytes, content_type: str | None) -> Decoded:
     for bom, codec in _BOMS:
         if body.startswith(bom):
             return Decoded(body[len(bom) :].decode(codec, errors="replace"), codec, "bom")
-    for pattern, codec in _WIDE_PATTERNS:
-        # XML 1.0 appendix F: "<?" in a 16- or 32-bit encoding without a BOM.
-        if body.startswith(pattern):
-            return Decoded(body.decode(codec, errors="replace"), codec, "declaration")
+    if (wide := _wide_codec(body)) is not None:
+        return Decoded(body.decode(wide, errors="replace"), wide, "declaration")
     header = _CHARSET_PARAM.search(content_type or "")
     head = body[:_ASCII_PREFIX]
     declaration = _XML_DECLARATION.match(head)
@@ -172,6 +177,18 @@ def decode_document(body: bytes, content_type: str | None) -> Decoded:
             continue
         return Decoded(text, used, source, tuple(problems))
     return _detected(body, tuple(problems))
+
+
+def is_binary(body: bytes) -> bool:
+    """Whether a browser would take ``body`` for binary data rather than text, by the MIME
+    Sniffing standard's rule (a decoder reads any bytes as some text)."""
+    if body.startswith(tuple(bom for bom, _ in _BOMS)) or _wide_codec(body) is not None:
+        return False
+    return _BINARY_DATA_BYTES.search(body, 0, _BINARY_SNIFF_BYTES) is not None
+
+
+def _wide_codec(body: bytes) -> str | None:
+    return next((codec for pattern, codec in _WIDE_PATTERNS if pattern.match(body)), None)
 
 
 def _overridden(candidates: tuple[tuple[str, str | None], ...], used: str) -> list[str]:

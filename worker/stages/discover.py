@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
+
+from worker.stages.urls import absolute_http_url
 
 FEED_TYPES = frozenset(
     {
@@ -54,7 +56,7 @@ def alternate_feed_links(page: str, url: str) -> list[str]:
     parser = _AlternateLinks()
     parser.feed(page)
     parser.close()
-    base = urljoin(url, parser.base) if parser.base else url
+    base = absolute_http_url(url, parser.base) or url
     return _absolute_unique(base, parser.links)
 
 
@@ -80,7 +82,6 @@ def sitemaps_in_robots(robots: str, url: str) -> list[str]:
 def _absolute_unique(base: str, hrefs: list[str]) -> list[str]:
     found: dict[str, None] = {}
     for href in hrefs:
-        absolute = urljoin(base, href.strip())
-        if urlsplit(absolute).scheme in ("http", "https"):
+        if absolute := absolute_http_url(base, href):
             found.setdefault(absolute, None)
     return list(found)

@@ -27,9 +27,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
-import charset_normalizer
 from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
@@ -38,7 +37,6 @@ from trafilatura import bare_extraction, load_html
 from trafilatura.json_metadata import normalize_authors
 from trafilatura.settings import Document
 from trafilatura.xml import xmltotxt
-from w3lib.encoding import html_to_unicode
 
 from worker.errors import PermanentError
 from worker.models import DatedValue, ExtractedPage
@@ -56,7 +54,9 @@ from worker.stages.boilerplate import (
     without_recurring,
     without_unconfirmed_furniture,
 )
+from worker.stages.charset import decode_document, is_binary
 from worker.stages.quality import is_paywalled, is_truncated
+from worker.stages.urls import absolute_http_url
 
 STAGE = "extract"
 HEURISTIC = "trafilatura"
@@ -84,8 +84,9 @@ MAX_HEADLINE_WORDS = 40
 # declaration is the better answer.
 MIN_LANGUAGE_CONFIDENCE = 0.5
 LANGUAGE_SAMPLE_CHARS = 600
-# charset-normalizer slows down with size while its answer stops changing.
-DETECTION_SAMPLE_BYTES = 64 * 1024
+# A file with markup shows some in its head; a long story saved as text need not be scanned.
+MARKUP_SAMPLE_CHARS = 64 * 1024
+
 
 # ISO 639-3 labels of the detector whose macrolanguage has an ISO 639-1 code.
 _MACROLANGUAGES = {"ary": "ar", "arz": "ar", "uzs": "uz", "wuu": "zh", "yue": "zh"}
@@ -176,35 +177,6 @@ TREE_RULES: tuple[tuple[str, Callable[[HtmlElement], None]], ...] = (
 _DATE_SOURCES = ("jsonld", "meta", "time", "text", "time_elsewhere", "url")
 
 
-def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
-    """Decode as a browser does: BOM, HTTP charset, ``<meta>`` charset, then detection.
-
-    One exception comes first: a body that is valid UTF-8 beyond ASCII is read as UTF-8,
-    whatever it declares. Legacy encodings practically never produce such bytes by chance,
-    while stale declarations (a server's default charset, a page re-encoded but not its
-    ``<meta>``) are common, and honouring them would turn the text to mojibake.
-
-    Returns the text and the name of the encoding used.
-    """
-    if not body.isascii():
-        try:
-            return body.decode("utf-8-sig"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-    encoding, text = html_to_unicode(
-        content_type, body, default_encoding="utf-8", auto_detect_fun=_detect_encoding
-    )
-    return text, encoding
-
-
-def _detect_encoding(body: bytes) -> str | None:
-    if body.isascii():
-        return None
-    best = charset_normalizer.from_bytes(body[:DETECTION_SAMPLE_BYTES]).best()
-    # windows-1252 is what browsers assume for an undeclared page they cannot place.
-    return best.encoding if best else "cp1252"
-
-
 def extract_page(
     body: bytes,
     *,
@@ -221,7 +193,9 @@ def extract_page(
     pages, removed from the body. ``disabled`` names rules of :data:`RULES` left out: what
     the extraction benchmark's ablation measures each of them by.
     """
-    text, _ = decode_html(body, content_type)
+    if is_binary(body):
+        raise PermanentError(STAGE, url, "binary content, not a page")
+    text = decode_document(body, content_type).text
     if _is_plain_text(text, content_type):
         text = _as_html(text)
     tree = load_html(text)
@@ -372,7 +346,7 @@ def _is_plain_text(text: str, content_type: str | None) -> bool:
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if media_type:
         return media_type == "text/plain"
-    return not _MARKUP.search(text[:DETECTION_SAMPLE_BYTES])
+    return not _MARKUP.search(text[:MARKUP_SAMPLE_CHARS])
 
 
 def _as_html(text: str) -> str:
@@ -692,8 +666,7 @@ class _PageMetadata:
                     self._canonical = element.get("href")
             elif base_href is None:
                 base_href = element.get("href")
-        if base_href and base_href.strip():
-            self._base = urljoin(url, base_href.strip())
+        self._base = absolute_http_url(url, base_href) or url
         self.declared_language = self.declared_language or self.first_meta("og:locale")
 
     def _add_meta(self, meta: HtmlElement) -> None:
@@ -912,10 +885,7 @@ class _PageMetadata:
         return [value for key in keys for value in self._meta.get(key, ())]
 
     def absolute(self, href: str | None) -> str | None:
-        if not href or not href.strip():
-            return None
-        absolute = urljoin(self._base, href.strip())
-        return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+        return absolute_http_url(self._base, href)
 
     def url_in_meta(self, *keys: str) -> str | None:
         return next(filter(None, map(self.absolute, self.all_meta(*keys))), None)

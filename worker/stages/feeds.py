@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
@@ -28,6 +27,7 @@ from worker.errors import PermanentError
 from worker.models import ParsedEntry, ParsedFeed
 from worker.stages.charset import as_utf8_xml, decode_document
 from worker.stages.sitemaps import is_sitemap, parse_sitemap
+from worker.stages.urls import absolute_http_url
 
 STAGE = "parse"
 
@@ -106,7 +106,7 @@ def _parse_xml_feed(
     return ParsedFeed(
         format=version or "unknown",
         title=_detail_text(feed, "title"),
-        link=_absolute(url, feed.get("link")),
+        link=absolute_http_url(url, feed.get("link")),
         encoding=encoding,
         entries=tuple(_xml_entry(entry, url, inherited) for entry in entries),
         problems=tuple(found),
@@ -185,7 +185,7 @@ def _xml_entry(entry: dict[str, Any], base: str, inherited: tuple[str, ...]) -> 
 
 def _entry_link(entry: dict[str, Any], base: str) -> str | None:
     # FeedBurner rewrites links to its redirector and keeps the publisher's URL in origLink.
-    original = _absolute(base, dict.get(entry, "feedburner_origlink"))
+    original = absolute_http_url(base, dict.get(entry, "feedburner_origlink"))
     if original:
         return original
     alternates = [
@@ -195,10 +195,10 @@ def _entry_link(entry: dict[str, Any], base: str) -> str | None:
     ]
     alternates.sort(key=lambda link: link.get("type", "text/html") not in _HTML_TYPES)
     for link in alternates:
-        href = _absolute(base, link.get("href"))
+        href = absolute_http_url(base, link.get("href"))
         if href:
             return href
-    return _absolute(base, dict.get(entry, "link"))
+    return absolute_http_url(base, dict.get(entry, "link"))
 
 
 def _xml_names(node: dict[str, Any]) -> tuple[str, ...]:
@@ -256,7 +256,7 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         problems.append("no items list")
         items = []
 
-    home = _absolute(url, document.get("home_page_url"))
+    home = absolute_http_url(url, document.get("home_page_url"))
     base = home or url
     # JSON Feed 1.1: an item without authors has the feed's authors.
     inherited = _json_names(document)
@@ -285,7 +285,10 @@ def _json_entry(
         summary = _html_to_text(item["content_html"])
     tags = item.get("tags")
     return ParsedEntry(
-        link=_absolute(base, item.get("url")) or _absolute(base, item.get("external_url")),
+        link=(
+            absolute_http_url(base, item.get("url"))
+            or absolute_http_url(base, item.get("external_url"))
+        ),
         # JSON Feed 1.0 allowed numeric ids; 1.1 asks consumers to read them as strings.
         guid=_clean(str(guid)) if isinstance(guid, str | int) else None,
         title=_clean(item.get("title")),
@@ -321,13 +324,6 @@ def _json_date(item: dict[str, Any], key: str, problems: list[str]) -> datetime 
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
-
-
-def _absolute(base: str, href: Any) -> str | None:
-    if not isinstance(href, str) or not href.strip():
-        return None
-    absolute = urljoin(base, href.strip())
-    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
 
 
 def _html_to_text(markup: str) -> str | None:

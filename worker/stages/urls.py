@@ -9,7 +9,8 @@ fragments and Unicode hosts. The tracking list, default ports and the looser key
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
+import re
+from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
@@ -29,6 +30,8 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 # Host labels that name another rendering of the same site, not another site.
 EDITION_PREFIXES = ("www.", "m.", "mobile.", "amp.")
 AMP_PARAMETERS = frozenset({"amp", "outputtype"})
+# The URL Standard's forbidden domain code points (those urlsplit can leave in a host).
+_FORBIDDEN_IN_HOST = re.compile(r"[\x00-\x20%<>\\^|\x7f]")
 
 
 def is_tracking_parameter(name: str) -> bool:
@@ -52,12 +55,28 @@ REDIRECTORS = {
 }
 
 
+def absolute_http_url(base: str, href: object) -> str | None:
+    """``href`` resolved against ``base`` if it names an http(s) address; None for a link to
+    anything else, or one so broken it cannot be parsed (a page's problem, not a reader's)."""
+    if not isinstance(href, str) or not href.strip():
+        return None
+    try:
+        absolute = urljoin(base, href.strip())
+        scheme = urlsplit(absolute).scheme
+    except ValueError:  # an unclosed IPv6 bracket
+        return None
+    return absolute if scheme in DEFAULT_PORTS else None
+
+
 def unwrap_redirector(url: str) -> str:
     """The target of a known redirector link (Google, Facebook, Reddit, ...), else ``url``.
 
     Google's ``/url`` puts the target in ``url`` or ``q``; ``href.li`` after the ``?``.
     """
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # not a URL at all: canonical_url says why
+        return url
     host = (parts.hostname or "").lower()
     parameter = REDIRECTORS.get((host, parts.path or "/"))
     if parameter is None:
@@ -78,9 +97,14 @@ def canonical_url(url: str) -> str:
 
     Lower-case scheme and host, IDNA host, no default port, dot segments resolved, no
     fragment, no tracking parameters, remaining parameters sorted, percent-encoding
-    normalised.
+    normalised. A backslash before the query is a slash, as browsers read http(s) URLs.
     """
-    parts = urlsplit(url.strip())
+    stripped = url.strip()
+    before_query = stripped.split("?", 1)[0].split("#", 1)[0]
+    try:
+        parts = urlsplit(before_query.replace("\\", "/") + stripped[len(before_query) :])
+    except ValueError as error:  # an unclosed IPv6 bracket
+        raise PermanentError("url", url, f"invalid URL: {error}") from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         raise PermanentError("url", url, "not an absolute http(s) URL")
@@ -89,6 +113,8 @@ def canonical_url(url: str) -> str:
     except ValueError:
         raise PermanentError("url", url, "invalid port") from None
     host = parts.hostname.rstrip(".")
+    if _FORBIDDEN_IN_HOST.search(unquote(host)):
+        raise PermanentError("url", url, "invalid host")
     if ":" in host:
         host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
@@ -97,7 +123,10 @@ def canonical_url(url: str) -> str:
          if not is_tracking_parameter(k)]
     )  # fmt: skip
     cleaned = urlunsplit((scheme, netloc, parts.path or "/", query, ""))
-    return str(canonicalize_url(cleaned))
+    try:
+        return str(canonicalize_url(cleaned))
+    except ValueError as error:  # a host that is neither a domain nor an IP address
+        raise PermanentError("url", url, f"invalid URL: {error}") from None
 
 
 def short_digest(text: str, length: int = 32) -> str:
