@@ -29,6 +29,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import re
 import signal
 import socket
 import threading
@@ -55,6 +56,8 @@ from worker.settings import Settings, load_settings
 
 SCHEMA = "wirestream.article/1"
 """The one entry schema this consumer understands; another raises :class:`EntryError`."""
+# How bytes that are not UTF-8 come out of a client decoding with "surrogateescape".
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,8 @@ class StreamEntry:
     def to_dict(self) -> dict[str, Any]:
         """The entry as every command prints or pipes it: ``stream_id``, the flat fields, and
         ``data`` decoded. Validates against :func:`entry_schema`."""
+        if (field := _field_not_utf8(self)) is not None:
+            raise EntryError(self.stream_id, f"field {field!r} is not UTF-8")
         return {"stream_id": self.stream_id, **self.fields, "data": self.data}
 
     def to_json(self) -> str:
@@ -672,6 +677,9 @@ class Consumer:
         if entry.deliveries > self.max_deliveries:
             # Delivered that often without an ack or a failure: its consumers died on it.
             return f"delivered {entry.deliveries} times without being acknowledged"
+        if (field := _field_not_utf8(entry)) is not None:
+            # Before the schema: the handler may read the flat fields alone.
+            return f"{EntryError.__name__}: field {field!r} is not UTF-8"
         if entry.schema != SCHEMA:
             return f"{EntryError.__name__}: schema {entry.schema!r} is not {SCHEMA}"
         if self.validate:
@@ -831,15 +839,29 @@ def entry_from_letter(sent: SentBack) -> StreamEntry:
 
 
 def dead_letter_json(entry: StreamEntry) -> str:
-    """The entry as printed everywhere, or with ``data`` as found when it is not JSON."""
+    """The entry as printed everywhere, or with ``data`` as found when it is not JSON. One
+    with bytes that are not UTF-8 keeps its fields as found, every character beyond ASCII
+    escaped (a byte 0xff as ``\\udcff``), so that the letter itself is UTF-8."""
+    as_found = {"stream_id": entry.stream_id, **entry.fields}
+    if _field_not_utf8(entry) is not None:
+        return json.dumps(as_found)
     try:
         return entry.to_json()
     except EntryError:
-        return json.dumps({"stream_id": entry.stream_id, **entry.fields}, ensure_ascii=False)
+        return json.dumps(as_found, ensure_ascii=False)
 
 
 def describe_error(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
+
+
+def _field_not_utf8(entry: StreamEntry) -> str | None:
+    """The first field of ``entry`` whose name or value had bytes that are not UTF-8 (decoded
+    as lone surrogates by the package's clients), if any."""
+    for name, value in entry.fields.items():
+        if _NOT_UTF8.search(name) or _NOT_UTF8.search(value):
+            return name
+    return None
 
 
 def entry_schema() -> dict[str, Any]:

@@ -19,12 +19,15 @@ from worker.adapters.embedded_redis import EmbeddedRedis
 from worker.adapters.groups import GroupStream, SentBackEntries
 from worker.adapters.redis_client import RedisClient
 from worker.adapters.stream import StreamReader
-from worker.consumer import Consumer, Start, StopConsuming, StreamEntry
+from worker.consumer import Consumer, EntryError, Start, StopConsuming, StreamEntry
 from worker.errors import ConfigError, WirestreamError
 from worker.keys import Keys
+from worker.logs import get_logger
 from worker.models import utc_iso
 from worker.runtime import redis_for
 from worker.settings import Settings
+
+log = get_logger(__name__)
 
 
 def add_group_options(parser: argparse.ArgumentParser, *, group_required: bool) -> None:
@@ -105,7 +108,14 @@ def tail_stream(args: argparse.Namespace, settings: Settings) -> int:
     with redis_for(settings) as (_, client):
         if not args.group:
             for entry in follow_stream(client, settings, args):
-                print(entry.to_json(), flush=True)
+                try:
+                    line = entry.to_json()
+                except EntryError as error:  # not an article: without a group, only said
+                    log.warning(
+                        "tail_entry_skipped", stream_id=entry.stream_id, reason=error.reason
+                    )
+                    continue
+                print(line, flush=True)
             return 0
         # With --count, no read asks for more entries than are still to be printed.
         consumer = group_consumer(client, settings, args, "tail")

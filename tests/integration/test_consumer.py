@@ -16,6 +16,7 @@ import pytest
 import redis
 from redis_servers import RedisServer
 
+from tests.conftest import Wirestream
 from tests.integration.test_cli import publish
 from tests.unit.test_publish_stage import make_article
 from worker.adapters.groups import GroupStream, SentBackEntries
@@ -31,6 +32,7 @@ from worker.consumer import (
     StreamEntry,
     entry_validator,
 )
+from worker.errors import ConfigError
 from worker.keys import Keys
 from worker.models import Article, PublishResult
 from worker.settings import load_settings
@@ -141,6 +143,62 @@ def test_an_entry_of_another_schema_is_dead_lettered_without_retries(
     assert letter["stream_id"] == alien
     assert letter["deliveries"] == "1"
     assert "schema 'other/9'" in letter["error"]
+
+
+def add_entry_not_utf8(redis_url: str, keys: Keys) -> str:
+    """An entry some other writer added, with bytes that are not UTF-8 in two fields."""
+    raw = redis.Redis.from_url(redis_url)
+    try:
+        fields = {b"schema": b"wirestream.article/1", b"id": b"\xff\xfe", b"data": b'\xff{"x":2}'}
+        return raw.xadd(keys.articles_stream, fields).decode()
+    finally:
+        raw.close()
+
+
+def test_an_entry_that_is_not_utf8_is_dead_lettered_as_it_was_and_the_rest_handled(
+    client: redis.Redis, keys: Keys, redis_url: str
+) -> None:
+    [first] = publish(client, keys, 1)
+    broken = add_entry_not_utf8(redis_url, keys)
+    [last] = publish(client, keys, 1)
+    handled: list[str] = []
+    consumer(client, keys).run(lambda entry: handled.append(entry.stream_id), until_idle=True)
+
+    assert handled == [first, last]
+    assert pending(client, keys) == 0
+    strict = redis.Redis.from_url(redis_url, decode_responses=True)
+    [(_, letter)] = strict.xrange(keys.group_dead_stream("g"))  # the letter itself is UTF-8
+    strict.close()
+    assert (letter["stream_id"], letter["error"]) == (broken, "EntryError: field 'id' is not UTF-8")
+    found = json.loads(letter["entry"])
+    assert found["id"].encode("utf-8", "surrogateescape") == b"\xff\xfe"
+    assert found["data"].encode("utf-8", "surrogateescape") == b'\xff{"x":2}'
+
+
+def test_a_client_decoding_strictly_stops_on_such_an_entry_with_what_to_do(
+    keys: Keys, redis_url: str
+) -> None:
+    add_entry_not_utf8(redis_url, keys)
+    strict = redis.Redis.from_url(redis_url, decode_responses=True)
+    with pytest.raises(ConfigError, match="encoding_errors='surrogateescape'"):
+        consumer(strict, keys).run(lambda entry: None, until_idle=True)
+    strict.close()
+
+
+def test_tail_without_a_group_skips_such_an_entry_and_says_so(
+    client: redis.Redis, keys: Keys, redis_url: str, wirestream: Wirestream
+) -> None:
+    [first] = publish(client, keys, 1)
+    broken = add_entry_not_utf8(redis_url, keys)
+    [last] = publish(client, keys, 1)
+
+    result = wirestream("tail", "--from-start", "--no-follow", timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    printed = [json.loads(line)["stream_id"] for line in result.stdout.splitlines()]
+    assert printed == [first, last]
+    [skipped] = [json.loads(line) for line in result.stderr.splitlines() if "skipped" in line]
+    assert (skipped["stream_id"], skipped["reason"]) == (broken, "field 'id' is not UTF-8")
 
 
 def test_a_batch_handler_partial_failure_acks_the_rest(client: redis.Redis, keys: Keys) -> None:

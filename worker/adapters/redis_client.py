@@ -28,7 +28,7 @@ from redis.sentinel import (
     SentinelManagedSSLConnection,
 )
 
-from worker.errors import RedisUnavailable
+from worker.errors import ConfigError, RedisUnavailable
 
 if TYPE_CHECKING:
     from worker.settings import Settings
@@ -148,6 +148,10 @@ def connect(
         "max_connections": max_connections,
         "timeout": 20,
         "decode_responses": True,
+        # A value that is not UTF-8 (a stream entry some other writer added) is read as
+        # lone surrogates instead of failing the whole reply, and written back byte for
+        # byte: a consumer dead-letters such an entry instead of dying on every read.
+        "encoding_errors": "surrogateescape",
         "health_check_interval": 30,
         "socket_connect_timeout": 10,
         # Ours, not redis-py's (5 s in 8.x, none before): above every blocking read (a
@@ -303,3 +307,10 @@ def redis_errors(stage: str, subject: str) -> Iterator[None]:
         if writes_refused(error):
             raise RedisUnavailable(stage, subject, f"Redis refuses writes: {error}") from error
         raise
+    except UnicodeDecodeError as error:  # a client of the user's own, decoding strictly
+        raise ConfigError(
+            f"{stage}: {subject}: a reply is not UTF-8 ({error.reason} at byte {error.start})"
+            " and the client decodes strictly: make it with"
+            " encoding_errors='surrogateescape' (Consumer.connect's does), and a consumer"
+            " dead-letters the entry"
+        ) from None
