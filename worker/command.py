@@ -16,7 +16,12 @@ from types import FrameType
 from typing import NoReturn
 from urllib.parse import urlsplit
 
-from worker.adapters.redis_client import REDIS_REFUSALS, refusal_message
+from worker.adapters.redis_client import (
+    REDIS_REFUSALS,
+    REDIS_REPLY_ERRORS,
+    refusal_message,
+    reply_error_message,
+)
 from worker.errors import ConfigError, WirestreamError
 from worker.logs import configure_logging
 from worker.settings import Settings, load_settings
@@ -54,6 +59,9 @@ def run(handler: Handler, args: argparse.Namespace) -> int:
         return 1
     except REDIS_REFUSALS as error:
         print(f"wirestream: redis: {refusal_message(error)}", file=sys.stderr)
+        return 1
+    except REDIS_REPLY_ERRORS as error:
+        print(f"wirestream: redis: {reply_error_message(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from tests.conftest import Wirestream, run_together
 from worker.cli import build_parser, main
+from worker.keys import Keys
 
 PAGE_CAP = 20_000
 PAGE = b"<html><head><title>A page</title></head><body><p>Some words.</p></body></html>"
@@ -203,3 +205,23 @@ def test_no_command_prints_a_traceback_for_bad_input(wirestream: Wirestream, inp
         assert result.returncode in (1, 2), (name, result.stderr)
         assert "Traceback" not in result.stderr + result.stdout, name
         assert one_line(result.stderr).startswith("wirestream"), name
+
+
+def test_a_namespace_key_of_another_kind_is_named_in_one_line_not_a_traceback(
+    wirestream: Wirestream, redis_client: redis.Redis, keys: Keys
+) -> None:
+    redis_client.set(keys.articles_stream, "something else's value")
+    commands = [
+        ("status",),
+        ("groups",),
+        ("tail", "--from-start", "--no-follow"),
+        ("tail", "--group", "g", "--from-start", "--no-follow"),
+    ]
+    results = run_together(
+        {" ".join(args): (lambda args=args: wirestream(*args, timeout=60)) for args in commands}
+    )
+    for name, result in results.items():
+        assert result.returncode == 2, (name, result.stderr)
+        line = one_line(result.stderr)
+        assert keys.articles_stream in line, name
+        assert "WRONGTYPE" in line and "WIRESTREAM_NAMESPACE" in line, name

@@ -270,6 +270,19 @@ def mask_url(url: str) -> str:
 
 # The server refusing the credentials or a command (ACLs): a setting to fix, not a retry.
 REDIS_REFUSALS = (redis.AuthenticationError, redis.exceptions.NoPermissionError)
+# Any other error reply reaching a command's top level: said in one line, not a traceback.
+REDIS_REPLY_ERRORS = redis.ResponseError
+
+
+def reply_error_message(error: Exception) -> str:
+    """A Redis error reply, with what to do about the ones a deployment causes."""
+    if "WRONGTYPE" in str(error):
+        return (
+            f"{error} (a key of the namespace holds another kind of value than wirestream"
+            " keeps there: something else writes to it; give wirestream a namespace of its"
+            " own, WIRESTREAM_NAMESPACE)"
+        )
+    return str(error)
 
 
 def refusal_message(error: Exception) -> str:
@@ -306,6 +319,8 @@ def redis_errors(stage: str, subject: str) -> Iterator[None]:
     except redis.ResponseError as error:
         if writes_refused(error):
             raise RedisUnavailable(stage, subject, f"Redis refuses writes: {error}") from error
+        if "WRONGTYPE" in str(error):
+            raise ConfigError(f"{stage}: {subject}: {reply_error_message(error)}") from None
         raise
     except UnicodeDecodeError as error:  # a client of the user's own, decoding strictly
         raise ConfigError(
