@@ -29,6 +29,7 @@ from worker.consumer_commands import (
     group_dead_retry,
     groups_list,
     groups_reset,
+    member_name,
     redis_url,
     tail_stream,
 )
@@ -194,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     groups.set_defaults(handler=groups_list)
     groups_actions = groups.add_subparsers(dest="groups_command", metavar="ACTION")
     reset = groups_actions.add_parser("reset", help="move a group to a time or an entry id")
-    reset.add_argument("name", metavar="GROUP")
+    reset.add_argument("name", metavar="GROUP", type=member_name)
     add_start_options(reset, what="the group restarts")
     reset.set_defaults(handler=groups_reset)
     group_dead = groups_actions.add_parser(
@@ -203,12 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
     group_dead_list_parser = group_dead.add_parser(
         "list", help="one JSON line per dead letter of GROUP, oldest first"
     )
-    group_dead_list_parser.add_argument("name", metavar="GROUP")
+    group_dead_list_parser.add_argument("name", metavar="GROUP", type=member_name)
     group_dead_list_parser.set_defaults(handler=group_dead_list)
     group_retry = group_dead.add_parser(
         "retry", help="deliver dead letters to GROUP's consumers again; remove them"
     )
-    group_retry.add_argument("name", metavar="GROUP")
+    group_retry.add_argument("name", metavar="GROUP", type=member_name)
     add_letter_choice(group_retry, listed_by="groups dead list")
     group_retry.set_defaults(handler=group_dead_retry)
 

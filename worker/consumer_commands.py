@@ -30,12 +30,29 @@ from worker.settings import Settings
 log = get_logger(__name__)
 
 
+def member_name(text: str) -> str:
+    """A consumer group's or a consumer's name: part of key names, log lines and command
+    lines, so not empty, without white space or control characters, not starting with '-'."""
+    printable = all(not character.isspace() and character.isprintable() for character in text)
+    if not text or not printable or text.startswith("-"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a name without spaces or control characters, not starting with '-',"
+            " like archive-1"
+        )
+    return text
+
+
 def add_group_options(parser: argparse.ArgumentParser, *, group_required: bool) -> None:
     """--group, --consumer and the start position of a group that does not exist yet."""
     parser.add_argument(
-        "--group", required=group_required, help="read as this consumer group (acknowledging)"
+        "--group",
+        type=member_name,
+        required=group_required,
+        help="read as this consumer group (acknowledging)",
     )
-    parser.add_argument("--consumer", help="consumer name in the group (default: host-pid)")
+    parser.add_argument(
+        "--consumer", type=member_name, help="consumer name in the group (default: host-pid)"
+    )
     add_start_options(parser, what="a new group starts")
 
 
