@@ -87,7 +87,6 @@ LANGUAGE_SAMPLE_CHARS = 600
 # A file with markup shows some in its head; a long story saved as text need not be scanned.
 MARKUP_SAMPLE_CHARS = 64 * 1024
 
-
 # ISO 639-3 labels of the detector whose macrolanguage has an ISO 639-1 code.
 _MACROLANGUAGES = {"ary": "ar", "arz": "ar", "uzs": "uz", "wuu": "zh", "yue": "zh"}
 _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|ClaimReview)$")
