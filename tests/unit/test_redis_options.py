@@ -180,7 +180,13 @@ def test_a_server_that_refuses_writes_for_now_is_a_retryable_failure(reply: str)
         raise BaseParser.parse_error(reply)
 
 
-def test_any_other_reply_error_is_left_as_it_is() -> None:
-    left = pytest.raises(redis.ResponseError, match="WRONGTYPE")
-    with left, redis_errors("publish", "https://a"):
+def test_a_key_of_another_kind_is_a_config_error_naming_it_and_what_to_do() -> None:
+    named = pytest.raises(ConfigError, match=r"publish: ns:articles: WRONGTYPE .* namespace")
+    with named, redis_errors("publish", "ns:articles"):
         raise BaseParser.parse_error("WRONGTYPE Operation against a key holding the wrong kind")
+
+
+def test_any_other_reply_error_is_left_as_it_is() -> None:
+    left = pytest.raises(redis.ResponseError, match="BUSYGROUP")
+    with left, redis_errors("publish", "https://a"):
+        raise BaseParser.parse_error("BUSYGROUP Consumer Group name already exists")
