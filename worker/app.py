@@ -141,7 +141,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # supervisor restarts it, over and over; with it, the worker reconnects with backoff
         # as after a lost connection, and what it held comes back from Redis.
         "broker_channel_error_retry": True,
-        # ... and pauses, 1 s then longer, before a reconnect that the same refusal would fail
+        # ... and pauses, 1 s then up to 5 s, before a reconnect that the same refusal would fail
         # at once: Celery's own consumer retries five times a second.
         "worker_consumer": "worker.adapters.worker_consumer:PatientConsumer",
         "task_acks_late": True,

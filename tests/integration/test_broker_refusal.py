@@ -17,7 +17,7 @@ import redis
 from redis_servers import RedisServer
 
 REFUSAL_SECONDS = 10.0
-# Celery's own consumer made 150 connections in 10 s of refusal; with the pauses (1, 2, 4, 8 s)
+# Celery's own consumer made 150 connections in 10 s of refusal; with the pauses (1, 2, 4, 5 s)
 # a worker reconnects four or five times, a few connections each.
 MAX_CONNECTIONS_DURING_REFUSAL = 30
 WAIT_SECONDS = 90.0
