@@ -111,6 +111,30 @@ def test_each_error_grade_doubles_its_own_backoff_up_to_its_cap_then_reprobes(
     assert retry(grade, 10_000) == (DAY, f"{grade} error re-probe at maximum interval")
 
 
+@pytest.mark.parametrize("grade", list(ErrorGrade))
+def test_no_backoff_is_longer_than_the_feeds_maximum_interval(grade: ErrorGrade) -> None:
+    minute = 60.0
+    delays = [
+        plan_retry(
+            NOW, grade=grade, failures=failures, maximum=minute, retry_after=None,
+            random_fraction=0.0,
+        )
+        for failures in (1, 2, 30)
+    ]  # fmt: skip
+
+    assert [planned.delay for planned in delays] == [minute] * 3
+    assert {planned.reason for planned in delays} == {f"{grade} error re-probe at maximum interval"}
+
+
+def test_a_retry_after_longer_than_the_maximum_interval_is_still_honoured() -> None:
+    planned = plan_retry(
+        NOW, grade=ErrorGrade.TEMPORARY, failures=1, maximum=60, retry_after=900,
+        random_fraction=0.0,
+    )  # fmt: skip
+
+    assert (planned.delay, planned.reason) == (900, "retry-after")
+
+
 def test_the_grades_back_off_at_different_paces() -> None:
     firsts = [retry(grade, 1)[0] for grade in ErrorGrade]
 

@@ -4,8 +4,9 @@ A feed that answers is polled at the pace it publishes (its recent entries per d
 the minimum and maximum intervals, and never sooner than the server or the feed allows: RSS
 ``<ttl>``, ``sy:updatePeriod``/``sy:updateFrequency``, ``Cache-Control: max-age``,
 ``Expires`` and ``Retry-After`` are floors. A feed that fails backs off by the grade of its
-error (temporary, soft, hard), each with its own base and cap; past the cap it is re-probed
-at the maximum interval, so no feed is ever given up for good.
+error (temporary, soft, hard), each with its own base and cap; past the cap, or past the
+maximum interval if that comes first, it is re-probed at the maximum interval, so no feed is
+ever given up for good, nor left longer than its maximum.
 
 Randomness is a parameter (a number in [0, 1)), like time, so these stay pure. Jitter only
 lengthens a delay, so it never undercuts a floor, and it keeps feeds of one host apart.
@@ -121,13 +122,17 @@ def plan_retry(
     retry_after: float | None,
     random_fraction: float,
 ) -> PollPlan:
-    """The next poll of a feed that failed ``failures`` times in a row, the last by ``grade``."""
+    """The next poll of a feed that failed ``failures`` times in a row, the last by ``grade``.
+
+    No wait is longer than the feed's ``maximum`` interval, a Retry-After excepted: a feed
+    polled every minute is not left five minutes for one timeout.
+    """
     backoff = BACKOFF[grade]
     raw = backoff.base * 2 ** min(max(failures - 1, 0), 30)
-    if raw <= backoff.cap:
+    if raw <= backoff.cap and raw < maximum:
         delay, reason = raw, f"{grade} error backoff"
     else:
-        delay, reason = max(backoff.cap, maximum), f"{grade} error re-probe at maximum interval"
+        delay, reason = maximum, f"{grade} error re-probe at maximum interval"
     floor = ServerHints(retry_after=retry_after).floors().get("retry-after")
     if floor is not None and floor > delay:
         delay, reason = floor, "retry-after"
