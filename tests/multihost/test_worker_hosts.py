@@ -27,12 +27,15 @@ from worker.simweb import catalog
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "wsmh"
 BUDGET = 4.0  # requests per second to the web host, shared by both worker hosts
-# A request is admitted by the budget a little before it reaches the server (see
-# tests/e2e/test_host_budget.py): windows this much shorter than a second allow for that.
-# Two worker hosts, the web and Redis share two cores here: a fresh-clone CI run saw one
-# request reach the web more than 50 ms after its turn (5 in 0.95 s). A budget not shared
-# by the hosts (8/s) still shows 7 in 0.9 s.
-JITTER = 0.1
+# The budget spaces the moments Redis admits requests; each reaches the web a little later,
+# after a connect and a thread switch. Here two worker hosts, the web and Redis share two
+# virtual cores, and now and then one request is a tenth of a second late: fresh-clone CI
+# runs saw 5 in 0.95 s and 5 in 0.9 s (the gaps between arrivals are 0.250-0.256 s
+# otherwise). So the budget is read where a late request or two cannot hide an excess: over
+# ten seconds (at most BUDGET * 10, plus one for the window's first request; 10 % over the
+# budget is 44), and one request of slack in a second (a budget not shared by the hosts
+# shows 7 in 0.9 s).
+RATE_WINDOW = 10.0
 WEB_LATENCY = 1.0  # seconds before every answer: a task is in flight long enough to be cut
 # Redelivery within seconds, still above the time limit and the retry delay as the settings
 # require (tests/e2e/test_worker_killed.py uses the same).
@@ -356,8 +359,10 @@ def test_two_worker_hosts_share_the_work_within_one_budget_and_survive_a_cut_cab
     silence = max((b - a for a, b in itertools.pairwise(moments)), default=0.0)
     clients = cluster.web("/_stats/clients")
     assert isinstance(clients, dict)
-    busiest = cluster.web(f"/_stats/busiest?window={1 - JITTER}")
-    assert isinstance(busiest, dict)
+    busiest = {
+        window: cluster.web(f"/_stats/busiest?window={window:g}") for window in (1, RATE_WINDOW)
+    }
+    assert all(isinstance(answer, dict) for answer in busiest.values())
     per_host = {role: len(published(cluster.events(role))) for role in ("w1", "w2")}
     print(
         f"\nfault: worker host w2 cut off {redelivered_at - cut_at:.1f} s"
@@ -370,12 +375,14 @@ def test_two_worker_hosts_share_the_work_within_one_budget_and_survive_a_cut_cab
         f" {silence:.1f}\n"
         f"published per host: {per_host} (before the cut {before_cut});"
         f" requests per client at the web host: {clients};"
-        f" busiest {1 - JITTER:g} s: {busiest['requests']} requests, budget {BUDGET:g}/s"
+        f" busiest second: {busiest[1]['requests']} requests, busiest {RATE_WINDOW:g} s:"
+        f" {busiest[RATE_WINDOW]['requests']}, budget {BUDGET:g}/s"
     )
 
     assert per_host["w1"] > 0 and before_cut["w2"] > 0
     assert clients.get(w1.address, 0) > 0 and clients.get(w2.address, 0) > 0
-    assert busiest["requests"] <= BUDGET
+    assert busiest[RATE_WINDOW]["requests"] <= BUDGET * RATE_WINDOW + 1, busiest[RATE_WINDOW]
+    assert busiest[1]["requests"] <= BUDGET + 1, busiest[1]["arrivals"]
     assert len(per_article) == len(catalog.ARTICLES)
     assert max(per_article.values()) == 1
     assert cluster.redis.xlen(Keys(NAMESPACE).dead_stream) == 0

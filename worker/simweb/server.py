@@ -7,7 +7,8 @@ host, real corpus) -> conditional GET (304) -> gzip when the client accepts it.
 Controls over HTTP, for processes that do not hold the ``SimWeb`` object::
 
     GET  /_stats                      {"<host>": <requests>, ...}
-    GET  /_stats/busiest?window=S     {"requests": N}: most requests arrived within S seconds
+    GET  /_stats/busiest?window=S     {"requests": N, "arrivals": [...]}: most requests arrived
+                                      within S seconds, and when, from whom and for what
     GET  /_stats/clients              {"<client address>": <requests>, ...}: who asked
     POST /_control/behaviour          {"path_prefix": "...", "status": 503, ...}; only the
                                       prefix: clear it
@@ -91,14 +92,14 @@ class _Controls:
         self._lock = threading.Lock()
         self._hits: Counter[str] = Counter()
         self._clients: Counter[str] = Counter()
-        self._arrivals: list[float] = []
+        self._arrivals: list[tuple[float, str, str]] = []  # (monotonic time, client, target)
         self._behaviours: dict[str, Behaviour] = {}
 
-    def arrived(self, client: str) -> None:
-        """A request from ``client`` (its address) reached the server (any path but its own
-        controls), at this moment."""
+    def arrived(self, client: str, target: str) -> None:
+        """A request for ``target`` from ``client`` (its address) reached the server (any path
+        but its own controls), at this moment."""
         with self._lock:
-            self._arrivals.append(time.monotonic())
+            self._arrivals.append((time.monotonic(), client, target))
             self._clients[client] += 1
 
     def count(self, host: str) -> None:
@@ -115,14 +116,24 @@ class _Controls:
 
     def busiest(self, window: float) -> int:
         """The most requests that arrived within any ``window`` seconds."""
+        return len(self.busiest_arrivals(window))
+
+    def busiest_arrivals(self, window: float) -> list[dict[str, object]]:
+        """The requests of the first ``window`` seconds that saw the most of them: seconds
+        after the first of them, client address and request target of each."""
         with self._lock:
             arrivals = sorted(self._arrivals)
-        most, first = 0, 0
-        for last, moment in enumerate(arrivals):
-            while moment - arrivals[first] >= window:
+        busiest, first = arrivals[:0], 0
+        for last, (moment, _, _) in enumerate(arrivals):
+            while moment - arrivals[first][0] >= window:
                 first += 1
-            most = max(most, last - first + 1)
-        return most
+            if last - first + 1 > len(busiest):
+                busiest = arrivals[first : last + 1]
+        start = busiest[0][0] if busiest else 0.0
+        return [
+            {"after": round(moment - start, 3), "client": client, "target": target}
+            for moment, client, target in busiest
+        ]
 
     def set_behaviour(self, prefix: str, behaviour: Behaviour) -> None:
         with self._lock:
@@ -179,10 +190,11 @@ class _Web:
                 window = float(parse_qs(query).get("window", ["1"])[0])
             except ValueError:
                 return error(400)
-            return _json({"requests": self.controls.busiest(window)})
+            arrivals = self.controls.busiest_arrivals(window)
+            return _json({"requests": len(arrivals), "arrivals": arrivals})
         if path == "/_stats/clients":
             return _json(self.controls.clients())
-        self.controls.arrived(client)
+        self.controls.arrived(client, target)
         host, slash, _ = path[1:].partition("/")
         if slash and not host.startswith("_"):  # "/_..." are the server's own paths
             self.controls.count(host)
