@@ -124,6 +124,13 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             # its process, which took the whole worker down with it (tests/multihost).
             "socket_timeout": settings.broker_socket_timeout,
             "socket_connect_timeout": settings.broker_socket_timeout,
+            # ... which does not reach the worker's wait for its next task (an event loop,
+            # not a blocking read): kombu drops that connection once its reply is overdue by
+            # this interval, checked at this interval. At kombu's 25 s, a worker whose Redis
+            # host was lost sat 40 s on the dead connection while the sentinels had promoted
+            # the replica within 5 (tests/failover, host lost); at half the socket timeout it
+            # notices within about that timeout, like every other command.
+            "health_check_interval": settings.broker_socket_timeout / 2,
         },
         "task_default_queue": FEEDS_QUEUE,
         "task_routes": {

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
-from functools import partial
+from contextlib import contextmanager
+from dataclasses import replace
+from functools import cache, partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,14 +31,14 @@ from structlog.contextvars import bind_contextvars, clear_contextvars
 from worker import pipeline
 from worker.adapters.cpu import CpuPool, CpuStepFailed
 from worker.adapters.embedded_redis import redis_url_for
-from worker.adapters.heartbeats import WorkerHeartbeats
+from worker.adapters.heartbeats import BackgroundHeartbeats, WorkerHeartbeats
 from worker.adapters.metrics import DISCOVERY_TO_STREAM_SECONDS, STAGE_SECONDS
-from worker.adapters.redis_client import redis_errors
+from worker.adapters.redis_client import RedisOptions, connect, redis_errors
 from worker.adapters.task_schedule import ScheduledTask
 from worker.app import app, settings
 from worker.drainer import ScheduleDrainer
 from worker.errors import Deferred, RedisUnavailable, RetryableError, StageError
-from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE
+from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
 from worker.logs import configure_logging, get_logger
 from worker.models import FeedEntry
 from worker.services import (
@@ -45,6 +46,7 @@ from worker.services import (
     build_services,
     build_tagger,
     prepare_cpu_process,
+    utc_now,
     warm_up_tagger,
 )
 from worker.stages.extract import warm_up
@@ -488,15 +490,24 @@ def _build_tagger_after_fork(**_: Any) -> None:
         build_tagger(settings)
 
 
+@cache
+def _heartbeats() -> BackgroundHeartbeats:
+    """The heartbeat writer of the worker's main process, whose event loop must never wait on
+    Redis (see BackgroundHeartbeats). Its client has the broker's socket timeout and no retry,
+    so that a beat on a dead connection gives way to the next one within that timeout."""
+    options = replace(
+        RedisOptions.from_settings(settings),
+        socket_timeout=settings.broker_socket_timeout,
+        failover_seconds=0,
+    )
+    client = connect(redis_url_for(settings.redis_url, settings.data_dir), options)
+    return BackgroundHeartbeats(WorkerHeartbeats(client, Keys.for_settings(settings)))
+
+
 @heartbeat_sent.connect
 def _record_heartbeat(sender: Any, **_: Any) -> None:
     # Sent by the worker's main process every 2 s while its event loop runs.
-    services = current_services()
-    # Redis away: no heartbeat to record, and the worker reconnects on its own.
-    with suppress(RetryableError):
-        WorkerHeartbeats(services.redis, services.keys).beat(
-            sender.eventer.hostname, services.clock()
-        )
+    _heartbeats().beat(sender.eventer.hostname, utc_now())
 
 
 @setup_logging.connect

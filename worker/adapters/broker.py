@@ -207,6 +207,14 @@ class Poller(kombu_redis.MultiChannelPoller):
             if channel.active_queues:
                 try:
                     channel.qos.record_holding()
+                except redis.TimeoutError:
+                    # A whole socket timeout of silence is a lost broker (its host gone, no
+                    # reset), not a blip for the next tick: kombu's sweeps kept the event
+                    # loop waiting out one timeout after another, and a worker sat 40 s or
+                    # more on the dead connection (tests/integration/test_broker_silence.py).
+                    # Raised, it makes the consumer reconnect, through the sentinels if any
+                    # (worker/adapters/worker_consumer.py).
+                    raise
                 except channel.connection_errors:
                     return  # as kombu's own sweep: tried again at the next tick
         super().maybe_restore_messages()  # type: ignore[no-untyped-call]
@@ -223,6 +231,14 @@ class Channel(kombu_redis.Channel):
         # Delivery tags whose unacked entry was written with their batch (QoS.append).
         self.unacked_written: set[str] = set()
         super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+
+    def drop_connections(self) -> None:
+        """Close every connection of the channel without a word to the server (which no
+        longer answers); the next command connects afresh."""
+        client = self.__dict__.get("client")  # only if kombu has made it
+        if client is not None and client.connection is not None:
+            client.connection.disconnect()
+        self._disconnect_pools()  # type: ignore[no-untyped-call]
 
     def _connparams(self, asynchronous: bool = False) -> Any:
         if self.connection.client is None:
