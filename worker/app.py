@@ -152,6 +152,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # at once: Celery's own consumer retries five times a second.
         "worker_consumer": "worker.adapters.worker_consumer:PatientConsumer",
         "task_acks_late": True,
+        # A task running when the worker loses its broker goes on: it publishes through the
+        # pipeline's own client (which reconnects, through the sentinels if any), its ack is
+        # lost and its redelivery finds the article unchanged. Cancelled, it would be done
+        # again from the start, later. Celery 6 turns cancelling on by default.
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "task_reject_on_worker_lost": True,
         "task_retry_on_worker_lost": True,
         "task_acks_on_failure_or_timeout": True,

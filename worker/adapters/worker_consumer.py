@@ -20,9 +20,11 @@ Celery's restart otherwise waited out a socket timeout on each of them.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 
 import redis
+from celery.exceptions import CPendingDeprecationWarning
 from celery.worker import state
 from celery.worker.consumer import Consumer
 
@@ -30,6 +32,14 @@ from worker.adapters.broker import Channel
 from worker.logs import get_logger
 
 log = get_logger(__name__)
+
+# Celery warns at every lost connection, in ten lines, that it will cancel running tasks by
+# default one day; worker/app.py says why ours go on, and says so explicitly.
+warnings.filterwarnings(
+    "ignore",
+    message=r"\s*In Celery 5\.1 we introduced an optional breaking change",
+    category=CPendingDeprecationWarning,
+)
 
 # A connection that failed sooner than this after it was made failed "at once".
 QUICK_FAILURE = 5.0
