@@ -3,7 +3,7 @@
 yet acknowledged, a ``BRPOP`` waiting for the next one, Redis gone; then ``collect()`` and
 ``close()`` of the connection. kombu's Redis transport raises AttributeError there (the
 worker's "Unrecoverable error"); ours raises a connection error, which Celery ignores.
-The whole-pipeline version of this is in ``test_fault_recovery.py``."""
+The whole-pipeline version of this is in ``tests/recovery/test_fault_recovery.py``."""
 
 from __future__ import annotations
 
