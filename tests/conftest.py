@@ -11,9 +11,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import redis
+from partition import PartitionableForwarder
 
 from worker.keys import Keys
 from worker.simweb import SimWeb
@@ -35,6 +37,15 @@ def redis_url() -> str:
     finally:
         client.close()
     return url
+
+
+@pytest.fixture
+def redis_forwarder(redis_url: str) -> Iterator[PartitionableForwarder]:
+    """A TCP forwarder to the shared Redis that the test can silence (``partition``)."""
+    forwarder = PartitionableForwarder()
+    forwarder.forward_to(urlsplit(redis_url).port or 6379)
+    yield forwarder
+    forwarder.close()
 
 
 @pytest.fixture

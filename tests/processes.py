@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import redis
 
 
 def live_processes(*, session: int | None = None, naming: str | None = None) -> list[int]:
@@ -60,3 +61,13 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None
             return
         time.sleep(0.2)
     pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+def waiting_on_its_queue(client: redis.Redis, since: float) -> bool:
+    """Whether a Celery worker's connection made after ``since`` (monotonic seconds) waits for
+    its next task on the Redis of ``client``."""
+    age_limit = time.monotonic() - since
+    return any(
+        entry["cmd"] == "blmove" and int(entry["age"]) <= age_limit
+        for entry in client.client_list()
+    )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from processes import waiting_on_its_queue
 from redis_servers import RedisServer
 
 REFUSAL_SECONDS = 10.0
@@ -36,15 +37,6 @@ def wait_for(condition: object, what: str) -> None:
     while not condition():  # type: ignore[operator]
         assert time.monotonic() < deadline, f"no {what} within {WAIT_SECONDS:.0f} s"
         time.sleep(0.2)
-
-
-def waiting_on_its_queue(client: redis.Redis, since: float) -> bool:
-    """Whether a connection made after ``since`` (monotonic) waits for the next task."""
-    age_limit = time.monotonic() - since
-    return any(
-        entry["cmd"] == "blmove" and int(entry["age"]) <= age_limit
-        for entry in client.client_list()
-    )
 
 
 def test_a_worker_refused_by_redis_pauses_between_reconnects_and_consumes_again_after(

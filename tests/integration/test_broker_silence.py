@@ -10,13 +10,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 import redis
 from partition import PartitionableForwarder
+from processes import waiting_on_its_queue
 
 BROKER_SOCKET_TIMEOUT = 2.0
 # Noticed within the socket timeout, the check's interval (half of it) and a poll of the
@@ -26,14 +25,6 @@ WAIT_SECONDS = 90.0
 # What the worker logs on noticing: kombu dropping the stale connection of its wait for a
 # task, or Celery's consumer losing its connection.
 NOTICES = ("dropping stale connection", "Connection to broker lost")
-
-
-@pytest.fixture
-def forwarder(redis_url: str) -> Iterator[PartitionableForwarder]:
-    forwarder = PartitionableForwarder()
-    forwarder.forward_to(urlsplit(redis_url).port or 6379)
-    yield forwarder
-    forwarder.close()
 
 
 def wait_for(condition: object, what: str, seconds: float = WAIT_SECONDS) -> float:
@@ -50,17 +41,8 @@ def events(log_path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in lines if line[:1] == "{"]
 
 
-def waiting_on_its_queue(client: redis.Redis, since: float) -> bool:
-    """Whether a connection made after ``since`` (monotonic) waits for the next task."""
-    age_limit = time.monotonic() - since
-    return any(
-        entry["cmd"] == "blmove" and int(entry["age"]) <= age_limit
-        for entry in client.client_list()
-    )
-
-
 def test_a_worker_notices_a_silent_broker_within_its_socket_timeout_and_comes_back(
-    redis_url: str, forwarder: PartitionableForwarder, pipeline_env: dict[str, str],
+    redis_url: str, redis_forwarder: PartitionableForwarder, pipeline_env: dict[str, str],
     tmp_path: Path,
 ) -> None:  # fmt: skip
     log_path = tmp_path / "worker.log"
@@ -68,7 +50,7 @@ def test_a_worker_notices_a_silent_broker_within_its_socket_timeout_and_comes_ba
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     env = {
         **pipeline_env,
-        "WIRESTREAM_REDIS_URL": f"redis://127.0.0.1:{forwarder.port}{database}",
+        "WIRESTREAM_REDIS_URL": f"redis://127.0.0.1:{redis_forwarder.port}{database}",
         "WIRESTREAM_BROKER_SOCKET_TIMEOUT": str(BROKER_SOCKET_TIMEOUT),
     }
     with log_path.open("w") as log:
@@ -78,7 +60,7 @@ def test_a_worker_notices_a_silent_broker_within_its_socket_timeout_and_comes_ba
         )  # fmt: skip
     try:
         wait_for(lambda: waiting_on_its_queue(client, 0.0), "worker waiting on its queue")
-        forwarder.partition(clients_too=True)
+        redis_forwarder.partition(clients_too=True)
         noticed = wait_for(
             lambda: any(
                 notice in str(event["event"]) for event in events(log_path) for notice in NOTICES
@@ -86,7 +68,7 @@ def test_a_worker_notices_a_silent_broker_within_its_socket_timeout_and_comes_ba
             "notice of the lost broker",
             NOTICED_WITHIN,
         )
-        forwarder.heal()
+        redis_forwarder.heal()
         healed = time.monotonic()
         back = wait_for(lambda: waiting_on_its_queue(client, healed), "reconnect after silence")
         assert worker.poll() is None, "the worker died"

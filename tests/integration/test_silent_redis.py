@@ -30,18 +30,12 @@ def client(redis_url: str) -> Iterator[RedisClient]:
 
 
 @pytest.fixture
-def forwarder(redis_url: str) -> Iterator[PartitionableForwarder]:
-    forwarder = PartitionableForwarder()
-    forwarder.forward_to(urlsplit(redis_url).port or 6379)
-    yield forwarder
-    forwarder.close()
-
-
-@pytest.fixture
-def through_forwarder(redis_url: str, forwarder: PartitionableForwarder) -> Iterator[RedisClient]:
+def through_forwarder(
+    redis_url: str, redis_forwarder: PartitionableForwarder
+) -> Iterator[RedisClient]:
     database = urlsplit(redis_url).path or "/0"
     client = connect(
-        f"redis://127.0.0.1:{forwarder.port}{database}",
+        f"redis://127.0.0.1:{redis_forwarder.port}{database}",
         RedisOptions(socket_timeout=SOCKET_TIMEOUT, failover_seconds=1),
     )
     yield client
@@ -51,7 +45,7 @@ def through_forwarder(redis_url: str, forwarder: PartitionableForwarder) -> Iter
 def test_a_consumer_reading_when_redis_went_silent_goes_on_when_it_answers_again(
     client: RedisClient,
     through_forwarder: RedisClient,
-    forwarder: PartitionableForwarder,
+    redis_forwarder: PartitionableForwarder,
     keys: Keys,
 ) -> None:
     reader = Consumer(
@@ -67,8 +61,8 @@ def test_a_consumer_reading_when_redis_went_silent_goes_on_when_it_answers_again
 
         # Every connection open now (the reader's, mid-read or about to be) goes silent for
         # good, as to a host that lost power; new connections answer again.
-        forwarder.partition(clients_too=True)
-        forwarder.heal()
+        redis_forwarder.partition(clients_too=True)
+        redis_forwarder.heal()
         [second] = publish(client, keys, 1)
 
         wait_for(lambda: len(handled) == 2, 30, "the entry published after the silence")
@@ -80,7 +74,7 @@ def test_a_consumer_reading_when_redis_went_silent_goes_on_when_it_answers_again
 
 
 def test_a_command_in_flight_when_redis_went_silent_fails_instead_of_waiting_forever(
-    through_forwarder: RedisClient, forwarder: PartitionableForwarder, keys: Keys
+    through_forwarder: RedisClient, redis_forwarder: PartitionableForwarder, keys: Keys
 ) -> None:
     through_forwarder.ping()
     outcome: list[BaseException | None] = []
@@ -93,7 +87,7 @@ def test_a_command_in_flight_when_redis_went_silent_fails_instead_of_waiting_for
             outcome.append(error)
 
     thread = threading.Thread(target=read, daemon=True)
-    forwarder.partition(clients_too=True)  # and stays so: every retry meets silence too
+    redis_forwarder.partition(clients_too=True)  # and stays so: every retry meets silence too
     thread.start()
     thread.join(60)
 
