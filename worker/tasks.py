@@ -6,7 +6,6 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from functools import cache, partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,14 +30,14 @@ from structlog.contextvars import bind_contextvars, clear_contextvars
 from worker import pipeline
 from worker.adapters.cpu import CpuPool, CpuStepFailed
 from worker.adapters.embedded_redis import redis_url_for
-from worker.adapters.heartbeats import BackgroundHeartbeats, WorkerHeartbeats
+from worker.adapters.heartbeats import BackgroundHeartbeats
 from worker.adapters.metrics import DISCOVERY_TO_STREAM_SECONDS, STAGE_SECONDS
-from worker.adapters.redis_client import RedisOptions, connect, redis_errors
+from worker.adapters.redis_client import redis_errors
 from worker.adapters.task_schedule import ScheduledTask
 from worker.app import app, settings
 from worker.drainer import ScheduleDrainer
 from worker.errors import Deferred, RedisUnavailable, RetryableError, StageError
-from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
+from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE
 from worker.logs import configure_logging, get_logger
 from worker.models import FeedEntry
 from worker.services import (
@@ -493,15 +492,10 @@ def _build_tagger_after_fork(**_: Any) -> None:
 @cache
 def _heartbeats() -> BackgroundHeartbeats:
     """The heartbeat writer of the worker's main process, whose event loop must never wait on
-    Redis (see BackgroundHeartbeats). Its client has the broker's socket timeout and no retry,
-    so that a beat on a dead connection gives way to the next one within that timeout."""
-    options = replace(
-        RedisOptions.from_settings(settings),
-        socket_timeout=settings.broker_socket_timeout,
-        failover_seconds=0,
+    Redis (see BackgroundHeartbeats)."""
+    return BackgroundHeartbeats.for_worker(
+        settings, redis_url_for(settings.redis_url, settings.data_dir)
     )
-    client = connect(redis_url_for(settings.redis_url, settings.data_dir), options)
-    return BackgroundHeartbeats(WorkerHeartbeats(client, Keys.for_settings(settings)))
 
 
 @heartbeat_sent.connect

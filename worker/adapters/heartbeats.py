@@ -4,13 +4,21 @@ container health check, so this module imports no more than Redis needs."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import cast
 
-from worker.adapters.redis_client import RedisClient, get_values, redis_errors
+from worker.adapters.redis_client import (
+    RedisClient,
+    RedisOptions,
+    connect,
+    get_values,
+    redis_errors,
+)
 from worker.errors import RetryableError
 from worker.keys import Keys
 from worker.logs import get_logger
+from worker.settings import Settings
 
 log = get_logger(__name__)
 
@@ -46,6 +54,17 @@ class BackgroundHeartbeats:
     its caller, the worker's event loop, never waits on Redis: a heartbeat written on a
     connection to a Redis whose host was lost held the loop, and every task, for a whole
     socket timeout at each beat (tests/integration/test_broker_silence.py)."""
+
+    @classmethod
+    def for_worker(cls, settings: Settings, redis_url: str) -> BackgroundHeartbeats:
+        """With a client of their own: the broker's socket timeout and no retry, so that a
+        beat on a dead connection gives way to the next one within that timeout."""
+        options = replace(
+            RedisOptions.from_settings(settings),
+            socket_timeout=settings.broker_socket_timeout,
+            failover_seconds=0,
+        )
+        return cls(WorkerHeartbeats(connect(redis_url, options), Keys.for_settings(settings)))
 
     def __init__(self, heartbeats: WorkerHeartbeats) -> None:
         self._heartbeats = heartbeats

@@ -119,8 +119,8 @@ class _Controls:
         return len(self.busiest_arrivals(window))
 
     def busiest_arrivals(self, window: float) -> list[dict[str, object]]:
-        """The requests of the first ``window`` seconds that saw the most of them: seconds
-        after the first of them, client address and request target of each."""
+        """The requests within the busiest ``window`` seconds (the earliest, if several are
+        as busy): seconds after the first of them, client address and request target."""
         with self._lock:
             arrivals = sorted(self._arrivals)
         busiest, first = arrivals[:0], 0
