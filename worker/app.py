@@ -80,7 +80,7 @@ from typing import Any
 
 from celery import Celery
 
-from worker.adapters.broker import celery_broker
+from worker.adapters.broker import Amqp, celery_broker
 from worker.adapters.embedded_redis import redis_url_for
 from worker.adapters.redis_client import RedisOptions, celery_transport
 from worker.keys import ARTICLES_QUEUE, FEEDS_QUEUE, Keys
@@ -196,5 +196,5 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 
 
 settings = load_settings()
-app = Celery("wirestream", include=["worker.tasks"])
+app = Celery("wirestream", include=["worker.tasks"], amqp=Amqp)
 app.config_from_object(celery_config(settings))

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery import Celery
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 from kombu.common import ignore_errors
 from kombu.message import Message
 from kombu.transport import redis as kombu_redis
 from redis_servers import RedisServer
 
-from worker.adapters.broker import Transport, celery_broker
+from worker.adapters.broker import Amqp, SentinelTransport, Transport, celery_broker
 
 QUEUE = Queue("articles", Exchange("articles"), routing_key="articles")
 OPTIONS = {"priority_steps": [0]}  # as worker/app.py: ours waits with BLMOVE, not BRPOP
@@ -88,3 +89,16 @@ def test_our_transports_are_used_for_tcp_tls_sentinel_and_unix_socket_brokers() 
         "broker_url": "socket:///tmp/redis.sock",
         "broker_transport": "worker.adapters.broker:SocketTransport",
     }
+
+
+@pytest.mark.parametrize("scheme", ["sentinel", "redis"])
+def test_a_connection_that_fails_over_to_the_next_url_keeps_our_transport(scheme: str) -> None:
+    # kombu's own connection takes kombu's transport from the next URL's scheme.
+    app = Celery(amqp=Amqp)
+    app.conf.update(celery_broker(f"{scheme}://127.0.0.1:26379;{scheme}://127.0.0.1:26380"))
+    expected = SentinelTransport if scheme == "sentinel" else Transport
+    with app.connection_for_read() as connection:
+        for port in (26380, 26379):  # round robin, back to the first
+            connection.maybe_switch_next()
+            assert connection.port == port
+            assert type(connection.transport) is expected
