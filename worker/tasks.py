@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
-from functools import partial
+from contextlib import contextmanager
+from functools import cache, partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,7 +30,7 @@ from structlog.contextvars import bind_contextvars, clear_contextvars
 from worker import pipeline
 from worker.adapters.cpu import CpuPool, CpuStepFailed
 from worker.adapters.embedded_redis import redis_url_for
-from worker.adapters.heartbeats import WorkerHeartbeats
+from worker.adapters.heartbeats import BackgroundHeartbeats
 from worker.adapters.metrics import DISCOVERY_TO_STREAM_SECONDS, STAGE_SECONDS
 from worker.adapters.redis_client import redis_errors
 from worker.adapters.task_schedule import ScheduledTask
@@ -45,6 +45,7 @@ from worker.services import (
     build_services,
     build_tagger,
     prepare_cpu_process,
+    utc_now,
     warm_up_tagger,
 )
 from worker.stages.extract import warm_up
@@ -488,15 +489,19 @@ def _build_tagger_after_fork(**_: Any) -> None:
         build_tagger(settings)
 
 
+@cache
+def _heartbeats() -> BackgroundHeartbeats:
+    """The heartbeat writer of the worker's main process, whose event loop must never wait on
+    Redis (see BackgroundHeartbeats)."""
+    return BackgroundHeartbeats.for_worker(
+        settings, redis_url_for(settings.redis_url, settings.data_dir)
+    )
+
+
 @heartbeat_sent.connect
 def _record_heartbeat(sender: Any, **_: Any) -> None:
     # Sent by the worker's main process every 2 s while its event loop runs.
-    services = current_services()
-    # Redis away: no heartbeat to record, and the worker reconnects on its own.
-    with suppress(RetryableError):
-        WorkerHeartbeats(services.redis, services.keys).beat(
-            sender.eventer.hostname, services.clock()
-        )
+    _heartbeats().beat(sender.eventer.hostname, utc_now())
 
 
 @setup_logging.connect

@@ -3,11 +3,24 @@ container health check, so this module imports no more than Redis needs."""
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import cast
 
-from worker.adapters.redis_client import RedisClient, get_values, redis_errors
+from worker.adapters.redis_client import (
+    RedisClient,
+    RedisOptions,
+    connect,
+    get_values,
+    redis_errors,
+)
+from worker.errors import RetryableError
 from worker.keys import Keys
+from worker.logs import get_logger
+from worker.settings import Settings
+
+log = get_logger(__name__)
 
 
 class WorkerHeartbeats:
@@ -34,3 +47,48 @@ class WorkerHeartbeats:
             for name, stamp in zip(names, stamps, strict=True)
             if stamp is not None
         }
+
+
+class BackgroundHeartbeats:
+    """Writes a worker's heartbeats from a thread of its own, the latest one first, so that
+    its caller, the worker's event loop, never waits on Redis: a heartbeat written on a
+    connection to a Redis whose host was lost held the loop, and every task, for a whole
+    socket timeout at each beat (tests/integration/test_broker_silence.py)."""
+
+    @classmethod
+    def for_worker(cls, settings: Settings, redis_url: str) -> BackgroundHeartbeats:
+        """With a client of their own: the broker's socket timeout and no retry, so that a
+        beat on a dead connection gives way to the next one within that timeout."""
+        options = replace(
+            RedisOptions.from_settings(settings),
+            socket_timeout=settings.broker_socket_timeout,
+            failover_seconds=0,
+        )
+        return cls(WorkerHeartbeats(connect(redis_url, options), Keys.for_settings(settings)))
+
+    def __init__(self, heartbeats: WorkerHeartbeats) -> None:
+        self._heartbeats = heartbeats
+        self._lock = threading.Lock()
+        self._latest: tuple[str, datetime] | None = None
+        self._due = threading.Event()
+        threading.Thread(target=self._write_forever, name="heartbeats", daemon=True).start()
+
+    def beat(self, worker: str, now: datetime) -> None:
+        with self._lock:
+            self._latest = (worker, now)
+        self._due.set()
+
+    def _write_forever(self) -> None:
+        while True:
+            self._due.wait()
+            self._due.clear()
+            with self._lock:
+                latest, self._latest = self._latest, None
+            if latest is None:
+                continue
+            try:
+                self._heartbeats.beat(*latest)
+            except RetryableError:
+                pass  # Redis away: no heartbeat to record, and the worker reconnects on its own
+            except Exception as error:  # the thread must outlive any one beat
+                log.error("heartbeat_not_written", worker=latest[0], error=str(error))

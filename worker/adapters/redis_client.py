@@ -71,8 +71,9 @@ class RedisOptions:
         )
 
     def retry(self) -> Retry:
-        # Sleeps 0.1, 0.2, 0.4, 0.8 s, then 1 s each: about failover_seconds in all.
-        retries = 4 + math.ceil(self.failover_seconds)
+        # Sleeps 0.1, 0.2, 0.4, 0.8 s, then 1 s each: about failover_seconds in all; none
+        # for a budget of 0 (a caller that tries again soon on its own).
+        retries = 4 + math.ceil(self.failover_seconds) if self.failover_seconds > 0 else 0
         backoff = ExponentialBackoff(cap=RETRY_BACKOFF_CAP, base=RETRY_BACKOFF_BASE)
         return Retry(backoff, retries, is_retryable=worth_retrying)
 
@@ -153,7 +154,7 @@ def connect(
         # byte: a consumer dead-letters such an entry instead of dying on every read.
         "encoding_errors": "surrogateescape",
         "health_check_interval": 30,
-        "socket_connect_timeout": 10,
+        "socket_connect_timeout": min(10, options.socket_timeout),
         # Ours, not redis-py's (5 s in 8.x, none before): above every blocking read (a
         # consumer's and `tail`'s 5 s), which would otherwise end in a timeout and a
         # reconnect about one time in four; short enough that a command in flight when the
