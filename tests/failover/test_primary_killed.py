@@ -15,6 +15,7 @@ free loopback ports. The fault table is printed (run with ``-s`` to see it).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from partition import PartitionableForwarder
 from processes import wait_for
 from redis_servers import SentinelDeployment, sentinel_deployment
 
+from worker.adapters.broker import SENTINEL_TRANSPORT
 from worker.adapters.redis_client import RedisClient
 from worker.consumer import Consumer, Start, StreamEntry
 from worker.keys import Keys
@@ -339,6 +341,11 @@ def test_pipeline_goes_on_publishing_on_the_promoted_replica_after_the_primary_i
         drained_at = time.time()
         run_log = (tmp_path / "run.log").read_text(errors="replace")
         assert run.poll() is None, f"`wirestream run` exited: {run_log[-3000:]}"
+        # Each (re)connection of a worker to the broker, by transport: a failover must not
+        # leave a worker on kombu's own (worker/adapters/broker.py, Connection).
+        connected_with = re.findall(r"Connected to ([\w.:]+)://", run_log)
+        assert connected_with, "no broker connection in the log"
+        assert set(connected_with) == {SENTINEL_TRANSPORT}, connected_with
         time.sleep(2)  # room for a late second publish of some article to show up
         caught_up_by = time.monotonic() + 30
         while not expected <= sink.articles and time.monotonic() < caught_up_by:
